@@ -1,0 +1,146 @@
+//! Certificate requests: their identifier and the states they move through.
+//!
+//! A request is `pending` until a Certificate Manager approves or denies it (or it is issued at
+//! once by an auto-approving profile). A state changes exactly once: the transition methods return
+//! an error for approve-after-deny, approve-twice and the like, so an illegal transition can never
+//! happen silently (ca-requirements §2.6, invariant 6).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The identifier of a certificate request, as the requester sees it ("Request ID 12").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(i64);
+
+impl RequestId {
+    /// Wraps a database identifier; identifiers are positive.
+    pub fn new(id: i64) -> Option<Self> {
+        (id > 0).then_some(Self(id))
+    }
+
+    /// The numeric value.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::str::FromStr for RequestId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(Self::new)
+            .ok_or_else(|| format!("{s:?} is not a request ID (a positive number, e.g. 12)"))
+    }
+}
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestState {
+    /// Waiting for a Certificate Manager.
+    Pending,
+    /// A certificate was issued.
+    Issued,
+    /// A Certificate Manager denied it.
+    Denied,
+    /// Issuance was attempted and failed; nothing was issued.
+    Failed,
+}
+
+/// An attempt to move a request out of a final state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("request is already {from}; it cannot be {action}")]
+pub struct TransitionError {
+    /// The state the request is in.
+    pub from: RequestState,
+    /// What was attempted ("approved", "denied", ...).
+    pub action: &'static str,
+}
+
+impl RequestState {
+    /// Pending → Issued.
+    pub fn issue(self) -> Result<Self, TransitionError> {
+        self.from_pending(Self::Issued, "approved")
+    }
+
+    /// Pending → Denied.
+    pub fn deny(self) -> Result<Self, TransitionError> {
+        self.from_pending(Self::Denied, "denied")
+    }
+
+    /// Pending → Failed.
+    pub fn fail(self) -> Result<Self, TransitionError> {
+        self.from_pending(Self::Failed, "marked failed")
+    }
+
+    fn from_pending(self, to: Self, action: &'static str) -> Result<Self, TransitionError> {
+        match self {
+            Self::Pending => Ok(to),
+            from => Err(TransitionError { from, action }),
+        }
+    }
+
+    /// The lower-case name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Issued => "issued",
+            Self::Denied => "denied",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses the name used in the API and the database.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(Self::Pending),
+            "issued" => Some(Self::Issued),
+            "denied" => Some(Self::Denied),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for RequestState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_changes_exactly_once() {
+        let issued = RequestState::Pending.issue().unwrap();
+        assert_eq!(issued, RequestState::Issued);
+        assert_eq!(issued.issue(), Err(TransitionError { from: RequestState::Issued, action: "approved" }));
+        let denied = RequestState::Pending.deny().unwrap();
+        let e = denied.issue().unwrap_err();
+        assert_eq!(e.to_string(), "request is already denied; it cannot be approved");
+        assert!(denied.deny().is_err());
+        assert!(RequestState::Failed.issue().is_err());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in [RequestState::Pending, RequestState::Issued, RequestState::Denied, RequestState::Failed] {
+            assert_eq!(RequestState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!("12".parse::<RequestId>().unwrap().get(), 12);
+        assert!("0".parse::<RequestId>().is_err());
+        assert!("x".parse::<RequestId>().is_err());
+    }
+}
