@@ -27,7 +27,9 @@ pub enum CountryError {
         name: &'static str,
     },
     /// Not a code at all.
-    #[error("{input:?} is not an ISO 3166-1 alpha-2 country code (two letters, e.g. US, DE, KY); see `signet csr new --help`")]
+    #[error(
+        "{input:?} is not an ISO 3166-1 alpha-2 country code (two letters, e.g. US, DE, KY); see `signet csr new --help`"
+    )]
     Unknown {
         /// What was given.
         input: String,

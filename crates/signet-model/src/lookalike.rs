@@ -47,10 +47,12 @@ pub fn find(text: &str) -> Vec<Lookalike> {
     text.chars()
         .enumerate()
         .filter_map(|(position, c)| {
-            TABLE
-                .iter()
-                .find(|(found, _, _)| *found == c)
-                .map(|(found, name, ascii)| Lookalike { position, found: *found, name, ascii })
+            TABLE.iter().find(|(found, _, _)| *found == c).map(|(found, name, ascii)| Lookalike {
+                position,
+                found: *found,
+                name,
+                ascii,
+            })
         })
         .collect()
 }

@@ -70,7 +70,9 @@ pub enum NameError {
         input: String,
     },
     /// Ends in a file extension, e.g. `www.mydomain.csr`.
-    #[error("{input:?} ends in \"{suffix}\", which is a file extension, not a domain; use the host name users type, e.g. {suggestion:?}")]
+    #[error(
+        "{input:?} ends in \"{suffix}\", which is a file extension, not a domain; use the host name users type, e.g. {suggestion:?}"
+    )]
     FileSuffix {
         /// The name as given.
         input: String,
@@ -134,7 +136,9 @@ pub enum NameError {
         label: String,
     },
     /// `ab--cd`: hyphens in positions 3 and 4 are reserved for IDNA (`xn--`).
-    #[error("label {label:?} in {input:?} has \"--\" in positions 3-4, which is reserved for internationalised labels (xn--)")]
+    #[error(
+        "label {label:?} in {input:?} has \"--\" in positions 3-4, which is reserved for internationalised labels (xn--)"
+    )]
     ReservedHyphens {
         /// The name as given.
         input: String,
@@ -225,10 +229,11 @@ impl DnsName {
         if let Some((host, _)) = trimmed.split_once('/') {
             return Err(NameError::Path { input: owned(), host: host_part(host) });
         }
-        if let Some((host, port)) = trimmed.rsplit_once(':') {
-            if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) {
-                return Err(NameError::Port { input: owned(), host: host.to_string() });
-            }
+        if let Some((host, port)) = trimmed.rsplit_once(':')
+            && !port.is_empty()
+            && port.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(NameError::Port { input: owned(), host: host.to_string() });
         }
         let lower = trimmed.to_lowercase();
         for suffix in FILE_SUFFIXES {
@@ -480,7 +485,11 @@ fn parse_uri(value: &str) -> Result<Identifier, NameError> {
     let (scheme, rest) = value.split_once(':').ok_or_else(bad)?;
     let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if !scheme_ok || rest.is_empty() || !value.is_ascii() || value.chars().any(|c| c.is_ascii_whitespace() || c.is_control()) {
+    if !scheme_ok
+        || rest.is_empty()
+        || !value.is_ascii()
+        || value.chars().any(|c| c.is_ascii_whitespace() || c.is_control())
+    {
         return Err(bad());
     }
     Ok(Identifier::Uri(value.to_string()))
@@ -505,10 +514,16 @@ mod tests {
 
     #[test]
     fn refuses_urls_paths_ports_files() {
-        assert!(matches!(err("https://secure.example.com/checkout"), NameError::Url { host, .. } if host == "secure.example.com"));
-        assert!(matches!(err("secure.example.com/checkout"), NameError::Path { host, .. } if host == "secure.example.com"));
+        assert!(
+            matches!(err("https://secure.example.com/checkout"), NameError::Url { host, .. } if host == "secure.example.com")
+        );
+        assert!(
+            matches!(err("secure.example.com/checkout"), NameError::Path { host, .. } if host == "secure.example.com")
+        );
         assert!(matches!(err("www.example.com:443"), NameError::Port { host, .. } if host == "www.example.com"));
-        assert!(matches!(err("www.mydomain.csr"), NameError::FileSuffix { suggestion, .. } if suggestion == "www.mydomain.com"));
+        assert!(
+            matches!(err("www.mydomain.csr"), NameError::FileSuffix { suggestion, .. } if suggestion == "www.mydomain.com")
+        );
         assert!(matches!(err("www.example.com.key"), NameError::FileSuffix { .. }));
         assert!(matches!(err("www example.com"), NameError::Whitespace { .. }));
         assert!(matches!(err("admin@example.com"), NameError::LooksLikeEmail { .. }));
@@ -525,7 +540,10 @@ mod tests {
         assert!(matches!(err(&long), NameError::TooLong { .. }));
         assert!(matches!(err("-www.example.com"), NameError::HyphenAtEdge { .. }));
         assert!(matches!(err("ab--x.com"), NameError::ReservedHyphens { .. }));
-        assert!(matches!(err("xn--bad-punycode--.com"), NameError::HyphenAtEdge { .. } | NameError::BadPunycode { .. }));
+        assert!(matches!(
+            err("xn--bad-punycode--.com"),
+            NameError::HyphenAtEdge { .. } | NameError::BadPunycode { .. }
+        ));
         assert!(matches!(err("xn--zz.com"), NameError::BadPunycode { .. }));
         assert!(matches!(err("foo_bar.example.com"), NameError::BadCharacter { found: '_', .. }));
         assert!(matches!(err("a\0b.com"), NameError::BadCharacter { .. } | NameError::BadIdn { .. }));

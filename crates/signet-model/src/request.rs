@@ -70,20 +70,20 @@ pub struct TransitionError {
 impl RequestState {
     /// Pending → Issued.
     pub fn issue(self) -> Result<Self, TransitionError> {
-        self.from_pending(Self::Issued, "approved")
+        self.leave_pending(Self::Issued, "approved")
     }
 
     /// Pending → Denied.
     pub fn deny(self) -> Result<Self, TransitionError> {
-        self.from_pending(Self::Denied, "denied")
+        self.leave_pending(Self::Denied, "denied")
     }
 
     /// Pending → Failed.
     pub fn fail(self) -> Result<Self, TransitionError> {
-        self.from_pending(Self::Failed, "marked failed")
+        self.leave_pending(Self::Failed, "marked failed")
     }
 
-    fn from_pending(self, to: Self, action: &'static str) -> Result<Self, TransitionError> {
+    fn leave_pending(self, to: Self, action: &'static str) -> Result<Self, TransitionError> {
         match self {
             Self::Pending => Ok(to),
             from => Err(TransitionError { from, action }),
