@@ -1,1 +1,67 @@
-fn main() {}
+//! The `signet` binary: argument parsing and dispatch only (the composition root).
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod cli;
+mod commands;
+mod error;
+mod files;
+mod output;
+mod pki;
+mod secrets;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, CsrCommand, KeyCommand};
+use crate::error::{CliError, CliResult, EXIT_BAD_INPUT};
+
+fn main() -> ExitCode {
+    if let Err(e) = check_lookalikes() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.code);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Key(KeyCommand::New(args)) => commands::key::new(&args),
+        Command::Csr(CsrCommand::New(args)) => commands::csr::new(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Match(args) => commands::matching::run(&args),
+        Command::Convert(args) => commands::convert::run(&args),
+        Command::Verify(args) => commands::verify::run(&args),
+    }
+}
+
+/// Refuses typographic dashes and quotes in arguments before parsing (seed mistake P26).
+fn check_lookalikes() -> CliResult {
+    for (index, arg) in std::env::args_os().enumerate().skip(1) {
+        let Some(text) = arg.to_str() else { continue };
+        if let Some(first) = signet_model::lookalike::find(text).first() {
+            return Err(CliError::bad_input(format!(
+                "argument {index} {text:?} contains {} (U+{:04X}), probably copied from a document; type it as {:?}",
+                first.name,
+                u32::from(first.found),
+                signet_model::lookalike::to_ascii(text)
+            )));
+        }
+    }
+    Ok(())
+}

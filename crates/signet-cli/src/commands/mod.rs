@@ -1,0 +1,8 @@
+//! One module per command; each validates its arguments and calls into the library crates.
+
+pub mod convert;
+pub mod csr;
+pub mod inspect;
+pub mod key;
+pub mod matching;
+pub mod verify;

@@ -1,0 +1,201 @@
+//! Composing PKCS#10 certificate signing requests (RFC 2986) with the names users mean.
+//!
+//! [`plan`] turns command-line input into a checked [`CsrPlan`] (refusals for what is certainly
+//! wrong, warnings for what a CA would send back); [`build`] signs it with any
+//! [`signet_keys::Signer`]. The Common Name, when it is a host, is also put in the SANs, since
+//! browsers have ignored the CN since 2017 (RFC 6125, CA/B BR §7.1.4.3).
+
+use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, SanType};
+use serde::Serialize;
+use signet_keys::{RcgenSigner, Signer};
+use signet_model::{DnsName, Identifier};
+
+use crate::error::CsrError;
+use crate::subject::{self, CommonName, Subject, SubjectInput};
+
+/// A request to plan: subject attributes and `--san` values.
+#[derive(Debug, Clone, Default)]
+pub struct CsrInput {
+    /// Subject attributes.
+    pub subject: SubjectInput,
+    /// `--san` values, each `[dns:|ip:|email:|uri:]VALUE`.
+    pub sans: Vec<String>,
+}
+
+/// A checked request, ready to sign.
+#[derive(Debug, Clone, Serialize)]
+pub struct CsrPlan {
+    /// The subject.
+    pub subject: Subject,
+    /// Subject alternative names, CN first when it is a host.
+    pub sans: Vec<Identifier>,
+    /// Likely mistakes that do not stop the request.
+    pub warnings: Vec<String>,
+}
+
+/// Checks input and works out the names that go into the request.
+pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
+    let mut warnings = Vec::new();
+    let subject = subject::check(&input.subject, &mut warnings)?;
+    let mut sans: Vec<Identifier> = Vec::new();
+    match &subject.common_name {
+        Some(CommonName::Host(name)) => sans.push(Identifier::Dns(name.clone())),
+        Some(CommonName::Ip(ip)) => sans.push(Identifier::Ip(*ip)),
+        _ => {}
+    }
+    for value in &input.sans {
+        let identifier =
+            Identifier::parse_san(value).map_err(|e| CsrError::San { input: value.clone(), message: e.to_string() })?;
+        if !sans.contains(&identifier) {
+            sans.push(identifier);
+        }
+    }
+    if sans.is_empty() && subject.common_name.is_none() {
+        return Err(CsrError::NoNames);
+    }
+    if let Some(CommonName::Ip(ip)) = &subject.common_name {
+        warnings.push(format!(
+            "the Common Name is an IP address; it is also in the SANs as ip:{ip}, which is what clients check"
+        ));
+    }
+    warnings.extend(apex_www_warnings(&sans));
+    Ok(CsrPlan { subject, sans, warnings })
+}
+
+/// Whether a name is a registrable domain (apex) as far as can be told without the public
+/// suffix list: two labels, or three under a two-letter country code with a generic second level.
+fn is_apex(name: &DnsName) -> bool {
+    let labels: Vec<&str> = name.as_str().split('.').collect();
+    match labels.as_slice() {
+        [_, _] => true,
+        [_, second, tld] => {
+            tld.len() == 2 && matches!(*second, "co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "ltd" | "plc")
+        }
+        _ => false,
+    }
+}
+
+fn apex_www_warnings(sans: &[Identifier]) -> Vec<String> {
+    let names: Vec<&DnsName> = sans
+        .iter()
+        .filter_map(|s| match s {
+            Identifier::Dns(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let has = |text: &str| names.iter().any(|n| n.as_str() == text);
+    let mut warnings = Vec::new();
+    for name in &names {
+        if let Some(apex) = name.as_str().strip_prefix("www.") {
+            if !has(apex) && !has(&format!("*.{apex}")) {
+                warnings.push(format!(
+                    "only {name} is named: visitors typing {apex} will get a name-mismatch error; add --san {apex}"
+                ));
+            }
+        } else if is_apex(name) && !has(&format!("www.{name}")) && !has(&format!("*.{name}")) {
+            warnings.push(format!(
+                "only {name} is named: visitors typing www.{name} will get a name-mismatch error; add --san www.{name}"
+            ));
+        }
+    }
+    warnings
+}
+
+/// Signs the planned request with `key`, returning the CSR DER.
+pub fn build(plan: &CsrPlan, key: &dyn Signer) -> Result<Vec<u8>, CsrError> {
+    let build_error = |e: rcgen::Error| CsrError::Build(e.to_string());
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    let s = &plan.subject;
+    if let Some(country) = &s.country {
+        dn.push(DnType::CountryName, DnValue::PrintableString(country.code().try_into().map_err(build_error)?));
+    }
+    if let Some(state) = &s.state {
+        dn.push(DnType::StateOrProvinceName, state.as_str());
+    }
+    if let Some(locality) = &s.locality {
+        dn.push(DnType::LocalityName, locality.as_str());
+    }
+    if let Some(org) = &s.organization {
+        dn.push(DnType::OrganizationName, org.as_str());
+    }
+    if let Some(ou) = &s.organizational_unit {
+        dn.push(DnType::OrganizationalUnitName, ou.as_str());
+    }
+    if let Some(cn) = &s.common_name {
+        dn.push(DnType::CommonName, cn.value());
+    }
+    if let Some(email) = &s.email {
+        dn.push(
+            DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            DnValue::Ia5String(email.as_str().try_into().map_err(build_error)?),
+        );
+    }
+    params.distinguished_name = dn;
+    params.subject_alt_names = plan.sans.iter().map(san_type).collect::<Result<_, _>>().map_err(build_error)?;
+    let csr = params.serialize_request(&RcgenSigner(key)).map_err(build_error)?;
+    Ok(csr.der().to_vec())
+}
+
+/// The rcgen form of a SAN.
+pub fn san_type(identifier: &Identifier) -> Result<SanType, rcgen::Error> {
+    Ok(match identifier {
+        Identifier::Dns(name) => SanType::DnsName(name.as_str().try_into()?),
+        Identifier::Ip(ip) => SanType::IpAddress(*ip),
+        Identifier::Email(email) => SanType::Rfc822Name(email.as_str().try_into()?),
+        Identifier::Uri(uri) => SanType::URI(uri.as_str().try_into()?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use signet_keys::{KeyAlgorithm, SoftwareKey};
+
+    fn input(cn: &str, sans: &[&str]) -> CsrInput {
+        CsrInput {
+            subject: SubjectInput { common_name: Some(cn.into()), ..Default::default() },
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn cn_is_copied_into_sans_and_duplicates_dropped() {
+        let plan = plan(&input("www.example.com", &["example.com", "WWW.example.com"])).unwrap();
+        let values: Vec<String> = plan.sans.iter().map(|s| s.value()).collect();
+        assert_eq!(values, ["www.example.com", "example.com"]);
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+    }
+
+    #[test]
+    fn apex_or_www_alone_warns() {
+        let www = plan(&input("www.example.com", &[])).unwrap();
+        assert!(www.warnings[0].contains("--san example.com"));
+        let apex = plan(&input("example.co.uk", &[])).unwrap();
+        assert!(apex.warnings[0].contains("www.example.co.uk"));
+        let deep = plan(&input("api.eu.example.com", &[])).unwrap();
+        assert!(deep.warnings.is_empty());
+    }
+
+    #[test]
+    fn idn_becomes_a_label_and_nothing_named_is_an_error() {
+        let plan_idn = plan(&input("bücher.example.com", &[])).unwrap();
+        assert_eq!(plan_idn.sans[0].value(), "xn--bcher-kva.example.com");
+        assert_eq!(plan(&CsrInput::default()).unwrap_err(), CsrError::NoNames);
+    }
+
+    #[test]
+    fn builds_a_csr_whose_signature_verifies() {
+        use x509_parser::prelude::FromDer;
+        let key = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();
+        let mut i = input("www.example.com", &["ip:192.0.2.1", "email:ops@example.com"]);
+        i.subject.country = Some("ky".into());
+        i.subject.organization = Some("Example Ltd".into());
+        let der = build(&plan(&i).unwrap(), &key).unwrap();
+        let (_, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der).unwrap();
+        csr.verify_signature().unwrap();
+        let info = signet_codec::describe::request(&der).unwrap();
+        assert_eq!(info.subject, "C=KY, O=Example Ltd, CN=www.example.com");
+        assert_eq!(info.subject_alt_names, ["dns:www.example.com", "ip:192.0.2.1", "email:ops@example.com"]);
+    }
+}

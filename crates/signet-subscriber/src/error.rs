@@ -1,0 +1,62 @@
+//! Errors of the subscriber toolkit.
+
+use signet_codec::{CodecError, ObjectKind};
+
+/// What is wrong with a request to build a CSR, match files or verify a chain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrError {
+    /// A subject attribute is unusable.
+    #[error("{field}: {message}")]
+    Field {
+        /// Which flag.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// An OpenSSL prompt default left in place (P3).
+    #[error("{field}: {value:?} is OpenSSL's example default, not your organisation's details; give the real values")]
+    Placeholder {
+        /// Which flag.
+        field: &'static str,
+        /// The placeholder.
+        value: String,
+    },
+    /// A subject alternative name is unusable.
+    #[error("--san {input:?}: {message}")]
+    San {
+        /// The value given.
+        input: String,
+        /// Why.
+        message: String,
+    },
+    /// Neither a CN nor a SAN.
+    #[error("the request names nothing: give --cn HOST or at least one --san")]
+    NoNames,
+    /// A key too weak to certify.
+    #[error("{0}")]
+    WeakKey(String),
+    /// A file of the wrong kind (P30).
+    #[error("{path}: this is {found}, but {expected} is needed here")]
+    WrongKind {
+        /// File name.
+        path: String,
+        /// What it contains.
+        found: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// Building or signing failed.
+    #[error("cannot build the request: {0}")]
+    Build(String),
+    /// A format problem.
+    #[error(transparent)]
+    Codec(#[from] CodecError),
+}
+
+impl CsrError {
+    /// A wrong-kind error for `path`.
+    pub fn wrong_kind(path: &str, found: ObjectKind, expected: &str) -> Self {
+        Self::WrongKind { path: path.to_string(), found: found.to_string(), expected: expected.to_string() }
+    }
+}
