@@ -101,10 +101,11 @@ pub fn generate_password() -> CliResult<Passphrase> {
         aws_lc_rs::rand::fill(&mut byte).map_err(|_| CliError::runtime("the system random generator failed"))?;
         // Rejection sampling keeps every character equally likely.
         let limit = 256 - (256 % ALPHABET.len());
-        if usize::from(byte[0]) < limit {
-            if let Some(c) = ALPHABET.get(usize::from(byte[0]) % ALPHABET.len()) {
-                out.push(char::from(*c));
-            }
+        let value = usize::from(byte[0]);
+        if value < limit
+            && let Some(c) = ALPHABET.get(value % ALPHABET.len())
+        {
+            out.push(char::from(*c));
         }
     }
     Ok(out)

@@ -129,6 +129,8 @@ pub struct RequestInfo {
     pub signature_algorithm: String,
     /// Whether the self-signature verifies (a damaged or altered CSR does not).
     pub signature_valid: bool,
+    /// `valid`, `invalid` (damaged or altered) or `weak-algorithm` (MD5/SHA-1, refused by CAs).
+    pub signature_status: String,
     /// Requested keyUsage.
     pub key_usage: Vec<String>,
     /// Requested extKeyUsage.
@@ -558,12 +560,22 @@ pub fn request(der: &[u8]) -> Result<RequestInfo, CodecError> {
     let (_, csr) = X509CertificationRequest::from_der(der)
         .map_err(|e| CodecError::malformed(ObjectKind::CertificateRequest, e))?;
     let cri = &csr.certification_request_info;
+    let signature_oid = csr.signature_algorithm.algorithm.to_id_string();
+    let signature_valid = csr.verify_signature().is_ok();
+    let signature_status = if oids::is_weak_signature(&signature_oid) {
+        "weak-algorithm"
+    } else if signature_valid {
+        "valid"
+    } else {
+        "invalid"
+    };
     let mut info = RequestInfo {
         subject: name_to_string(&cri.subject),
         subject_alt_names: Vec::new(),
         public_key: describe_parsed(&cri.subject_pki, cri.subject_pki.raw),
-        signature_algorithm: oids::signature_algorithm(&csr.signature_algorithm.algorithm.to_id_string()).to_string(),
-        signature_valid: csr.verify_signature().is_ok(),
+        signature_algorithm: oids::signature_algorithm(&signature_oid).to_string(),
+        signature_valid,
+        signature_status: signature_status.into(),
         key_usage: Vec::new(),
         extended_key_usage: Vec::new(),
         extensions: Vec::new(),

@@ -18,7 +18,7 @@ use crate::object::{KeyFormat, ObjectKind, PkiObject, SecretDer};
 /// Password-based key derivation for encrypting a private key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kdf {
-    /// scrypt (N=2^15, r=8, p=1): memory-hard; the default.
+    /// scrypt (N=2^14, r=8, p=1, the `pkcs5` recommendation): memory-hard; the default.
     #[default]
     Scrypt,
     /// PBKDF2-HMAC-SHA256 with 600,000 iterations, for tools without scrypt.

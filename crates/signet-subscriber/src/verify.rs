@@ -115,8 +115,7 @@ pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
     let mut trusted = false;
 
     check_leaf(&leaf.cert, input, &mut problems);
-    loop {
-        let Some(current) = path.last().copied() else { break };
+    while let Some(current) = path.last().copied() {
         if roots.iter().any(|r| r.cert.as_raw() == current.as_raw()) {
             trusted = true;
             break;

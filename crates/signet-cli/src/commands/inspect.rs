@@ -166,10 +166,10 @@ fn certificate(c: &CertificateInfo) {
         "valid",
         format!("{} to {} ({} days): {}", c.not_before, c.not_after, c.validity_days, c.status.to_uppercase()),
     );
-    if c.subject_alt_names.is_empty() {
-        field("names (SAN)", "none: browsers will reject this certificate for any host");
-    } else {
+    if !c.subject_alt_names.is_empty() {
         field("names (SAN)", c.subject_alt_names.join(", "));
+    } else if !c.is_ca {
+        field("names (SAN)", "none: browsers will reject this certificate for any host");
     }
     key(&c.public_key);
     field("signature", &c.signature_algorithm);
@@ -208,14 +208,12 @@ fn request(r: &RequestInfo) {
         if r.subject_alt_names.is_empty() { "none".to_string() } else { r.subject_alt_names.join(", ") },
     );
     key(&r.public_key);
-    field(
-        "signature",
-        format!(
-            "{}, {}",
-            r.signature_algorithm,
-            if r.signature_valid { "VERIFIES" } else { "DOES NOT VERIFY (damaged or altered)" }
-        ),
-    );
+    let status = match r.signature_status.as_str() {
+        "valid" => "VERIFIES",
+        "weak-algorithm" => "WEAK ALGORITHM (every CA refuses MD5 and SHA-1 requests; make a new CSR)",
+        _ => "DOES NOT VERIFY (damaged or altered)",
+    };
+    field("signature", format!("{}, {status}", r.signature_algorithm));
     if !r.key_usage.is_empty() {
         field("key usage", r.key_usage.join(", "));
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the whole signet test suite on a fresh machine: installs (idempotently) every system tool
+# the tests use, then checks formatting and lints, then runs unit, API, end-to-end and interop
+# tests. This is the README's test command, and what .ci/run calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- system packages (Debian) -------------------------------------------------------------
+apt_packages=()
+command -v openssl >/dev/null || apt_packages+=(openssl)
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  log "installing ${apt_packages[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
+fi
+
+# --- Python tools in a venv (pkilint) -----------------------------------------------------
+VENV=$ROOT/.venv-test
+if [ ! -x "$VENV/bin/lint_cabf_serverauth_cert" ]; then
+  log "installing pkilint into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check pkilint
+fi
+export SIGNET_TOOLS_DIR=$VENV/bin
+
+# --- checks and tests -----------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+log "cargo test"
+cargo test --workspace --locked
+log "all tests passed"

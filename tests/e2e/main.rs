@@ -1,0 +1,12 @@
+//! End-to-end tests: the real `signet` binary driven like a user would, checked with real
+//! outside tools (openssl, pkilint). One test binary, one module per capability.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code asserts by panicking
+
+mod support;
+
+mod bad_input;
+mod convert;
+mod key_csr;
+mod read_foreign;
+mod verify;

@@ -1,0 +1,176 @@
+//! Test harness: runs the real `signet` binary and the real outside tools (openssl, pkilint) in
+//! a scratch directory. Tools are found on PATH or where `scripts/test.sh` installed them; a
+//! missing tool fails the test with instructions, it is never silently skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A scratch directory for one test.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+/// The result of running a command.
+#[derive(Debug)]
+pub struct Run {
+    /// What was run, for messages.
+    pub command: String,
+    /// Exit code (-1 if killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "{} failed:\nstdout:\n{}\nstderr:\n{}", self.command, self.stdout, self.stderr);
+        self
+    }
+
+    /// Asserts the exit code and that nothing panicked.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "{}: expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+            self.command, self.stdout, self.stderr
+        );
+        self.no_panic();
+        self
+    }
+
+    /// Asserts no panic message appeared.
+    #[track_caller]
+    pub fn no_panic(&self) -> &Self {
+        assert!(!self.stderr.contains("panicked"), "{} panicked:\n{}", self.command, self.stderr);
+        self
+    }
+
+    /// Asserts stderr contains `text`.
+    #[track_caller]
+    pub fn err_has(&self, text: &str) -> &Self {
+        assert!(self.stderr.contains(text), "{}: stderr lacks {text:?}:\n{}", self.command, self.stderr);
+        self
+    }
+
+    /// Asserts stdout contains `text`.
+    #[track_caller]
+    pub fn out_has(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "{}: stdout lacks {text:?}:\n{}", self.command, self.stdout);
+        self
+    }
+
+    /// Parses stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("{}: stdout is not JSON ({e}):\n{}", self.command, self.stdout))
+    }
+}
+
+impl Sandbox {
+    /// A new empty scratch directory.
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temporary directory") }
+    }
+
+    /// A path inside the sandbox.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The sandbox directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, contents).expect("write test file");
+        path
+    }
+
+    /// Reads a file.
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap_or_else(|e| panic!("read {name}: {e}"))
+    }
+
+    /// Reads a text file.
+    pub fn read_text(&self, name: &str) -> String {
+        String::from_utf8(self.read(name)).expect("UTF-8")
+    }
+
+    /// Runs `signet ARGS` in the sandbox with no SIGNET_* variables inherited.
+    pub fn signet(&self, args: &[&str]) -> Run {
+        self.signet_env(args, &[])
+    }
+
+    /// Runs `signet ARGS` with extra environment variables.
+    pub fn signet_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_signet"));
+        command.args(args).current_dir(self.dir()).stdin(Stdio::null());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SIGNET_") {
+                command.env_remove(key);
+            }
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        run(command, &format!("signet {}", args.join(" ")))
+    }
+
+    /// Runs openssl in the sandbox.
+    pub fn openssl(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(tool("openssl"));
+        command.args(args).current_dir(self.dir()).stdin(Stdio::null());
+        run(command, &format!("openssl {}", args.join(" ")))
+    }
+
+    /// Runs a shell command in the sandbox (for pipelines in fixtures).
+    pub fn sh(&self, script: &str) -> Run {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]).current_dir(self.dir()).stdin(Stdio::null());
+        run(command, script)
+    }
+}
+
+fn run(mut command: Command, shown: &str) -> Run {
+    let output = command.output().unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
+    Run {
+        command: shown.to_string(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Finds an outside tool: `$SIGNET_TOOLS_DIR/NAME`, then PATH. Fails with instructions.
+pub fn tool(name: &str) -> PathBuf {
+    if let Ok(dir) = std::env::var("SIGNET_TOOLS_DIR") {
+        let candidate = Path::new(&dir).join(name);
+        if candidate.exists() {
+            return candidate;
+        }
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-test/bin").join(name);
+    if venv.exists() {
+        return venv;
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "the test needs `{name}`, which is not installed: run ./scripts/test.sh, which installs every tool the tests use"
+    );
+}
