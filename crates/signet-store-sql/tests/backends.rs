@@ -1,0 +1,115 @@
+//! The shared store test suite on both backends, plus backend-level checks: tampering with the
+//! audit log is detected, and the schema refuses what the interface promises it refuses.
+//!
+//! PostgreSQL: the tests use the server `scripts/postgres.sh` starts (as `scripts/test.sh` does),
+//! found through SIGNET_TEST_POSTGRES_URL; each store gets a database of its own.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use signet_store::{Store, StoreRead, StoreWrite, audit};
+use signet_store_sql::SqlStore;
+use sqlx::{Connection, Executor};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+async fn sqlite() -> (Arc<SqlStore>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap();
+    (Arc::new(store), dir)
+}
+
+fn postgres_url() -> String {
+    std::env::var("SIGNET_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("SIGNET_TEST_POSTGRES_URL is not set: run ./scripts/test.sh, or start a server with `eval $(./scripts/postgres.sh start)`")
+    })
+}
+
+/// A fresh PostgreSQL database on the test server.
+pub async fn postgres() -> Arc<SqlStore> {
+    let admin = postgres_url();
+    sqlx::any::install_default_drivers();
+    let name = format!("signet_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    conn.close().await.unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Arc::new(SqlStore::open_postgres(&format!("{base}/{name}")).await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_on_sqlite() {
+    let dirs = std::sync::Mutex::new(Vec::new());
+    signet_store::conformance::run_all(|| async {
+        let (store, dir) = sqlite().await;
+        dirs.lock().unwrap().push(dir);
+        store as Arc<dyn Store>
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conformance_on_postgres() {
+    signet_store::conformance::run_all(|| async { postgres().await as Arc<dyn Store> }).await;
+}
+
+async fn some_audit(store: &SqlStore) {
+    for n in 0..5 {
+        let event = audit::AuditEvent::new(
+            time::OffsetDateTime::now_utc(),
+            "admin",
+            "config.change",
+            &format!("item:{n}"),
+            serde_json::json!({"n": n}),
+        );
+        store.append_audit(vec![event]).await.unwrap();
+    }
+    let report = audit::verify(&store.audit_entries(1, 100).await.unwrap(), store.audit_head().await.unwrap());
+    assert!(report.intact);
+}
+
+async fn verify(store: &SqlStore) -> audit::AuditReport {
+    audit::verify(&store.audit_entries(1, 100).await.unwrap(), store.audit_head().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_tampering_is_detected_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    some_audit(&store).await;
+    // The schema refuses edits outright...
+    assert!(store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    assert!(store.pool().execute("DELETE FROM audit_log WHERE seq = 5").await.is_err());
+    // ...and someone who removes that guard is still caught by the hash chain.
+    store.pool().execute("DROP TRIGGER audit_log_no_update").await.unwrap();
+    store.pool().execute("DROP TRIGGER audit_log_no_delete").await.unwrap();
+    store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.unwrap();
+    let report = verify(&store).await;
+    assert!(!report.intact);
+    assert!(report.problems[0].contains("entry 3"), "{:?}", report.problems);
+    store.pool().execute("DELETE FROM audit_log WHERE seq = 5").await.unwrap();
+    assert!(verify(&store).await.problems.iter().any(|p| p.contains("removed from the end")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_tampering_is_detected_on_postgres() {
+    let store = postgres().await;
+    some_audit(&store).await;
+    assert!(store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    store.pool().execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").await.unwrap();
+    store.pool().execute("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
+    let report = verify(&store).await;
+    assert!(report.problems.iter().any(|p| p.contains("entry 2 is missing")), "{:?}", report.problems);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signet.db");
+    {
+        let store = SqlStore::open_sqlite(&path).await.unwrap();
+        some_audit(&store).await;
+    }
+    let store = SqlStore::open_sqlite(&path).await.unwrap();
+    assert_eq!(verify(&store).await.entries, 5);
+}

@@ -1,0 +1,342 @@
+//! The shared test suite every storage backend must pass; `signet-store-sql` runs it against
+//! SQLite and PostgreSQL. Each check starts from an empty store.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test suite asserts by panicking
+
+use std::sync::Arc;
+
+use signet_model::{RequestId, RequestState, Role, Serial};
+use time::{Duration, OffsetDateTime};
+
+use crate::audit::{self, AuditEvent};
+use crate::error::StoreError;
+use crate::records::*;
+use crate::traits::Store;
+
+fn now() -> OffsetDateTime {
+    // Whole seconds: backends store timestamps at second precision or better.
+    OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
+}
+
+fn event(action: &str, target: &str) -> AuditEvent {
+    AuditEvent::new(now(), "tester", action, target, serde_json::json!({"n": 1}))
+}
+
+fn serial(n: u64) -> Serial {
+    let mut bytes = [0x5au8; 16];
+    bytes[8..].copy_from_slice(&n.to_be_bytes());
+    Serial::from_magnitude(&bytes).unwrap()
+}
+
+async fn make_ca(store: &dyn Store, name: &str) -> i64 {
+    store
+        .create_ca(
+            NewCa {
+                name: name.into(),
+                kind: CaKind::Root,
+                parent: None,
+                certificate: Some(vec![0x30, 0x00]),
+                csr: None,
+                encrypted_key: vec![1, 2, 3],
+                not_after: Some(now() + Duration::days(365)),
+                created_at: now(),
+            },
+            event("ca.create", name),
+        )
+        .await
+        .unwrap()
+}
+
+fn new_request(name: &str) -> NewRequest {
+    NewRequest {
+        profile: "server".into(),
+        csr: vec![0x30, 0x01, 0x00],
+        subject: format!("CN={name}"),
+        sans: vec![format!("dns:{name}")],
+        spki_sha256: format!("{:0>64}", name.len()),
+        requester: "alice".into(),
+        warnings: vec![],
+        retrieval_token_hash: "ab".repeat(32),
+        created_at: now(),
+    }
+}
+
+fn reservation(ca_id: i64, n: u64, request_id: RequestId, is_test: bool) -> Reservation {
+    Reservation {
+        ca_id,
+        serial: serial(n),
+        request_id,
+        tbs: vec![0x30, 0x02, 0x05, 0x00],
+        spki_sha256: format!("{n:0>64}"),
+        subject: "CN=www.example.com".into(),
+        sans: vec!["dns:www.example.com".into()],
+        not_before: now(),
+        not_after: now() + Duration::days(90),
+        is_test,
+        created_at: now(),
+    }
+}
+
+fn completion(ca_id: i64, n: u64, request_id: RequestId) -> Completion {
+    Completion {
+        ca_id,
+        serial: serial(n),
+        request_id,
+        der: vec![0x30, 0x03, 0x02, 0x01, n as u8],
+        sha256: format!("{:0>64}", n + 1000),
+        decided_by: "manager".into(),
+        approved_sans: None,
+        at: now(),
+    }
+}
+
+/// Runs every check against stores made by `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Arc<dyn Store>>,
+{
+    cas_round_trip(fresh().await.as_ref()).await;
+    request_lifecycle(fresh().await.as_ref()).await;
+    states_change_exactly_once(fresh().await.as_ref()).await;
+    serials_are_never_reused(fresh().await.as_ref()).await;
+    search_finds_by_every_field(fresh().await.as_ref()).await;
+    tokens_by_hash(fresh().await.as_ref()).await;
+    crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
+    concurrent_issuance_is_consistent(fresh().await).await;
+}
+
+async fn cas_round_trip(store: &dyn Store) {
+    let id = make_ca(store, "root-1").await;
+    let cas = store.cas().await.unwrap();
+    assert_eq!(cas.len(), 1);
+    assert_eq!((cas[0].id, cas[0].name.as_str(), cas[0].kind), (id, "root-1", CaKind::Root));
+    let dup = store
+        .create_ca(
+            NewCa {
+                name: "root-1".into(),
+                kind: CaKind::Root,
+                parent: None,
+                certificate: None,
+                csr: Some(vec![1]),
+                encrypted_key: vec![],
+                not_after: None,
+                created_at: now(),
+            },
+            event("ca.create", "root-1"),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    let after = now() + Duration::days(10);
+    store.install_ca_certificate(id, vec![0x30, 0x01, 0x00], after, event("ca.install", "root-1")).await.unwrap();
+    assert_eq!(store.cas().await.unwrap()[0].not_after, Some(after));
+}
+
+async fn request_lifecycle(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let id = store.submit(new_request("www.example.com"), event("request.submit", "r")).await.unwrap();
+    let stored = store.request(id).await.unwrap().unwrap();
+    assert_eq!(stored.state, RequestState::Pending);
+    assert_eq!(stored.sans, ["dns:www.example.com"]);
+    assert_eq!(store.pending_requests(10).await.unwrap().len(), 1);
+    store.reserve(reservation(ca, 1, id, false), event("certificate.reserve", "r")).await.unwrap();
+    let reserved = store.certificate_for_request(id).await.unwrap().unwrap();
+    assert_eq!(reserved.status, CertificateStatus::Reserved);
+    assert!(reserved.der.is_none());
+    assert_eq!(reserved.tbs, vec![0x30, 0x02, 0x05, 0x00]);
+    store.complete(completion(ca, 1, id), vec![event("certificate.issue", "r")]).await.unwrap();
+    let issued = store.certificate_for_request(id).await.unwrap().unwrap();
+    assert_eq!(issued.status, CertificateStatus::Issued);
+    assert_eq!(issued.der.as_deref(), Some(&[0x30, 0x03, 0x02, 0x01, 1][..]));
+    let request = store.request(id).await.unwrap().unwrap();
+    assert_eq!((request.state, request.decided_by.as_deref()), (RequestState::Issued, Some("manager")));
+    assert!(store.pending_requests(10).await.unwrap().is_empty());
+    // Auto-approved path: request and reservation in one step.
+    let auto = store
+        .submit_and_reserve(
+            new_request("auto.example.com"),
+            reservation(ca, 2, id, true),
+            event("request.submit", "auto"),
+        )
+        .await
+        .unwrap();
+    assert_ne!(auto, id);
+    assert_eq!(store.certificate_for_request(auto).await.unwrap().unwrap().request_id, auto);
+    store.complete(completion(ca, 2, auto), vec![]).await.unwrap();
+    assert!(store.key_used_for_test(&format!("{:0>64}", 2)).await.unwrap());
+    assert!(!store.key_used_for_test(&format!("{:0>64}", 1)).await.unwrap());
+    // Every change was audited, and the chain verifies.
+    let entries = store.audit_entries(1, 1000).await.unwrap();
+    assert!(entries.len() >= 5, "{} audit entries", entries.len());
+    let report = audit::verify(&entries, store.audit_head().await.unwrap());
+    assert!(report.intact, "{:?}", report.problems);
+}
+
+async fn states_change_exactly_once(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let id = store.submit(new_request("a.example.com"), event("request.submit", "a")).await.unwrap();
+    store.deny(id, "manager", "not ours", now(), event("request.deny", "a")).await.unwrap();
+    let denied = store.request(id).await.unwrap().unwrap();
+    assert_eq!((denied.state, denied.reason.as_deref()), (RequestState::Denied, Some("not ours")));
+    assert!(matches!(
+        store.deny(id, "m", "again", now(), event("request.deny", "a")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.reserve(reservation(ca, 10, id, false), event("r", "a")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Approve twice: the second reservation is refused before anything is signed.
+    let id2 = store.submit(new_request("b.example.com"), event("request.submit", "b")).await.unwrap();
+    store.reserve(reservation(ca, 11, id2, false), event("r", "b")).await.unwrap();
+    assert!(matches!(
+        store.reserve(reservation(ca, 12, id2, false), event("r", "b")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Deny while issuance is under way is refused too.
+    assert!(matches!(
+        store.deny(id2, "m", "late", now(), event("request.deny", "b")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.complete(completion(ca, 11, id2), vec![]).await.unwrap();
+    assert!(matches!(store.complete(completion(ca, 11, id2), vec![]).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.fail(id2, "x", now(), event("request.fail", "b")).await, Err(StoreError::Conflict(_))));
+    let missing = RequestId::new(999_999).unwrap();
+    assert!(matches!(
+        store.deny(missing, "m", "x", now(), event("d", "x")).await,
+        Err(StoreError::Conflict(_) | StoreError::NotFound(_))
+    ));
+}
+
+async fn serials_are_never_reused(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let other = make_ca(store, "other").await;
+    let a = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
+    let b = store.submit(new_request("b.example.com"), event("s", "b")).await.unwrap();
+    store.reserve(reservation(ca, 7, a, false), event("r", "a")).await.unwrap();
+    let dup = store.reserve(reservation(ca, 7, b, false), event("r", "b")).await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    // The same serial under another CA is a different certificate.
+    store.reserve(reservation(other, 7, b, false), event("r", "b")).await.unwrap();
+    // An abandoned serial stays burnt.
+    store.abandon(ca, &serial(7), event("certificate.abandon", "a")).await.unwrap();
+    let c = store.submit(new_request("c.example.com"), event("s", "c")).await.unwrap();
+    assert!(matches!(store.reserve(reservation(ca, 7, c, false), event("r", "c")).await, Err(StoreError::Conflict(_))));
+    // After abandonment the request can be approved again, under a new serial.
+    store.reserve(reservation(ca, 8, a, false), event("r", "a")).await.unwrap();
+    assert_eq!(store.certificates(ca).await.unwrap().len(), 2);
+}
+
+async fn search_finds_by_every_field(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let mut ids = Vec::new();
+    for (n, name) in ["www.example.com", "api.example.org", "mail.example.net"].iter().enumerate() {
+        let mut request = new_request(name);
+        request.requester = if n == 0 { "bob".into() } else { "carol".into() };
+        let id = store.submit(request, event("s", name)).await.unwrap();
+        ids.push(id);
+        if n < 2 {
+            let mut r = reservation(ca, 100 + n as u64, id, false);
+            r.sans = vec![format!("dns:{name}")];
+            r.subject = format!("CN={name}");
+            r.not_after = now() + Duration::days(10 * (n as i64 + 1));
+            store.reserve(r, event("r", name)).await.unwrap();
+            store.complete(completion(ca, 100 + n as u64, id), vec![]).await.unwrap();
+        }
+    }
+    let q = |f: fn(&mut Query)| {
+        let mut query = Query::default();
+        f(&mut query);
+        query
+    };
+    assert_eq!(store.search(&Query { request_id: Some(ids[1]), ..Default::default() }).await.unwrap().len(), 1);
+    assert_eq!(
+        store.search(&Query { serial: Some(serial(100)), ..Default::default() }).await.unwrap()[0].request.id,
+        ids[0]
+    );
+    assert_eq!(store.search(&q(|q| q.name = Some("example.org".into()))).await.unwrap().len(), 1);
+    assert_eq!(store.search(&q(|q| q.state = Some(RequestState::Pending))).await.unwrap().len(), 1);
+    assert_eq!(store.search(&q(|q| q.requester = Some("carol".into()))).await.unwrap().len(), 2);
+    let by_fp =
+        store.search(&Query { fingerprint: Some(format!("{:0>64}", 1101)), ..Default::default() }).await.unwrap();
+    assert_eq!(by_fp.len(), 1);
+    assert_eq!(by_fp[0].certificate.as_ref().unwrap().serial, serial(101));
+    let soon =
+        store.search(&Query { expires_before: Some(now() + Duration::days(15)), ..Default::default() }).await.unwrap();
+    assert_eq!(soon.len(), 1);
+    let later =
+        store.search(&Query { expires_after: Some(now() + Duration::days(15)), ..Default::default() }).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(store.search(&Query::default()).await.unwrap().len(), 3);
+    assert_eq!(store.search(&Query { limit: Some(2), ..Default::default() }).await.unwrap().len(), 2);
+}
+
+async fn tokens_by_hash(store: &dyn Store) {
+    let hash = "cd".repeat(32);
+    store
+        .create_token(
+            NewToken {
+                name: "ops".into(),
+                hash: hash.clone(),
+                roles: vec![Role::CertificateManager, Role::Auditor],
+                created_at: now(),
+            },
+            event("token.create", "ops"),
+        )
+        .await
+        .unwrap();
+    let token = store.token_by_hash(&hash).await.unwrap().unwrap();
+    assert_eq!(token.roles, vec![Role::CertificateManager, Role::Auditor]);
+    assert!(store.token_by_hash(&"ee".repeat(32)).await.unwrap().is_none());
+    assert_eq!(store.tokens().await.unwrap().len(), 1);
+    let dup = store
+        .create_token(NewToken { name: "x".into(), hash, roles: vec![], created_at: now() }, event("token.create", "x"))
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))));
+}
+
+async fn crash_leftovers_are_abandoned(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let id = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
+    let mut old = reservation(ca, 55, id, false);
+    old.created_at = now() - Duration::hours(1);
+    store.reserve(old, event("r", "a")).await.unwrap();
+    let abandoned = store.abandon_stale(now() - Duration::minutes(5)).await.unwrap();
+    assert_eq!(abandoned.len(), 1);
+    assert_eq!(store.certificates(ca).await.unwrap()[0].status, CertificateStatus::Abandoned);
+    assert!(store.certificate_for_request(id).await.unwrap().is_none());
+    assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Pending);
+}
+
+async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {
+    let ca = make_ca(store.as_ref(), "ca").await;
+    let mut tasks = Vec::new();
+    for n in 0..200u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = store
+                .submit_and_reserve(
+                    new_request(&format!("h{n}.example.com")),
+                    reservation(ca, 1000 + n, RequestId::new(1).unwrap(), false),
+                    event("s", "c"),
+                )
+                .await
+                .unwrap();
+            store.complete(completion(ca, 1000 + n, id), vec![event("certificate.issue", "c")]).await.unwrap();
+            id
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 200);
+    let certificates = store.certificates(ca).await.unwrap();
+    assert_eq!(certificates.len(), 200);
+    assert!(certificates.iter().all(|c| c.status == CertificateStatus::Issued));
+    let entries = store.audit_entries(1, 10_000).await.unwrap();
+    let report = audit::verify(&entries, store.audit_head().await.unwrap());
+    assert!(report.intact, "{:?}", report.problems);
+    assert_eq!(report.entries, 401);
+}

@@ -1,0 +1,322 @@
+//! The records a CA keeps.
+
+use serde::{Deserialize, Serialize};
+use signet_model::{RequestId, RequestState, Role, Serial};
+use time::OffsetDateTime;
+
+/// Whether a CA is a root, a subordinate, or a test root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaKind {
+    /// Self-signed trust anchor.
+    Root,
+    /// Signed by a parent (local or external).
+    Subordinate,
+    /// A separate self-signed root FOR TESTING ONLY (seed ISS-1).
+    TestRoot,
+}
+
+impl CaKind {
+    /// Stable name for storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Root => "root",
+            Self::Subordinate => "subordinate",
+            Self::TestRoot => "test-root",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "root" => Some(Self::Root),
+            "subordinate" => Some(Self::Subordinate),
+            "test-root" => Some(Self::TestRoot),
+            _ => None,
+        }
+    }
+}
+
+/// A CA as stored. The private key is stored encrypted (PKCS#8 PBES2); a PKCS#11 reference can
+/// take its place later without changing this record's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaRecord {
+    /// Database identifier.
+    pub id: i64,
+    /// Unique name, used in profiles and URLs.
+    pub name: String,
+    /// Root, subordinate or test root.
+    pub kind: CaKind,
+    /// Name of the local parent, if any.
+    pub parent: Option<String>,
+    /// The CA certificate (absent while waiting for an external parent).
+    pub certificate: Option<Vec<u8>>,
+    /// The CSR sent to an external parent.
+    pub csr: Option<Vec<u8>>,
+    /// Encrypted PKCS#8 of the CA key.
+    pub encrypted_key: Vec<u8>,
+    /// End of the CA certificate's validity.
+    pub not_after: Option<OffsetDateTime>,
+    /// When the CA was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A CA to create.
+#[derive(Debug, Clone)]
+pub struct NewCa {
+    /// Unique name.
+    pub name: String,
+    /// Kind.
+    pub kind: CaKind,
+    /// Local parent name.
+    pub parent: Option<String>,
+    /// Certificate, if already made.
+    pub certificate: Option<Vec<u8>>,
+    /// CSR for an external parent.
+    pub csr: Option<Vec<u8>>,
+    /// Encrypted PKCS#8 key.
+    pub encrypted_key: Vec<u8>,
+    /// Certificate end, if known.
+    pub not_after: Option<OffsetDateTime>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A certificate request as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestRecord {
+    /// The request ID.
+    pub id: RequestId,
+    /// Profile asked for.
+    pub profile: String,
+    /// The PKCS#10 DER as submitted.
+    #[serde(skip)]
+    pub csr: Vec<u8>,
+    /// Subject DN of the CSR.
+    pub subject: String,
+    /// Names requested (`dns:...`, `ip:...`).
+    pub sans: Vec<String>,
+    /// SHA-256 of the requested public key.
+    pub spki_sha256: String,
+    /// Who submitted it (token name).
+    pub requester: String,
+    /// Where it stands.
+    pub state: RequestState,
+    /// Warnings given at submission (e.g. a key already used for a test certificate).
+    pub warnings: Vec<String>,
+    /// Why it was denied or failed.
+    pub reason: Option<String>,
+    /// Who approved or denied it.
+    pub decided_by: Option<String>,
+    /// Names the Certificate Manager allowed, when narrowed at approval.
+    pub approved_sans: Option<Vec<String>>,
+    /// SHA-256 of the retrieval token given to the requester.
+    #[serde(skip)]
+    pub retrieval_token_hash: String,
+    /// Submission time.
+    pub created_at: OffsetDateTime,
+    /// Decision time.
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+/// A request to store.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// Profile.
+    pub profile: String,
+    /// CSR DER.
+    pub csr: Vec<u8>,
+    /// Subject DN.
+    pub subject: String,
+    /// Names requested.
+    pub sans: Vec<String>,
+    /// SHA-256 of the key.
+    pub spki_sha256: String,
+    /// Requester.
+    pub requester: String,
+    /// Warnings.
+    pub warnings: Vec<String>,
+    /// SHA-256 of the retrieval token.
+    pub retrieval_token_hash: String,
+    /// Submission time.
+    pub created_at: OffsetDateTime,
+}
+
+/// The life of a serial number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateStatus {
+    /// The serial and TBS are recorded; the signature may or may not have been made.
+    Reserved,
+    /// Signed and stored; may be given to clients.
+    Issued,
+    /// Reserved but never completed (crash or lost race); the serial is burnt, never reused.
+    Abandoned,
+}
+
+impl CertificateStatus {
+    /// Stable name for storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "reserved",
+            Self::Issued => "issued",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "reserved" => Some(Self::Reserved),
+            "issued" => Some(Self::Issued),
+            "abandoned" => Some(Self::Abandoned),
+            _ => None,
+        }
+    }
+}
+
+/// The intent to sign: recorded before the signature is made.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    /// Issuing CA.
+    pub ca_id: i64,
+    /// The serial.
+    pub serial: Serial,
+    /// The request being fulfilled.
+    pub request_id: RequestId,
+    /// The to-be-signed certificate (DER).
+    pub tbs: Vec<u8>,
+    /// SHA-256 of the subject key.
+    pub spki_sha256: String,
+    /// Subject DN.
+    pub subject: String,
+    /// Names in the certificate.
+    pub sans: Vec<String>,
+    /// Validity start.
+    pub not_before: OffsetDateTime,
+    /// Validity end.
+    pub not_after: OffsetDateTime,
+    /// Issued from a test hierarchy.
+    pub is_test: bool,
+    /// When reserved.
+    pub created_at: OffsetDateTime,
+}
+
+/// Completing an issuance: the signed certificate and the request's final state.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// Issuing CA.
+    pub ca_id: i64,
+    /// The reserved serial.
+    pub serial: Serial,
+    /// The request.
+    pub request_id: RequestId,
+    /// The signed certificate (DER).
+    pub der: Vec<u8>,
+    /// SHA-256 of the certificate.
+    pub sha256: String,
+    /// Who approved (the requester for auto-approved profiles).
+    pub decided_by: String,
+    /// Names narrowed at approval, if any.
+    pub approved_sans: Option<Vec<String>>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A certificate (or burnt serial) as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateRecord {
+    /// Issuing CA id.
+    pub ca_id: i64,
+    /// Serial.
+    pub serial: Serial,
+    /// The request.
+    pub request_id: RequestId,
+    /// Reserved, issued or abandoned.
+    pub status: CertificateStatus,
+    /// The to-be-signed certificate.
+    #[serde(skip)]
+    pub tbs: Vec<u8>,
+    /// The certificate, once issued.
+    #[serde(skip)]
+    pub der: Option<Vec<u8>>,
+    /// SHA-256 of the certificate.
+    pub sha256: Option<String>,
+    /// SHA-256 of the subject key.
+    pub spki_sha256: String,
+    /// Subject DN.
+    pub subject: String,
+    /// Names.
+    pub sans: Vec<String>,
+    /// Validity start.
+    pub not_before: OffsetDateTime,
+    /// Validity end.
+    pub not_after: OffsetDateTime,
+    /// From a test hierarchy.
+    pub is_test: bool,
+    /// When reserved.
+    pub created_at: OffsetDateTime,
+}
+
+/// An API token as stored (only its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TokenRecord {
+    /// Database id.
+    pub id: i64,
+    /// Name of the identity it authenticates.
+    pub name: String,
+    /// SHA-256 of the token.
+    #[serde(skip)]
+    pub hash: String,
+    /// Roles it holds.
+    pub roles: Vec<Role>,
+    /// When made.
+    pub created_at: OffsetDateTime,
+    /// When revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A token to create.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// Identity name.
+    pub name: String,
+    /// SHA-256 of the secret.
+    pub hash: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A search over requests and certificates; every field narrows it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Query {
+    /// Request ID.
+    pub request_id: Option<RequestId>,
+    /// Certificate serial.
+    pub serial: Option<Serial>,
+    /// Substring of the subject or of a SAN.
+    pub name: Option<String>,
+    /// Request state.
+    pub state: Option<RequestState>,
+    /// Requester name.
+    pub requester: Option<String>,
+    /// SHA-256 fingerprint of the certificate or of its key.
+    pub fingerprint: Option<String>,
+    /// Certificates expiring after this time.
+    pub expires_after: Option<OffsetDateTime>,
+    /// Certificates expiring before this time.
+    pub expires_before: Option<OffsetDateTime>,
+    /// At most this many results (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// One search result: a request and, if issued, its certificate.
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    /// The request.
+    pub request: RequestRecord,
+    /// Its certificate, if issued.
+    pub certificate: Option<CertificateRecord>,
+}

@@ -1,0 +1,91 @@
+//! The storage interfaces: read-only (for queries and the web front end) and read-write.
+
+use async_trait::async_trait;
+use signet_model::RequestId;
+
+use crate::audit::{AuditEvent, AuditRecord};
+use crate::error::StoreResult;
+use crate::records::*;
+
+/// Queries. Implementations may serve them from replicas or read connections.
+#[async_trait]
+pub trait StoreRead: Send + Sync {
+    /// Every CA.
+    async fn cas(&self) -> StoreResult<Vec<CaRecord>>;
+    /// One request.
+    async fn request(&self, id: RequestId) -> StoreResult<Option<RequestRecord>>;
+    /// Pending requests, oldest first.
+    async fn pending_requests(&self, limit: u32) -> StoreResult<Vec<RequestRecord>>;
+    /// The live (reserved or issued) certificate of a request.
+    async fn certificate_for_request(&self, id: RequestId) -> StoreResult<Option<CertificateRecord>>;
+    /// Every serial recorded, in any status (for invariant checks and, later, CRLs).
+    async fn certificates(&self, ca_id: i64) -> StoreResult<Vec<CertificateRecord>>;
+    /// Requests (with their certificates) matching a query, newest first.
+    async fn search(&self, query: &Query) -> StoreResult<Vec<Found>>;
+    /// Whether a key (by SPKI SHA-256) ever got a test certificate (seed P6).
+    async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool>;
+    /// A token by the hash of its secret.
+    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// All tokens.
+    async fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
+    /// Audit entries from `from_seq`, at most `limit`.
+    async fn audit_entries(&self, from_seq: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The recorded head of the audit log (last sequence number and hash).
+    async fn audit_head(&self) -> StoreResult<Option<(i64, String)>>;
+}
+
+/// State changes. Each call is one transaction that also appends its audit events; calls from
+/// concurrent tasks are committed together (group commit).
+#[async_trait]
+pub trait StoreWrite: StoreRead {
+    /// Creates a CA.
+    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<i64>;
+    /// Installs a CA's certificate (after an external parent signed it).
+    async fn install_ca_certificate(
+        &self,
+        ca_id: i64,
+        certificate: Vec<u8>,
+        not_after: time::OffsetDateTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Stores a new request; durable before it returns.
+    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestId>;
+    /// Stores a new request and reserves a serial for it in one step (auto-approved profiles).
+    /// The reservation's `request_id` is ignored. Durable once a later durable write commits.
+    async fn submit_and_reserve(
+        &self,
+        request: NewRequest,
+        reservation: Reservation,
+        audit: AuditEvent,
+    ) -> StoreResult<RequestId>;
+    /// Records the intent to sign: refuses a duplicate serial, a request that is not pending, or
+    /// one that already has a live reservation. Ordered before, and made durable by, the completion.
+    async fn reserve(&self, reservation: Reservation, audit: AuditEvent) -> StoreResult<()>;
+    /// Stores the signed certificate and moves the request pending → issued; durable before it
+    /// returns, so no client sees a certificate the database could lose.
+    async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()>;
+    /// Marks a reservation abandoned (the serial stays burnt).
+    async fn abandon(&self, ca_id: i64, serial: &signet_model::Serial, audit: AuditEvent) -> StoreResult<()>;
+    /// Moves a request pending → denied (refused while an issuance is under way).
+    async fn deny(
+        &self,
+        id: RequestId,
+        by: &str,
+        reason: &str,
+        at: time::OffsetDateTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
+    /// Moves a request pending → failed.
+    async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()>;
+    /// Creates an API token.
+    async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64>;
+    /// Appends audit events on their own.
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
+    /// Marks reservations older than `before` abandoned (after a crash); returns them.
+    async fn abandon_stale(&self, before: time::OffsetDateTime) -> StoreResult<Vec<CertificateRecord>>;
+}
+
+/// A full store.
+pub trait Store: StoreWrite {}
+
+impl<T: StoreWrite> Store for T {}
