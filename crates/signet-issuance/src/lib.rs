@@ -1,1 +1,26 @@
-//! placeholder
+//! Issuance: the only crate that asks a CA key to sign.
+//!
+//! It turns a checked request into a certificate in three steps the CA workflow interleaves with
+//! storage: [`csr::examine`] parses and verifies a PKCS#10 request and judges its key
+//! ([`key_quality`]); [`certificate::prepare`] assembles the to-be-signed certificate from a
+//! [`profile::Profile`], signs it with a placeholder signature, lints it ([`signet_lint`]) and
+//! returns the exact TBS bytes to record; [`certificate::sign`] has the real key sign those same
+//! bytes and refuses if anything differs. CA certificates (roots, subordinates, CSRs for external
+//! parents) are made in [`ca`]. Depends on keys, lint, codec and model; not on storage or HTTP.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod ca;
+pub mod certificate;
+pub mod csr;
+pub mod error;
+pub mod extensions;
+pub mod issuer;
+pub mod key_quality;
+pub mod profile;
+pub mod serial;
+
+pub use error::IssuanceError;
+pub use issuer::{IssuingCa, Urls};
+pub use profile::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};

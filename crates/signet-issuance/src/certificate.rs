@@ -1,0 +1,309 @@
+//! Assembling, linting and signing certificates.
+//!
+//! [`prepare`] signs the to-be-signed certificate with a placeholder (a [`Recorder`] presenting the
+//! issuer's real public key and algorithm, so every byte of the TBS is final), lints the result and
+//! returns the TBS bytes. [`sign`] then has the issuer's key sign through a [`Checked`] signer that
+//! refuses anything but those exact bytes — the issued certificate is the one that was linted and
+//! recorded (Boulder's lint-then-sign, BR §4.3.1.2).
+
+use std::sync::Mutex;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CrlDistributionPoint, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyUsagePurpose, SerialNumber,
+};
+use signet_keys::Signer;
+use signet_lint::{Context, Finding};
+use signet_model::{Identifier, Serial};
+use time::{Duration, OffsetDateTime};
+
+use crate::csr::CsrFacts;
+use crate::error::IssuanceError;
+use crate::issuer::{IssuingCa, Urls};
+use crate::profile::{Profile, ProfileKind, SubjectPolicy};
+
+/// A certificate ready to be recorded and signed.
+pub struct Prepared {
+    /// The serial.
+    pub serial: Serial,
+    /// The exact to-be-signed bytes that will be signed.
+    pub tbs: Vec<u8>,
+    /// Validity start.
+    pub not_before: OffsetDateTime,
+    /// Validity end.
+    pub not_after: OffsetDateTime,
+    /// Subject DN in words.
+    pub subject: String,
+    /// Names, as `type:value`.
+    pub sans: Vec<String>,
+    /// Lint warnings (errors never get this far).
+    pub warnings: Vec<Finding>,
+    params: CertificateParams,
+    subject_key: rcgen::SubjectPublicKeyInfo,
+    self_signed: bool,
+}
+
+/// Presents the issuer's public key and records what would be signed, returning a placeholder.
+struct Recorder<'a> {
+    issuer: &'a dyn Signer,
+    tbs: Mutex<Option<Vec<u8>>>,
+}
+
+impl rcgen::PublicKeyData for Recorder<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.issuer.public_key_bytes()
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        self.issuer.scheme().rcgen()
+    }
+    fn subject_public_key_info(&self) -> Vec<u8> {
+        self.issuer.spki_der().to_vec()
+    }
+}
+
+impl rcgen::SigningKey for Recorder<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        if let Ok(mut slot) = self.tbs.lock() {
+            *slot = Some(msg.to_vec());
+        }
+        Ok(vec![0u8; 64])
+    }
+}
+
+/// Signs only the bytes it was told to.
+struct Checked<'a> {
+    issuer: &'a dyn Signer,
+    expected: &'a [u8],
+}
+
+impl rcgen::PublicKeyData for Checked<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.issuer.public_key_bytes()
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        self.issuer.scheme().rcgen()
+    }
+    fn subject_public_key_info(&self) -> Vec<u8> {
+        self.issuer.spki_der().to_vec()
+    }
+}
+
+impl rcgen::SigningKey for Checked<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        if msg != self.expected {
+            return Err(rcgen::Error::RemoteKeyError);
+        }
+        self.issuer.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError)
+    }
+}
+
+fn build_error(e: impl std::fmt::Display) -> IssuanceError {
+    IssuanceError::Build(e.to_string())
+}
+
+/// A second-aligned time (certificates encode whole seconds).
+pub fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.unix_timestamp()).unwrap_or(t)
+}
+
+/// The validity window of a certificate issued at `now`: starting a minute early (clock skew),
+/// lasting `validity` inclusive of both ends (RFC 5280 §4.1.2.5).
+pub fn window(now: OffsetDateTime, validity: Duration) -> (OffsetDateTime, OffsetDateTime) {
+    let not_before = whole_seconds(now) - Duration::minutes(1);
+    (not_before, not_before + validity - Duration::seconds(1))
+}
+
+/// What a leaf certificate is made of.
+pub struct LeafRequest<'a> {
+    /// The profile.
+    pub profile: &'a Profile,
+    /// The issuing CA.
+    pub issuer: &'a IssuingCa,
+    /// The verified CSR.
+    pub csr: &'a CsrFacts,
+    /// The names to certify (already checked against the profile).
+    pub names: &'a [Identifier],
+    /// Where relying parties find the CA's certificate and CRL.
+    pub urls: &'a Urls,
+    /// Issuance time.
+    pub now: OffsetDateTime,
+}
+
+/// Assembles, lints and records a certificate for a CSR; see the module documentation.
+pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
+    let profile = request.profile;
+    let serial = crate::serial::random()?;
+    let (not_before, not_after) = window(request.now, profile.validity_at(request.now));
+    if not_after > request.issuer.not_after {
+        return Err(IssuanceError::OutlivesIssuer {
+            until: signet_codec::describe::rfc3339(not_after),
+            ca: request.issuer.name.clone(),
+            ca_expires: signet_codec::describe::rfc3339(request.issuer.not_after),
+        });
+    }
+    let mut params = CertificateParams::default();
+    params.serial_number = Some(SerialNumber::from_slice(serial.magnitude()));
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params.distinguished_name = subject(request)?;
+    params.subject_alt_names =
+        request.names.iter().map(signet_subscriber_san).collect::<Result<_, _>>().map_err(build_error)?;
+    params.use_authority_key_identifier_extension = true;
+    let is_rsa = request.csr.key.algorithm == "RSA";
+    match profile.kind {
+        ProfileKind::Server | ProfileKind::Client => {
+            params.is_ca = IsCa::NoCa;
+            params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            if is_rsa {
+                params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+            }
+            params.extended_key_usages = vec![if profile.kind == ProfileKind::Server {
+                ExtendedKeyUsagePurpose::ServerAuth
+            } else {
+                ExtendedKeyUsagePurpose::ClientAuth
+            }];
+        }
+        ProfileKind::SubordinateCa => {
+            params.is_ca = IsCa::Ca(match profile.path_length {
+                Some(n) => BasicConstraints::Constrained(n),
+                None => BasicConstraints::Unconstrained,
+            });
+            params.key_usages =
+                vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        }
+    }
+    add_revocation_and_policies(&mut params, request.urls, &request.issuer.name, &profile.policies)?;
+    let subject_key = rcgen::SubjectPublicKeyInfo::from_der(&request.csr.spki_der).map_err(build_error)?;
+    let context = Context {
+        kind: profile.lint_kind(),
+        issuer_not_after: Some(request.issuer.not_after),
+        allow_long_validity: profile.allow_long_validity,
+    };
+    let sans = request.names.iter().map(ToString::to_string).collect();
+    lint_and_record(request.issuer, params, subject_key, &context, serial, sans, false)
+}
+
+/// The rcgen form of a name.
+fn signet_subscriber_san(identifier: &Identifier) -> Result<rcgen::SanType, rcgen::Error> {
+    Ok(match identifier {
+        Identifier::Dns(name) => rcgen::SanType::DnsName(name.as_str().try_into()?),
+        Identifier::Ip(ip) => rcgen::SanType::IpAddress(*ip),
+        Identifier::Email(email) => rcgen::SanType::Rfc822Name(email.as_str().try_into()?),
+        Identifier::Uri(uri) => rcgen::SanType::URI(uri.as_str().try_into()?),
+    })
+}
+
+fn subject(request: &LeafRequest<'_>) -> Result<DistinguishedName, IssuanceError> {
+    let mut dn = DistinguishedName::new();
+    match request.profile.subject {
+        SubjectPolicy::CnOnly => {
+            // BR §7.1.4.3: a CN, if present, repeats a SAN. Keep one only if the CSR had one.
+            if request.csr.common_name.is_some()
+                && let Some(first) = request.names.first()
+            {
+                dn.push(DnType::CommonName, first.value());
+            }
+        }
+        SubjectPolicy::FromCsr => {
+            for (name, value) in &request.csr.subject_attributes {
+                let kind = match name.as_str() {
+                    "C" => {
+                        dn.push(
+                            DnType::CountryName,
+                            DnValue::PrintableString(value.as_str().try_into().map_err(build_error)?),
+                        );
+                        continue;
+                    }
+                    "ST" => DnType::StateOrProvinceName,
+                    "L" => DnType::LocalityName,
+                    "O" => DnType::OrganizationName,
+                    "OU" => DnType::OrganizationalUnitName,
+                    "CN" => DnType::CommonName,
+                    _ => continue,
+                };
+                dn.push(kind, value.as_str());
+            }
+        }
+    }
+    Ok(dn)
+}
+
+/// CRL distribution point, authorityInfoAccess and certificatePolicies.
+pub(crate) fn add_revocation_and_policies(
+    params: &mut CertificateParams,
+    urls: &Urls,
+    issuer_name: &str,
+    policies: &[String],
+) -> Result<(), IssuanceError> {
+    if let Some(crl) = urls.crl(issuer_name) {
+        params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![crl] }];
+    }
+    let ca_issuers = urls.ca_issuers(issuer_name);
+    if let Some(aia) = crate::extensions::authority_info_access(urls.ocsp.as_deref(), ca_issuers.as_deref())? {
+        params.custom_extensions.push(aia);
+    }
+    if let Some(ext) = crate::extensions::certificate_policies(policies)? {
+        params.custom_extensions.push(ext);
+    }
+    Ok(())
+}
+
+/// Signs with a placeholder, lints, and keeps the TBS.
+pub(crate) fn lint_and_record(
+    issuer: &IssuingCa,
+    params: CertificateParams,
+    subject_key: rcgen::SubjectPublicKeyInfo,
+    context: &Context,
+    serial: Serial,
+    sans: Vec<String>,
+    self_signed: bool,
+) -> Result<Prepared, IssuanceError> {
+    let recorder = Recorder { issuer: issuer.signer.as_ref(), tbs: Mutex::new(None) };
+    let draft = if self_signed {
+        params.self_signed(&recorder).map_err(build_error)?
+    } else {
+        let rcgen_issuer =
+            Issuer::from_ca_cert_der(&issuer.certificate.as_slice().into(), &recorder).map_err(build_error)?;
+        params.signed_by(&subject_key, &rcgen_issuer).map_err(build_error)?
+    };
+    let findings = signet_lint::lint_certificate(draft.der(), context).map_err(build_error)?;
+    let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.severity == signet_lint::Severity::Error);
+    if !errors.is_empty() {
+        return Err(IssuanceError::Lint(errors));
+    }
+    let tbs =
+        recorder.tbs.lock().ok().and_then(|mut slot| slot.take()).ok_or_else(|| build_error("nothing was signed"))?;
+    let subject = {
+        use x509_parser::prelude::FromDer;
+        x509_parser::certificate::X509Certificate::from_der(draft.der())
+            .map(|(_, c)| signet_codec::describe::name_to_string(c.subject()))
+            .unwrap_or_default()
+    };
+    Ok(Prepared {
+        serial,
+        tbs,
+        not_before: params.not_before,
+        not_after: params.not_after,
+        subject,
+        sans,
+        warnings,
+        params,
+        subject_key,
+        self_signed,
+    })
+}
+
+/// Signs a prepared certificate with the issuer's key; refuses if the TBS would differ.
+pub fn sign(issuer: &IssuingCa, prepared: &Prepared) -> Result<Vec<u8>, IssuanceError> {
+    let checked = Checked { issuer: issuer.signer.as_ref(), expected: &prepared.tbs };
+    let certificate = if prepared.self_signed {
+        prepared.params.self_signed(&checked)
+    } else {
+        let rcgen_issuer =
+            Issuer::from_ca_cert_der(&issuer.certificate.as_slice().into(), &checked).map_err(build_error)?;
+        prepared.params.signed_by(&prepared.subject_key, &rcgen_issuer)
+    };
+    certificate.map(|c| c.der().to_vec()).map_err(|e| IssuanceError::Signing(e.to_string()))
+}

@@ -1,0 +1,126 @@
+//! Profiles (certificate templates): what a certificate from a given profile contains, which keys
+//! and names it accepts, who may ask for it and whether a Certificate Manager must approve.
+
+use serde::Serialize;
+use signet_model::{DnsName, Role};
+use time::Duration;
+
+/// The kind of certificate a profile issues; it decides the extension template and the lints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileKind {
+    /// TLS server certificate (serverAuth), BR subscriber profile.
+    Server,
+    /// TLS client certificate (clientAuth).
+    Client,
+    /// Subordinate CA certificate, for a CSR from another CA.
+    SubordinateCa,
+}
+
+/// Whether requests are issued at once or wait for a Certificate Manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    /// Issue when submitted.
+    Auto,
+    /// Pending until a Certificate Manager approves.
+    Manager,
+}
+
+/// What goes into the subject DN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectPolicy {
+    /// Only a CN, equal to the first name (BR DV style; unvalidated O/L/ST are dropped).
+    CnOnly,
+    /// The CSR's subject as given (client and CA certificates).
+    FromCsr,
+}
+
+/// Which names a profile accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NameRules {
+    /// dNSName allowed.
+    pub dns: bool,
+    /// iPAddress allowed.
+    pub ip: bool,
+    /// rfc822Name allowed.
+    pub email: bool,
+    /// URI allowed.
+    pub uri: bool,
+    /// `*.example.com` allowed.
+    pub wildcard: bool,
+    /// If not empty, every DNS name (and e-mail domain) must be one of these or below one.
+    pub domains: Vec<DnsName>,
+    /// At most this many names.
+    pub max_names: usize,
+    /// Refuse internal names and reserved IP addresses (BR §4.2.2), as a public CA must.
+    pub public_only: bool,
+}
+
+/// Key types a profile accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyRules {
+    /// RSA allowed.
+    pub rsa: bool,
+    /// Smallest RSA modulus.
+    pub rsa_min_bits: usize,
+    /// Largest RSA modulus.
+    pub rsa_max_bits: usize,
+    /// ECDSA P-256 allowed.
+    pub ec_p256: bool,
+    /// ECDSA P-384 allowed.
+    pub ec_p384: bool,
+    /// Ed25519 allowed.
+    pub ed25519: bool,
+}
+
+/// A validated profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Name, as requesters give it.
+    pub name: String,
+    /// Name of the issuing CA.
+    pub issuer: String,
+    /// What it issues.
+    pub kind: ProfileKind,
+    /// Validity; `None` follows the CA/Browser Forum limit in force on the day (minus one day)
+    /// for server certificates, and 365 days otherwise.
+    pub validity: Option<Duration>,
+    /// Accept validity above the BR limit (a private CA's explicit choice).
+    pub allow_long_validity: bool,
+    /// Key types and sizes.
+    pub keys: KeyRules,
+    /// Name rules.
+    pub names: NameRules,
+    /// Subject DN policy.
+    pub subject: SubjectPolicy,
+    /// Approval mode.
+    pub approval: Approval,
+    /// Roles that may submit to it.
+    pub enroll_roles: Vec<Role>,
+    /// certificatePolicies OIDs to include.
+    pub policies: Vec<String>,
+    /// pathLenConstraint for subordinate CA certificates.
+    pub path_length: Option<u8>,
+}
+
+impl Profile {
+    /// The validity of a certificate issued at `at`.
+    pub fn validity_at(&self, at: time::OffsetDateTime) -> Duration {
+        match (self.validity, self.kind) {
+            (Some(v), _) => v,
+            (None, ProfileKind::Server) => Duration::days(signet_lint::br_max_validity_days(at) - 1),
+            (None, _) => Duration::days(365),
+        }
+    }
+
+    /// The lint context kind.
+    pub fn lint_kind(&self) -> signet_lint::CertificateKind {
+        match self.kind {
+            ProfileKind::Server => signet_lint::CertificateKind::TlsServer,
+            ProfileKind::Client => signet_lint::CertificateKind::TlsClient,
+            ProfileKind::SubordinateCa => signet_lint::CertificateKind::SubordinateCa,
+        }
+    }
+}
