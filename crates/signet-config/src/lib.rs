@@ -1,1 +1,235 @@
-//! placeholder
+//! Configuration: `signet.toml` parsed into raw structs (unknown keys refused) and validated into
+//! [`Settings`] with every problem named by its path. `signet config check` prints the result.
+//! The default file written by `signet serve` on first start is [`default_text`]; a test loads it.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod raw;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use signet_issuance::profile::KeyRules;
+use signet_issuance::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
+use signet_model::{DnsName, Role};
+
+/// A configuration problem, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub file: String,
+    /// What and where.
+    pub message: String,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// SQLite file.
+    Sqlite(PathBuf),
+    /// PostgreSQL URL.
+    Postgres(String),
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address the HTTP API listens on.
+    pub listen: SocketAddr,
+    /// Base URL put in certificates (caIssuers, CRL distribution points).
+    pub public_url: String,
+    /// OCSP responder URL for AIA, if one runs.
+    pub ocsp_url: Option<String>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// The database.
+    pub storage: Storage,
+    /// File holding the CA key passphrase (relative paths are relative to the data directory).
+    pub passphrase_file: PathBuf,
+    /// One identity may not be both CA Administrator and Certificate Manager.
+    pub strict_role_separation: bool,
+    /// Profiles by name.
+    pub profiles: Vec<Profile>,
+    /// Warnings (valid but risky choices).
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// A profile by name.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+}
+
+/// Reads and validates a configuration file; relative paths resolve against `data_dir`.
+pub fn load(path: &Path, data_dir: &Path) -> Result<Settings, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.display().to_string(),
+        message: format!("cannot read it: {e}"),
+    })?;
+    parse(&text, data_dir).map_err(|message| ConfigError { file: path.display().to_string(), message })
+}
+
+/// Validates configuration text.
+pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
+    let raw: raw::Config = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut warnings = Vec::new();
+    let listen: SocketAddr =
+        raw.server.listen.parse().map_err(|_| format!("server.listen: {:?} is not an address like 127.0.0.1:8443", raw.server.listen))?;
+    if !raw.server.public_url.starts_with("http://") && !raw.server.public_url.starts_with("https://") {
+        return Err(format!("server.public_url: {:?} must start with http:// or https://", raw.server.public_url));
+    }
+    let storage = match raw.storage.backend.as_str() {
+        "sqlite" => Storage::Sqlite(data_dir.join(raw.storage.path.as_deref().unwrap_or("signet.db"))),
+        "postgres" => Storage::Postgres(raw.storage.url.clone().ok_or("storage.url: the postgres backend needs url = \"postgres://user@host/db\"")?),
+        other => return Err(format!("storage.backend: {other:?} is not sqlite or postgres")),
+    };
+    let mut profiles = Vec::new();
+    for (name, p) in &raw.profiles {
+        profiles.push(profile(name, p, &mut warnings).map_err(|e| format!("profiles.{name}.{e}"))?);
+    }
+    if profiles.is_empty() {
+        return Err("no [profiles.NAME] sections: requests need at least one profile".into());
+    }
+    Ok(Settings {
+        listen,
+        public_url: raw.server.public_url.trim_end_matches('/').to_string(),
+        ocsp_url: raw.server.ocsp_url,
+        max_body_bytes: raw.server.max_body_bytes,
+        storage,
+        passphrase_file: data_dir.join(&raw.keys.passphrase_file),
+        strict_role_separation: raw.security.strict_role_separation,
+        profiles,
+        warnings,
+    })
+}
+
+fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<Profile, String> {
+    let kind = match p.kind.as_str() {
+        "server" => ProfileKind::Server,
+        "client" => ProfileKind::Client,
+        "subordinate-ca" => ProfileKind::SubordinateCa,
+        other => return Err(format!("kind: {other:?} is not server, client or subordinate-ca")),
+    };
+    let approval = match p.approval.as_str() {
+        "auto" => Approval::Auto,
+        "manager" => Approval::Manager,
+        other => return Err(format!("approval: {other:?} is not auto or manager")),
+    };
+    if kind == ProfileKind::SubordinateCa && approval == Approval::Auto {
+        return Err("approval: subordinate CA certificates always need a Certificate Manager (seed ISS-8)".into());
+    }
+    let subject = match p.subject.as_deref() {
+        None if kind == ProfileKind::Server => SubjectPolicy::CnOnly,
+        None => SubjectPolicy::FromCsr,
+        Some("cn-only") => SubjectPolicy::CnOnly,
+        Some("from-csr") => SubjectPolicy::FromCsr,
+        Some(other) => return Err(format!("subject: {other:?} is not cn-only or from-csr")),
+    };
+    let validity = p.validity_days.map(time::Duration::days);
+    if let Some(days) = p.validity_days {
+        if days < 1 {
+            return Err("validity_days: must be at least 1".into());
+        }
+        let limit = signet_lint::br_max_validity_days(time::OffsetDateTime::now_utc());
+        if kind == ProfileKind::Server && days >= limit {
+            let message = format!(
+                "validity_days: {days} days is more than the CA/Browser Forum allows for TLS server certificates issued today ({limit} days, and 100 from 2027-03-15); leave it out to follow the limit"
+            );
+            if p.allow_long_validity {
+                warnings.push(format!("profile {name}: {message} (allowed for this private CA by allow_long_validity)"));
+            } else {
+                return Err(format!("{message}, or set allow_long_validity = true for a private CA"));
+            }
+        }
+    }
+    let mut keys = KeyRules { rsa: false, rsa_min_bits: p.rsa_min_bits, rsa_max_bits: p.rsa_max_bits, ec_p256: false, ec_p384: false, ed25519: false };
+    for key in &p.key_types {
+        match key.as_str() {
+            "rsa" => keys.rsa = true,
+            "ec-p256" => keys.ec_p256 = true,
+            "ec-p384" => keys.ec_p384 = true,
+            "ed25519" => keys.ed25519 = true,
+            other => return Err(format!("key_types: {other:?} is not rsa, ec-p256, ec-p384 or ed25519")),
+        }
+    }
+    if keys.rsa_min_bits < 2048 {
+        return Err(format!("rsa_min_bits: {} is below 2048, which no CA may accept (BR §6.1.5)", keys.rsa_min_bits));
+    }
+    let mut domains = Vec::new();
+    for d in &p.names.domains {
+        domains.push(DnsName::parse(d).map_err(|e| format!("names.domains: {e}"))?);
+    }
+    let mut enroll_roles = Vec::new();
+    for r in &p.enroll_roles {
+        enroll_roles.push(r.parse::<Role>().map_err(|e| format!("enroll_roles: {e}"))?);
+    }
+    Ok(Profile {
+        name: name.to_string(),
+        issuer: p.issuer.clone(),
+        kind,
+        validity,
+        allow_long_validity: p.allow_long_validity,
+        keys,
+        names: NameRules {
+            dns: p.names.dns,
+            ip: p.names.ip,
+            email: p.names.email,
+            uri: p.names.uri,
+            wildcard: p.names.wildcard,
+            domains,
+            max_names: p.names.max_names,
+            public_only: p.names.public_only,
+        },
+        subject,
+        approval,
+        enroll_roles,
+        policies: p.policies.clone(),
+        path_length: p.path_length,
+    })
+}
+
+/// The configuration `signet serve` writes on first start.
+pub fn default_text(listen: &str) -> String {
+    include_str!("default.toml").replace("@LISTEN@", listen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_configuration_loads() {
+        let settings = parse(&default_text("127.0.0.1:8443"), Path::new("/data")).unwrap();
+        assert_eq!(settings.storage, Storage::Sqlite(PathBuf::from("/data/signet.db")));
+        let names: Vec<&str> = settings.profiles.iter().map(|p| p.name.as_str()).collect();
+        for wanted in ["server", "client", "test", "subca"] {
+            assert!(names.contains(&wanted), "{names:?}");
+        }
+        let test = settings.profile("test").unwrap();
+        assert_eq!(test.approval, Approval::Auto);
+        assert_eq!(test.validity, Some(time::Duration::days(21)));
+        assert_eq!(settings.profile("server").unwrap().approval, Approval::Manager);
+        assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+    }
+
+    #[test]
+    fn problems_are_named_by_path() {
+        let base = default_text("127.0.0.1:8443");
+        let bad = base.replace("approval = \"manager\"", "approval = \"maybe\"");
+        assert!(parse(&bad, Path::new("/d")).unwrap_err().contains("approval"));
+        let unknown = format!("{base}\n[extra]\nx = 1\n");
+        assert!(parse(&unknown, Path::new("/d")).unwrap_err().contains("extra"));
+        let long = base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397", 1);
+        let e = parse(&long, Path::new("/d")).unwrap_err();
+        assert!(e.contains("profiles.server.validity_days") && e.contains("allow_long_validity"), "{e}");
+        let allowed = base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397\nallow_long_validity = true", 1);
+        assert_eq!(parse(&allowed, Path::new("/d")).unwrap().warnings.len(), 1);
+        let weak = base.replacen("rsa_min_bits = 2048", "rsa_min_bits = 1024", 1);
+        assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));
+        let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
+        assert!(parse(&pg, Path::new("/d")).unwrap_err().contains("storage.url"));
+    }
+}

@@ -1,0 +1,609 @@
+//! The request workflow: submit, approve, deny, status, retrieval, search — independent of the
+//! protocol that delivered the request (HTTP API today; ACME, EST and web pages later call the
+//! same methods).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde_json::json;
+use signet_issuance::certificate::{self, LeafRequest, Prepared};
+use signet_issuance::csr::{self, CsrFacts};
+use signet_issuance::{Approval, IssuingCa, Profile, Urls, key_quality};
+use signet_keys::SoftwareKey;
+use signet_model::{Clock, Identifier, RequestId, RequestState};
+use signet_store::audit::{self, AuditEvent, AuditReport};
+use signet_store::{CaKind, CaRecord, Completion, Found, NewRequest, NewToken, Query, Reservation, Store};
+
+use crate::actor::{Action, Actor, hash_secret, new_secret, permit};
+use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::views::{CaView, IssuedCertificate, RequestView, Submitted};
+
+/// A CA as loaded: its record and, if it has a certificate, its signer.
+struct LoadedCa {
+    record: CaRecord,
+    issuing: Option<IssuingCa>,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Requests accepted.
+    pub submitted: AtomicU64,
+    /// Certificates issued.
+    pub issued: AtomicU64,
+    /// Requests denied.
+    pub denied: AtomicU64,
+    /// Submissions refused by policy or malformed.
+    pub rejected: AtomicU64,
+}
+
+/// Settings the workflow needs.
+#[derive(Debug, Clone)]
+pub struct AuthoritySettings {
+    /// Profiles.
+    pub profiles: Vec<Profile>,
+    /// URLs put in certificates.
+    pub urls: Urls,
+    /// No identity may be both CA Administrator and Certificate Manager.
+    pub strict_role_separation: bool,
+}
+
+/// Who is asking about a request: an authenticated actor, or a requester with its retrieval token.
+#[derive(Debug, Clone, Copy)]
+pub enum Access<'a> {
+    /// An API token.
+    Actor(&'a Actor),
+    /// The retrieval token given at submission.
+    RetrievalToken(&'a str),
+}
+
+/// The certificate authority's workflow.
+pub struct Authority {
+    store: Arc<dyn Store>,
+    cas: HashMap<String, LoadedCa>,
+    profiles: HashMap<String, Profile>,
+    urls: Urls,
+    clock: Arc<dyn Clock>,
+    strict_role_separation: bool,
+    metrics: Metrics,
+}
+
+fn event(clock: &dyn Clock, actor: &str, action: &str, target: &str, details: serde_json::Value) -> AuditEvent {
+    AuditEvent::new(clock.now(), actor, action, target, details)
+}
+
+impl Authority {
+    /// Loads CAs (decrypting their keys with `passphrase`) and checks that every profile's
+    /// issuer exists and can issue.
+    pub async fn load(
+        store: Arc<dyn Store>,
+        settings: AuthoritySettings,
+        passphrase: &str,
+        clock: Arc<dyn Clock>,
+    ) -> AuthorityResult<Self> {
+        let mut cas = HashMap::new();
+        for record in store.cas().await? {
+            let issuing = match (&record.certificate, record.not_after) {
+                (Some(certificate), Some(not_after)) => {
+                    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes()).map_err(|e| {
+                        AuthorityError::new(Kind::Unavailable, format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name))
+                    })?;
+                    let key = SoftwareKey::from_pkcs8(pkcs8)
+                        .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {}: {e}", record.name)))?;
+                    check_key_matches(&record.name, certificate, signet_keys::Signer::spki_der(&key))?;
+                    Some(IssuingCa {
+                        id: record.id,
+                        name: record.name.clone(),
+                        certificate: certificate.clone(),
+                        signer: Arc::new(key),
+                        not_after,
+                        is_test: record.kind == CaKind::TestRoot,
+                    })
+                }
+                _ => None,
+            };
+            cas.insert(record.name.clone(), LoadedCa { record, issuing });
+        }
+        let mut profiles = HashMap::new();
+        for profile in settings.profiles {
+            match cas.get(&profile.issuer) {
+                Some(LoadedCa { issuing: Some(_), .. }) => {}
+                Some(_) => {
+                    return Err(AuthorityError::new(
+                        Kind::Unavailable,
+                        format!("profile {}: CA {} has no certificate yet (finish it with `signet ca install-cert`)", profile.name, profile.issuer),
+                    ));
+                }
+                None => {
+                    let known: Vec<&str> = cas.keys().map(String::as_str).collect();
+                    return Err(AuthorityError::new(
+                        Kind::Unavailable,
+                        format!("profile {}: issuer CA {:?} does not exist (known CAs: {})", profile.name, profile.issuer, known.join(", ")),
+                    ));
+                }
+            }
+            profiles.insert(profile.name.clone(), profile);
+        }
+        Ok(Self {
+            store,
+            cas,
+            profiles,
+            urls: settings.urls,
+            clock,
+            strict_role_separation: settings.strict_role_separation,
+            metrics: Metrics::default(),
+        })
+    }
+
+    /// Counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The store (for health checks and metrics).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Marks reservations left by an interrupted issuance (older than `grace`) as abandoned, and
+    /// fails auto-approved requests that were caught by it. Run at startup.
+    pub async fn recover(&self, grace: time::Duration) -> AuthorityResult<usize> {
+        let abandoned = self.store.abandon_stale(self.clock.now() - grace).await?;
+        for record in &abandoned {
+            if let Some(request) = self.store.request(record.request_id).await?
+                && request.state == RequestState::Pending
+                && self.profiles.get(&request.profile).is_some_and(|p| p.approval == Approval::Auto)
+            {
+                let reason = "issuance was interrupted; submit the request again";
+                let audit = event(self.clock.as_ref(), "system", "request.fail", &format!("request:{}", request.id), json!({"reason": reason}));
+                let _ = self.store.fail(request.id, reason, self.clock.now(), audit).await;
+            }
+        }
+        Ok(abandoned.len())
+    }
+
+    /// Identifies the holder of an API token.
+    pub async fn authenticate(&self, token: &str) -> AuthorityResult<Actor> {
+        let record = self.store.token_by_hash(&hash_secret(token)).await?;
+        match record {
+            Some(t) => Ok(Actor { name: t.name, roles: t.roles }),
+            None => Err(AuthorityError::new(Kind::Unauthenticated, "the API token is unknown or revoked")),
+        }
+    }
+
+    fn profile(&self, name: &str) -> AuthorityResult<&Profile> {
+        self.profiles.get(name).ok_or_else(|| {
+            let mut known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            known.sort();
+            AuthorityError::new(Kind::NotFound, format!("there is no profile {name:?}; available: {}", known.join(", ")))
+        })
+    }
+
+    fn issuer(&self, profile: &Profile) -> AuthorityResult<&IssuingCa> {
+        self.cas
+            .get(&profile.issuer)
+            .and_then(|c| c.issuing.as_ref())
+            .ok_or_else(|| AuthorityError::new(Kind::Unavailable, format!("CA {} cannot issue", profile.issuer)))
+    }
+
+    /// Submits a CSR (DER) for a profile.
+    pub async fn submit(&self, actor: &Actor, profile_name: &str, csr_der: &[u8]) -> AuthorityResult<Submitted> {
+        permit(actor, Action::Submit)?;
+        let profile = self.profile(profile_name)?;
+        if !actor.roles.iter().any(|r| profile.enroll_roles.contains(r)) {
+            let allowed: Vec<&str> = profile.enroll_roles.iter().map(|r| r.as_str()).collect();
+            return Err(AuthorityError::new(
+                Kind::Forbidden,
+                format!("{} may not enroll in profile {profile_name}: it is open to {}", actor.name, allowed.join(", ")),
+            ));
+        }
+        let checked = self.check_request(profile, csr_der, None).await.inspect_err(|_| {
+            self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+        })?;
+        let mut warnings = Vec::new();
+        let issuer = self.issuer(profile)?;
+        if !issuer.is_test && self.store.key_used_for_test(&checked.facts.key.spki_sha256).await? {
+            warnings.push(
+                "this key already got a certificate from the test CA; a production certificate should use a new key (make a new key and CSR)".to_string(),
+            );
+        }
+        let token = new_secret("rt_")?;
+        let now = self.clock.now();
+        let request = NewRequest {
+            profile: profile.name.clone(),
+            csr: csr_der.to_vec(),
+            subject: checked.facts.subject.clone(),
+            sans: checked.names.iter().map(ToString::to_string).collect(),
+            spki_sha256: checked.facts.key.spki_sha256.clone(),
+            requester: actor.name.clone(),
+            warnings: warnings.clone(),
+            retrieval_token_hash: hash_secret(&token),
+            created_at: now,
+        };
+        let audit = event(
+            self.clock.as_ref(),
+            &actor.name,
+            "request.submit",
+            "request",
+            json!({"profile": profile.name, "names": request.sans, "key": checked.facts.key.spki_sha256}),
+        );
+        self.metrics.submitted.fetch_add(1, Ordering::Relaxed);
+        let id = match profile.approval {
+            Approval::Manager => self.store.submit(request, audit).await?,
+            Approval::Auto => {
+                let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
+                let placeholder = RequestId::new(1).ok_or_else(|| AuthorityError::new(Kind::Internal, "request id"))?;
+                let reservation = self.reservation(issuer, &prepared, placeholder, &checked.facts);
+                let id = self.store.submit_and_reserve(request, reservation, audit).await?;
+                self.sign_and_complete(issuer, &prepared, id, &actor.name, None).await?;
+                id
+            }
+        };
+        let view = self.view(id).await?;
+        Ok(Submitted { request: view, retrieval_token: token })
+    }
+
+    async fn check_request(&self, profile: &Profile, csr_der: &[u8], approved: Option<&[Identifier]>) -> AuthorityResult<Checked> {
+        let facts = csr::examine(csr_der)?;
+        key_quality::check(&facts.spki_der, &facts.key, &profile.keys)?;
+        let names = match approved {
+            None => csr::check_names(&facts.requested, profile)?,
+            Some(subset) => {
+                for name in subset {
+                    if !facts.requested.contains(name) {
+                        return Err(AuthorityError::new(
+                            Kind::RejectedByPolicy,
+                            format!("{name} was not requested; a Certificate Manager may remove names, not add them"),
+                        ));
+                    }
+                }
+                csr::check_names(subset, profile)?
+            }
+        };
+        Ok(Checked { facts, names })
+    }
+
+    fn prepare(&self, profile: &Profile, issuer: &IssuingCa, facts: &CsrFacts, names: &[Identifier]) -> AuthorityResult<Prepared> {
+        let request = LeafRequest { profile, issuer, csr: facts, names, urls: &self.urls, now: self.clock.now() };
+        Ok(certificate::prepare(&request)?)
+    }
+
+    fn reservation(&self, issuer: &IssuingCa, prepared: &Prepared, request_id: RequestId, facts: &CsrFacts) -> Reservation {
+        Reservation {
+            ca_id: issuer.id,
+            serial: prepared.serial.clone(),
+            request_id,
+            tbs: prepared.tbs.clone(),
+            spki_sha256: facts.key.spki_sha256.clone(),
+            subject: prepared.subject.clone(),
+            sans: prepared.sans.clone(),
+            not_before: prepared.not_before,
+            not_after: prepared.not_after,
+            is_test: issuer.is_test,
+            created_at: self.clock.now(),
+        }
+    }
+
+    /// Signs a reserved certificate and stores it; on a signing failure the reservation is
+    /// abandoned and the request failed, so nothing is left half done.
+    async fn sign_and_complete(
+        &self,
+        issuer: &IssuingCa,
+        prepared: &Prepared,
+        id: RequestId,
+        decided_by: &str,
+        approved: Option<Vec<String>>,
+    ) -> AuthorityResult<()> {
+        let target = format!("request:{id}");
+        let der = match certificate::sign(issuer, prepared) {
+            Ok(der) => der,
+            Err(e) => {
+                let audit = event(self.clock.as_ref(), "system", "certificate.abandon", &target, json!({"serial": prepared.serial.to_hex(), "why": e.to_string()}));
+                let _ = self.store.abandon(issuer.id, &prepared.serial, audit).await;
+                let audit = event(self.clock.as_ref(), "system", "request.fail", &target, json!({"reason": "signing failed"}));
+                let _ = self.store.fail(id, "signing failed", self.clock.now(), audit).await;
+                return Err(e.into());
+            }
+        };
+        let sha256 = signet_codec::public_key::sha256_hex(&der);
+        let audit = vec![event(
+            self.clock.as_ref(),
+            decided_by,
+            "certificate.issue",
+            &target,
+            json!({"ca": issuer.name, "serial": prepared.serial.to_hex(), "sha256": sha256, "names": prepared.sans}),
+        )];
+        let completion = Completion {
+            ca_id: issuer.id,
+            serial: prepared.serial.clone(),
+            request_id: id,
+            der,
+            sha256,
+            decided_by: decided_by.to_string(),
+            approved_sans: approved,
+            at: self.clock.now(),
+        };
+        self.store.complete(completion, audit).await?;
+        self.metrics.issued.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn request_for(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<signet_store::RequestRecord> {
+        let not_found = || AuthorityError::new(Kind::NotFound, format!("there is no request {id}"));
+        let request = self.store.request(id).await?.ok_or_else(not_found)?;
+        let allowed = match access {
+            Access::Actor(actor) => actor.name == request.requester || actor.may(Action::ReadAny),
+            Access::RetrievalToken(token) => {
+                let given = hash_secret(token);
+                aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), request.retrieval_token_hash.as_bytes()).is_ok()
+            }
+        };
+        if !allowed {
+            // Same answer as a missing request: do not reveal which IDs exist.
+            return Err(not_found());
+        }
+        Ok(request)
+    }
+
+    async fn view(&self, id: RequestId) -> AuthorityResult<RequestView> {
+        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let certificate = self.store.certificate_for_request(id).await?;
+        Ok(RequestView::new(&request, certificate.as_ref()))
+    }
+
+    /// The status of a request.
+    pub async fn status(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<RequestView> {
+        let request = self.request_for(access, id).await?;
+        let certificate = self.store.certificate_for_request(id).await?;
+        Ok(RequestView::new(&request, certificate.as_ref()))
+    }
+
+    /// The certificate of an issued request, with its chain.
+    pub async fn certificate(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<IssuedCertificate> {
+        let request = self.request_for(access, id).await?;
+        if request.state != RequestState::Issued {
+            return Err(AuthorityError::new(
+                Kind::Conflict,
+                match request.state {
+                    RequestState::Pending => format!("request {id} is pending approval by a Certificate Manager; check again later"),
+                    RequestState::Denied => format!("request {id} was denied: {}", request.reason.unwrap_or_default()),
+                    _ => format!("request {id} failed: {}", request.reason.unwrap_or_default()),
+                },
+            ));
+        }
+        let record = self
+            .store
+            .certificate_for_request(id)
+            .await?
+            .ok_or_else(|| AuthorityError::new(Kind::Internal, "issued request without a certificate"))?;
+        let der = record.der.ok_or_else(|| AuthorityError::new(Kind::Internal, "issued certificate without DER"))?;
+        let (intermediates, root) = self.chain_of_ca_id(record.ca_id);
+        Ok(IssuedCertificate { certificate: der, intermediates, root })
+    }
+
+    /// CA certificates above an issuing CA: intermediates (issuer first) and the root.
+    fn chain_of_ca_id(&self, ca_id: i64) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
+        let mut intermediates = Vec::new();
+        let mut current = self.cas.values().find(|c| c.record.id == ca_id);
+        let mut guard = 0;
+        while let Some(ca) = current {
+            guard += 1;
+            let Some(cert) = ca.record.certificate.clone() else { break };
+            match &ca.record.parent {
+                Some(parent) if guard < 10 => {
+                    intermediates.push(cert);
+                    current = self.cas.get(parent);
+                }
+                _ if ca.record.kind == CaKind::Subordinate => {
+                    // Parent outside signet: it is the requester's to supply.
+                    intermediates.push(cert);
+                    return (intermediates, None);
+                }
+                _ => return (intermediates, Some(cert)),
+            }
+        }
+        (intermediates, None)
+    }
+
+    /// Pending requests, oldest first.
+    pub async fn queue(&self, actor: &Actor) -> AuthorityResult<Vec<RequestView>> {
+        permit(actor, Action::Queue)?;
+        let pending = self.store.pending_requests(500).await?;
+        Ok(pending.iter().map(|r| RequestView::new(r, None)).collect())
+    }
+
+    fn separate(&self, actor: &Actor, request: &signet_store::RequestRecord) -> AuthorityResult<()> {
+        if self.strict_role_separation && actor.name == request.requester {
+            return Err(AuthorityError::new(Kind::Forbidden, "with strict role separation a Certificate Manager may not decide on their own request"));
+        }
+        Ok(())
+    }
+
+    /// Approves a pending request, optionally narrowing its names, and issues the certificate.
+    pub async fn approve(&self, actor: &Actor, id: RequestId, names: Option<Vec<Identifier>>) -> AuthorityResult<RequestView> {
+        permit(actor, Action::Approve)?;
+        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        self.separate(actor, &request)?;
+        if request.state != RequestState::Pending {
+            return Err(AuthorityError::new(Kind::Conflict, format!("request {id} is already {}; it cannot be approved", request.state)));
+        }
+        let profile = self.profile(&request.profile)?;
+        let issuer = self.issuer(profile)?;
+        let checked = self.check_request(profile, &request.csr, names.as_deref()).await?;
+        let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
+        let reservation = self.reservation(issuer, &prepared, id, &checked.facts);
+        let approved = names.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>());
+        let audit = event(
+            self.clock.as_ref(),
+            &actor.name,
+            "request.approve",
+            &format!("request:{id}"),
+            json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
+        );
+        self.store.reserve(reservation, audit).await?;
+        self.sign_and_complete(issuer, &prepared, id, &actor.name, approved).await?;
+        self.view(id).await
+    }
+
+    /// Denies a pending request with a reason.
+    pub async fn deny(&self, actor: &Actor, id: RequestId, reason: &str) -> AuthorityResult<RequestView> {
+        permit(actor, Action::Deny)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AuthorityError::new(Kind::Malformed, "give a reason for the denial; the requester will see it"));
+        }
+        if reason.chars().count() > 1000 {
+            return Err(AuthorityError::new(Kind::Malformed, "the reason is longer than 1000 characters"));
+        }
+        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        self.separate(actor, &request)?;
+        let audit = event(self.clock.as_ref(), &actor.name, "request.deny", &format!("request:{id}"), json!({"reason": reason}));
+        self.store.deny(id, &actor.name, reason, self.clock.now(), audit).await.map_err(|e| match e {
+            signet_store::StoreError::Conflict(m) => AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied")),
+            other => other.into(),
+        })?;
+        self.metrics.denied.fetch_add(1, Ordering::Relaxed);
+        self.view(id).await
+    }
+
+    /// Searches requests and certificates.
+    pub async fn search(&self, actor: &Actor, query: &Query) -> AuthorityResult<Vec<RequestView>> {
+        permit(actor, Action::Search)?;
+        let found: Vec<Found> = self.store.search(query).await?;
+        Ok(found.iter().map(|f| RequestView::new(&f.request, f.certificate.as_ref())).collect())
+    }
+
+    /// The CAs and their certificates.
+    pub fn cas(&self) -> Vec<CaView> {
+        let mut views: Vec<CaView> = self
+            .cas
+            .values()
+            .map(|ca| {
+                let subject = ca
+                    .record
+                    .certificate
+                    .as_deref()
+                    .and_then(|der| signet_codec::describe::certificate(der, self.clock.now()).ok())
+                    .map(|i| i.subject)
+                    .unwrap_or_default();
+                CaView {
+                    name: ca.record.name.clone(),
+                    kind: ca.record.kind.as_str().to_string(),
+                    parent: ca.record.parent.clone(),
+                    subject,
+                    not_after: ca.record.not_after.map(signet_codec::describe::rfc3339),
+                    active: ca.issuing.is_some(),
+                    sha256: ca.record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
+                }
+            })
+            .collect();
+        views.sort_by(|a, b| a.name.cmp(&b.name));
+        views
+    }
+
+    /// A CA certificate by name (DER).
+    pub fn ca_certificate(&self, name: &str) -> AuthorityResult<Vec<u8>> {
+        self.cas
+            .get(name)
+            .and_then(|c| c.record.certificate.clone())
+            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no CA certificate named {name}")))
+    }
+
+    /// Creates an API token; returns its secret (shown once).
+    pub async fn create_token(&self, actor: &Actor, name: &str, roles: &[signet_model::Role]) -> AuthorityResult<String> {
+        permit(actor, Action::ManageTokens)?;
+        create_token(self.store.as_ref(), self.clock.as_ref(), &actor.name, name, roles, self.strict_role_separation).await
+    }
+
+    /// Verifies the audit log's hash chain.
+    pub async fn verify_audit(&self, actor: &Actor) -> AuthorityResult<AuditReport> {
+        permit(actor, Action::ReadAudit)?;
+        verify_audit(self.store.as_ref()).await
+    }
+
+    /// Profiles as configured.
+    pub fn profiles(&self) -> Vec<&Profile> {
+        let mut list: Vec<&Profile> = self.profiles.values().collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+}
+
+struct Checked {
+    facts: CsrFacts,
+    names: Vec<Identifier>,
+}
+
+fn check_key_matches(name: &str, certificate: &[u8], spki: &[u8]) -> AuthorityResult<()> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(certificate)
+        .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {name}: certificate does not parse: {e}")))?;
+    if cert.public_key().raw != spki {
+        return Err(AuthorityError::new(Kind::Internal, format!("CA {name}: the stored key does not match its certificate")));
+    }
+    Ok(())
+}
+
+/// Creates a token directly in a store (used by the API and by local administration).
+pub async fn create_token(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    created_by: &str,
+    name: &str,
+    roles: &[signet_model::Role],
+    strict: bool,
+) -> AuthorityResult<String> {
+    use signet_model::Role;
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err(AuthorityError::new(Kind::Malformed, "a token name is 1 to 100 printable characters"));
+    }
+    if roles.is_empty() {
+        return Err(AuthorityError::new(Kind::Malformed, "give at least one --role"));
+    }
+    if strict {
+        let mut all: Vec<Role> = roles.to_vec();
+        for existing in store.tokens().await? {
+            if existing.name == name && existing.revoked_at.is_none() {
+                all.extend(existing.roles);
+            }
+        }
+        if all.contains(&Role::CaAdministrator) && all.contains(&Role::CertificateManager) {
+            return Err(AuthorityError::new(
+                Kind::RejectedByPolicy,
+                format!("strict role separation: {name} would be both CA Administrator and Certificate Manager"),
+            ));
+        }
+    }
+    let secret = new_secret("sgt_")?;
+    let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let audit = AuditEvent::new(clock.now(), created_by, "token.create", &format!("identity:{name}"), json!({"roles": role_names}));
+    store.create_token(NewToken { name: name.to_string(), hash: hash_secret(&secret), roles: roles.to_vec(), created_at: clock.now() }, audit).await?;
+    Ok(secret)
+}
+
+/// Reads the whole audit log and checks its chain.
+pub async fn verify_audit(store: &dyn Store) -> AuthorityResult<AuditReport> {
+    let mut records = Vec::new();
+    let mut from = 1;
+    loop {
+        let page = store.audit_entries(from, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        from = last.seq + 1;
+        let full = page.len() == 10_000;
+        records.extend(page);
+        if !full {
+            break;
+        }
+    }
+    Ok(audit::verify(&records, store.audit_head().await?))
+}
+
+/// What `/metrics` reports besides the counters.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Whether the database answered.
+    pub database: bool,
+}

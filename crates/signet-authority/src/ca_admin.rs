@@ -1,0 +1,282 @@
+//! Creating and completing CAs (seed CA-1 to CA-6): roots, the separate FOR TESTING ONLY root,
+//! subordinates signed by a local parent (recorded like any issuance: intent before signature),
+//! and subordinates whose certificate comes from an external parent via a CSR.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use signet_issuance::ca::{self, CaSpec};
+use signet_issuance::{IssuingCa, Urls, certificate};
+use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
+use signet_model::{Clock, RequestId};
+use signet_store::audit::AuditEvent;
+use signet_store::{CaKind, CaRecord, Completion, NewCa, NewRequest, Reservation, Store};
+use x509_parser::prelude::FromDer;
+
+use crate::error::{AuthorityError, AuthorityResult, Kind};
+
+/// How a new CA gets its certificate.
+#[derive(Debug, Clone)]
+pub enum Placement {
+    /// Self-signed root.
+    Root,
+    /// Self-signed root FOR TESTING ONLY, kept apart from production keys (seed ISS-1, ISS-2).
+    TestRoot,
+    /// Signed now by a local parent CA.
+    Under(String),
+    /// A CSR to take to a parent outside signet; completed by [`install_certificate`].
+    External,
+}
+
+/// A CA to create.
+#[derive(Debug, Clone)]
+pub struct CaOptions {
+    /// Unique name.
+    pub name: String,
+    /// Where its certificate comes from.
+    pub placement: Placement,
+    /// Key algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// Subject and constraints.
+    pub spec: CaSpec,
+}
+
+/// The result of creating a CA.
+#[derive(Debug)]
+pub struct Created {
+    /// The stored CA.
+    pub record: CaRecord,
+    /// The CSR to send to an external parent.
+    pub csr: Option<Vec<u8>>,
+}
+
+fn internal(e: impl std::fmt::Display) -> AuthorityError {
+    AuthorityError::new(Kind::Internal, e.to_string())
+}
+
+fn check_name(name: &str) -> AuthorityResult<()> {
+    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(AuthorityError::new(Kind::Malformed, format!("{name:?}: a CA name is 1-64 letters, digits, - or _ (it appears in URLs)")))
+    }
+}
+
+/// Opens a stored CA's key and certificate as an issuer.
+pub fn open(record: &CaRecord, passphrase: &str) -> AuthorityResult<IssuingCa> {
+    let (Some(certificate), Some(not_after)) = (record.certificate.clone(), record.not_after) else {
+        return Err(AuthorityError::new(Kind::Conflict, format!("CA {} has no certificate yet", record.name)));
+    };
+    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
+        .map_err(|e| AuthorityError::new(Kind::Malformed, format!("cannot open the key of CA {}: {e}", record.name)))?;
+    let key = SoftwareKey::from_pkcs8(pkcs8).map_err(internal)?;
+    Ok(IssuingCa { id: record.id, name: record.name.clone(), certificate, signer: Arc::new(key), not_after, is_test: record.kind == CaKind::TestRoot })
+}
+
+/// Creates a CA: generates its key, stores it encrypted with `passphrase`, and makes its
+/// certificate (or CSR).
+pub async fn create(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    urls: &Urls,
+    passphrase: &str,
+    actor: &str,
+    options: CaOptions,
+) -> AuthorityResult<Created> {
+    check_name(&options.name)?;
+    if store.cas().await?.iter().any(|c| c.name == options.name) {
+        return Err(AuthorityError::new(Kind::Conflict, format!("a CA named {} already exists", options.name)));
+    }
+    let key = Arc::new(SoftwareKey::generate(options.algorithm).map_err(internal)?);
+    let encrypted_key =
+        signet_codec::private_key::encrypt(key.pkcs8(), passphrase.as_bytes(), signet_codec::private_key::Kdf::Scrypt).map_err(internal)?;
+    let now = clock.now();
+    let (kind, parent, certificate, csr) = match &options.placement {
+        Placement::Root | Placement::TestRoot => {
+            let certificate = ca::root(&options.spec, key.clone(), now)?;
+            let kind = if matches!(options.placement, Placement::TestRoot) { CaKind::TestRoot } else { CaKind::Root };
+            (kind, None, Some(certificate), None)
+        }
+        Placement::Under(parent_name) => {
+            let parent_record = store
+                .cas()
+                .await?
+                .into_iter()
+                .find(|c| &c.name == parent_name)
+                .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no CA named {parent_name}")))?;
+            if parent_record.kind == CaKind::TestRoot {
+                return Err(AuthorityError::new(Kind::RejectedByPolicy, "the test root issues only test certificates, never CAs"));
+            }
+            let parent = open(&parent_record, passphrase)?;
+            let certificate = sign_subordinate(store, clock, urls, actor, &parent, &options, key.as_ref()).await?;
+            (CaKind::Subordinate, Some(parent_name.clone()), Some(certificate), None)
+        }
+        Placement::External => (CaKind::Subordinate, None, None, Some(ca::request(&options.spec, key.as_ref())?)),
+    };
+    let not_after = certificate.as_deref().map(certificate_not_after).transpose()?;
+    let record = NewCa {
+        name: options.name.clone(),
+        kind,
+        parent: parent.clone(),
+        certificate: certificate.clone(),
+        csr: csr.clone(),
+        encrypted_key,
+        not_after,
+        created_at: now,
+    };
+    let audit = AuditEvent::new(
+        now,
+        actor,
+        "ca.create",
+        &format!("ca:{}", options.name),
+        json!({"kind": kind.as_str(), "parent": parent, "algorithm": options.algorithm.as_str(), "subject": options.spec.common_name}),
+    );
+    let id = store.create_ca(record, audit).await?;
+    let stored = store.cas().await?.into_iter().find(|c| c.id == id).ok_or_else(|| internal("CA vanished after creation"))?;
+    Ok(Created { record: stored, csr })
+}
+
+/// Issues a subordinate CA certificate under a local parent, recording the serial and TBS first.
+async fn sign_subordinate(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    urls: &Urls,
+    actor: &str,
+    parent: &IssuingCa,
+    options: &CaOptions,
+    key: &SoftwareKey,
+) -> AuthorityResult<Vec<u8>> {
+    let prepared = ca::subordinate(&options.spec, key.spki_der(), parent, urls, clock.now())?;
+    let csr = ca::request(&options.spec, key)?;
+    let spki_sha256 = signet_codec::public_key::sha256_hex(key.spki_der());
+    let request = NewRequest {
+        profile: "ca-init".into(),
+        csr,
+        subject: prepared.subject.clone(),
+        sans: Vec::new(),
+        spki_sha256: spki_sha256.clone(),
+        requester: actor.to_string(),
+        warnings: Vec::new(),
+        retrieval_token_hash: crate::actor::hash_secret(&crate::actor::new_secret("rt_")?),
+        created_at: clock.now(),
+    };
+    let reservation = Reservation {
+        ca_id: parent.id,
+        serial: prepared.serial.clone(),
+        request_id: RequestId::new(1).ok_or_else(|| internal("request id"))?,
+        tbs: prepared.tbs.clone(),
+        spki_sha256,
+        subject: prepared.subject.clone(),
+        sans: Vec::new(),
+        not_before: prepared.not_before,
+        not_after: prepared.not_after,
+        is_test: false,
+        created_at: clock.now(),
+    };
+    let audit = AuditEvent::new(clock.now(), actor, "request.submit", "request", json!({"profile": "ca-init", "ca": options.name}));
+    let id = store.submit_and_reserve(request, reservation, audit).await?;
+    let der = certificate::sign(parent, &prepared)?;
+    let sha256 = signet_codec::public_key::sha256_hex(&der);
+    let audit = vec![AuditEvent::new(
+        clock.now(),
+        actor,
+        "certificate.issue",
+        &format!("request:{id}"),
+        json!({"ca": parent.name, "serial": prepared.serial.to_hex(), "subordinate": options.name}),
+    )];
+    store
+        .complete(
+            Completion { ca_id: parent.id, serial: prepared.serial.clone(), request_id: id, der: der.clone(), sha256, decided_by: actor.to_string(), approved_sans: None, at: clock.now() },
+            audit,
+        )
+        .await?;
+    Ok(der)
+}
+
+fn certificate_not_after(der: &[u8]) -> AuthorityResult<time::OffsetDateTime> {
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).map_err(internal)?;
+    Ok(cert.validity().not_after.to_datetime())
+}
+
+/// Installs the certificate an external parent issued for a CA created with [`Placement::External`].
+pub async fn install_certificate(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    passphrase: &str,
+    actor: &str,
+    name: &str,
+    certificate: &[u8],
+) -> AuthorityResult<CaRecord> {
+    let record = store
+        .cas()
+        .await?
+        .into_iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no CA named {name}")))?;
+    if record.certificate.is_some() {
+        return Err(AuthorityError::new(Kind::Conflict, format!("CA {name} already has its certificate")));
+    }
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(certificate)
+        .map_err(|e| AuthorityError::new(Kind::Malformed, format!("the certificate does not parse: {e}")))?;
+    if !cert.is_ca() {
+        return Err(AuthorityError::new(
+            Kind::RejectedByPolicy,
+            "this is not a CA certificate (basicConstraints cA is not set): the parent must issue it from a subordinate-CA profile",
+        ));
+    }
+    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
+        .map_err(|e| AuthorityError::new(Kind::Malformed, format!("cannot open the key of CA {name}: {e}")))?;
+    let spki = signet_codec::private_key::public_spki(&pkcs8).map_err(internal)?;
+    if cert.public_key().raw != spki.as_slice() {
+        return Err(AuthorityError::new(
+            Kind::RejectedByPolicy,
+            format!("this certificate is for another key: it does not match the key of CA {name} (was it issued for this CA's CSR?)"),
+        ));
+    }
+    let not_after = cert.validity().not_after.to_datetime();
+    if not_after <= clock.now() {
+        return Err(AuthorityError::new(Kind::RejectedByPolicy, "this certificate has already expired"));
+    }
+    let audit = AuditEvent::new(
+        clock.now(),
+        actor,
+        "ca.install-certificate",
+        &format!("ca:{name}"),
+        json!({"sha256": signet_codec::public_key::sha256_hex(certificate), "issuer": signet_codec::describe::name_to_string(cert.issuer())}),
+    );
+    store.install_ca_certificate(record.id, certificate.to_vec(), not_after, audit).await?;
+    store.cas().await?.into_iter().find(|c| c.name == name).ok_or_else(|| internal("CA vanished"))
+}
+
+/// The development hierarchy `signet serve` creates on first start: a root, an issuing CA under
+/// it, and a separate test root.
+pub async fn bootstrap_development(store: &dyn Store, clock: &dyn Clock, urls: &Urls, passphrase: &str) -> AuthorityResult<()> {
+    let spec = |cn: &str, years: i64, path: Option<u8>| CaSpec {
+        common_name: cn.to_string(),
+        organization: Some("signet development".to_string()),
+        country: None,
+        validity: time::Duration::days(365 * years),
+        path_length: path,
+        permitted_dns: Vec::new(),
+    };
+    let steps = [
+        CaOptions { name: "dev-root".into(), placement: Placement::Root, algorithm: KeyAlgorithm::EcP384, spec: spec("Signet Development Root CA", 10, Some(1)) },
+        CaOptions {
+            name: "dev-issuing".into(),
+            placement: Placement::Under("dev-root".into()),
+            algorithm: KeyAlgorithm::EcP256,
+            spec: spec("Signet Development Issuing CA", 5, Some(0)),
+        },
+        CaOptions {
+            name: "test-root".into(),
+            placement: Placement::TestRoot,
+            algorithm: KeyAlgorithm::EcP256,
+            spec: spec("Signet Test Root - FOR TESTING ONLY", 5, Some(0)),
+        },
+    ];
+    for options in steps {
+        create(store, clock, urls, passphrase, "system", options).await?;
+    }
+    Ok(())
+}
