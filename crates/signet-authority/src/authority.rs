@@ -87,9 +87,13 @@ impl Authority {
         for record in store.cas().await? {
             let issuing = match (&record.certificate, record.not_after) {
                 (Some(certificate), Some(not_after)) => {
-                    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes()).map_err(|e| {
-                        AuthorityError::new(Kind::Unavailable, format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name))
-                    })?;
+                    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
+                        .map_err(|e| {
+                            AuthorityError::new(
+                                Kind::Unavailable,
+                                format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name),
+                            )
+                        })?;
                     let key = SoftwareKey::from_pkcs8(pkcs8)
                         .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {}: {e}", record.name)))?;
                     check_key_matches(&record.name, certificate, signet_keys::Signer::spki_der(&key))?;
@@ -113,14 +117,22 @@ impl Authority {
                 Some(_) => {
                     return Err(AuthorityError::new(
                         Kind::Unavailable,
-                        format!("profile {}: CA {} has no certificate yet (finish it with `signet ca install-cert`)", profile.name, profile.issuer),
+                        format!(
+                            "profile {}: CA {} has no certificate yet (finish it with `signet ca install-cert`)",
+                            profile.name, profile.issuer
+                        ),
                     ));
                 }
                 None => {
                     let known: Vec<&str> = cas.keys().map(String::as_str).collect();
                     return Err(AuthorityError::new(
                         Kind::Unavailable,
-                        format!("profile {}: issuer CA {:?} does not exist (known CAs: {})", profile.name, profile.issuer, known.join(", ")),
+                        format!(
+                            "profile {}: issuer CA {:?} does not exist (known CAs: {})",
+                            profile.name,
+                            profile.issuer,
+                            known.join(", ")
+                        ),
                     ));
                 }
             }
@@ -157,7 +169,13 @@ impl Authority {
                 && self.profiles.get(&request.profile).is_some_and(|p| p.approval == Approval::Auto)
             {
                 let reason = "issuance was interrupted; submit the request again";
-                let audit = event(self.clock.as_ref(), "system", "request.fail", &format!("request:{}", request.id), json!({"reason": reason}));
+                let audit = event(
+                    self.clock.as_ref(),
+                    "system",
+                    "request.fail",
+                    &format!("request:{}", request.id),
+                    json!({"reason": reason}),
+                );
                 let _ = self.store.fail(request.id, reason, self.clock.now(), audit).await;
             }
         }
@@ -177,7 +195,10 @@ impl Authority {
         self.profiles.get(name).ok_or_else(|| {
             let mut known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
             known.sort();
-            AuthorityError::new(Kind::NotFound, format!("there is no profile {name:?}; available: {}", known.join(", ")))
+            AuthorityError::new(
+                Kind::NotFound,
+                format!("there is no profile {name:?}; available: {}", known.join(", ")),
+            )
         })
     }
 
@@ -196,7 +217,11 @@ impl Authority {
             let allowed: Vec<&str> = profile.enroll_roles.iter().map(|r| r.as_str()).collect();
             return Err(AuthorityError::new(
                 Kind::Forbidden,
-                format!("{} may not enroll in profile {profile_name}: it is open to {}", actor.name, allowed.join(", ")),
+                format!(
+                    "{} may not enroll in profile {profile_name}: it is open to {}",
+                    actor.name,
+                    allowed.join(", ")
+                ),
             ));
         }
         let checked = self.check_request(profile, csr_der, None).await.inspect_err(|_| {
@@ -245,7 +270,12 @@ impl Authority {
         Ok(Submitted { request: view, retrieval_token: token })
     }
 
-    async fn check_request(&self, profile: &Profile, csr_der: &[u8], approved: Option<&[Identifier]>) -> AuthorityResult<Checked> {
+    async fn check_request(
+        &self,
+        profile: &Profile,
+        csr_der: &[u8],
+        approved: Option<&[Identifier]>,
+    ) -> AuthorityResult<Checked> {
         let facts = csr::examine(csr_der)?;
         key_quality::check(&facts.spki_der, &facts.key, &profile.keys)?;
         let names = match approved {
@@ -265,12 +295,24 @@ impl Authority {
         Ok(Checked { facts, names })
     }
 
-    fn prepare(&self, profile: &Profile, issuer: &IssuingCa, facts: &CsrFacts, names: &[Identifier]) -> AuthorityResult<Prepared> {
+    fn prepare(
+        &self,
+        profile: &Profile,
+        issuer: &IssuingCa,
+        facts: &CsrFacts,
+        names: &[Identifier],
+    ) -> AuthorityResult<Prepared> {
         let request = LeafRequest { profile, issuer, csr: facts, names, urls: &self.urls, now: self.clock.now() };
         Ok(certificate::prepare(&request)?)
     }
 
-    fn reservation(&self, issuer: &IssuingCa, prepared: &Prepared, request_id: RequestId, facts: &CsrFacts) -> Reservation {
+    fn reservation(
+        &self,
+        issuer: &IssuingCa,
+        prepared: &Prepared,
+        request_id: RequestId,
+        facts: &CsrFacts,
+    ) -> Reservation {
         Reservation {
             ca_id: issuer.id,
             serial: prepared.serial.clone(),
@@ -300,9 +342,16 @@ impl Authority {
         let der = match certificate::sign(issuer, prepared) {
             Ok(der) => der,
             Err(e) => {
-                let audit = event(self.clock.as_ref(), "system", "certificate.abandon", &target, json!({"serial": prepared.serial.to_hex(), "why": e.to_string()}));
+                let audit = event(
+                    self.clock.as_ref(),
+                    "system",
+                    "certificate.abandon",
+                    &target,
+                    json!({"serial": prepared.serial.to_hex(), "why": e.to_string()}),
+                );
                 let _ = self.store.abandon(issuer.id, &prepared.serial, audit).await;
-                let audit = event(self.clock.as_ref(), "system", "request.fail", &target, json!({"reason": "signing failed"}));
+                let audit =
+                    event(self.clock.as_ref(), "system", "request.fail", &target, json!({"reason": "signing failed"}));
                 let _ = self.store.fail(id, "signing failed", self.clock.now(), audit).await;
                 return Err(e.into());
             }
@@ -337,7 +386,11 @@ impl Authority {
             Access::Actor(actor) => actor.name == request.requester || actor.may(Action::ReadAny),
             Access::RetrievalToken(token) => {
                 let given = hash_secret(token);
-                aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), request.retrieval_token_hash.as_bytes()).is_ok()
+                aws_lc_rs::constant_time::verify_slices_are_equal(
+                    given.as_bytes(),
+                    request.retrieval_token_hash.as_bytes(),
+                )
+                .is_ok()
             }
         };
         if !allowed {
@@ -348,7 +401,11 @@ impl Authority {
     }
 
     async fn view(&self, id: RequestId) -> AuthorityResult<RequestView> {
-        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self
+            .store
+            .request(id)
+            .await?
+            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
         let certificate = self.store.certificate_for_request(id).await?;
         Ok(RequestView::new(&request, certificate.as_ref()))
     }
@@ -367,7 +424,9 @@ impl Authority {
             return Err(AuthorityError::new(
                 Kind::Conflict,
                 match request.state {
-                    RequestState::Pending => format!("request {id} is pending approval by a Certificate Manager; check again later"),
+                    RequestState::Pending => {
+                        format!("request {id} is pending approval by a Certificate Manager; check again later")
+                    }
                     RequestState::Denied => format!("request {id} was denied: {}", request.reason.unwrap_or_default()),
                     _ => format!("request {id} failed: {}", request.reason.unwrap_or_default()),
                 },
@@ -416,18 +475,33 @@ impl Authority {
 
     fn separate(&self, actor: &Actor, request: &signet_store::RequestRecord) -> AuthorityResult<()> {
         if self.strict_role_separation && actor.name == request.requester {
-            return Err(AuthorityError::new(Kind::Forbidden, "with strict role separation a Certificate Manager may not decide on their own request"));
+            return Err(AuthorityError::new(
+                Kind::Forbidden,
+                "with strict role separation a Certificate Manager may not decide on their own request",
+            ));
         }
         Ok(())
     }
 
     /// Approves a pending request, optionally narrowing its names, and issues the certificate.
-    pub async fn approve(&self, actor: &Actor, id: RequestId, names: Option<Vec<Identifier>>) -> AuthorityResult<RequestView> {
+    pub async fn approve(
+        &self,
+        actor: &Actor,
+        id: RequestId,
+        names: Option<Vec<Identifier>>,
+    ) -> AuthorityResult<RequestView> {
         permit(actor, Action::Approve)?;
-        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self
+            .store
+            .request(id)
+            .await?
+            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
         self.separate(actor, &request)?;
         if request.state != RequestState::Pending {
-            return Err(AuthorityError::new(Kind::Conflict, format!("request {id} is already {}; it cannot be approved", request.state)));
+            return Err(AuthorityError::new(
+                Kind::Conflict,
+                format!("request {id} is already {}; it cannot be approved", request.state),
+            ));
         }
         let profile = self.profile(&request.profile)?;
         let issuer = self.issuer(profile)?;
@@ -452,16 +526,31 @@ impl Authority {
         permit(actor, Action::Deny)?;
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AuthorityError::new(Kind::Malformed, "give a reason for the denial; the requester will see it"));
+            return Err(AuthorityError::new(
+                Kind::Malformed,
+                "give a reason for the denial; the requester will see it",
+            ));
         }
         if reason.chars().count() > 1000 {
             return Err(AuthorityError::new(Kind::Malformed, "the reason is longer than 1000 characters"));
         }
-        let request = self.store.request(id).await?.ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self
+            .store
+            .request(id)
+            .await?
+            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
         self.separate(actor, &request)?;
-        let audit = event(self.clock.as_ref(), &actor.name, "request.deny", &format!("request:{id}"), json!({"reason": reason}));
+        let audit = event(
+            self.clock.as_ref(),
+            &actor.name,
+            "request.deny",
+            &format!("request:{id}"),
+            json!({"reason": reason}),
+        );
         self.store.deny(id, &actor.name, reason, self.clock.now(), audit).await.map_err(|e| match e {
-            signet_store::StoreError::Conflict(m) => AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied")),
+            signet_store::StoreError::Conflict(m) => {
+                AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied"))
+            }
             other => other.into(),
         })?;
         self.metrics.denied.fetch_add(1, Ordering::Relaxed);
@@ -512,9 +601,15 @@ impl Authority {
     }
 
     /// Creates an API token; returns its secret (shown once).
-    pub async fn create_token(&self, actor: &Actor, name: &str, roles: &[signet_model::Role]) -> AuthorityResult<String> {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        roles: &[signet_model::Role],
+    ) -> AuthorityResult<String> {
         permit(actor, Action::ManageTokens)?;
-        create_token(self.store.as_ref(), self.clock.as_ref(), &actor.name, name, roles, self.strict_role_separation).await
+        create_token(self.store.as_ref(), self.clock.as_ref(), &actor.name, name, roles, self.strict_role_separation)
+            .await
     }
 
     /// Verifies the audit log's hash chain.
@@ -541,7 +636,10 @@ fn check_key_matches(name: &str, certificate: &[u8], spki: &[u8]) -> AuthorityRe
     let (_, cert) = x509_parser::certificate::X509Certificate::from_der(certificate)
         .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {name}: certificate does not parse: {e}")))?;
     if cert.public_key().raw != spki {
-        return Err(AuthorityError::new(Kind::Internal, format!("CA {name}: the stored key does not match its certificate")));
+        return Err(AuthorityError::new(
+            Kind::Internal,
+            format!("CA {name}: the stored key does not match its certificate"),
+        ));
     }
     Ok(())
 }
@@ -579,8 +677,24 @@ pub async fn create_token(
     }
     let secret = new_secret("sgt_")?;
     let role_names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    let audit = AuditEvent::new(clock.now(), created_by, "token.create", &format!("identity:{name}"), json!({"roles": role_names}));
-    store.create_token(NewToken { name: name.to_string(), hash: hash_secret(&secret), roles: roles.to_vec(), created_at: clock.now() }, audit).await?;
+    let audit = AuditEvent::new(
+        clock.now(),
+        created_by,
+        "token.create",
+        &format!("identity:{name}"),
+        json!({"roles": role_names}),
+    );
+    store
+        .create_token(
+            NewToken {
+                name: name.to_string(),
+                hash: hash_secret(&secret),
+                roles: roles.to_vec(),
+                created_at: clock.now(),
+            },
+            audit,
+        )
+        .await?;
     Ok(secret)
 }
 

@@ -55,11 +55,15 @@ fn internal(e: impl std::fmt::Display) -> AuthorityError {
 }
 
 fn check_name(name: &str) -> AuthorityResult<()> {
-    let ok = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let ok =
+        !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(AuthorityError::new(Kind::Malformed, format!("{name:?}: a CA name is 1-64 letters, digits, - or _ (it appears in URLs)")))
+        Err(AuthorityError::new(
+            Kind::Malformed,
+            format!("{name:?}: a CA name is 1-64 letters, digits, - or _ (it appears in URLs)"),
+        ))
     }
 }
 
@@ -71,7 +75,14 @@ pub fn open(record: &CaRecord, passphrase: &str) -> AuthorityResult<IssuingCa> {
     let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
         .map_err(|e| AuthorityError::new(Kind::Malformed, format!("cannot open the key of CA {}: {e}", record.name)))?;
     let key = SoftwareKey::from_pkcs8(pkcs8).map_err(internal)?;
-    Ok(IssuingCa { id: record.id, name: record.name.clone(), certificate, signer: Arc::new(key), not_after, is_test: record.kind == CaKind::TestRoot })
+    Ok(IssuingCa {
+        id: record.id,
+        name: record.name.clone(),
+        certificate,
+        signer: Arc::new(key),
+        not_after,
+        is_test: record.kind == CaKind::TestRoot,
+    })
 }
 
 /// Creates a CA: generates its key, stores it encrypted with `passphrase`, and makes its
@@ -90,7 +101,8 @@ pub async fn create(
     }
     let key = Arc::new(SoftwareKey::generate(options.algorithm).map_err(internal)?);
     let encrypted_key =
-        signet_codec::private_key::encrypt(key.pkcs8(), passphrase.as_bytes(), signet_codec::private_key::Kdf::Scrypt).map_err(internal)?;
+        signet_codec::private_key::encrypt(key.pkcs8(), passphrase.as_bytes(), signet_codec::private_key::Kdf::Scrypt)
+            .map_err(internal)?;
     let now = clock.now();
     let (kind, parent, certificate, csr) = match &options.placement {
         Placement::Root | Placement::TestRoot => {
@@ -99,14 +111,15 @@ pub async fn create(
             (kind, None, Some(certificate), None)
         }
         Placement::Under(parent_name) => {
-            let parent_record = store
-                .cas()
-                .await?
-                .into_iter()
-                .find(|c| &c.name == parent_name)
-                .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no CA named {parent_name}")))?;
+            let parent_record =
+                store.cas().await?.into_iter().find(|c| &c.name == parent_name).ok_or_else(|| {
+                    AuthorityError::new(Kind::NotFound, format!("there is no CA named {parent_name}"))
+                })?;
             if parent_record.kind == CaKind::TestRoot {
-                return Err(AuthorityError::new(Kind::RejectedByPolicy, "the test root issues only test certificates, never CAs"));
+                return Err(AuthorityError::new(
+                    Kind::RejectedByPolicy,
+                    "the test root issues only test certificates, never CAs",
+                ));
             }
             let parent = open(&parent_record, passphrase)?;
             let certificate = sign_subordinate(store, clock, urls, actor, &parent, &options, key.as_ref()).await?;
@@ -133,7 +146,8 @@ pub async fn create(
         json!({"kind": kind.as_str(), "parent": parent, "algorithm": options.algorithm.as_str(), "subject": options.spec.common_name}),
     );
     let id = store.create_ca(record, audit).await?;
-    let stored = store.cas().await?.into_iter().find(|c| c.id == id).ok_or_else(|| internal("CA vanished after creation"))?;
+    let stored =
+        store.cas().await?.into_iter().find(|c| c.id == id).ok_or_else(|| internal("CA vanished after creation"))?;
     Ok(Created { record: stored, csr })
 }
 
@@ -174,7 +188,13 @@ async fn sign_subordinate(
         is_test: false,
         created_at: clock.now(),
     };
-    let audit = AuditEvent::new(clock.now(), actor, "request.submit", "request", json!({"profile": "ca-init", "ca": options.name}));
+    let audit = AuditEvent::new(
+        clock.now(),
+        actor,
+        "request.submit",
+        "request",
+        json!({"profile": "ca-init", "ca": options.name}),
+    );
     let id = store.submit_and_reserve(request, reservation, audit).await?;
     let der = certificate::sign(parent, &prepared)?;
     let sha256 = signet_codec::public_key::sha256_hex(&der);
@@ -187,7 +207,16 @@ async fn sign_subordinate(
     )];
     store
         .complete(
-            Completion { ca_id: parent.id, serial: prepared.serial.clone(), request_id: id, der: der.clone(), sha256, decided_by: actor.to_string(), approved_sans: None, at: clock.now() },
+            Completion {
+                ca_id: parent.id,
+                serial: prepared.serial.clone(),
+                request_id: id,
+                der: der.clone(),
+                sha256,
+                decided_by: actor.to_string(),
+                approved_sans: None,
+                at: clock.now(),
+            },
             audit,
         )
         .await?;
@@ -231,7 +260,9 @@ pub async fn install_certificate(
     if cert.public_key().raw != spki.as_slice() {
         return Err(AuthorityError::new(
             Kind::RejectedByPolicy,
-            format!("this certificate is for another key: it does not match the key of CA {name} (was it issued for this CA's CSR?)"),
+            format!(
+                "this certificate is for another key: it does not match the key of CA {name} (was it issued for this CA's CSR?)"
+            ),
         ));
     }
     let not_after = cert.validity().not_after.to_datetime();
@@ -251,7 +282,12 @@ pub async fn install_certificate(
 
 /// The development hierarchy `signet serve` creates on first start: a root, an issuing CA under
 /// it, and a separate test root.
-pub async fn bootstrap_development(store: &dyn Store, clock: &dyn Clock, urls: &Urls, passphrase: &str) -> AuthorityResult<()> {
+pub async fn bootstrap_development(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    urls: &Urls,
+    passphrase: &str,
+) -> AuthorityResult<()> {
     let spec = |cn: &str, years: i64, path: Option<u8>| CaSpec {
         common_name: cn.to_string(),
         organization: Some("signet development".to_string()),
@@ -261,7 +297,12 @@ pub async fn bootstrap_development(store: &dyn Store, clock: &dyn Clock, urls: &
         permitted_dns: Vec::new(),
     };
     let steps = [
-        CaOptions { name: "dev-root".into(), placement: Placement::Root, algorithm: KeyAlgorithm::EcP384, spec: spec("Signet Development Root CA", 10, Some(1)) },
+        CaOptions {
+            name: "dev-root".into(),
+            placement: Placement::Root,
+            algorithm: KeyAlgorithm::EcP384,
+            spec: spec("Signet Development Root CA", 10, Some(1)),
+        },
         CaOptions {
             name: "dev-issuing".into(),
             placement: Placement::Under("dev-root".into()),

@@ -39,6 +39,387 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Build and check a certificate's chain, validity, name and usage.
     Verify(VerifyArgs),
+    /// Run the certificate authority's HTTP API (creates a development CA on first start).
+    Serve(ServeArgs),
+    /// Create and complete CAs in the data directory.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Create API tokens bound to roles.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Submit CSRs to a signet server and fetch the certificates.
+    #[command(subcommand)]
+    Request(RequestCommand),
+    /// Certificate Managers: list, approve and deny pending requests.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Search requests and certificates on a signet server.
+    Search(SearchArgs),
+}
+
+/// Where the CA's data lives.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Data directory: signet.toml, the SQLite database, the CA passphrase file, the admin token.
+    /// Example: --data /var/lib/signet
+    #[arg(long, env = "SIGNET_DATA", default_value = "signet-data")]
+    pub data: std::path::PathBuf,
+}
+
+/// `signet serve`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet serve                         # ./signet-data, SQLite, 127.0.0.1:8443\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
+)]
+pub struct ServeArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on, overriding the configuration. Example: --listen 127.0.0.1:9443
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// `signet ca ...`
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create a root, a test root, a subordinate under a local CA, or a subordinate CSR for an external parent.
+    #[command(
+        after_help = "Examples:\n  signet ca init --name corp-root --root --cn \"Example Corp Root CA\" --alg ec-p384 --validity-days 7300\n  signet ca init --name corp-issuing --parent corp-root --cn \"Example Corp Issuing CA\" --path-length 0\n  signet ca init --name offline-sub --external --cn \"Example Sub CA\" --csr-out sub.csr"
+    )]
+    Init(CaInitArgs),
+    /// Install the certificate an external parent issued for a CA made with --external.
+    InstallCert(CaInstallArgs),
+    /// List the CAs in the data directory.
+    List(CaListArgs),
+}
+
+/// `signet ca init`
+#[derive(Debug, Args)]
+pub struct CaInitArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Name of the new CA (letters, digits, - and _). Example: --name corp-issuing
+    #[arg(long)]
+    pub name: String,
+    /// Make a self-signed root.
+    #[arg(long, conflicts_with_all = ["parent", "external", "test"])]
+    pub root: bool,
+    /// Make a self-signed root FOR TESTING ONLY (its certificates are flagged as test certificates).
+    #[arg(long, conflicts_with_all = ["parent", "external"])]
+    pub test: bool,
+    /// Sign the new CA with this local CA. Example: --parent corp-root
+    #[arg(long, conflicts_with = "external")]
+    pub parent: Option<String>,
+    /// Make a CSR for a parent CA outside signet; finish with `signet ca install-cert`.
+    #[arg(long)]
+    pub external: bool,
+    /// Where to write the CSR with --external. Example: --csr-out sub.csr
+    #[arg(long, requires = "external")]
+    pub csr_out: Option<std::path::PathBuf>,
+    /// Common Name of the CA. Example: --cn "Example Issuing CA 1"
+    #[arg(long)]
+    pub cn: String,
+    /// Organization. Example: --org "Example Ltd"
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Country (ISO 3166 two letters). Example: --country GB
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Key algorithm of the CA key.
+    #[arg(long, value_enum, default_value = "ec-p384")]
+    pub alg: AlgArg,
+    /// Validity in days (roots default to 3650, subordinates to 1825).
+    #[arg(long)]
+    pub validity_days: Option<i64>,
+    /// pathLenConstraint: how many CA levels may follow below. Example: --path-length 0
+    #[arg(long)]
+    pub path_length: Option<u8>,
+    /// Name constraint: DNS subtree the CA may issue for; repeat for several. Example: --permitted-dns example.com
+    #[arg(long)]
+    pub permitted_dns: Vec<String>,
+}
+
+/// `signet ca install-cert`
+#[derive(Debug, Args)]
+pub struct CaInstallArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA made with `ca init --external`. Example: --name offline-sub
+    #[arg(long)]
+    pub name: String,
+    /// The certificate the parent issued (PEM or DER). Example: --cert sub.crt
+    #[arg(long)]
+    pub cert: String,
+}
+
+/// `signet ca list`
+#[derive(Debug, Args)]
+pub struct CaListArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet token ...`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token (printed once; only its hash is stored).
+    #[command(
+        after_help = "Examples:\n  signet token create --name alice --role enrollee\n  signet token create --name bob --role certificate-manager --out bob.token"
+    )]
+    Create(TokenCreateArgs),
+}
+
+/// `signet token create`
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Identity the token stands for. Example: --name alice
+    #[arg(long)]
+    pub name: String,
+    /// Role: ca-administrator, certificate-manager, auditor, backup-operator, enrollee; repeat for several.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    /// Write the token to this file (mode 0600) instead of printing it. Example: --out alice.token
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// `signet audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit log's hash chain and report any edited or removed entry.
+    Verify(AuditVerifyArgs),
+}
+
+/// `signet audit verify`
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate signet.toml and print the profiles it defines.
+    Check(ConfigCheckArgs),
+}
+
+/// `signet config check`
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// How client commands reach a server.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Server URL. Example: --server http://127.0.0.1:8443
+    #[arg(long, env = "SIGNET_SERVER", default_value = "http://127.0.0.1:8443")]
+    pub server: String,
+    /// File holding an API token (default: $SIGNET_TOKEN, else signet-data/admin.token if present).
+    #[arg(long, env = "SIGNET_TOKEN_FILE")]
+    pub token_file: Option<std::path::PathBuf>,
+}
+
+/// `signet request ...`
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Submit a CSR under a profile; prints the request ID and a retrieval token.
+    #[command(
+        after_help = "Examples:\n  signet request submit --csr www.csr --profile test --out www.crt\n  signet request submit --csr www.csr --profile server"
+    )]
+    Submit(RequestSubmitArgs),
+    /// Show where a request stands.
+    Status(RequestStatusArgs),
+    /// Download an issued certificate with its chain.
+    #[command(
+        after_help = "Examples:\n  signet request get 12 --out www.crt\n  signet request get 12 --retrieval-token-file r.token --format p7b --out www.p7b"
+    )]
+    Get(RequestGetArgs),
+}
+
+/// `signet request submit`
+#[derive(Debug, Args)]
+pub struct RequestSubmitArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The CSR (PEM, DER or pasted base64). Example: --csr www.csr
+    #[arg(long)]
+    pub csr: String,
+    /// Profile to request. Example: --profile server
+    #[arg(long)]
+    pub profile: String,
+    /// If issued at once, write the certificate and chain here (PEM). Example: --out www.crt
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the server's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Identifies a request for status and retrieval.
+#[derive(Debug, Args)]
+pub struct RequestRef {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Request ID. Example: 12
+    pub id: String,
+    /// File with the retrieval token printed at submission (instead of an API token).
+    #[arg(long)]
+    pub retrieval_token_file: Option<std::path::PathBuf>,
+}
+
+/// `signet request status`
+#[derive(Debug, Args)]
+pub struct RequestStatusArgs {
+    /// Which request.
+    #[command(flatten)]
+    pub request: RequestRef,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Certificate download formats.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DownloadFormat {
+    /// PEM: the certificate followed by its intermediates (what nginx and Apache want).
+    Pem,
+    /// DER: the certificate alone.
+    Der,
+    /// PKCS#7: certificate, intermediates and root (what Windows wants).
+    P7b,
+}
+
+/// `signet request get`
+#[derive(Debug, Args)]
+pub struct RequestGetArgs {
+    /// Which request.
+    #[command(flatten)]
+    pub request: RequestRef,
+    /// Output file.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Format.
+    #[arg(long, value_enum, default_value = "pem")]
+    pub format: DownloadFormat,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `signet queue ...`
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// List pending requests.
+    List(QueueListArgs),
+    /// Approve a pending request (optionally only some of its names) and issue it.
+    #[command(
+        after_help = "Examples:\n  signet queue approve 12\n  signet queue approve 12 --name www.example.com   # drop the other requested names"
+    )]
+    Approve(QueueApproveArgs),
+    /// Deny a pending request with a reason the requester will see.
+    #[command(after_help = "Example:\n  signet queue deny 13 --reason \"example.org is not ours\"")]
+    Deny(QueueDenyArgs),
+}
+
+/// `signet queue list`
+#[derive(Debug, Args)]
+pub struct QueueListArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet queue approve`
+#[derive(Debug, Args)]
+pub struct QueueApproveArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Request ID.
+    pub id: String,
+    /// Names to allow (a subset of those requested); repeat. Default: all requested names.
+    #[arg(long = "name")]
+    pub names: Vec<String>,
+}
+
+/// `signet queue deny`
+#[derive(Debug, Args)]
+pub struct QueueDenyArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Request ID.
+    pub id: String,
+    /// Why (shown to the requester).
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `signet search`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet search --name example.com\n  signet search --state pending --requester alice\n  signet search --expires-before 2027-01-01T00:00:00Z --json"
+)]
+pub struct SearchArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Request ID.
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Certificate serial (hex, colons or spaces allowed).
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Part of a subject or name (CN or SAN).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// pending, issued, denied or failed.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Requester (token name).
+    #[arg(long)]
+    pub requester: Option<String>,
+    /// SHA-256 fingerprint of the certificate or of its key.
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// Certificates expiring after this time (RFC 3339).
+    #[arg(long)]
+    pub expires_after: Option<String>,
+    /// Certificates expiring before this time (RFC 3339).
+    #[arg(long)]
+    pub expires_before: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet key ...`

@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
+mod data;
 mod error;
 mod files;
-mod output;
 mod pki;
 mod secrets;
 
@@ -14,7 +16,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, CsrCommand, KeyCommand};
+use crate::cli::{
+    AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
+    TokenCommand,
+};
 use crate::error::{CliError, CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -47,6 +52,20 @@ fn run(cli: Cli) -> CliResult {
         Command::Match(args) => commands::matching::run(&args),
         Command::Convert(args) => commands::convert::run(&args),
         Command::Verify(args) => commands::verify::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Ca(CaCommand::Init(args)) => commands::ca::init(&args),
+        Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
+        Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
+        Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
+        Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
+        Command::Config(ConfigCommand::Check(args)) => commands::admin::config_check(&args),
+        Command::Request(RequestCommand::Submit(args)) => commands::client::submit(&args),
+        Command::Request(RequestCommand::Status(args)) => commands::client::status(&args),
+        Command::Request(RequestCommand::Get(args)) => commands::client::get(&args),
+        Command::Queue(QueueCommand::List(args)) => commands::client::queue_list(&args),
+        Command::Queue(QueueCommand::Approve(args)) => commands::client::approve(&args),
+        Command::Queue(QueueCommand::Deny(args)) => commands::client::deny(&args),
+        Command::Search(args) => commands::client::search(&args),
     }
 }
 

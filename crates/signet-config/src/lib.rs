@@ -65,10 +65,8 @@ impl Settings {
 
 /// Reads and validates a configuration file; relative paths resolve against `data_dir`.
 pub fn load(path: &Path, data_dir: &Path) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: path.display().to_string(),
-        message: format!("cannot read it: {e}"),
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError { file: path.display().to_string(), message: format!("cannot read it: {e}") })?;
     parse(&text, data_dir).map_err(|message| ConfigError { file: path.display().to_string(), message })
 }
 
@@ -76,14 +74,22 @@ pub fn load(path: &Path, data_dir: &Path) -> Result<Settings, ConfigError> {
 pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
     let raw: raw::Config = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut warnings = Vec::new();
-    let listen: SocketAddr =
-        raw.server.listen.parse().map_err(|_| format!("server.listen: {:?} is not an address like 127.0.0.1:8443", raw.server.listen))?;
+    let listen: SocketAddr = raw
+        .server
+        .listen
+        .parse()
+        .map_err(|_| format!("server.listen: {:?} is not an address like 127.0.0.1:8443", raw.server.listen))?;
     if !raw.server.public_url.starts_with("http://") && !raw.server.public_url.starts_with("https://") {
         return Err(format!("server.public_url: {:?} must start with http:// or https://", raw.server.public_url));
     }
     let storage = match raw.storage.backend.as_str() {
         "sqlite" => Storage::Sqlite(data_dir.join(raw.storage.path.as_deref().unwrap_or("signet.db"))),
-        "postgres" => Storage::Postgres(raw.storage.url.clone().ok_or("storage.url: the postgres backend needs url = \"postgres://user@host/db\"")?),
+        "postgres" => Storage::Postgres(
+            raw.storage
+                .url
+                .clone()
+                .ok_or("storage.url: the postgres backend needs url = \"postgres://user@host/db\"")?,
+        ),
         other => return Err(format!("storage.backend: {other:?} is not sqlite or postgres")),
     };
     let mut profiles = Vec::new();
@@ -139,13 +145,21 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
                 "validity_days: {days} days is more than the CA/Browser Forum allows for TLS server certificates issued today ({limit} days, and 100 from 2027-03-15); leave it out to follow the limit"
             );
             if p.allow_long_validity {
-                warnings.push(format!("profile {name}: {message} (allowed for this private CA by allow_long_validity)"));
+                warnings
+                    .push(format!("profile {name}: {message} (allowed for this private CA by allow_long_validity)"));
             } else {
                 return Err(format!("{message}, or set allow_long_validity = true for a private CA"));
             }
         }
     }
-    let mut keys = KeyRules { rsa: false, rsa_min_bits: p.rsa_min_bits, rsa_max_bits: p.rsa_max_bits, ec_p256: false, ec_p384: false, ed25519: false };
+    let mut keys = KeyRules {
+        rsa: false,
+        rsa_min_bits: p.rsa_min_bits,
+        rsa_max_bits: p.rsa_max_bits,
+        ec_p256: false,
+        ec_p384: false,
+        ed25519: false,
+    };
     for key in &p.key_types {
         match key.as_str() {
             "rsa" => keys.rsa = true,
@@ -225,7 +239,8 @@ mod tests {
         let long = base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397", 1);
         let e = parse(&long, Path::new("/d")).unwrap_err();
         assert!(e.contains("profiles.server.validity_days") && e.contains("allow_long_validity"), "{e}");
-        let allowed = base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397\nallow_long_validity = true", 1);
+        let allowed =
+            base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397\nallow_long_validity = true", 1);
         assert_eq!(parse(&allowed, Path::new("/d")).unwrap().warnings.len(), 1);
         let weak = base.replacen("rsa_min_bits = 2048", "rsa_min_bits = 1024", 1);
         assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));

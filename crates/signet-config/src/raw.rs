@@ -34,7 +34,12 @@ pub(crate) struct Server {
 
 impl Default for Server {
     fn default() -> Self {
-        Self { listen: default_listen(), public_url: default_public_url(), ocsp_url: None, max_body_bytes: default_body() }
+        Self {
+            listen: default_listen(),
+            public_url: default_public_url(),
+            ocsp_url: None,
+            max_body_bytes: default_body(),
+        }
     }
 }
 
@@ -157,7 +162,16 @@ pub(crate) struct Names {
 
 impl Default for Names {
     fn default() -> Self {
-        Self { dns: true, ip: false, email: false, uri: false, wildcard: true, domains: vec![], max_names: default_max_names(), public_only: false }
+        Self {
+            dns: true,
+            ip: false,
+            email: false,
+            uri: false,
+            wildcard: true,
+            domains: vec![],
+            max_names: default_max_names(),
+            public_only: false,
+        }
     }
 }
 

@@ -173,13 +173,13 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     let der = pkcs12::write(key, &leaf, &chain, &friendly_name, &password, profile)?;
     write_atomic(&args.out, &der, Mode::Secret, args.force)?;
     report(args, 1 + chain.len(), Mode::Secret);
-    println!(
+    say!(
         "  contents:     private key + certificate + {} chain certificate(s), friendly name \"{friendly_name}\"",
         chain.len()
     );
     if generated {
-        println!("  password:     {}", password.as_str());
-        println!("This password is shown once and stored nowhere: keep it apart from the file (P13).");
+        say!("  password:     {}", password.as_str());
+        say!("This password is shown once and stored nowhere: keep it apart from the file (P13).");
     }
     Ok(())
 }
@@ -215,6 +215,6 @@ fn report(args: &ConvertArgs, count: usize, mode: Mode) {
         FormatArg::P7b => "PKCS#7 bundle",
         FormatArg::P12 => "PKCS#12",
     };
-    println!("Wrote {format} with {count} object(s)");
-    println!("  file:         {} (mode {})", absolute(&args.out), if mode == Mode::Secret { "0600" } else { "0644" });
+    say!("Wrote {format} with {count} object(s)");
+    say!("  file:         {} (mode {})", absolute(&args.out), if mode == Mode::Secret { "0600" } else { "0644" });
 }

@@ -95,7 +95,7 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
     };
     match &args.out {
         Some(out) => write_atomic(out, text.as_bytes(), Mode::Public, args.force)?,
-        None => print!("{text}"),
+        None => crate::output::write_out(format_args!("{text}")),
     }
     if args.json {
         if args.out.is_some() {
@@ -110,12 +110,12 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
         print_key_report(key_report);
     }
     if let Some(file) = &report.file {
-        println!("Certificate request written");
+        say!("Certificate request written");
         output::field("file", file);
         output::field("subject", &report.subject);
         output::field("names (SAN)", report.subject_alt_names.join(", "));
         output::field("public key", format!("SPKI SHA-256 {}", output::colons(&report.spki_sha256)));
-        println!("Send the CSR (not the key) to your CA; check it any time with: signet inspect {file}");
+        say!("Send the CSR (not the key) to your CA; check it any time with: signet inspect {file}");
     }
     Ok(())
 }

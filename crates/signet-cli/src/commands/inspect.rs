@@ -44,7 +44,7 @@ pub fn run(args: &InspectArgs) -> CliResult {
     let total = objects.len();
     for (index, object) in objects.iter().enumerate() {
         if index > 0 {
-            println!();
+            say!();
         }
         let position = if total > 1 { format!(" ({} of {total})", index + 1) } else { String::new() };
         render(object, &position);
@@ -55,67 +55,67 @@ pub fn run(args: &InspectArgs) -> CliResult {
 fn render(object: &Description, position: &str) {
     match object {
         Description::Certificate(c) => {
-            println!("{}{position}", if c.is_ca { "CA certificate" } else { "Certificate" });
+            say!("{}{position}", if c.is_ca { "CA certificate" } else { "Certificate" });
             certificate(c);
         }
         Description::CertificateRequest(r) => {
-            println!("Certificate request (CSR){position}");
+            say!("Certificate request (CSR){position}");
             request(r);
         }
         Description::Crl(c) => {
-            println!("Certificate revocation list (CRL){position}");
+            say!("Certificate revocation list (CRL){position}");
             crl(c);
         }
         Description::PrivateKey(k) => {
-            println!("Private key{position}, {:?} encoding (unencrypted)", k.format);
+            say!("Private key{position}, {:?} encoding (unencrypted)", k.format);
             key(&k.key);
         }
         Description::EncryptedPrivateKey(k) => {
-            println!("Encrypted private key{position}");
+            say!("Encrypted private key{position}");
             field("encryption", &k.encryption);
             match &k.key {
                 Some(info) => key(info),
-                None => println!("  (give --pass-file or SIGNET_PASSPHRASE to see the key type and fingerprint)"),
+                None => say!("  (give --pass-file or SIGNET_PASSPHRASE to see the key type and fingerprint)"),
             }
         }
         Description::PublicKey(k) => {
-            println!("Public key{position}");
+            say!("Public key{position}");
             key(k);
         }
         Description::Pkcs7(b) => {
-            println!("PKCS#7 bundle{position}: {} certificate(s), {} CRL(s)", b.certificates.len(), b.crls.len());
+            say!("PKCS#7 bundle{position}: {} certificate(s), {} CRL(s)", b.certificates.len(), b.crls.len());
             for (i, c) in b.certificates.iter().enumerate() {
-                println!("  -- certificate {} --", i + 1);
+                say!("  -- certificate {} --", i + 1);
                 certificate(c);
             }
             for c in &b.crls {
-                println!("  -- CRL --");
+                say!("  -- CRL --");
                 crl(c);
             }
         }
         Description::Pkcs12(p) => {
-            println!("PKCS#12 (PFX) file{position}");
+            say!("PKCS#12 (PFX) file{position}");
             field(
                 "MAC",
                 format!("{}{}", p.mac, p.mac_iterations.map(|i| format!(", {i} iterations")).unwrap_or_default()),
             );
             if !p.opened {
-                println!("  (encrypted: give --pass-file or SIGNET_PASSPHRASE to list its keys and certificates)");
+                say!("  (encrypted: give --pass-file or SIGNET_PASSPHRASE to list its keys and certificates)");
             }
             for k in &p.keys {
-                println!(
+                say!(
                     "  -- private key{} --",
                     k.friendly_name.as_ref().map(|n| format!(" \"{n}\"")).unwrap_or_default()
                 );
                 key(&k.key);
             }
             for (i, c) in p.certificates.iter().enumerate() {
-                println!("  -- certificate {} --", i + 1);
+                say!("  -- certificate {} --", i + 1);
                 certificate(c);
             }
         }
         Description::OcspRequest(r) => {
-            println!("OCSP request{position}");
+            say!("OCSP request{position}");
             for id in &r.requests {
                 field("serial", colons(&id.serial));
                 field(
@@ -127,7 +127,7 @@ fn render(object: &Description, position: &str) {
             field("signed", if r.signed { "yes" } else { "no" });
         }
         Description::OcspResponse(r) => {
-            println!("OCSP response{position}");
+            say!("OCSP response{position}");
             field("status", &r.response_status);
             if let Some(p) = &r.produced_at {
                 field("produced at", p);
@@ -237,9 +237,9 @@ fn crl(c: &CrlInfo) {
     field("revoked", c.revoked_count);
     for entry in c.revoked.iter().take(20) {
         let reason = entry.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
-        println!("    {} at {}{reason}", colons(&entry.serial), entry.revoked_at);
+        say!("    {} at {}{reason}", colons(&entry.serial), entry.revoked_at);
     }
     if c.revoked.len() > 20 {
-        println!("    ... and {} more (use --json for all)", c.revoked.len() - 20);
+        say!("    ... and {} more (use --json for all)", c.revoked.len() - 20);
     }
 }

@@ -102,12 +102,12 @@ pub fn write_key(
 
 /// The human summary, with the backup reminder (P1).
 pub fn print_key_report(report: &KeyReport) {
-    println!("Private key written");
+    say!("Private key written");
     output::field("file", format!("{} (mode 0600)", report.file));
     output::field("algorithm", &report.algorithm);
     output::field("encrypted", if report.encrypted { "yes (PBES2, AES-256-CBC)" } else { "no" });
     output::field("public key", format!("SPKI SHA-256 {}", output::colons(&report.spki_sha256)));
-    println!(
+    say!(
         "Back up this file{} now: a certificate issued for this key is useless without it, and no CA can recover it.",
         if report.encrypted { " and its passphrase" } else { "" }
     );

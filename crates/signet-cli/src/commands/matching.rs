@@ -53,16 +53,16 @@ pub fn run(args: &MatchArgs) -> CliResult {
             let label = if matched { "same key".to_string() } else { format!("key {}", index + 1) };
             let first = group.first().map(|i| i.key.clone());
             if let Some(key) = first {
-                println!("{label}: {} (SPKI SHA-256 {})", key.short_name(), colons(&key.spki_sha256));
+                say!("{label}: {} (SPKI SHA-256 {})", key.short_name(), colons(&key.spki_sha256));
             }
             for identity in group {
-                println!("  {} [{}]", identity.source, identity.kind);
+                say!("  {} [{}]", identity.source, identity.kind);
             }
         }
     }
     if matched {
         if !args.json {
-            println!("All {} objects share one public key.", identities.len());
+            say!("All {} objects share one public key.", identities.len());
         }
         Ok(())
     } else {

@@ -1,8 +1,12 @@
 //! One module per command; each validates its arguments and calls into the library crates.
 
+pub mod admin;
+pub mod ca;
+pub mod client;
 pub mod convert;
 pub mod csr;
 pub mod inspect;
 pub mod key;
 pub mod matching;
+pub mod serve;
 pub mod verify;

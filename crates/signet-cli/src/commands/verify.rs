@@ -53,18 +53,15 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     if args.json {
         output::json(&Report { roots: &roots_path, result: &result })?;
     } else {
-        println!("Path: {}", result.path.join("  <-  "));
-        println!("Trusted roots: {roots_path}{}", if result.trusted { " (path ends at a trusted root)" } else { "" });
+        say!("Path: {}", result.path.join("  <-  "));
+        say!("Trusted roots: {roots_path}{}", if result.trusted { " (path ends at a trusted root)" } else { "" });
         for problem in &result.problems {
-            println!("PROBLEM [{}] {}", problem.code, problem.message);
+            say!("PROBLEM [{}] {}", problem.code, problem.message);
         }
     }
     if result.problems.is_empty() {
         if !args.json {
-            println!(
-                "OK: the certificate verifies{}",
-                args.host.as_ref().map(|h| format!(" for {h}")).unwrap_or_default()
-            );
+            say!("OK: the certificate verifies{}", args.host.as_ref().map(|h| format!(" for {h}")).unwrap_or_default());
         }
         Ok(())
     } else {

@@ -1,0 +1,86 @@
+//! Local administration on the data directory: tokens, audit verification, configuration check.
+
+use signet_model::{Role, SystemClock};
+
+use crate::cli::{AuditVerifyArgs, ConfigCheckArgs, TokenCreateArgs};
+use crate::data;
+use crate::error::{CliError, CliResult};
+use crate::files::{Mode, absolute, write_atomic};
+use crate::output;
+
+/// Runs `signet token create`.
+pub fn token_create(args: &TokenCreateArgs) -> CliResult {
+    let roles =
+        args.roles.iter().map(|r| r.parse::<Role>().map_err(CliError::bad_input)).collect::<CliResult<Vec<_>>>()?;
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let secret = signet_authority::create_token(
+            data.store.as_ref(),
+            &SystemClock,
+            "local-admin",
+            &args.name,
+            &roles,
+            data.settings.strict_role_separation,
+        )
+        .await
+        .map_err(|e| CliError::bad_input(e.message))?;
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        match &args.out {
+            Some(path) => {
+                write_atomic(path, format!("{secret}\n").as_bytes(), Mode::Secret, false)?;
+                say!("Token for {} ({}) written to {} (mode 0600)", args.name, names.join(", "), absolute(path));
+            }
+            None => {
+                say!("{secret}");
+                eprintln!("Token for {} ({}). It is shown once; only its hash is stored.", args.name, names.join(", "));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs `signet audit verify`.
+pub fn audit_verify(args: &AuditVerifyArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let report =
+            signet_authority::verify_audit(data.store.as_ref()).await.map_err(|e| CliError::runtime(e.message))?;
+        if args.json {
+            output::json(&report)?;
+        } else {
+            say!("{} audit entries checked; head hash {}", report.entries, report.head_hash);
+            for problem in &report.problems {
+                say!("TAMPERED: {problem}");
+            }
+        }
+        if report.intact {
+            if !args.json {
+                say!("OK: the audit log is intact");
+            }
+            Ok(())
+        } else {
+            Err(CliError::check_failed(format!("the audit log was altered ({} problem(s))", report.problems.len())))
+        }
+    })
+}
+
+/// Runs `signet config check`.
+pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
+    let settings = data::settings(&args.data.data)?;
+    say!("{}: valid", absolute(&data::config_path(&args.data.data)));
+    output::field("listen", settings.listen);
+    output::field("public URL", &settings.public_url);
+    for profile in &settings.profiles {
+        let validity =
+            profile.validity.map(|v| format!("{} days", v.whole_days())).unwrap_or_else(|| "CA/B Forum limit".into());
+        output::field(
+            &format!("profile {}", profile.name),
+            format!("{:?} from {}, {validity}, approval {:?}", profile.kind, profile.issuer, profile.approval)
+                .to_lowercase(),
+        );
+    }
+    for warning in &settings.warnings {
+        output::warn(warning);
+    }
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! `signet ca init|install-cert|list`: CA administration on the data directory (offline, like
+//! certutil on the CA machine). Restart `signet serve` to use a new CA.
+
+use std::path::Path;
+
+use serde::Serialize;
+use signet_authority::ca_admin::{self, CaOptions, Placement};
+use signet_issuance::ca::CaSpec;
+use signet_model::{Country, DnsName, SystemClock};
+use signet_store::{CaRecord, Store, StoreRead};
+
+use crate::cli::{CaInitArgs, CaInstallArgs, CaListArgs};
+use crate::data;
+use crate::error::{CliError, CliResult};
+use crate::files::{Mode, absolute, write_atomic};
+use crate::{output, pki};
+
+fn authority_error(e: signet_authority::AuthorityError) -> CliError {
+    match e.kind {
+        signet_authority::Kind::Unavailable | signet_authority::Kind::Internal => CliError::runtime(e.message),
+        _ => CliError::bad_input(e.message),
+    }
+}
+
+/// Writes every CA certificate to DIR/cas/NAME.pem, for distribution to relying parties.
+pub async fn export_certificates(dir: &Path, store: &dyn Store) -> CliResult {
+    let cas_dir = dir.join("cas");
+    std::fs::create_dir_all(&cas_dir)
+        .map_err(|e| CliError::runtime(format!("cannot create {}: {e}", cas_dir.display())))?;
+    for ca in store.cas().await.map_err(|e| CliError::runtime(e.to_string()))? {
+        if let Some(der) = &ca.certificate {
+            let pem = signet_codec::pem::encode("CERTIFICATE", der);
+            write_atomic(&cas_dir.join(format!("{}.pem", ca.name)), pem.as_bytes(), Mode::Public, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `signet ca init`.
+pub fn init(args: &CaInitArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let passphrase = data::ca_passphrase(&data.settings)?;
+        let placement = match (&args.parent, args.root, args.test, args.external) {
+            (Some(parent), ..) => Placement::Under(parent.clone()),
+            (None, true, _, _) => Placement::Root,
+            (None, _, true, _) => Placement::TestRoot,
+            (None, _, _, true) => Placement::External,
+            _ => {
+                return Err(CliError::bad_input(
+                    "say where the certificate comes from: --root, --test, --parent NAME or --external",
+                ));
+            }
+        };
+        let is_root = matches!(placement, Placement::Root | Placement::TestRoot);
+        let country = args
+            .country
+            .as_deref()
+            .map(Country::parse)
+            .transpose()
+            .map_err(|e| CliError::bad_input(format!("--country: {e}")))?;
+        let permitted_dns = args
+            .permitted_dns
+            .iter()
+            .map(|d| DnsName::parse(d).map_err(|e| CliError::bad_input(format!("--permitted-dns: {e}"))))
+            .collect::<CliResult<Vec<_>>>()?;
+        let spec = CaSpec {
+            common_name: args.cn.clone(),
+            organization: args.org.clone(),
+            country,
+            validity: time::Duration::days(args.validity_days.unwrap_or(if is_root { 3650 } else { 1825 })),
+            path_length: args.path_length,
+            permitted_dns,
+        };
+        let options = CaOptions { name: args.name.clone(), placement, algorithm: args.alg.algorithm(), spec };
+        let created = ca_admin::create(
+            data.store.as_ref(),
+            &SystemClock,
+            &data::urls(&data.settings),
+            &passphrase,
+            "local-admin",
+            options,
+        )
+        .await
+        .map_err(authority_error)?;
+        export_certificates(&data.dir, data.store.as_ref()).await?;
+        say!("CA {} created ({})", created.record.name, created.record.kind.as_str());
+        if let Some(csr) = created.csr {
+            let path = args.csr_out.clone().unwrap_or_else(|| format!("{}.csr", args.name).into());
+            write_atomic(
+                &path,
+                signet_codec::pem::encode("CERTIFICATE REQUEST", &csr).as_bytes(),
+                Mode::Public,
+                false,
+            )?;
+            say!(
+                "  CSR:          {} — have the parent CA issue it from a subordinate-CA profile, then:",
+                absolute(&path)
+            );
+            say!("  signet ca install-cert --name {} --cert ISSUED.crt", args.name);
+        } else {
+            say!("  certificate:  {}", absolute(&data.dir.join("cas").join(format!("{}.pem", args.name))));
+            say!("  key:          stored encrypted in the database (PKCS#8, scrypt + AES-256-CBC)");
+            say!("Back up the data directory and the CA passphrase now: a lost CA key cannot be recovered.");
+            say!("Restart signet serve to use it; name it as `issuer` in a profile of signet.toml.");
+        }
+        Ok(())
+    })
+}
+
+/// Runs `signet ca install-cert`.
+pub fn install(args: &CaInstallArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let passphrase = data::ca_passphrase(&data.settings)?;
+        let certificate = pki::load_certificates(&args.cert, None)?.remove(0);
+        let record = ca_admin::install_certificate(
+            data.store.as_ref(),
+            &SystemClock,
+            &passphrase,
+            "local-admin",
+            &args.name,
+            &certificate,
+        )
+        .await
+        .map_err(authority_error)?;
+        export_certificates(&data.dir, data.store.as_ref()).await?;
+        say!("CA {} is complete; restart signet serve to issue from it.", record.name);
+        Ok(())
+    })
+}
+
+#[derive(Serialize)]
+struct CaLine {
+    name: String,
+    kind: String,
+    parent: Option<String>,
+    subject: Option<String>,
+    not_after: Option<String>,
+    status: &'static str,
+}
+
+fn line(record: &CaRecord) -> CaLine {
+    CaLine {
+        name: record.name.clone(),
+        kind: record.kind.as_str().into(),
+        parent: record.parent.clone(),
+        subject: record
+            .certificate
+            .as_deref()
+            .and_then(|d| signet_codec::describe::certificate(d, time::OffsetDateTime::now_utc()).ok())
+            .map(|i| i.subject),
+        not_after: record.not_after.map(signet_codec::describe::rfc3339),
+        status: if record.certificate.is_some() { "active" } else { "waiting for its certificate" },
+    }
+}
+
+/// Runs `signet ca list`.
+pub fn list(args: &CaListArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let lines: Vec<CaLine> =
+            data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?.iter().map(line).collect();
+        if args.json {
+            return output::json(&lines);
+        }
+        for l in &lines {
+            say!("{} ({}{})", l.name, l.kind, l.parent.as_ref().map(|p| format!(" under {p}")).unwrap_or_default());
+            output::field("subject", l.subject.as_deref().unwrap_or("-"));
+            output::field("expires", l.not_after.as_deref().unwrap_or("-"));
+            output::field("status", l.status);
+        }
+        Ok(())
+    })
+}

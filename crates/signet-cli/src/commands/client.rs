@@ -1,0 +1,308 @@
+//! Client commands talking to a signet server: request submit/status/get, queue, search.
+
+use std::path::PathBuf;
+
+use reqwest::{Client, RequestBuilder};
+use serde_json::Value;
+use signet_codec::PkiObject;
+
+use crate::cli::{
+    DownloadFormat, QueueApproveArgs, QueueDenyArgs, QueueListArgs, RequestGetArgs, RequestRef, RequestStatusArgs,
+    RequestSubmitArgs, SearchArgs, ServerArgs,
+};
+use crate::error::{CliError, CliResult};
+use crate::files::{Mode, absolute, write_atomic};
+use crate::{data, output, pki};
+
+struct Connection {
+    base: String,
+    token: Option<String>,
+    client: Client,
+}
+
+fn connect(args: &ServerArgs, token_required: bool) -> CliResult<Connection> {
+    let token = match &args.token_file {
+        Some(path) => Some(read_token(path)?),
+        None => match std::env::var("SIGNET_TOKEN") {
+            Ok(t) => Some(t.trim().to_string()),
+            Err(_) => {
+                let dir = std::env::var_os("SIGNET_DATA").map(PathBuf::from).unwrap_or_else(|| "signet-data".into());
+                let default = data::admin_token_path(&dir);
+                if default.exists() { Some(read_token(&default)?) } else { None }
+            }
+        },
+    };
+    if token_required && token.is_none() {
+        return Err(CliError::bad_input(
+            "no API token: give --token-file FILE or set SIGNET_TOKEN (see `signet token create`)",
+        ));
+    }
+    let client = Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| CliError::runtime(format!("cannot make an HTTP client: {e}")))?;
+    Ok(Connection { base: args.server.trim_end_matches('/').to_string(), token, client })
+}
+
+fn read_token(path: &std::path::Path) -> CliResult<String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.trim().to_string())
+        .map_err(|e| CliError::bad_input(format!("cannot read the token file {}: {e}", path.display())))
+}
+
+impl Connection {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn authorised(&self, builder: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
+        let response = builder.send().await.map_err(|e| {
+            if e.is_connect() {
+                CliError::runtime(format!(
+                    "cannot reach the signet server at {}: is `signet serve` running? (--server URL)",
+                    self.base
+                ))
+            } else {
+                CliError::runtime(format!("request to {} failed: {e}", self.base))
+            }
+        })?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        let detail = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| body.chars().take(300).collect());
+        let message = format!("server said {}: {detail}", status.as_u16());
+        Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
+    }
+
+    async fn json(&self, builder: RequestBuilder) -> CliResult<Value> {
+        self.send(builder)
+            .await?
+            .json()
+            .await
+            .map_err(|e| CliError::runtime(format!("the server's answer is not JSON: {e}")))
+    }
+}
+
+fn show_request(value: &Value) {
+    let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
+    say!(
+        "Request {} ({}): {}",
+        value.get("id").map(ToString::to_string).unwrap_or_default(),
+        get("profile"),
+        get("state").to_uppercase()
+    );
+    output::field("subject", get("subject"));
+    let names: Vec<&str> = value
+        .get("requested_names")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    output::field("names", names.join(", "));
+    output::field("requester", get("requester"));
+    if let Some(reason) = value.get("reason").and_then(Value::as_str) {
+        output::field("reason", reason);
+    }
+    if let Some(cert) = value.get("certificate") {
+        let c = |k: &str| cert.get(k).and_then(Value::as_str).unwrap_or("");
+        output::field("serial", output::colons(c("serial")));
+        output::field("valid until", c("not_after"));
+        if cert.get("test").and_then(Value::as_bool) == Some(true) {
+            output::field("note", "TEST certificate from a FOR TESTING ONLY root: browsers will not trust it");
+        }
+    }
+    for warning in value.get("warnings").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        output::warn(warning);
+    }
+}
+
+/// Runs `signet request submit`.
+pub fn submit(args: &RequestSubmitArgs) -> CliResult {
+    let decoded = pki::load(&args.csr)?;
+    let csr = match decoded.objects.as_slice() {
+        [PkiObject::CertificateRequest(der)] => der.clone(),
+        objects => {
+            let kinds: Vec<signet_codec::ObjectKind> = objects.iter().map(PkiObject::kind).collect();
+            return Err(pki::wrong_kind(&args.csr, &kinds, "a certificate request (CSR)"));
+        }
+    };
+    if let Some(out) = &args.out
+        && out.exists()
+    {
+        return Err(CliError::bad_input(format!("{} already exists; choose another --out", out.display())));
+    }
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let body =
+            serde_json::json!({"profile": args.profile, "csr": signet_codec::pem::encode("CERTIFICATE REQUEST", &csr)});
+        let answer = conn.json(conn.authorised(conn.client.post(conn.url("/api/v1/requests")).json(&body))).await?;
+        if args.json {
+            output::json(&answer)?;
+        } else {
+            show_request(&answer);
+            if let Some(token) = answer.get("retrieval_token").and_then(Value::as_str) {
+                output::field("retrieval", token);
+                say!("Keep the retrieval token: with it you can check and fetch this request from anywhere.");
+            }
+        }
+        let state = answer.get("state").and_then(Value::as_str).unwrap_or("");
+        let id = answer.get("id").map(ToString::to_string).unwrap_or_default();
+        match (state, &args.out) {
+            ("issued", Some(out)) => {
+                let url = conn.url(&format!("/api/v1/requests/{id}/certificate?format=pem"));
+                let pem = conn
+                    .send(conn.authorised(conn.client.get(url)))
+                    .await?
+                    .bytes()
+                    .await
+                    .map_err(|e| CliError::runtime(e.to_string()))?;
+                write_atomic(out, &pem, Mode::Public, false)?;
+                if !args.json {
+                    say!("Certificate and chain written to {}", absolute(out));
+                }
+            }
+            ("pending", _) if !args.json => {
+                say!("Waiting for a Certificate Manager. Check with: signet request status {id}");
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+fn reference(conn: &Connection, request: &RequestRef, builder: RequestBuilder) -> CliResult<RequestBuilder> {
+    Ok(match &request.retrieval_token_file {
+        Some(path) => builder.header("x-signet-retrieval-token", read_token(path)?),
+        None => conn.authorised(builder),
+    })
+}
+
+/// Runs `signet request status`.
+pub fn status(args: &RequestStatusArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.request.server, args.request.retrieval_token_file.is_none())?;
+        let builder = conn.client.get(conn.url(&format!("/api/v1/requests/{}", args.request.id.trim())));
+        let answer = conn.json(reference(&conn, &args.request, builder)?).await?;
+        if args.json {
+            output::json(&answer)
+        } else {
+            show_request(&answer);
+            Ok(())
+        }
+    })
+}
+
+/// Runs `signet request get`.
+pub fn get(args: &RequestGetArgs) -> CliResult {
+    if !args.force && args.out.exists() {
+        return Err(CliError::bad_input(format!(
+            "{} already exists; choose another --out or add --force",
+            args.out.display()
+        )));
+    }
+    let format = match args.format {
+        DownloadFormat::Pem => "pem",
+        DownloadFormat::Der => "der",
+        DownloadFormat::P7b => "p7b",
+    };
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.request.server, args.request.retrieval_token_file.is_none())?;
+        let url = conn.url(&format!("/api/v1/requests/{}/certificate?format={format}", args.request.id.trim()));
+        let bytes = conn
+            .send(reference(&conn, &args.request, conn.client.get(url))?)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| CliError::runtime(e.to_string()))?;
+        write_atomic(&args.out, &bytes, Mode::Public, args.force)?;
+        say!("Certificate{} written to {}", if format == "der" { "" } else { " and chain" }, absolute(&args.out));
+        Ok(())
+    })
+}
+
+/// Runs `signet queue list`.
+pub fn queue_list(args: &QueueListArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let answer = conn.json(conn.authorised(conn.client.get(conn.url("/api/v1/queue")))).await?;
+        if args.json {
+            return output::json(&answer);
+        }
+        let items = answer.as_array().cloned().unwrap_or_default();
+        if items.is_empty() {
+            say!("No pending requests.");
+        }
+        for item in &items {
+            show_request(item);
+        }
+        Ok(())
+    })
+}
+
+/// Runs `signet queue approve`.
+pub fn approve(args: &QueueApproveArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let body = if args.names.is_empty() { serde_json::json!({}) } else { serde_json::json!({"names": args.names}) };
+        let url = conn.url(&format!("/api/v1/requests/{}/approve", args.id.trim()));
+        let answer = conn.json(conn.authorised(conn.client.post(url).json(&body))).await?;
+        show_request(&answer);
+        Ok(())
+    })
+}
+
+/// Runs `signet queue deny`.
+pub fn deny(args: &QueueDenyArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let url = conn.url(&format!("/api/v1/requests/{}/deny", args.id.trim()));
+        let answer =
+            conn.json(conn.authorised(conn.client.post(url).json(&serde_json::json!({"reason": args.reason})))).await?;
+        show_request(&answer);
+        Ok(())
+    })
+}
+
+/// Runs `signet search`.
+pub fn search(args: &SearchArgs) -> CliResult {
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    let fields = [
+        ("request_id", &args.request_id),
+        ("serial", &args.serial),
+        ("name", &args.name),
+        ("state", &args.state),
+        ("requester", &args.requester),
+        ("fingerprint", &args.fingerprint),
+        ("expires_after", &args.expires_after),
+        ("expires_before", &args.expires_before),
+    ];
+    for (key, value) in fields {
+        if let Some(v) = value {
+            params.push((key, v.as_str()));
+        }
+    }
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let answer = conn.json(conn.authorised(conn.client.get(conn.url("/api/v1/search")).query(&params))).await?;
+        if args.json {
+            return output::json(&answer);
+        }
+        let items = answer.as_array().cloned().unwrap_or_default();
+        say!("{} result(s)", items.len());
+        for item in &items {
+            show_request(item);
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,168 @@
+//! `signet serve`: the CA's HTTP API. On first start it makes everything a working CA needs in the
+//! data directory (configuration, SQLite database, a development root and issuing CA, a separate
+//! test root, default profiles, the CA passphrase and an admin token, both mode 0600).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use signet_authority::{Authority, AuthoritySettings};
+use signet_config::Storage;
+use signet_model::{Role, SystemClock};
+
+use crate::cli::ServeArgs;
+use crate::data::{self, admin_token_path, config_path};
+use crate::error::{CliError, CliResult};
+use crate::files::{Mode, absolute, write_atomic};
+use crate::secrets;
+
+/// Runs `signet serve`.
+pub fn run(args: &ServeArgs) -> CliResult {
+    data::runtime()?.block_on(serve(args))
+}
+
+async fn serve(args: &ServeArgs) -> CliResult {
+    let dir = &args.data.data;
+    let fresh = !config_path(dir).exists();
+    if fresh {
+        initialise(dir, args.listen.as_deref().unwrap_or("127.0.0.1:8443")).await?;
+    }
+    let mut settings = data::settings(dir)?;
+    if let Some(listen) = &args.listen {
+        settings.listen = listen
+            .parse()
+            .map_err(|_| CliError::bad_input(format!("--listen {listen:?} is not an address like 127.0.0.1:8443")))?;
+    }
+    for warning in &settings.warnings {
+        crate::output::warn(warning);
+    }
+    let store = data::open_store(&settings).await?;
+    let passphrase = data::ca_passphrase(&settings)?;
+    let clock = Arc::new(SystemClock);
+    let authority_settings = AuthoritySettings {
+        profiles: settings.profiles.clone(),
+        urls: data::urls(&settings),
+        strict_role_separation: settings.strict_role_separation,
+    };
+    let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock)
+        .await
+        .map_err(|e| CliError::bad_input(format!("cannot start the CA: {e}")))?;
+    drop(passphrase);
+    // Reservations left by a crash: none can be in flight in a single SQLite process; other front
+    // ends on PostgreSQL may be mid-issuance, so leave theirs a few minutes.
+    let grace = match settings.storage {
+        Storage::Sqlite(_) => time::Duration::ZERO,
+        Storage::Postgres(_) => time::Duration::minutes(5),
+    };
+    let recovered = authority.recover(grace).await.map_err(|e| CliError::runtime(e.to_string()))?;
+    if recovered > 0 {
+        crate::output::warn(&format!(
+            "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
+        ));
+    }
+    let stats_store = store.clone();
+    let state = signet_web::AppState {
+        authority: Arc::new(authority),
+        store_stats: Some(Arc::new(move || {
+            let s = stats_store.writer_stats();
+            (
+                s.batches.load(std::sync::atomic::Ordering::Relaxed),
+                s.operations.load(std::sync::atomic::Ordering::Relaxed),
+            )
+        })),
+        max_body_bytes: settings.max_body_bytes,
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|e| {
+        CliError::runtime(format!(
+            "cannot listen on {}: {e} (another signet serve running? use --listen)",
+            settings.listen
+        ))
+    })?;
+    let backend = match &settings.storage {
+        Storage::Sqlite(path) => format!("SQLite {}", absolute(path)),
+        Storage::Postgres(_) => "PostgreSQL".to_string(),
+    };
+    let base = format!("http://{}", settings.listen);
+    say!("signet serve: listening on {base}");
+    say!("  data:         {} ({backend})", absolute(dir));
+    say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
+    say!("  CAs:          {base}/api/v1/cas");
+    if admin_token_path(dir).exists() {
+        say!("  admin token:  {} (mode 0600; the CLI uses it by default)", absolute(&admin_token_path(dir)));
+    }
+    if fresh {
+        say!("First certificate:");
+        say!("  signet csr new --new-key ec-p256 --key-out www.key --cn www.example.com --out www.csr");
+        say!("  signet request submit --csr www.csr --profile test --out www.crt       # test CA: issued at once");
+        say!(
+            "  signet request submit --csr www.csr --profile server                   # waits for a Certificate Manager"
+        );
+        say!("  signet queue list && signet queue approve ID && signet request get ID --out www.crt");
+    }
+    let app = signet_web::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
+    say!("signet serve: stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Creates a development CA in `dir`.
+async fn initialise(dir: &Path, listen: &str) -> CliResult {
+    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(CliError::bad_input(format!(
+            "{} exists but has no signet.toml: an earlier first start was interrupted, or it is not a signet data directory; remove it or choose another --data",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| CliError::runtime(format!("cannot create {}: {e}", dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let passphrase = secrets::generate_password()?;
+    write_atomic(&dir.join("ca-passphrase"), format!("{}\n", passphrase.as_str()).as_bytes(), Mode::Secret, false)?;
+    let text = signet_config::default_text(listen);
+    let settings =
+        signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
+    let store = data::open_store(&settings).await?;
+    let clock = SystemClock;
+    signet_authority::ca_admin::bootstrap_development(store.as_ref(), &clock, &data::urls(&settings), &passphrase)
+        .await
+        .map_err(|e| CliError::runtime(format!("cannot create the development CA: {e}")))?;
+    let token = signet_authority::create_token(
+        store.as_ref(),
+        &clock,
+        "system",
+        "admin",
+        &[Role::CaAdministrator, Role::CertificateManager, Role::Auditor],
+        false,
+    )
+    .await
+    .map_err(|e| CliError::runtime(e.to_string()))?;
+    write_atomic(&admin_token_path(dir), format!("{token}\n").as_bytes(), Mode::Secret, false)?;
+    crate::commands::ca::export_certificates(dir, store.as_ref()).await?;
+    // The configuration goes last: its presence marks the directory as complete.
+    write_atomic(&config_path(dir), text.as_bytes(), Mode::Public, false)?;
+    say!("Created a development CA in {}: roots dev-root and test-root, issuing CA dev-issuing", absolute(dir));
+    Ok(())
+}

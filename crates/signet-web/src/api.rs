@@ -1,0 +1,404 @@
+//! Routes and handlers.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use signet_authority::{Access, Actor, Kind};
+use signet_codec::{ObjectKind, PkiObject};
+use signet_model::{Identifier, RequestId, RequestState, Role, Serial};
+use signet_store::Query;
+
+use crate::AppState;
+use crate::problem::{ApiResult, Problem};
+
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .route("/ca/{file}", get(ca_certificate_file))
+        .route("/api/v1/cas", get(list_cas))
+        .route("/api/v1/cas/{name}/certificate", get(ca_certificate))
+        .route("/api/v1/profiles", get(list_profiles))
+        .route("/api/v1/requests", post(submit))
+        .route("/api/v1/requests/{id}", get(status))
+        .route("/api/v1/requests/{id}/certificate", get(certificate))
+        .route("/api/v1/requests/{id}/approve", post(approve))
+        .route("/api/v1/requests/{id}/deny", post(deny))
+        .route("/api/v1/queue", get(queue))
+        .route("/api/v1/search", get(search))
+        .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/audit/verify", get(verify_audit))
+        .fallback(not_found)
+}
+
+async fn not_found() -> Problem {
+    Problem::new(Kind::NotFound, "no such endpoint; the API is under /api/v1 (see docs/API.md)")
+}
+
+/// The request body as bytes, with the size limit turned into a problem document.
+struct Body(Bytes);
+
+impl FromRequest<AppState> for Body {
+    type Rejection = Problem;
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::too_large(state.max_body_bytes))
+            }
+            Err(rejection) => Err(Problem::malformed(format!("cannot read the request body: {rejection}"))),
+        }
+    }
+}
+
+/// Query parameters, with parse failures as problem documents.
+struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|e| Problem::malformed(format!("bad query string: {e}")))
+    }
+}
+
+fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| Problem::malformed(format!("the JSON body is invalid: {e}")))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+async fn actor(state: &AppState, headers: &HeaderMap) -> ApiResult<Actor> {
+    let token = bearer(headers)
+        .ok_or_else(|| Problem::new(Kind::Unauthenticated, "send an API token: Authorization: Bearer TOKEN"))?;
+    Ok(state.authority.authenticate(token).await?)
+}
+
+fn request_id(text: &str) -> ApiResult<RequestId> {
+    text.parse::<RequestId>().map_err(|e| Problem::new(Kind::NotFound, e))
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    match state.authority.store().audit_head().await {
+        Ok(_) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "degraded", "database": "unavailable"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let m = state.authority.metrics();
+    let mut text = String::new();
+    let mut counter = |name: &str, help: &str, value: u64| {
+        text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
+    };
+    counter("signet_requests_submitted_total", "Certificate requests accepted.", m.submitted.load(Ordering::Relaxed));
+    counter("signet_certificates_issued_total", "Certificates issued.", m.issued.load(Ordering::Relaxed));
+    counter(
+        "signet_requests_denied_total",
+        "Requests denied by a Certificate Manager.",
+        m.denied.load(Ordering::Relaxed),
+    );
+    counter(
+        "signet_requests_rejected_total",
+        "Submissions refused as malformed or by policy.",
+        m.rejected.load(Ordering::Relaxed),
+    );
+    if let Some(stats) = &state.store_stats {
+        let (batches, operations) = stats();
+        counter("signet_store_commits_total", "Database transactions committed by the writer (group commit).", batches);
+        counter("signet_store_operations_total", "State changes written.", operations);
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+async fn list_cas(State(state): State<AppState>) -> Response {
+    Json(state.authority.cas()).into_response()
+}
+
+async fn list_profiles(State(state): State<AppState>) -> Response {
+    Json(state.authority.profiles()).into_response()
+}
+
+fn pem_response(text: String, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], text).into_response()
+}
+
+fn der_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+}
+
+async fn ca_certificate(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Params(params): Params,
+) -> ApiResult<Response> {
+    let der = state.authority.ca_certificate(&name)?;
+    Ok(match params.get("format").map(String::as_str) {
+        None | Some("pem") => pem_response(signet_codec::pem::encode("CERTIFICATE", &der), "application/x-pem-file"),
+        Some("der") => der_response(der, "application/pkix-cert"),
+        Some(other) => return Err(Problem::malformed(format!("format={other} is not pem or der"))),
+    })
+}
+
+/// `GET /ca/NAME.crt`: the caIssuers URL in issued certificates (DER, RFC 5280 §4.2.2.1).
+async fn ca_certificate_file(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let name =
+        file.strip_suffix(".crt").ok_or_else(|| Problem::new(Kind::NotFound, "CA certificates are at /ca/NAME.crt"))?;
+    Ok(der_response(state.authority.ca_certificate(name)?, "application/pkix-cert"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitBody {
+    profile: String,
+    csr: String,
+}
+
+/// Reads a CSR in any encoding, refusing other kinds of object by name (P30).
+fn csr_der(bytes: &[u8]) -> ApiResult<Vec<u8>> {
+    let decoded = signet_codec::decode(bytes)
+        .map_err(|e| Problem::new(Kind::Malformed, format!("the CSR cannot be read: {e}")))?;
+    match decoded.objects.as_slice() {
+        [PkiObject::CertificateRequest(der)] => Ok(der.clone()),
+        [other] => Err(Problem::malformed(format!(
+            "this is {}, but a certificate request (CSR) is needed{}",
+            other.kind(),
+            if other.kind() == ObjectKind::PrivateKey { "; never send your private key to a CA" } else { "" }
+        ))),
+        objects => Err(Problem::malformed(format!("expected one CSR, found {} objects", objects.len()))),
+    }
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Params(params): Params,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let (profile, csr) = if content_type.starts_with("application/json") {
+        let body: SubmitBody = json_body(&body)?;
+        (body.profile, csr_der(body.csr.as_bytes())?)
+    } else if content_type.starts_with("application/pkcs10") || content_type.starts_with("application/x-pem-file") {
+        let profile =
+            params.get("profile").cloned().ok_or_else(|| Problem::malformed("give the profile: ?profile=NAME"))?;
+        (profile, csr_der(&body)?)
+    } else {
+        return Err(Problem::malformed(
+            "send JSON {\"profile\": ..., \"csr\": PEM} with Content-Type: application/json, or the CSR with Content-Type: application/pkcs10 and ?profile=NAME",
+        ));
+    };
+    let submitted = state.authority.submit(&actor, &profile, &csr).await?;
+    let location = format!("/api/v1/requests/{}", submitted.request.id);
+    let mut response = (StatusCode::CREATED, Json(&submitted)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// The caller: an API token, or the request's retrieval token (header or `token` parameter).
+async fn access<'a>(
+    state: &AppState,
+    headers: &'a HeaderMap,
+    params: &'a HashMap<String, String>,
+) -> ApiResult<AccessOwned> {
+    if let Some(token) = headers
+        .get("x-signet-retrieval-token")
+        .and_then(|v| v.to_str().ok())
+        .or(params.get("token").map(String::as_str))
+    {
+        return Ok(AccessOwned::Token(token.trim().to_string()));
+    }
+    Ok(AccessOwned::Actor(actor(state, headers).await?))
+}
+
+enum AccessOwned {
+    Actor(Actor),
+    Token(String),
+}
+
+impl AccessOwned {
+    fn as_access(&self) -> Access<'_> {
+        match self {
+            AccessOwned::Actor(a) => Access::Actor(a),
+            AccessOwned::Token(t) => Access::RetrievalToken(t),
+        }
+    }
+}
+
+async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(params): Params,
+) -> ApiResult<Response> {
+    let id = request_id(&id)?;
+    let who = access(&state, &headers, &params).await?;
+    Ok(Json(state.authority.status(who.as_access(), id).await?).into_response())
+}
+
+async fn certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Params(params): Params,
+) -> ApiResult<Response> {
+    let id = request_id(&id)?;
+    let who = access(&state, &headers, &params).await?;
+    let issued = state.authority.certificate(who.as_access(), id).await?;
+    let with_chain = params.get("chain").is_none_or(|v| v != "false");
+    Ok(match params.get("format").map(String::as_str) {
+        None | Some("pem") => {
+            let mut text = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
+            if with_chain {
+                for ca in &issued.intermediates {
+                    text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
+                }
+            }
+            pem_response(text, "application/pem-certificate-chain")
+        }
+        Some("der") => der_response(issued.certificate, "application/pkix-cert"),
+        Some("p7b") => {
+            let mut all = vec![issued.certificate];
+            all.extend(issued.intermediates);
+            all.extend(issued.root);
+            let der = signet_codec::pkcs7::bundle(&all).map_err(|e| Problem::new(Kind::Internal, e.to_string()))?;
+            der_response(der, "application/pkcs7-mime")
+        }
+        Some(other) => return Err(Problem::malformed(format!("format={other} is not pem, der or p7b"))),
+    })
+}
+
+async fn queue(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    Ok(Json(state.authority.queue(&actor).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ApproveBody {
+    #[serde(default)]
+    names: Option<Vec<String>>,
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    let id = request_id(&id)?;
+    let body: ApproveBody = if body.is_empty() { ApproveBody::default() } else { json_body(&body)? };
+    let names = match body.names {
+        Some(list) => Some(
+            list.iter()
+                .map(|n| Identifier::parse_san(n).map_err(|e| Problem::malformed(format!("names: {e}"))))
+                .collect::<ApiResult<Vec<_>>>()?,
+        ),
+        None => None,
+    };
+    Ok(Json(state.authority.approve(&actor, id, names).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DenyBody {
+    reason: String,
+}
+
+async fn deny(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    let id = request_id(&id)?;
+    let body: DenyBody = json_body(&body)?;
+    Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
+}
+
+fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
+}
+
+async fn search(State(state): State<AppState>, headers: HeaderMap, Params(params): Params) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    let mut query = Query::default();
+    for (key, value) in &params {
+        match key.as_str() {
+            "request_id" => {
+                query.request_id = Some(
+                    request_id(value)
+                        .map_err(|_| Problem::malformed(format!("request_id: {value:?} is not a request ID")))?,
+                )
+            }
+            "serial" => {
+                query.serial = Some(Serial::parse_hex(value).map_err(|e| Problem::malformed(format!("serial: {e}")))?)
+            }
+            "name" => query.name = Some(value.clone()),
+            "state" => {
+                query.state = Some(
+                    RequestState::parse(value)
+                        .ok_or_else(|| Problem::malformed("state: use pending, issued, denied or failed"))?,
+                )
+            }
+            "requester" => query.requester = Some(value.clone()),
+            "fingerprint" => query.fingerprint = Some(value.clone()),
+            "expires_after" => query.expires_after = Some(parse_time(key, value)?),
+            "expires_before" => query.expires_before = Some(parse_time(key, value)?),
+            "limit" => {
+                query.limit = Some(value.parse().map_err(|_| Problem::malformed("limit: a number from 1 to 1000"))?)
+            }
+            other => {
+                return Err(Problem::malformed(format!(
+                    "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, limit"
+                )));
+            }
+        }
+    }
+    Ok(Json(state.authority.search(&actor, &query).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    name: String,
+    roles: Vec<String>,
+}
+
+async fn create_token(State(state): State<AppState>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    let body: TokenBody = json_body(&body)?;
+    let roles =
+        body.roles.iter().map(|r| r.parse::<Role>().map_err(Problem::malformed)).collect::<ApiResult<Vec<_>>>()?;
+    let secret = state.authority.create_token(&actor, &body.name, &roles).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({"name": body.name, "roles": body.roles, "token": secret})))
+        .into_response())
+}
+
+async fn verify_audit(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let actor = actor(&state, &headers).await?;
+    Ok(Json(state.authority.verify_audit(&actor).await?).into_response())
+}
