@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole signet test suite on a fresh machine: installs (idempotently) every system tool
-# the tests use, then checks formatting and lints, then runs unit, API, end-to-end and interop
-# tests. This is the README's test command, and what .ci/run calls.
+# the tests use, starts a private PostgreSQL server, checks formatting and lints, then runs unit,
+# API, end-to-end and interop tests. This is the README's test command, and what .ci/run calls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -13,6 +13,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- system packages (Debian) -------------------------------------------------------------
 apt_packages=()
 command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
+command -v psql >/dev/null || apt_packages+=(postgresql-client)
+ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "installing ${apt_packages[*]}"
@@ -28,6 +31,11 @@ if [ ! -x "$VENV/bin/lint_cabf_serverauth_cert" ]; then
   "$VENV/bin/pip" install -q --disable-pip-version-check pkilint
 fi
 export SIGNET_TOOLS_DIR=$VENV/bin
+
+# --- a private PostgreSQL server for the store and end-to-end tests --------------------------
+log "starting PostgreSQL"
+eval "$(./scripts/postgres.sh start)"
+trap './scripts/postgres.sh stop' EXIT
 
 # --- checks and tests -----------------------------------------------------------------------
 log "cargo fmt --check"

@@ -3,10 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code asserts by panicking
 
+mod server;
 mod support;
 
 mod bad_input;
+mod ca_policy;
+mod ca_server;
 mod convert;
+mod durability;
 mod key_csr;
 mod read_foreign;
 mod verify;

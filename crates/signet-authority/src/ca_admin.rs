@@ -291,7 +291,7 @@ pub async fn bootstrap_development(
     let spec = |cn: &str, years: i64, path: Option<u8>| CaSpec {
         common_name: cn.to_string(),
         organization: Some("signet development".to_string()),
-        country: None,
+        country: Some(signet_model::Country::UNASSIGNED),
         validity: time::Duration::days(365 * years),
         path_length: path,
         permitted_dns: Vec::new(),
@@ -313,7 +313,7 @@ pub async fn bootstrap_development(
             name: "test-root".into(),
             placement: Placement::TestRoot,
             algorithm: KeyAlgorithm::EcP256,
-            spec: spec("Signet Test Root - FOR TESTING ONLY", 5, Some(0)),
+            spec: spec("Signet Test Root - FOR TESTING ONLY", 10, Some(0)),
         },
     ];
     for options in steps {

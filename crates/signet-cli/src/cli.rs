@@ -84,6 +84,15 @@ pub struct ServeArgs {
     /// Address to listen on, overriding the configuration. Example: --listen 127.0.0.1:9443
     #[arg(long)]
     pub listen: Option<String>,
+    /// On first start, use this PostgreSQL database instead of SQLite (written to signet.toml).
+    /// Further front ends start with the same data directory (or a copy of signet.toml and
+    /// ca-passphrase). Example: --database-url postgres://signet@127.0.0.1/signet
+    #[arg(long, env = "SIGNET_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// On first start, the public base URL written into certificates (caIssuers, CRL points).
+    /// A public CA needs a public host name here. Example: --public-url http://pki.example.com
+    #[arg(long)]
+    pub public_url: Option<String>,
 }
 
 /// `signet ca ...`
@@ -130,7 +139,7 @@ pub struct CaInitArgs {
     /// Organization. Example: --org "Example Ltd"
     #[arg(long)]
     pub org: Option<String>,
-    /// Country (ISO 3166 two letters). Example: --country GB
+    /// Country (ISO 3166 two letters; XX, the default, means not tied to one country). Example: --country GB
     #[arg(long)]
     pub country: Option<String>,
     /// Key algorithm of the CA key.

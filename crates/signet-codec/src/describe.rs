@@ -486,7 +486,8 @@ pub fn certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, C
         issuer: name_to_string(cert.issuer()),
         not_before: rfc3339(not_before),
         not_after: rfc3339(not_after),
-        validity_days: (not_after - not_before).whole_days(),
+        // RFC 5280 §4.1.2.5: both ends are included, so the period is one second longer.
+        validity_days: (not_after - not_before + time::Duration::seconds(1)).whole_days(),
         status: status.into(),
         subject_alt_names: Vec::new(),
         public_key: describe_parsed(cert.public_key(), cert.public_key().raw),

@@ -200,14 +200,28 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
         subject,
         approval,
         enroll_roles,
-        policies: p.policies.clone(),
+        // BR §7.1.2.7.6 and §7.1.2.10.5: TLS server and subordinate CA certificates MUST carry
+        // certificatePolicies; default to the domain-validated reserved policy.
+        policies: if p.policies.is_empty() && matches!(kind, ProfileKind::Server | ProfileKind::SubordinateCa) {
+            vec!["2.23.140.1.2.1".to_string()]
+        } else {
+            p.policies.clone()
+        },
         path_length: p.path_length,
     })
 }
 
-/// The configuration `signet serve` writes on first start.
-pub fn default_text(listen: &str) -> String {
-    include_str!("default.toml").replace("@LISTEN@", listen)
+/// The configuration `signet serve` writes on first start; with a PostgreSQL URL, it uses that
+/// database instead of the embedded SQLite.
+pub fn default_text(listen: &str, database_url: Option<&str>) -> String {
+    let text = include_str!("default.toml").replace("@LISTEN@", listen);
+    match database_url {
+        Some(url) => text.replace(
+            "backend = \"sqlite\"                 # \"sqlite\" (file in the data directory) or \"postgres\"",
+            &format!("backend = \"postgres\"\nurl = {url:?}"),
+        ),
+        None => text,
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +230,7 @@ mod tests {
 
     #[test]
     fn the_default_configuration_loads() {
-        let settings = parse(&default_text("127.0.0.1:8443"), Path::new("/data")).unwrap();
+        let settings = parse(&default_text("127.0.0.1:8443", None), Path::new("/data")).unwrap();
         assert_eq!(settings.storage, Storage::Sqlite(PathBuf::from("/data/signet.db")));
         let names: Vec<&str> = settings.profiles.iter().map(|p| p.name.as_str()).collect();
         for wanted in ["server", "client", "test", "subca"] {
@@ -231,7 +245,7 @@ mod tests {
 
     #[test]
     fn problems_are_named_by_path() {
-        let base = default_text("127.0.0.1:8443");
+        let base = default_text("127.0.0.1:8443", None);
         let bad = base.replace("approval = \"manager\"", "approval = \"maybe\"");
         assert!(parse(&bad, Path::new("/d")).unwrap_err().contains("approval"));
         let unknown = format!("{base}\n[extra]\nx = 1\n");
@@ -246,5 +260,7 @@ mod tests {
         assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
         assert!(parse(&pg, Path::new("/d")).unwrap_err().contains("storage.url"));
+        let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db")), Path::new("/d")).unwrap();
+        assert_eq!(with_url.storage, Storage::Postgres("postgres://u@h/db".into()));
     }
 }

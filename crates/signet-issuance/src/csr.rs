@@ -45,10 +45,17 @@ pub fn examine(der: &[u8]) -> Result<CsrFacts, IssuanceError> {
     if oids::is_weak_signature(&signature) {
         return Err(IssuanceError::WeakCsrSignature(oids::signature_algorithm(&signature).to_string()));
     }
-    csr.verify_signature().map_err(|_| IssuanceError::BadCsrSignature)?;
     let info = &csr.certification_request_info;
     let spki_der = info.subject_pki.raw.to_vec();
     let key = public_key::describe_parsed(&info.subject_pki, &spki_der);
+    // Name a weak key as such: the crypto backend will not even verify signatures made with it.
+    if key.algorithm == "RSA" && key.bits < 2048 {
+        return Err(IssuanceError::BadKey(format!(
+            "an RSA key of {} bits is too weak; every CA requires at least 2048 bits (make a new key: signet csr new --new-key ec-p256)",
+            key.bits
+        )));
+    }
+    csr.verify_signature().map_err(|_| IssuanceError::BadCsrSignature)?;
     let subject_attributes: Vec<(String, String)> = info
         .subject
         .iter_attributes()
@@ -126,6 +133,10 @@ fn hex_of(bytes: &[u8]) -> String {
 pub fn check_names(names: &[Identifier], profile: &Profile) -> Result<Vec<Identifier>, IssuanceError> {
     let rules = &profile.names;
     if names.is_empty() {
+        // A CA certificate is named by its subject; leaf certificates need host names.
+        if profile.kind == crate::profile::ProfileKind::SubordinateCa {
+            return Ok(Vec::new());
+        }
         return Err(IssuanceError::NoNames);
     }
     if names.len() > rules.max_names {

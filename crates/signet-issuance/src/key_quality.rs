@@ -59,7 +59,7 @@ fn check_rsa(spki_der: &[u8], rules: &KeyRules) -> Result<(), IssuanceError> {
             rules.rsa_min_bits, rules.rsa_max_bits
         )));
     }
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         return Err(bad(format!("an RSA modulus of {bits} bits is not a multiple of 8 (BR §6.1.5)")));
     }
     if (&exponent % 2u32).is_zero() || exponent < BigUint::from(65_537u32) {
@@ -91,7 +91,7 @@ fn small_factor(n: &BigUint) -> Option<u32> {
 }
 
 fn is_small_prime(p: u32) -> bool {
-    p >= 2 && (2..).take_while(|d| d * d <= p).all(|d| p % d != 0)
+    p >= 2 && (2..).take_while(|d| d * d <= p).all(|d| !p.is_multiple_of(d))
 }
 
 /// Fermat's factorisation for `rounds` steps: finds p, q when |p - q| is small.

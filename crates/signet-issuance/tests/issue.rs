@@ -52,7 +52,7 @@ fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
     let spec = CaSpec {
         common_name: "Test Root".into(),
         organization: Some("Example".into()),
-        country: None,
+        country: Some(signet_model::Country::UNASSIGNED),
         validity: Duration::days(3650),
         path_length: Some(1),
         permitted_dns: vec![],

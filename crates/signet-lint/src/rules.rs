@@ -102,6 +102,17 @@ fn validity(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Fi
             format!("the certificate would be valid until {not_after} but its issuer expires on {issuer_end}"),
         );
     }
+    if context.kind == CertificateKind::Root {
+        // BR §6.3.2 / §7.1.2.1: a root is valid for 2922 to 9132 days (8 to 25 years).
+        let days = (not_after - not_before).whole_days() + 1;
+        if !(2922..=9132).contains(&days) {
+            error(
+                findings,
+                "root-validity",
+                format!("a root CA certificate must be valid for 8 to 25 years (2922-9132 days), not {days} days"),
+            );
+        }
+    }
     if context.kind == CertificateKind::TlsServer {
         // RFC 5280 validity is inclusive of both ends: a period of N days is N days plus one second.
         let seconds = (not_after - not_before).whole_seconds() + 1;
@@ -198,7 +209,7 @@ fn key_usage(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<F
             "an EC or EdDSA key cannot encipher; keyEncipherment is wrong here".into(),
         );
     }
-    if !ku.digital_signature() && !(is_rsa && ku.key_encipherment()) {
+    if !(ku.digital_signature() || is_rsa && ku.key_encipherment()) {
         error(findings, "key-usage-tls", "TLS needs digitalSignature (or keyEncipherment for RSA)".into());
     }
 }
@@ -276,6 +287,20 @@ fn names(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Findi
 
 fn key_identifiers(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
     let has = |oid: &str| cert.extensions().iter().any(|e| e.oid.to_id_string() == oid);
+    if is_ca_kind(context.kind) && cert.subject().iter_country().next().is_none() {
+        error(
+            findings,
+            "ca-country",
+            "a CA certificate's subject needs a country (C), XX if not tied to one (BR §7.1.2.10.2)".into(),
+        );
+    }
+    if context.kind == CertificateKind::TlsServer && !has("2.5.29.32") {
+        error(
+            findings,
+            "policies-present",
+            "a TLS server certificate needs certificatePolicies (BR §7.1.2.7.6)".into(),
+        );
+    }
     if context.kind != CertificateKind::Root && !has("2.5.29.35") {
         error(findings, "aki-present", "authorityKeyIdentifier is required (RFC 5280 §4.2.1.1)".into());
     }

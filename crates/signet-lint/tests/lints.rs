@@ -37,6 +37,9 @@ fn good_server() -> CertificateParams {
     params.use_authority_key_identifier_extension = true;
     params.not_before = OffsetDateTime::now_utc();
     params.not_after = OffsetDateTime::now_utc() + Duration::days(90);
+    // certificatePolicies { 2.23.140.1.2.1 }
+    let dv = vec![0x30, 0x0a, 0x30, 0x08, 0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01];
+    params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 32], dv));
     params
 }
 
@@ -62,7 +65,8 @@ fn a_good_server_certificate_has_no_errors() {
 #[test]
 fn each_bad_fixture_trips_its_lint() {
     let ca = ca();
-    let cases: Vec<(&str, Box<dyn Fn(&mut CertificateParams)>)> = vec![
+    type Change = Box<dyn Fn(&mut CertificateParams)>;
+    let cases: Vec<(&str, Change)> = vec![
         ("serial-entropy", Box::new(|p| p.serial_number = Some(SerialNumber::from(1u64)))),
         ("validity-order", Box::new(|p| p.not_after = p.not_before - Duration::days(1))),
         ("validity-exceeds-issuer", Box::new(|p| p.not_after = OffsetDateTime::now_utc() + Duration::days(4000))),
@@ -86,6 +90,7 @@ fn each_bad_fixture_trips_its_lint() {
         ("eku-any", Box::new(|p| p.extended_key_usages.push(ExtendedKeyUsagePurpose::Any))),
         ("basic-constraints-leaf", Box::new(|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained))),
         ("aki-present", Box::new(|p| p.use_authority_key_identifier_extension = false)),
+        ("policies-present", Box::new(|p| p.custom_extensions.clear())),
     ];
     for (expected, change) in cases {
         let mut params = good_server();
@@ -113,6 +118,7 @@ fn long_validity_is_only_a_warning_when_the_profile_allows_it() {
 fn ca_certificates_need_constraints_and_key_cert_sign() {
     let ca = ca();
     let mut sub = CertificateParams::default();
+    sub.distinguished_name.push(DnType::CountryName, "XX");
     sub.distinguished_name.push(DnType::CommonName, "Sub");
     sub.serial_number = Some(SerialNumber::from_slice(&[0x4b; 16]));
     sub.use_authority_key_identifier_extension = true;

@@ -290,6 +290,10 @@ const COUNTRIES: &[(&str, &str, &str)] = &[
 ];
 
 impl Country {
+    /// `XX`, the ISO 3166-1 user-assigned code the CA/Browser Forum allows in CA certificates of
+    /// organisations not tied to one country (BR §7.1.4.2); never accepted by [`Country::parse`].
+    pub const UNASSIGNED: Country = Country(*b"XX");
+
     /// Parses a two-letter code (any case), explaining near misses.
     pub fn parse(input: &str) -> Result<Self, CountryError> {
         let text = input.trim();

@@ -24,7 +24,13 @@ async fn serve(args: &ServeArgs) -> CliResult {
     let dir = &args.data.data;
     let fresh = !config_path(dir).exists();
     if fresh {
-        initialise(dir, args.listen.as_deref().unwrap_or("127.0.0.1:8443")).await?;
+        initialise(
+            dir,
+            args.listen.as_deref().unwrap_or("127.0.0.1:8443"),
+            args.database_url.as_deref(),
+            args.public_url.as_deref(),
+        )
+        .await?;
     }
     let mut settings = data::settings(dir)?;
     if let Some(listen) = &args.listen {
@@ -50,7 +56,8 @@ async fn serve(args: &ServeArgs) -> CliResult {
     // Reservations left by a crash: none can be in flight in a single SQLite process; other front
     // ends on PostgreSQL may be mid-issuance, so leave theirs a few minutes.
     let grace = match settings.storage {
-        Storage::Sqlite(_) => time::Duration::ZERO,
+        // Everything reserved before this process started (timestamps are whole seconds).
+        Storage::Sqlite(_) => time::Duration::minutes(-1),
         Storage::Postgres(_) => time::Duration::minutes(5),
     };
     let recovered = authority.recover(grace).await.map_err(|e| CliError::runtime(e.to_string()))?;
@@ -126,7 +133,7 @@ async fn shutdown() {
 }
 
 /// Creates a development CA in `dir`.
-async fn initialise(dir: &Path, listen: &str) -> CliResult {
+async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public_url: Option<&str>) -> CliResult {
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(CliError::bad_input(format!(
             "{} exists but has no signet.toml: an earlier first start was interrupted, or it is not a signet data directory; remove it or choose another --data",
@@ -141,7 +148,10 @@ async fn initialise(dir: &Path, listen: &str) -> CliResult {
     }
     let passphrase = secrets::generate_password()?;
     write_atomic(&dir.join("ca-passphrase"), format!("{}\n", passphrase.as_str()).as_bytes(), Mode::Secret, false)?;
-    let text = signet_config::default_text(listen);
+    let mut text = signet_config::default_text(listen, database_url);
+    if let Some(url) = public_url {
+        text = text.replacen(&format!("public_url = \"http://{listen}\""), &format!("public_url = {url:?}"), 1);
+    }
     let settings =
         signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
     let store = data::open_store(&settings).await?;

@@ -1,0 +1,294 @@
+//! Roles on every action, bad HTTP input (never a 500), and pkilint on what every shipped profile
+//! issues.
+
+use crate::server::{Backend, Server, make_csr, submit_body};
+use crate::support::{Sandbox, tool};
+
+fn token(server: &Server, sb: &Sandbox, name: &str, role: &str) -> String {
+    let file = format!("{name}.token");
+    server.admin(sb, &["token", "create", "--name", name, "--role", role, "--out", &file]).ok();
+    sb.read_text(&file).trim().to_string()
+}
+
+#[test]
+fn role_by_action_matrix() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, Backend::Sqlite);
+    let csr = make_csr(&sb, "r", "ec-p256", "www.example.com", &[]);
+    let roles = ["ca-administrator", "certificate-manager", "auditor", "backup-operator", "enrollee"];
+    let tokens: Vec<(String, String)> =
+        roles.iter().map(|r| (r.to_string(), token(&server, &sb, &format!("id-{r}"), r))).collect();
+    let admin = server.admin_token();
+    // One pending request made by someone else, for the per-request actions.
+    let pending = server
+        .request(
+            "POST",
+            "/api/v1/requests",
+            Some(&admin),
+            &[("content-type", "application/json")],
+            &submit_body("server", &csr),
+        )
+        .json();
+    let id = pending["id"].to_string();
+    // (method, path, body, roles allowed)
+    let deny_body = br#"{"reason":"matrix"}"#.to_vec();
+    let token_body = br#"{"name":"made-by-matrix","roles":["enrollee"]}"#.to_vec();
+    let actions: Vec<(&str, String, Vec<u8>, &[&str])> = vec![
+        (
+            "POST",
+            "/api/v1/requests".into(),
+            submit_body("server", &csr),
+            &["ca-administrator", "certificate-manager", "enrollee"],
+        ),
+        ("GET", "/api/v1/queue".into(), vec![], &["certificate-manager"]),
+        ("GET", format!("/api/v1/requests/{id}"), vec![], &["ca-administrator", "certificate-manager", "auditor"]),
+        ("GET", "/api/v1/search?name=example".into(), vec![], &["ca-administrator", "certificate-manager", "auditor"]),
+        ("POST", "/api/v1/tokens".into(), token_body, &["ca-administrator"]),
+        ("GET", "/api/v1/audit/verify".into(), vec![], &["auditor"]),
+        ("POST", format!("/api/v1/requests/{id}/deny"), deny_body, &["certificate-manager"]),
+    ];
+    for (method, path, body, allowed) in &actions {
+        for (role, token) in &tokens {
+            let response = server.request(method, path, Some(token), &[("content-type", "application/json")], body);
+            let permitted = allowed.contains(&role.as_str());
+            if permitted {
+                assert!(response.status < 400, "{role} {method} {path}: {} {}", response.status, response.text());
+            } else {
+                // Reading another identity's request answers 404 (no existence oracle); all else 403.
+                let expected = if path.starts_with("/api/v1/requests/") && *method == "GET" { 404 } else { 403 };
+                assert_eq!(response.status, expected, "{role} {method} {path}: {}", response.text());
+                assert_eq!(response.header("content-type"), Some("application/problem+json"));
+            }
+        }
+    }
+    // Approve: a fresh pending request per attempt; only the manager succeeds.
+    for (role, token) in &tokens {
+        let fresh = server
+            .request(
+                "POST",
+                "/api/v1/requests",
+                Some(&admin),
+                &[("content-type", "application/json")],
+                &submit_body("server", &csr),
+            )
+            .json();
+        let response =
+            server.request("POST", &format!("/api/v1/requests/{}/approve", fresh["id"]), Some(token), &[], b"");
+        let expected = if role == "certificate-manager" { 200 } else { 403 };
+        assert_eq!(response.status, expected, "{role} approve: {}", response.text());
+    }
+    // No token, or a wrong one: 401 with a challenge.
+    let anonymous = server.request("GET", "/api/v1/queue", None, &[], b"");
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.header("www-authenticate"), Some("Bearer realm=\"signet\""));
+    assert_eq!(server.request("GET", "/api/v1/queue", Some("sgt_forged"), &[], b"").status, 401);
+    // An enrollee reads its own request but not others'.
+    let enrollee = &tokens[4].1;
+    let own = server
+        .request(
+            "POST",
+            "/api/v1/requests",
+            Some(enrollee),
+            &[("content-type", "application/json")],
+            &submit_body("server", &csr),
+        )
+        .json();
+    assert_eq!(server.request("GET", &format!("/api/v1/requests/{}", own["id"]), Some(enrollee), &[], b"").status, 200);
+    // The subca profile is open to CA Administrators only.
+    let sub = server.request(
+        "POST",
+        "/api/v1/requests",
+        Some(enrollee),
+        &[("content-type", "application/json")],
+        &submit_body("subca", &csr),
+    );
+    assert_eq!(sub.status, 403);
+    assert!(sub.text().contains("may not enroll"));
+}
+
+#[test]
+fn strict_role_separation_refuses_admin_managers() {
+    let sb = Sandbox::new();
+    let mut server = Server::start(&sb, Backend::Sqlite);
+    server.stop();
+    let config = server.data.join("signet.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("strict_role_separation = false", "strict_role_separation = true");
+    std::fs::write(&config, text).unwrap();
+    server.admin(&sb, &["token", "create", "--name", "carol", "--role", "ca-administrator", "--out", "c1.token"]).ok();
+    server
+        .admin(&sb, &["token", "create", "--name", "carol", "--role", "certificate-manager", "--out", "c2.token"])
+        .code(2)
+        .err_has("strict role separation");
+}
+
+#[test]
+fn bad_http_input_gets_precise_4xx_never_500() {
+    let sb = Sandbox::new();
+    let server = Server::start(&sb, Backend::Sqlite);
+    let admin = server.admin_token();
+    let json = [("content-type", "application/json")];
+    let post = |body: &[u8]| server.request("POST", "/api/v1/requests", Some(&admin), &json, body);
+    let big = vec![b'a'; 10 * 1024 * 1024];
+    let cases: Vec<(Vec<u8>, u16, &str)> = vec![
+        (big, 413, "larger than"),
+        (b"{not json".to_vec(), 400, "JSON body is invalid"),
+        (br#"{"profile":"server"}"#.to_vec(), 400, "missing field `csr`"),
+        (br#"{"profile":"server","csr":"x","extra":1}"#.to_vec(), 400, "unknown field"),
+        (br#"{"profile":"nope","csr":"MIIB"}"#.to_vec(), 400, "cannot be read"),
+    ];
+    for (body, status, text) in cases {
+        let response = post(&body);
+        assert_eq!(response.status, status, "{}", response.text());
+        assert!(response.text().contains(text), "{}", response.text());
+        assert_eq!(response.header("content-type"), Some("application/problem+json"));
+    }
+    let csr = make_csr(&sb, "ok", "ec-p256", "www.example.com", &[]);
+    assert!(post(&submit_body("nope", &csr)).text().contains("available: client, server, subca, test"));
+    // A private key sent instead of a CSR is refused with a warning.
+    let key = sb.read_text("ok.key");
+    let response = post(&submit_body("server", &key));
+    assert_eq!(response.status, 400);
+    assert!(response.text().contains("never send your private key"));
+    let cert_csr = sb.read_text("ok.csr").replace("CERTIFICATE REQUEST", "CERTIFICATE");
+    assert!(post(&submit_body("server", &cert_csr)).text().contains("labelled CERTIFICATE"));
+    // CSRs that parse but must not be certified: 422 with the reason.
+    let corpus = |f: &str| {
+        std::fs::read_to_string(format!("{}/../../tests/corpus/bad/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    for (file, text) in [
+        ("csr-bad-signature.pem", "does not verify"),
+        ("csr-md5.pem", "md5WithRSAEncryption"),
+        ("csr-sha1.pem", "sha1WithRSAEncryption"),
+    ] {
+        let response = post(&submit_body("server", &corpus(file)));
+        assert!(matches!(response.status, 400 | 422), "{file}: {}", response.text());
+        assert!(response.text().contains(text), "{file}: {}", response.text());
+    }
+    sb.openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:1024",
+        "-nodes",
+        "-keyout",
+        "weak.key",
+        "-out",
+        "weak.csr",
+        "-subj",
+        "/CN=weak.example.com",
+    ])
+    .ok();
+    let weak = post(&submit_body("server", &sb.read_text("weak.csr")));
+    assert_eq!(weak.status, 422);
+    assert!(weak.text().contains("1024 bits"), "{}", weak.text());
+    let email = make_csr(&sb, "mail", "ec-p256", "www.example.com", &["email:a@example.com"]);
+    let refused = post(&submit_body("server", &email));
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("does not issue email names"), "{}", refused.text());
+    // Raw PKCS#10 upload works; bad paths and methods answer problems, not crashes.
+    let raw = server.request(
+        "POST",
+        "/api/v1/requests?profile=test",
+        Some(&admin),
+        &[("content-type", "application/pkcs10")],
+        sb.read_text("ok.csr").as_bytes(),
+    );
+    assert_eq!(raw.status, 201, "{}", raw.text());
+    for (method, path) in [
+        ("GET", "/api/v1/requests/abc"),
+        ("GET", "/api/v1/requests/0"),
+        ("GET", "/nope"),
+        ("GET", "/api/v1/search?bogus=1"),
+    ] {
+        let response = server.request(method, path, Some(&admin), &[], b"");
+        assert!((400..500).contains(&response.status), "{method} {path}: {}", response.status);
+    }
+    let metrics = server.request("GET", "/metrics", None, &[], b"").text();
+    assert!(metrics.contains("signet_requests_rejected_total"), "{metrics}");
+}
+
+fn pkilint(sb: &Sandbox, linter: &str, args: &[&str], file: &str) {
+    let mut command = std::process::Command::new(tool(linter));
+    command.args(["lint"]).args(args).args(["-s", "ERROR", file]).current_dir(sb.dir());
+    let output = command.output().unwrap_or_else(|e| panic!("cannot run {linter}: {e}"));
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success() && report.trim().is_empty(),
+        "{linter} {args:?} {file}: exit {:?}\n{report}",
+        output.status.code()
+    );
+}
+
+#[test]
+fn every_shipped_profile_passes_pkilint() {
+    let sb = Sandbox::new();
+    // Certificates point at public_url; a public CA's is a public name (pkilint refuses 127.0.0.1).
+    let server = Server::start_with(&sb, Backend::Sqlite, &["--public-url", "http://pki.example.com"]);
+    let json = [("content-type", "application/json")];
+    let admin = server.admin_token();
+    let issue = |profile: &str, csr: &str, file: &str| {
+        let submitted =
+            server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body(profile, csr)).json();
+        let id = submitted["id"].to_string();
+        if submitted["state"] == "pending" {
+            let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&admin), &[], b"");
+            assert_eq!(approved.status, 200, "{profile}: {}", approved.text());
+        }
+        let pem =
+            server.request("GET", &format!("/api/v1/requests/{id}/certificate?chain=false"), Some(&admin), &[], b"");
+        assert_eq!(pem.status, 200, "{profile}: {}", pem.text());
+        sb.write(file, &pem.body);
+    };
+    issue("server", &make_csr(&sb, "s-ec", "ec-p256", "www.example.com", &["example.com"]), "server-ec.pem");
+    issue("server", &make_csr(&sb, "s-rsa", "rsa-3072", "api.example.com", &[]), "server-rsa.pem");
+    issue("test", &make_csr(&sb, "t", "ec-p384", "test.example.com", &[]), "test.pem");
+    issue("client", &make_csr(&sb, "c", "ec-p256", "device1.example.com", &[]), "client.pem");
+    sb.signet(&[
+        "csr",
+        "new",
+        "--new-key",
+        "ec-p384",
+        "--key-out",
+        "sub.key",
+        "--cn",
+        "Example Sub CA",
+        "--org",
+        "Example Ltd",
+        "--country",
+        "GB",
+        "--out",
+        "sub.csr",
+    ])
+    .ok();
+    issue("subca", &sb.read_text("sub.csr"), "subca.pem");
+    for (file, kind) in [
+        ("server-ec.pem", "DV-FINAL-CERTIFICATE"),
+        ("server-rsa.pem", "DV-FINAL-CERTIFICATE"),
+        ("test.pem", "DV-FINAL-CERTIFICATE"),
+    ] {
+        pkilint(&sb, "lint_cabf_serverauth_cert", &["-t", kind], file);
+    }
+    pkilint(&sb, "lint_pkix_cert", &[], "client.pem");
+    let ca_files =
+        [("dev-root", "ROOT-CA"), ("test-root", "ROOT-CA"), ("dev-issuing", "INTERNAL-UNCONSTRAINED-TLS-CA")];
+    for (name, kind) in ca_files {
+        std::fs::copy(server.ca_file(name), sb.path(&format!("{name}.pem"))).unwrap();
+        pkilint(&sb, "lint_cabf_serverauth_cert", &["-t", kind], &format!("{name}.pem"));
+    }
+    pkilint(&sb, "lint_cabf_serverauth_cert", &["-t", "INTERNAL-UNCONSTRAINED-TLS-CA"], "subca.pem");
+    // And the whole chains verify.
+    sb.openssl(&[
+        "verify",
+        "-CAfile",
+        "dev-root.pem",
+        "-untrusted",
+        "dev-issuing.pem",
+        "server-ec.pem",
+        "server-rsa.pem",
+        "client.pem",
+    ])
+    .ok();
+    sb.openssl(&["verify", "-CAfile", "test-root.pem", "test.pem"]).ok();
+}
