@@ -59,8 +59,12 @@ pub enum Access<'a> {
     RetrievalToken(&'a str),
 }
 
+/// How long an authenticated token is trusted without asking the database again.
+const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The certificate authority's workflow.
 pub struct Authority {
+    tokens: std::sync::Mutex<HashMap<String, (Actor, std::time::Instant)>>,
     store: Arc<dyn Store>,
     cas: HashMap<String, LoadedCa>,
     profiles: HashMap<String, Profile>,
@@ -139,6 +143,7 @@ impl Authority {
             profiles.insert(profile.name.clone(), profile);
         }
         Ok(Self {
+            tokens: std::sync::Mutex::new(HashMap::new()),
             store,
             cas,
             profiles,
@@ -182,11 +187,28 @@ impl Authority {
         Ok(abandoned.len())
     }
 
-    /// Identifies the holder of an API token.
+    /// Identifies the holder of an API token (remembered for a few seconds, so a busy client does
+    /// not cost a database read per request).
     pub async fn authenticate(&self, token: &str) -> AuthorityResult<Actor> {
-        let record = self.store.token_by_hash(&hash_secret(token)).await?;
+        let hash = hash_secret(token);
+        if let Ok(cache) = self.tokens.lock()
+            && let Some((actor, at)) = cache.get(&hash)
+            && at.elapsed() < TOKEN_CACHE_TTL
+        {
+            return Ok(actor.clone());
+        }
+        let record = self.store.token_by_hash(&hash).await?;
         match record {
-            Some(t) => Ok(Actor { name: t.name, roles: t.roles }),
+            Some(t) => {
+                let actor = Actor { name: t.name, roles: t.roles };
+                if let Ok(mut cache) = self.tokens.lock() {
+                    if cache.len() > 10_000 {
+                        cache.clear();
+                    }
+                    cache.insert(hash, (actor.clone(), std::time::Instant::now()));
+                }
+                Ok(actor)
+            }
             None => Err(AuthorityError::new(Kind::Unauthenticated, "the API token is unknown or revoked")),
         }
     }
@@ -255,18 +277,23 @@ impl Authority {
             json!({"profile": profile.name, "names": request.sans, "key": checked.facts.key.spki_sha256}),
         );
         self.metrics.submitted.fetch_add(1, Ordering::Relaxed);
-        let id = match profile.approval {
-            Approval::Manager => self.store.submit(request, audit).await?,
+        let view = match profile.approval {
+            Approval::Manager => {
+                let id = self.store.submit(request.clone(), audit).await?;
+                RequestView::new(&stored(id, &request, RequestState::Pending), None)
+            }
             Approval::Auto => {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
                 let placeholder = RequestId::new(1).ok_or_else(|| AuthorityError::new(Kind::Internal, "request id"))?;
                 let reservation = self.reservation(issuer, &prepared, placeholder, &checked.facts);
-                let id = self.store.submit_and_reserve(request, reservation, audit).await?;
-                self.sign_and_complete(issuer, &prepared, id, &actor.name, None).await?;
-                id
+                let id = self.store.submit_and_reserve(request.clone(), reservation.clone(), audit).await?;
+                let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None).await?;
+                let mut record = stored(id, &request, RequestState::Issued);
+                record.decided_by = Some(actor.name.clone());
+                record.decided_at = Some(completion.at);
+                RequestView::new(&record, Some(&issued(&reservation, id, completion)))
             }
         };
-        let view = self.view(id).await?;
         Ok(Submitted { request: view, retrieval_token: token })
     }
 
@@ -337,7 +364,7 @@ impl Authority {
         id: RequestId,
         decided_by: &str,
         approved: Option<Vec<String>>,
-    ) -> AuthorityResult<()> {
+    ) -> AuthorityResult<Completion> {
         let target = format!("request:{id}");
         let der = match certificate::sign(issuer, prepared) {
             Ok(der) => der,
@@ -374,9 +401,9 @@ impl Authority {
             approved_sans: approved,
             at: self.clock.now(),
         };
-        self.store.complete(completion, audit).await?;
+        self.store.complete(completion.clone(), audit).await?;
         self.metrics.issued.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(completion)
     }
 
     async fn request_for(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<signet_store::RequestRecord> {
@@ -629,6 +656,47 @@ impl Authority {
 struct Checked {
     facts: CsrFacts,
     names: Vec<Identifier>,
+}
+
+/// The record of a request just written (to answer without reading it back).
+fn stored(id: RequestId, request: &NewRequest, state: RequestState) -> signet_store::RequestRecord {
+    signet_store::RequestRecord {
+        id,
+        profile: request.profile.clone(),
+        csr: Vec::new(),
+        subject: request.subject.clone(),
+        sans: request.sans.clone(),
+        spki_sha256: request.spki_sha256.clone(),
+        requester: request.requester.clone(),
+        state,
+        warnings: request.warnings.clone(),
+        reason: None,
+        decided_by: None,
+        approved_sans: None,
+        retrieval_token_hash: String::new(),
+        created_at: request.created_at,
+        decided_at: None,
+    }
+}
+
+/// The record of a certificate just issued.
+fn issued(reservation: &Reservation, request_id: RequestId, completion: Completion) -> signet_store::CertificateRecord {
+    signet_store::CertificateRecord {
+        ca_id: reservation.ca_id,
+        serial: reservation.serial.clone(),
+        request_id,
+        status: signet_store::CertificateStatus::Issued,
+        tbs: Vec::new(),
+        der: Some(completion.der),
+        sha256: Some(completion.sha256),
+        spki_sha256: reservation.spki_sha256.clone(),
+        subject: reservation.subject.clone(),
+        sans: reservation.sans.clone(),
+        not_before: reservation.not_before,
+        not_after: reservation.not_after,
+        is_test: reservation.is_test,
+        created_at: reservation.created_at,
+    }
 }
 
 fn check_key_matches(name: &str, certificate: &[u8], spki: &[u8]) -> AuthorityResult<()> {

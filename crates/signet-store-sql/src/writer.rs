@@ -171,7 +171,18 @@ async fn execute(
     }
     let mut head = Head { loaded: None, dirty: false };
     let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
+    // One operation needs no savepoint: the transaction is its savepoint.
+    if let [job] = batch {
+        match apply(dialect, &mut tx, &job.op, &mut head).await {
+            Ok(outcome) => results.push(Ok(outcome)),
+            Err(Failure::Refused(e)) => {
+                tx.rollback().await?;
+                return Ok(vec![Err(e)]);
+            }
+            Err(Failure::Sql(e)) => return Err(e),
+        }
+    }
+    for job in batch.iter().filter(|_| batch.len() > 1) {
         let saved = head.loaded.clone();
         let mut savepoint = tx.begin().await?;
         match apply(dialect, &mut savepoint, &job.op, &mut head).await {

@@ -53,7 +53,7 @@ CREATE TABLE certificates (
 -- before anything is signed.
 CREATE UNIQUE INDEX certificates_one_live_per_request ON certificates (request_id) WHERE status <> 'abandoned';
 CREATE INDEX certificates_by_sha256 ON certificates (sha256);
-CREATE INDEX certificates_by_spki ON certificates (spki_sha256);
+CREATE INDEX certificates_by_spki ON certificates (spki_sha256, is_test);
 CREATE INDEX certificates_by_not_after ON certificates (not_after);
 
 CREATE TABLE tokens (
