@@ -1,30 +1,29 @@
 //! SQLite and PostgreSQL storage for signet, behind the `signet-store` interfaces.
 //!
-//! One implementation serves both databases through sqlx's `Any` driver: the SQL is portable
-//! (numbered parameters, `RETURNING`, partial unique indexes) and the few differences live in
-//! [`Dialect`]. Writes go through a single writer task per process that commits concurrent
-//! callers' changes together (group commit); reads use a pool. Schema migrations are embedded,
-//! one directory per dialect (`migrations/{sqlite,postgres}/NNNN_name.sql`).
+//! One implementation serves both databases: the SQL is portable (numbered parameters,
+//! `RETURNING`, partial unique indexes) and runs through a small synchronous interface over
+//! rusqlite and the `postgres` crate ([`db`]). Writes go through one writer thread per process
+//! that commits concurrent callers' changes together (group commit); reads use a pool of
+//! connections (inline for SQLite, on the blocking pool for PostgreSQL). Schema migrations are
+//! embedded, one directory per dialect (`migrations/{sqlite,postgres}/NNNN_name.sql`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod db;
 mod migrate;
 mod read;
 mod rows;
 mod writer;
 
-use std::path::Path;
-use std::time::Duration;
-
-use sqlx::AnyPool;
-use sqlx::any::AnyPoolOptions;
-use sqlx::{Connection, Executor};
-use tokio::sync::mpsc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 
 use signet_store::{StoreError, StoreResult};
 
 pub use writer::WriterStats;
+
+use crate::db::{Db, DbError, Pg};
 
 /// The two supported databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,12 +34,29 @@ pub enum Dialect {
     Postgres,
 }
 
+/// Where to open more connections.
+#[derive(Debug, Clone)]
+enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    fn open(&self) -> Result<Box<dyn Db>, DbError> {
+        Ok(match self {
+            Target::Sqlite(path) => Box::new(db::open_sqlite(path)?),
+            Target::Postgres(url) => Box::new(Pg::connect(url)?),
+        })
+    }
+}
+
 /// A SQL-backed store.
 pub struct SqlStore {
     dialect: Dialect,
-    read: AnyPool,
-    writer: mpsc::Sender<writer::Job>,
-    stats: std::sync::Arc<writer::WriterStats>,
+    target: Target,
+    idle: Arc<Mutex<Vec<Box<dyn Db>>>>,
+    writer: mpsc::SyncSender<writer::Job>,
+    stats: Arc<WriterStats>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -53,22 +69,35 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+impl Drop for SqlStore {
+    fn drop(&mut self) {
+        // The synchronous PostgreSQL client blocks while closing, which must not happen on an
+        // async worker thread: close idle connections on a thread of their own.
+        let idle = self.idle.lock().map(|mut pool| std::mem::take(&mut *pool)).unwrap_or_default();
+        if !idle.is_empty() {
+            let _ = std::thread::Builder::new().name("signet-db-close".into()).spawn(move || drop(idle));
+        }
+    }
+}
+
+/// Idle read connections kept per store.
+const MAX_IDLE: usize = 16;
+
 impl SqlStore {
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
     pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        Self::open(Dialect::Sqlite, &url).await
+        Self::open(Dialect::Sqlite, Target::Sqlite(path.to_path_buf())).await
     }
 
     /// Connects to PostgreSQL at `url` (e.g. `postgres://user@127.0.0.1:5432/signet`) and migrates it.
     pub async fn open_postgres(url: &str) -> StoreResult<Self> {
-        Self::open(Dialect::Postgres, url).await
+        Self::open(Dialect::Postgres, Target::Postgres(url.to_string())).await
     }
 
-    /// Opens a database by URL, choosing the dialect from its scheme.
+    /// Opens a database by URL: `sqlite:///path/signet.db` or `postgres://...`.
     pub async fn open_url(url: &str) -> StoreResult<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Self::open(Dialect::Postgres, url).await
+            Self::open_postgres(url).await
         } else if let Some(path) = url.strip_prefix("sqlite://") {
             Self::open_sqlite(Path::new(path.split('?').next().unwrap_or(path))).await
         } else {
@@ -78,35 +107,19 @@ impl SqlStore {
         }
     }
 
-    async fn open(dialect: Dialect, url: &str) -> StoreResult<Self> {
-        sqlx::any::install_default_drivers();
-        if dialect == Dialect::Sqlite {
-            // WAL lets readers work beside the writer; it is a property of the file, set once.
-            let mut conn = sqlx::AnyConnection::connect(url).await.map_err(unavailable)?;
-            conn.execute("PRAGMA journal_mode = WAL").await.map_err(unavailable)?;
-            conn.close().await.map_err(unavailable)?;
-        }
-        let read = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if dialect == Dialect::Sqlite {
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await
-            .map_err(unavailable)?;
-        migrate::run(dialect, &read).await?;
-        let options: sqlx::any::AnyConnectOptions = url.parse().map_err(unavailable)?;
-        let write_conn = writer::connect(dialect, &options).await.map_err(unavailable)?;
-        let stats = std::sync::Arc::new(writer::WriterStats::default());
-        let writer = writer::spawn(dialect, options, write_conn, stats.clone());
-        Ok(Self { dialect, read, writer, stats })
+    async fn open(dialect: Dialect, target: Target) -> StoreResult<Self> {
+        let opener = target.clone();
+        let (writer_db, stats) = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
+            let mut db = opener.open()?;
+            migrate::run(db.as_mut())?;
+            Ok((db, Arc::new(WriterStats::default())))
+        })
+        .await
+        .map_err(unavailable)?
+        .map_err(|e| StoreError::Unavailable(format!("cannot open the database: {e}")))?;
+        let reopen = target.clone();
+        let writer = writer::spawn(writer_db, Box::new(move || reopen.open()), stats.clone()).map_err(unavailable)?;
+        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats })
     }
 
     /// Which database this is.
@@ -119,8 +132,39 @@ impl SqlStore {
         &self.stats
     }
 
-    /// The read pool, for tests that need to look at or tamper with raw rows.
-    pub fn pool(&self) -> &AnyPool {
-        &self.read
+    /// Runs raw SQL in a write transaction. For tests and repair tools that must reach past the
+    /// interface (e.g. to show that tampering is detected); never used by signet itself.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<()> {
+        self.submit_op(writer::Op::Raw(sql.to_string())).await.map(|_| ())
+    }
+
+    /// Runs `work` on a pooled read connection: inline for SQLite (a few microseconds), on the
+    /// blocking pool for PostgreSQL (a network round trip).
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn Db) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let idle = self.idle.clone();
+        let target = self.target.clone();
+        let job = move || -> StoreResult<T> {
+            let pooled = idle.lock().ok().and_then(|mut pool| pool.pop());
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => target.open().map_err(unavailable)?,
+            };
+            let result = work(conn.as_mut());
+            // A connection that just failed may be broken; drop it rather than reuse it.
+            if !matches!(result, Err(StoreError::Unavailable(_)))
+                && let Ok(mut pool) = idle.lock()
+                && pool.len() < MAX_IDLE
+            {
+                pool.push(conn);
+            }
+            result
+        };
+        match self.dialect {
+            Dialect::Sqlite => job(),
+            Dialect::Postgres => tokio::task::spawn_blocking(job).await.map_err(unavailable)?,
+        }
     }
 }

@@ -1,31 +1,73 @@
-//! Embedded schema migrations, one set per dialect, run with sqlx's migrator (which takes an
-//! advisory lock on PostgreSQL, so several front ends can start at once).
-
-use std::borrow::Cow;
-
-use sqlx::AnyPool;
-use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-
-use signet_store::{StoreError, StoreResult};
+//! Embedded schema migrations, one set per dialect (`migrations/{sqlite,postgres}/NNNN_name.sql`).
+//!
+//! A few lines of our own instead of a migration framework: each file is applied once, in a
+//! transaction, and recorded with its SHA-256 so an edited, already-applied migration is refused.
+//! On PostgreSQL an advisory lock lets several front ends start at once.
 
 use crate::Dialect;
+use crate::db::{Db, DbError, Value};
 
 const SQLITE: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"))];
 const POSTGRES: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/postgres/0001_initial.sql"))];
 
+/// Arbitrary key of the PostgreSQL advisory lock taken while migrating.
+const LOCK_KEY: i64 = 0x5167_6e65_7401;
+
+fn checksum(sql: &str) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, sql.as_bytes()))
+}
+
 /// Brings the schema up to date.
-pub(crate) async fn run(dialect: Dialect, pool: &AnyPool) -> StoreResult<()> {
+pub(crate) fn run(db: &mut dyn Db) -> Result<(), DbError> {
+    let dialect = db.dialect();
     let set = match dialect {
         Dialect::Sqlite => SQLITE,
         Dialect::Postgres => POSTGRES,
     };
-    let migrations: Vec<Migration> = set
-        .iter()
-        .map(|(version, name, sql)| {
-            Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, sql.into_sql_str(), false)
-        })
-        .collect();
-    let migrator = Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT };
-    migrator.run(pool).await.map_err(|e| StoreError::Unavailable(format!("schema migration failed: {e}")))
+    db.script(
+        "CREATE TABLE IF NOT EXISTS signet_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )?;
+    if dialect == Dialect::Postgres {
+        db.execute("SELECT pg_advisory_lock($1)", &[Value::Int(LOCK_KEY)])?;
+    }
+    let result = apply(db, set);
+    if dialect == Dialect::Postgres {
+        db.execute("SELECT pg_advisory_unlock($1)", &[Value::Int(LOCK_KEY)])?;
+    }
+    result
+}
+
+fn apply(db: &mut dyn Db, set: &[(i64, &str, &str)]) -> Result<(), DbError> {
+    for (version, name, sql) in set {
+        let applied = db.query("SELECT checksum FROM signet_migrations WHERE version = $1", &[Value::Int(*version)])?;
+        let sum = checksum(sql);
+        if let Some(row) = applied.first() {
+            if row.cell("checksum") != Some(&crate::db::Cell::Text(sum.clone())) {
+                return Err(DbError::Other(format!(
+                    "migration {version} ({name}) was changed after it was applied to this database"
+                )));
+            }
+            continue;
+        }
+        db.script("BEGIN")?;
+        let done = db.script(sql).and_then(|()| {
+            db.execute(
+                "INSERT INTO signet_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                &[
+                    Value::Int(*version),
+                    (*name).into(),
+                    sum.into(),
+                    Value::Int(time::OffsetDateTime::now_utc().unix_timestamp()),
+                ],
+            )
+        });
+        match done {
+            Ok(_) => db.script("COMMIT")?,
+            Err(e) => {
+                let _ = db.script("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,25 +1,33 @@
-//! Queries, and the write methods that hand operations to the writer task.
+//! Queries, and the write methods that hand operations to the writer thread.
 
 use async_trait::async_trait;
 use signet_model::{RequestId, Serial};
 use signet_store::audit::{AuditEvent, AuditRecord};
 use signet_store::*;
-use sqlx::any::AnyArguments;
-use sqlx::{AssertSqlSafe, Row};
 use tokio::sync::oneshot;
 
+use crate::db::{Db, Value};
 use crate::rows::{self, certificate_columns, secs};
 use crate::writer::{Job, Op, Outcome};
 use crate::{SqlStore, unavailable};
 
 impl SqlStore {
-    async fn submit_op(&self, op: Op) -> StoreResult<Outcome> {
+    pub(crate) async fn submit_op(&self, op: Op) -> StoreResult<Outcome> {
         let (reply, answer) = oneshot::channel();
-        self.writer
-            .send(Job { op, reply })
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+        let writer = self.writer.clone();
+        // The channel is bounded; a full channel means the writer is far behind, so wait off the
+        // async workers rather than block them.
+        match writer.try_send(Job { op, reply }) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                tokio::task::spawn_blocking(move || writer.send(job))
+                    .await
+                    .map_err(unavailable)?
+                    .map_err(|_| stopped())?;
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
+        }
+        answer.await.map_err(|_| stopped())?
     }
 
     async fn id_op(&self, op: Op) -> StoreResult<i64> {
@@ -34,163 +42,177 @@ impl SqlStore {
     }
 }
 
-/// One bound value of a dynamic query.
-enum Value {
-    Int(i64),
-    Text(String),
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the storage writer has stopped".into())
+}
+
+fn query(db: &mut dyn Db, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<crate::db::Row>> {
+    db.query(sql, params).map_err(unavailable)
 }
 
 #[async_trait]
 impl StoreRead for SqlStore {
     async fn cas(&self) -> StoreResult<Vec<CaRecord>> {
-        let rows = sqlx::query("SELECT * FROM cas ORDER BY id").fetch_all(&self.read).await.map_err(unavailable)?;
-        rows.iter().map(rows::ca).collect()
+        self.read(|db| query(db, "SELECT * FROM cas ORDER BY id", &[])?.iter().map(rows::ca).collect()).await
     }
 
     async fn request(&self, id: RequestId) -> StoreResult<Option<RequestRecord>> {
-        let row = sqlx::query("SELECT * FROM requests WHERE id = $1")
-            .bind(id.get())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(unavailable)?;
-        row.as_ref().map(|r| rows::request(r, "")).transpose()
+        self.read(move |db| {
+            query(db, "SELECT * FROM requests WHERE id = $1", &[Value::Int(id.get())])?
+                .first()
+                .map(|r| rows::request(r, ""))
+                .transpose()
+        })
+        .await
     }
 
     async fn pending_requests(&self, limit: u32) -> StoreResult<Vec<RequestRecord>> {
-        let rows = sqlx::query("SELECT * FROM requests WHERE state = 'pending' ORDER BY id LIMIT $1")
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await
-            .map_err(unavailable)?;
-        rows.iter().map(|r| rows::request(r, "")).collect()
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT * FROM requests WHERE state = 'pending' ORDER BY id LIMIT $1",
+                &[Value::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(|r| rows::request(r, ""))
+            .collect()
+        })
+        .await
     }
 
     async fn certificate_for_request(&self, id: RequestId) -> StoreResult<Option<CertificateRecord>> {
-        let row = sqlx::query("SELECT * FROM certificates WHERE request_id = $1 AND status <> 'abandoned'")
-            .bind(id.get())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(unavailable)?;
-        row.as_ref().map(|r| rows::certificate(r, "")).transpose()
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT * FROM certificates WHERE request_id = $1 AND status <> 'abandoned'",
+                &[Value::Int(id.get())],
+            )?
+            .first()
+            .map(|r| rows::certificate(r, ""))
+            .transpose()
+        })
+        .await
     }
 
     async fn certificates(&self, ca_id: i64) -> StoreResult<Vec<CertificateRecord>> {
-        let rows = sqlx::query("SELECT * FROM certificates WHERE ca_id = $1 ORDER BY created_at, serial")
-            .bind(ca_id)
-            .fetch_all(&self.read)
-            .await
-            .map_err(unavailable)?;
-        rows.iter().map(|r| rows::certificate(r, "")).collect()
+        self.read(move |db| {
+            query(db, "SELECT * FROM certificates WHERE ca_id = $1 ORDER BY created_at, serial", &[Value::Int(ca_id)])?
+                .iter()
+                .map(|r| rows::certificate(r, ""))
+                .collect()
+        })
+        .await
     }
 
-    async fn search(&self, query: &Query) -> StoreResult<Vec<Found>> {
+    async fn search(&self, query_in: &Query) -> StoreResult<Vec<Found>> {
         let mut conditions: Vec<String> = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let param = |v: Value, values: &mut Vec<Value>| {
+        let mut values: Vec<Value<'static>> = Vec::new();
+        let param = |v: Value<'static>, values: &mut Vec<Value<'static>>| {
             values.push(v);
             format!("${}", values.len())
         };
-        if let Some(id) = query.request_id {
+        if let Some(id) = query_in.request_id {
             let p = param(Value::Int(id.get()), &mut values);
             conditions.push(format!("r.id = {p}"));
         }
-        if let Some(serial) = &query.serial {
-            let p = param(Value::Text(serial.to_hex()), &mut values);
+        if let Some(serial) = &query_in.serial {
+            let p = param(serial.to_hex().into(), &mut values);
             conditions.push(format!("c.serial = {p}"));
         }
-        if let Some(name) = &query.name {
-            let p = param(Value::Text(format!("%{}%", name.to_lowercase())), &mut values);
+        if let Some(name) = &query_in.name {
+            let p = param(format!("%{}%", name.to_lowercase()).into(), &mut values);
             conditions.push(format!("(LOWER(r.subject) LIKE {p} OR LOWER(r.sans) LIKE {p} OR LOWER(c.sans) LIKE {p})"));
         }
-        if let Some(state) = query.state {
-            let p = param(Value::Text(state.as_str().into()), &mut values);
+        if let Some(state) = query_in.state {
+            let p = param(state.as_str().to_string().into(), &mut values);
             conditions.push(format!("r.state = {p}"));
         }
-        if let Some(requester) = &query.requester {
-            let p = param(Value::Text(requester.clone()), &mut values);
+        if let Some(requester) = &query_in.requester {
+            let p = param(requester.clone().into(), &mut values);
             conditions.push(format!("r.requester = {p}"));
         }
-        if let Some(fingerprint) = &query.fingerprint {
-            let p = param(Value::Text(fingerprint.to_lowercase().replace(':', "")), &mut values);
+        if let Some(fingerprint) = &query_in.fingerprint {
+            let p = param(fingerprint.to_lowercase().replace(':', "").into(), &mut values);
             conditions.push(format!("(c.sha256 = {p} OR r.spki_sha256 = {p})"));
         }
-        if let Some(after) = query.expires_after {
+        if let Some(after) = query_in.expires_after {
             let p = param(Value::Int(secs(after)), &mut values);
             conditions.push(format!("c.not_after > {p}"));
         }
-        if let Some(before) = query.expires_before {
+        if let Some(before) = query_in.expires_before {
             let p = param(Value::Int(secs(before)), &mut values);
             conditions.push(format!("c.not_after < {p}"));
         }
-        let limit = i64::from(query.limit.unwrap_or(100).clamp(1, 1000));
+        let limit = i64::from(query_in.limit.unwrap_or(100).clamp(1, 1000));
         let p = param(Value::Int(limit), &mut values);
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let sql = format!(
             "SELECT r.*, {} FROM requests r LEFT JOIN certificates c ON c.request_id = r.id AND c.status <> 'abandoned' {filter} ORDER BY r.id DESC LIMIT {p}",
             certificate_columns("c", "c_")
         );
-        let mut arguments = AnyArguments::default();
-        for value in values {
-            let added = match value {
-                Value::Int(i) => sqlx::Arguments::add(&mut arguments, i),
-                Value::Text(t) => sqlx::Arguments::add(&mut arguments, t),
-            };
-            added.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        }
-        let rows = sqlx::query_with(AssertSqlSafe(sql), arguments).fetch_all(&self.read).await.map_err(unavailable)?;
-        let mut found = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let has_certificate: Option<String> = row.try_get("c_serial").map_err(|e| rows::corrupt("c_serial", e))?;
-            found.push(Found {
-                request: rows::request(row, "")?,
-                certificate: has_certificate.map(|_| rows::certificate(row, "c_")).transpose()?,
-            });
-        }
-        Ok(found)
+        self.read(move |db| {
+            let found = query(db, &sql, &values)?;
+            let mut out = Vec::with_capacity(found.len());
+            for row in &found {
+                let has_certificate = rows::opt_text(row, "c_serial")?.is_some();
+                out.push(Found {
+                    request: rows::request(row, "")?,
+                    certificate: if has_certificate { Some(rows::certificate(row, "c_")?) } else { None },
+                });
+            }
+            Ok(out)
+        })
+        .await
     }
 
     async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 AS hit FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1")
-            .bind(spki_sha256)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(unavailable)?;
-        Ok(row.is_some())
+        let key = spki_sha256.to_string();
+        self.read(move |db| {
+            Ok(!query(
+                db,
+                "SELECT 1 AS hit FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1",
+                &[key.as_str().into()],
+            )?
+            .is_empty())
+        })
+        .await
     }
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(unavailable)?;
-        row.as_ref().map(rows::token).transpose()
+        let hash = hash.to_string();
+        self.read(move |db| {
+            query(db, "SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[hash.as_str().into()])?
+                .first()
+                .map(rows::token)
+                .transpose()
+        })
+        .await
     }
 
     async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {
-        let rows = sqlx::query("SELECT * FROM tokens ORDER BY id").fetch_all(&self.read).await.map_err(unavailable)?;
-        rows.iter().map(rows::token).collect()
+        self.read(|db| query(db, "SELECT * FROM tokens ORDER BY id", &[])?.iter().map(rows::token).collect()).await
     }
 
     async fn audit_entries(&self, from_seq: i64, limit: u32) -> StoreResult<Vec<AuditRecord>> {
-        let rows = sqlx::query("SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
-            .bind(from_seq)
-            .bind(i64::from(limit))
-            .fetch_all(&self.read)
-            .await
-            .map_err(unavailable)?;
-        rows.iter().map(rows::audit).collect()
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT * FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                &[Value::Int(from_seq), Value::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(rows::audit)
+            .collect()
+        })
+        .await
     }
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.read)
-            .await
-            .map_err(unavailable)?;
-        match row {
-            Some(row) => Ok(Some((rows::get(&row, "seq")?, rows::get(&row, "hash")?))),
+        self.read(|db| match query(db, "SELECT seq, hash FROM audit_head WHERE id = 1", &[])?.first() {
+            Some(row) => Ok(Some((rows::int(row, "seq")?, rows::text(row, "hash")?))),
             None => Ok(None),
-        }
+        })
+        .await
     }
 }
 

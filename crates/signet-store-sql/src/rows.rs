@@ -2,19 +2,61 @@
 
 use signet_model::{RequestId, RequestState, Role, Serial};
 use signet_store::*;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use time::OffsetDateTime;
+
+use crate::db::{Cell, Row};
 
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-pub(crate) fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(
-    row: &'r AnyRow,
-    column: &str,
-) -> StoreResult<T> {
-    row.try_get(column).map_err(|e| corrupt(column, e))
+fn cell<'r>(row: &'r Row, column: &str) -> StoreResult<&'r Cell> {
+    row.cell(column).ok_or_else(|| corrupt(column, "column missing"))
+}
+
+pub(crate) fn int(row: &Row, column: &str) -> StoreResult<i64> {
+    match cell(row, column)? {
+        Cell::Int(v) => Ok(*v),
+        other => Err(corrupt(column, format!("expected an integer, found {other:?}"))),
+    }
+}
+
+pub(crate) fn opt_int(row: &Row, column: &str) -> StoreResult<Option<i64>> {
+    match cell(row, column)? {
+        Cell::Null => Ok(None),
+        Cell::Int(v) => Ok(Some(*v)),
+        other => Err(corrupt(column, format!("expected an integer, found {other:?}"))),
+    }
+}
+
+pub(crate) fn text(row: &Row, column: &str) -> StoreResult<String> {
+    match cell(row, column)? {
+        Cell::Text(v) => Ok(v.clone()),
+        other => Err(corrupt(column, format!("expected text, found {other:?}"))),
+    }
+}
+
+pub(crate) fn opt_text(row: &Row, column: &str) -> StoreResult<Option<String>> {
+    match cell(row, column)? {
+        Cell::Null => Ok(None),
+        Cell::Text(v) => Ok(Some(v.clone())),
+        other => Err(corrupt(column, format!("expected text, found {other:?}"))),
+    }
+}
+
+pub(crate) fn blob(row: &Row, column: &str) -> StoreResult<Vec<u8>> {
+    match cell(row, column)? {
+        Cell::Blob(v) => Ok(v.clone()),
+        other => Err(corrupt(column, format!("expected bytes, found {other:?}"))),
+    }
+}
+
+pub(crate) fn opt_blob(row: &Row, column: &str) -> StoreResult<Option<Vec<u8>>> {
+    match cell(row, column)? {
+        Cell::Null => Ok(None),
+        Cell::Blob(v) => Ok(Some(v.clone())),
+        other => Err(corrupt(column, format!("expected bytes, found {other:?}"))),
+    }
 }
 
 pub(crate) fn time(seconds: i64) -> StoreResult<OffsetDateTime> {
@@ -37,18 +79,18 @@ fn opt_time(value: Option<i64>) -> StoreResult<Option<OffsetDateTime>> {
     value.map(time).transpose()
 }
 
-pub(crate) fn ca(row: &AnyRow) -> StoreResult<CaRecord> {
-    let kind: String = get(row, "kind")?;
+pub(crate) fn ca(row: &Row) -> StoreResult<CaRecord> {
+    let kind = text(row, "kind")?;
     Ok(CaRecord {
-        id: get(row, "id")?,
-        name: get(row, "name")?,
+        id: int(row, "id")?,
+        name: text(row, "name")?,
         kind: CaKind::parse(&kind).ok_or_else(|| corrupt("CA kind", &kind))?,
-        parent: get(row, "parent")?,
-        certificate: get(row, "certificate")?,
-        csr: get(row, "csr")?,
-        encrypted_key: get(row, "encrypted_key")?,
-        not_after: opt_time(get(row, "not_after")?)?,
-        created_at: time(get(row, "created_at")?)?,
+        parent: opt_text(row, "parent")?,
+        certificate: opt_blob(row, "certificate")?,
+        csr: opt_blob(row, "csr")?,
+        encrypted_key: blob(row, "encrypted_key")?,
+        not_after: opt_time(opt_int(row, "not_after")?)?,
+        created_at: time(int(row, "created_at")?)?,
     })
 }
 
@@ -57,76 +99,75 @@ pub(crate) fn request_id(id: i64) -> StoreResult<RequestId> {
 }
 
 /// A request row; `prefix` selects aliased columns in joins ("" for plain rows).
-pub(crate) fn request(row: &AnyRow, prefix: &str) -> StoreResult<RequestRecord> {
+pub(crate) fn request(row: &Row, prefix: &str) -> StoreResult<RequestRecord> {
     let c = |name: &str| format!("{prefix}{name}");
-    let state: String = get(row, &c("state"))?;
-    let approved: Option<String> = get(row, &c("approved_sans"))?;
+    let state = text(row, &c("state"))?;
     Ok(RequestRecord {
-        id: request_id(get(row, &c("id"))?)?,
-        profile: get(row, &c("profile"))?,
-        csr: get(row, &c("csr"))?,
-        subject: get(row, &c("subject"))?,
-        sans: parse_list(&get::<String>(row, &c("sans"))?)?,
-        spki_sha256: get(row, &c("spki_sha256"))?,
-        requester: get(row, &c("requester"))?,
+        id: request_id(int(row, &c("id"))?)?,
+        profile: text(row, &c("profile"))?,
+        csr: blob(row, &c("csr"))?,
+        subject: text(row, &c("subject"))?,
+        sans: parse_list(&text(row, &c("sans"))?)?,
+        spki_sha256: text(row, &c("spki_sha256"))?,
+        requester: text(row, &c("requester"))?,
         state: RequestState::parse(&state).ok_or_else(|| corrupt("request state", &state))?,
-        warnings: parse_list(&get::<String>(row, &c("warnings"))?)?,
-        reason: get(row, &c("reason"))?,
-        decided_by: get(row, &c("decided_by"))?,
-        approved_sans: approved.as_deref().map(parse_list).transpose()?,
-        retrieval_token_hash: get(row, &c("retrieval_token_hash"))?,
-        created_at: time(get(row, &c("created_at"))?)?,
-        decided_at: opt_time(get(row, &c("decided_at"))?)?,
+        warnings: parse_list(&text(row, &c("warnings"))?)?,
+        reason: opt_text(row, &c("reason"))?,
+        decided_by: opt_text(row, &c("decided_by"))?,
+        approved_sans: opt_text(row, &c("approved_sans"))?.as_deref().map(parse_list).transpose()?,
+        retrieval_token_hash: text(row, &c("retrieval_token_hash"))?,
+        created_at: time(int(row, &c("created_at"))?)?,
+        decided_at: opt_time(opt_int(row, &c("decided_at"))?)?,
     })
 }
 
 /// A certificate row; `prefix` selects aliased columns in joins.
-pub(crate) fn certificate(row: &AnyRow, prefix: &str) -> StoreResult<CertificateRecord> {
+pub(crate) fn certificate(row: &Row, prefix: &str) -> StoreResult<CertificateRecord> {
     let c = |name: &str| format!("{prefix}{name}");
-    let serial: String = get(row, &c("serial"))?;
-    let status: String = get(row, &c("status"))?;
+    let serial = text(row, &c("serial"))?;
+    let status = text(row, &c("status"))?;
     Ok(CertificateRecord {
-        ca_id: get(row, &c("ca_id"))?,
+        ca_id: int(row, &c("ca_id"))?,
         serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
-        request_id: request_id(get(row, &c("request_id"))?)?,
+        request_id: request_id(int(row, &c("request_id"))?)?,
         status: CertificateStatus::parse(&status).ok_or_else(|| corrupt("certificate status", &status))?,
-        tbs: get(row, &c("tbs"))?,
-        der: get(row, &c("der"))?,
-        sha256: get(row, &c("sha256"))?,
-        spki_sha256: get(row, &c("spki_sha256"))?,
-        subject: get(row, &c("subject"))?,
-        sans: parse_list(&get::<String>(row, &c("sans"))?)?,
-        not_before: time(get(row, &c("not_before"))?)?,
-        not_after: time(get(row, &c("not_after"))?)?,
-        is_test: get::<i64>(row, &c("is_test"))? != 0,
-        created_at: time(get(row, &c("created_at"))?)?,
+        tbs: blob(row, &c("tbs"))?,
+        der: opt_blob(row, &c("der"))?,
+        sha256: opt_text(row, &c("sha256"))?,
+        spki_sha256: text(row, &c("spki_sha256"))?,
+        subject: text(row, &c("subject"))?,
+        sans: parse_list(&text(row, &c("sans"))?)?,
+        not_before: time(int(row, &c("not_before"))?)?,
+        not_after: time(int(row, &c("not_after"))?)?,
+        is_test: int(row, &c("is_test"))? != 0,
+        created_at: time(int(row, &c("created_at"))?)?,
     })
 }
 
-pub(crate) fn token(row: &AnyRow) -> StoreResult<TokenRecord> {
-    let roles: Vec<String> = parse_list(&get::<String>(row, "roles")?)?;
+pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
+    let roles: Vec<String> = parse_list(&text(row, "roles")?)?;
     Ok(TokenRecord {
-        id: get(row, "id")?,
-        name: get(row, "name")?,
-        hash: get(row, "hash")?,
+        id: int(row, "id")?,
+        name: text(row, "name")?,
+        hash: text(row, "hash")?,
         roles: roles.iter().map(|r| r.parse::<Role>().map_err(|e| corrupt("role", e))).collect::<StoreResult<_>>()?,
-        created_at: time(get(row, "created_at")?)?,
-        revoked_at: opt_time(get(row, "revoked_at")?)?,
+        created_at: time(int(row, "created_at")?)?,
+        revoked_at: opt_time(opt_int(row, "revoked_at")?)?,
     })
 }
 
-pub(crate) fn audit(row: &AnyRow) -> StoreResult<AuditRecord> {
+pub(crate) fn audit(row: &Row) -> StoreResult<AuditRecord> {
     Ok(AuditRecord {
-        seq: get(row, "seq")?,
+        seq: int(row, "seq")?,
         event: AuditEvent {
-            at: time(get(row, "at")?)?,
-            actor: get(row, "actor")?,
-            action: get(row, "action")?,
-            target: get(row, "target")?,
-            details: get(row, "details")?,
+            at: time(int(row, "at")?)?,
+            actor: text(row, "actor")?,
+            action: text(row, "action")?,
+            target: text(row, "target")?,
+            details: text(row, "details")?,
         },
-        prev_hash: get(row, "prev_hash")?,
-        hash: get(row, "hash")?,
+        prev_hash: text(row, "prev_hash")?,
+        hash: text(row, "hash")?,
     })
 }
 

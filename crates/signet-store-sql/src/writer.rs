@@ -1,4 +1,4 @@
-//! The writer task: every state change in this process goes through it, and the changes of
+//! The writer thread: every state change in this process goes through it, and the changes of
 //! concurrent callers are committed in one transaction (group commit).
 //!
 //! Each operation runs inside its own savepoint, so one refused operation (a conflict) does not
@@ -10,16 +10,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 
 use signet_model::{RequestId, Serial};
 use signet_store::audit::{self, AuditEvent};
 use signet_store::*;
-use sqlx::AnyConnection;
-use sqlx::any::AnyConnectOptions;
-use sqlx::{Any, ConnectOptions, Connection, Executor, Row, Transaction};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::Dialect;
+use crate::db::{Db, DbError, Value};
 use crate::rows::{self, json_list, secs};
 
 /// Most operations committed together.
@@ -54,6 +53,8 @@ pub(crate) enum Op {
     CreateToken(NewToken, AuditEvent),
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime),
+    /// Raw SQL, for tests and repair tools only.
+    Raw(String),
 }
 
 impl Op {
@@ -84,36 +85,19 @@ pub struct WriterStats {
     pub operations: AtomicU64,
 }
 
-pub(crate) fn spawn(
-    dialect: Dialect,
-    options: AnyConnectOptions,
-    conn: AnyConnection,
-    stats: Arc<WriterStats>,
-) -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel(4096);
-    tokio::spawn(run(dialect, options, conn, rx, stats));
-    tx
+/// Opens a fresh writer connection after a failure.
+pub(crate) type Opener = Box<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send>;
+
+pub(crate) fn spawn(db: Box<dyn Db>, open: Opener, stats: Arc<WriterStats>) -> std::io::Result<mpsc::SyncSender<Job>> {
+    let (tx, rx) = mpsc::sync_channel(4096);
+    std::thread::Builder::new().name("signet-writer".into()).spawn(move || run(db, open, rx, stats))?;
+    Ok(tx)
 }
 
-/// Opens the writer's connection with the per-connection settings.
-pub(crate) async fn connect(dialect: Dialect, options: &AnyConnectOptions) -> Result<AnyConnection, sqlx::Error> {
-    let mut conn = options.connect().await?;
-    if dialect == Dialect::Sqlite {
-        conn.execute("PRAGMA busy_timeout = 10000").await?;
-        conn.execute("PRAGMA foreign_keys = ON").await?;
-    }
-    Ok(conn)
-}
-
-async fn run(
-    dialect: Dialect,
-    options: AnyConnectOptions,
-    conn: AnyConnection,
-    mut rx: mpsc::Receiver<Job>,
-    stats: Arc<WriterStats>,
-) {
-    let mut conn = Some(conn);
-    while let Some(first) = rx.recv().await {
+fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
+    let mut db = Some(db);
+    let mut synchronous: Option<bool> = None;
+    while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -122,18 +106,20 @@ async fn run(
             }
         }
         let durable = batch.iter().any(|j| j.op.durable());
-        let result = match conn.as_mut() {
-            Some(c) => execute(dialect, c, &batch, durable).await,
-            None => match connect(dialect, &options).await {
-                Ok(mut fresh) => {
-                    let result = execute(dialect, &mut fresh, &batch, durable).await;
-                    conn = Some(fresh);
-                    result
+        if db.is_none() {
+            match open() {
+                Ok(fresh) => {
+                    db = Some(fresh);
+                    synchronous = None;
                 }
-                Err(e) => Err(e),
-            },
-        };
-        match result {
+                Err(e) => {
+                    fail_all(batch, &e);
+                    continue;
+                }
+            }
+        }
+        let Some(conn) = db.as_mut() else { continue };
+        match execute(conn.as_mut(), &batch, durable, &mut synchronous) {
             Ok(results) => {
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.operations.fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -143,71 +129,75 @@ async fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, "storage transaction failed; nothing in the batch was written");
-                let message = e.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(message.clone())));
-                }
+                let _ = conn.script("ROLLBACK");
+                fail_all(batch, &e);
                 // The connection may be broken: open a new one for the next batch.
-                conn = None;
+                db = None;
             }
         }
     }
 }
 
-type Tx<'c> = Transaction<'c, Any>;
+fn fail_all(batch: Vec<Job>, e: &DbError) {
+    for job in batch {
+        let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
+    }
+}
 
-async fn execute(
-    dialect: Dialect,
-    conn: &mut AnyConnection,
+fn execute(
+    db: &mut dyn Db,
     batch: &[Job],
     durable: bool,
-) -> Result<Vec<StoreResult<Outcome>>, sqlx::Error> {
-    if dialect == Dialect::Sqlite {
-        conn.execute(if durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" }).await?;
+    synchronous: &mut Option<bool>,
+) -> Result<Vec<StoreResult<Outcome>>, DbError> {
+    let dialect = db.dialect();
+    if dialect == Dialect::Sqlite && *synchronous != Some(durable) {
+        db.script(if durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" })?;
+        *synchronous = Some(durable);
     }
-    let mut tx = conn.begin().await?;
+    db.script(if dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
     if dialect == Dialect::Postgres && !durable {
-        tx.execute("SET LOCAL synchronous_commit = off").await?;
+        db.script("SET LOCAL synchronous_commit = off")?;
     }
     let mut head = Head { loaded: None, dirty: false };
     let mut results = Vec::with_capacity(batch.len());
-    // One operation needs no savepoint: the transaction is its savepoint.
     if let [job] = batch {
-        match apply(dialect, &mut tx, &job.op, &mut head).await {
+        // One operation needs no savepoint: the transaction is its savepoint.
+        match apply(db, &job.op, &mut head) {
             Ok(outcome) => results.push(Ok(outcome)),
             Err(Failure::Refused(e)) => {
-                tx.rollback().await?;
+                db.script("ROLLBACK")?;
                 return Ok(vec![Err(e)]);
             }
             Err(Failure::Sql(e)) => return Err(e),
         }
-    }
-    for job in batch.iter().filter(|_| batch.len() > 1) {
-        let saved = head.loaded.clone();
-        let mut savepoint = tx.begin().await?;
-        match apply(dialect, &mut savepoint, &job.op, &mut head).await {
-            Ok(outcome) => {
-                savepoint.commit().await?;
-                results.push(Ok(outcome));
+    } else {
+        for job in batch {
+            let saved = head.loaded.clone();
+            db.script("SAVEPOINT op")?;
+            match apply(db, &job.op, &mut head) {
+                Ok(outcome) => {
+                    db.script("RELEASE op")?;
+                    results.push(Ok(outcome));
+                }
+                Err(Failure::Refused(e)) => {
+                    db.script("ROLLBACK TO op; RELEASE op")?;
+                    head.loaded = saved;
+                    results.push(Err(e));
+                }
+                Err(Failure::Sql(e)) => return Err(e),
             }
-            Err(Failure::Refused(e)) => {
-                savepoint.rollback().await?;
-                head.loaded = saved;
-                results.push(Err(e));
-            }
-            Err(Failure::Sql(e)) => return Err(e),
         }
     }
     if head.dirty
         && let Some((seq, hash)) = &head.loaded
     {
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(*seq)
-            .bind(hash.as_str())
-            .execute(&mut *tx)
-            .await?;
+        db.execute(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[Value::Int(*seq), hash.as_str().into()],
+        )?;
     }
-    tx.commit().await?;
+    db.script("COMMIT")?;
     Ok(results)
 }
 
@@ -221,31 +211,27 @@ enum Failure {
     /// The operation was refused; the batch goes on.
     Refused(StoreError),
     /// The database failed; the batch is abandoned.
-    Sql(sqlx::Error),
+    Sql(DbError),
 }
 
-impl From<sqlx::Error> for Failure {
-    fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                let message = db.message().to_string();
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unique(message) => {
                 let text = if message.contains("one_live_per_request") || message.contains("request_id") {
                     "the request already has a certificate issued or being issued".to_string()
-                } else if message.contains("serial")
-                    || message.contains("certificates_pkey")
-                    || message.contains("PRIMARY")
-                {
+                } else if message.contains("certificates") {
                     "that serial number is already used by this CA".to_string()
-                } else if message.contains("cas") || message.contains("name") {
+                } else if message.contains("cas") {
                     "a CA with that name already exists".to_string()
-                } else if message.contains("hash") {
+                } else if message.contains("tokens") {
                     "that token already exists".to_string()
                 } else {
                     message
                 };
                 Failure::Refused(StoreError::Conflict(text))
             }
-            _ => Failure::Sql(e),
+            other => Failure::Sql(other),
         }
     }
 }
@@ -254,14 +240,15 @@ fn refused(e: StoreError) -> Failure {
     Failure::Refused(e)
 }
 
-async fn append(dialect: Dialect, tx: &mut Tx<'_>, head: &mut Head, event: &AuditEvent) -> Result<(), Failure> {
+fn append(db: &mut dyn Db, head: &mut Head, event: &AuditEvent) -> Result<(), Failure> {
     if head.loaded.is_none() {
-        let sql = match dialect {
+        let sql = match db.dialect() {
             Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
             Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         };
-        let row = sqlx::query(sql).fetch_one(&mut **tx).await?;
-        head.loaded = Some((row.try_get("seq")?, row.try_get("hash")?));
+        let rows = db.query(sql, &[])?;
+        let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("the audit head is missing".into())))?;
+        head.loaded = Some((rows::int(row, "seq").map_err(refused)?, rows::text(row, "hash").map_err(refused)?));
     }
     let (prev_seq, prev_hash) = head.loaded.clone().unwrap_or((0, audit::GENESIS.to_string()));
     // Stored at whole seconds, so hash exactly what is stored.
@@ -269,75 +256,76 @@ async fn append(dialect: Dialect, tx: &mut Tx<'_>, head: &mut Head, event: &Audi
     event.at = rows::time(secs(event.at)).map_err(refused)?;
     let seq = prev_seq + 1;
     let hash = audit::chain_hash(&prev_hash, seq, &event);
-    sqlx::query(
+    db.execute(
         "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(secs(event.at))
-    .bind(event.actor.as_str())
-    .bind(event.action.as_str())
-    .bind(event.target.as_str())
-    .bind(event.details.as_str())
-    .bind(prev_hash.as_str())
-    .bind(hash.as_str())
-    .execute(&mut **tx)
-    .await?;
+        &[
+            Value::Int(seq),
+            Value::Int(secs(event.at)),
+            event.actor.as_str().into(),
+            event.action.as_str().into(),
+            event.target.as_str().into(),
+            event.details.as_str().into(),
+            prev_hash.as_str().into(),
+            hash.as_str().into(),
+        ],
+    )?;
     head.loaded = Some((seq, hash));
     head.dirty = true;
     Ok(())
 }
 
-async fn insert_request(tx: &mut Tx<'_>, r: &NewRequest) -> Result<i64, Failure> {
-    let row = sqlx::query(
+fn insert_request(db: &mut dyn Db, r: &NewRequest) -> Result<i64, Failure> {
+    let rows = db.query(
         "INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
-    )
-    .bind(r.profile.as_str())
-    .bind(r.csr.as_slice())
-    .bind(r.subject.as_str())
-    .bind(json_list(&r.sans))
-    .bind(r.spki_sha256.as_str())
-    .bind(r.requester.as_str())
-    .bind(json_list(&r.warnings))
-    .bind(r.retrieval_token_hash.as_str())
-    .bind(secs(r.created_at))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(row.try_get("id")?)
+        &[
+            r.profile.as_str().into(),
+            r.csr.as_slice().into(),
+            r.subject.as_str().into(),
+            json_list(&r.sans).into(),
+            r.spki_sha256.as_str().into(),
+            r.requester.as_str().into(),
+            json_list(&r.warnings).into(),
+            r.retrieval_token_hash.as_str().into(),
+            Value::Int(secs(r.created_at)),
+        ],
+    )?;
+    let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
+    rows::int(row, "id").map_err(refused)
 }
 
-async fn insert_reservation(tx: &mut Tx<'_>, r: &Reservation, request_id: i64) -> Result<(), Failure> {
-    let done = sqlx::query(
+fn insert_reservation(db: &mut dyn Db, r: &Reservation, request_id: i64) -> Result<(), Failure> {
+    let done = db.execute(
         "INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
          SELECT $1, $2, $3, 'reserved', $4, $5, $6, $7, $8, $9, $10, $11 \
          WHERE EXISTS (SELECT 1 FROM requests WHERE id = $3 AND state = 'pending')",
-    )
-    .bind(r.ca_id)
-    .bind(r.serial.to_hex())
-    .bind(request_id)
-    .bind(r.tbs.as_slice())
-    .bind(r.spki_sha256.as_str())
-    .bind(r.subject.as_str())
-    .bind(json_list(&r.sans))
-    .bind(secs(r.not_before))
-    .bind(secs(r.not_after))
-    .bind(i64::from(r.is_test))
-    .bind(secs(r.created_at))
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
+        &[
+            Value::Int(r.ca_id),
+            r.serial.to_hex().into(),
+            Value::Int(request_id),
+            r.tbs.as_slice().into(),
+            r.spki_sha256.as_str().into(),
+            r.subject.as_str().into(),
+            json_list(&r.sans).into(),
+            Value::Int(secs(r.not_before)),
+            Value::Int(secs(r.not_after)),
+            Value::Int(i64::from(r.is_test)),
+            Value::Int(secs(r.created_at)),
+        ],
+    )?;
+    if done == 0 {
         return Err(refused(StoreError::Conflict(format!("request {request_id} is no longer pending"))));
     }
     Ok(())
 }
 
 /// Why a pending-only update touched nothing: missing, or in which state.
-async fn explain(tx: &mut Tx<'_>, id: RequestId) -> Result<StoreError, Failure> {
-    let row = sqlx::query("SELECT state FROM requests WHERE id = $1").bind(id.get()).fetch_optional(&mut **tx).await?;
-    Ok(match row {
+fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Failure> {
+    let rows = db.query("SELECT state FROM requests WHERE id = $1", &[Value::Int(id.get())])?;
+    Ok(match rows.first() {
         None => StoreError::NotFound(format!("request {id}")),
         Some(row) => {
-            let state: String = row.try_get("state")?;
+            let state = rows::text(row, "state").map_err(refused)?;
             if state == "pending" {
                 StoreError::Conflict(format!("request {id} is being issued right now"))
             } else {
@@ -347,158 +335,155 @@ async fn explain(tx: &mut Tx<'_>, id: RequestId) -> Result<StoreError, Failure> 
     })
 }
 
-async fn apply(dialect: Dialect, tx: &mut Tx<'_>, op: &Op, head: &mut Head) -> Result<Outcome, Failure> {
+fn with_target(event: &AuditEvent, id: i64) -> AuditEvent {
+    let mut event = event.clone();
+    event.target = format!("request:{id}");
+    event
+}
+
+fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> {
     match op {
         Op::CreateCa(ca, event) => {
-            let row = sqlx::query(
+            let rows = db.query(
                 "INSERT INTO cas (name, kind, parent, certificate, csr, encrypted_key, not_after, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(ca.name.as_str())
-            .bind(ca.kind.as_str())
-            .bind(ca.parent.clone())
-            .bind(ca.certificate.clone())
-            .bind(ca.csr.clone())
-            .bind(ca.encrypted_key.as_slice())
-            .bind(ca.not_after.map(secs))
-            .bind(secs(ca.created_at))
-            .fetch_one(&mut **tx)
-            .await?;
-            append(dialect, tx, head, event).await?;
-            Ok(Outcome::Id(row.try_get("id")?))
+                &[
+                    ca.name.as_str().into(),
+                    ca.kind.as_str().into(),
+                    ca.parent.as_deref().into(),
+                    ca.certificate.as_deref().into(),
+                    ca.csr.as_deref().into(),
+                    ca.encrypted_key.as_slice().into(),
+                    ca.not_after.map(secs).into(),
+                    Value::Int(secs(ca.created_at)),
+                ],
+            )?;
+            let id = rows.first().map(|r| rows::int(r, "id")).transpose().map_err(refused)?;
+            append(db, head, event)?;
+            Ok(Outcome::Id(id.unwrap_or_default()))
         }
         Op::InstallCa { ca_id, certificate, not_after, audit } => {
-            let done = sqlx::query("UPDATE cas SET certificate = $1, not_after = $2 WHERE id = $3")
-                .bind(certificate.as_slice())
-                .bind(secs(*not_after))
-                .bind(*ca_id)
-                .execute(&mut **tx)
-                .await?;
-            if done.rows_affected() == 0 {
+            let done = db.execute(
+                "UPDATE cas SET certificate = $1, not_after = $2 WHERE id = $3",
+                &[certificate.as_slice().into(), Value::Int(secs(*not_after)), Value::Int(*ca_id)],
+            )?;
+            if done == 0 {
                 return Err(refused(StoreError::NotFound(format!("CA {ca_id}"))));
             }
-            append(dialect, tx, head, audit).await?;
+            append(db, head, audit)?;
             Ok(Outcome::Done)
         }
         Op::Submit(request, event) => {
-            let id = insert_request(tx, request).await?;
-            let mut event = event.clone();
-            event.target = format!("request:{id}");
-            append(dialect, tx, head, &event).await?;
+            let id = insert_request(db, request)?;
+            append(db, head, &with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
         Op::SubmitAndReserve(request, reservation, event) => {
-            let id = insert_request(tx, request).await?;
-            insert_reservation(tx, reservation, id).await?;
-            let mut event = event.clone();
-            event.target = format!("request:{id}");
-            append(dialect, tx, head, &event).await?;
+            let id = insert_request(db, request)?;
+            insert_reservation(db, reservation, id)?;
+            append(db, head, &with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
         Op::Reserve(reservation, event) => {
-            insert_reservation(tx, reservation, reservation.request_id.get()).await?;
-            append(dialect, tx, head, event).await?;
+            insert_reservation(db, reservation, reservation.request_id.get())?;
+            append(db, head, event)?;
             Ok(Outcome::Done)
         }
         Op::Complete(c, events) => {
-            let done = sqlx::query(
+            let done = db.execute(
                 "UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
                  WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved'",
-            )
-            .bind(c.der.as_slice())
-            .bind(c.sha256.as_str())
-            .bind(c.ca_id)
-            .bind(c.serial.to_hex())
-            .bind(c.request_id.get())
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
+                &[
+                    c.der.as_slice().into(),
+                    c.sha256.as_str().into(),
+                    Value::Int(c.ca_id),
+                    c.serial.to_hex().into(),
+                    Value::Int(c.request_id.get()),
+                ],
+            )?;
+            if done == 0 {
                 return Err(refused(StoreError::Conflict(format!(
                     "serial {} is not reserved for request {}",
                     c.serial, c.request_id
                 ))));
             }
             let approved = c.approved_sans.as_deref().map(json_list);
-            let done = sqlx::query(
+            let done = db.execute(
                 "UPDATE requests SET state = 'issued', decided_by = $1, approved_sans = $2, decided_at = $3 WHERE id = $4 AND state = 'pending'",
-            )
-            .bind(c.decided_by.as_str())
-            .bind(approved)
-            .bind(secs(c.at))
-            .bind(c.request_id.get())
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(refused(explain(tx, c.request_id).await?));
+                &[c.decided_by.as_str().into(), approved.into(), Value::Int(secs(c.at)), Value::Int(c.request_id.get())],
+            )?;
+            if done == 0 {
+                let why = explain(db, c.request_id)?;
+                return Err(refused(why));
             }
             for event in events {
-                append(dialect, tx, head, event).await?;
+                append(db, head, event)?;
             }
             Ok(Outcome::Done)
         }
         Op::Abandon { ca_id, serial, audit } => {
-            let done = sqlx::query(
+            let done = db.execute(
                 "UPDATE certificates SET status = 'abandoned' WHERE ca_id = $1 AND serial = $2 AND status = 'reserved'",
-            )
-            .bind(*ca_id)
-            .bind(serial.to_hex())
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
+                &[Value::Int(*ca_id), serial.to_hex().into()],
+            )?;
+            if done == 0 {
                 return Err(refused(StoreError::Conflict(format!("serial {serial} is not reserved"))));
             }
-            append(dialect, tx, head, audit).await?;
+            append(db, head, audit)?;
             Ok(Outcome::Done)
         }
         Op::Decide { id, state, by, reason, at, audit } => {
-            let done = sqlx::query(
+            let done = db.execute(
                 "UPDATE requests SET state = $1, decided_by = $2, reason = $3, decided_at = $4 \
                  WHERE id = $5 AND state = 'pending' \
                  AND NOT EXISTS (SELECT 1 FROM certificates WHERE request_id = $5 AND status <> 'abandoned')",
-            )
-            .bind(*state)
-            .bind(by.clone())
-            .bind(reason.as_str())
-            .bind(secs(*at))
-            .bind(id.get())
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(refused(explain(tx, *id).await?));
+                &[
+                    (*state).into(),
+                    by.as_deref().into(),
+                    reason.as_str().into(),
+                    Value::Int(secs(*at)),
+                    Value::Int(id.get()),
+                ],
+            )?;
+            if done == 0 {
+                let why = explain(db, *id)?;
+                return Err(refused(why));
             }
-            append(dialect, tx, head, audit).await?;
+            append(db, head, audit)?;
             Ok(Outcome::Done)
         }
         Op::CreateToken(token, event) => {
             let roles: Vec<String> = token.roles.iter().map(|r| r.as_str().to_string()).collect();
-            let row =
-                sqlx::query("INSERT INTO tokens (name, hash, roles, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(token.name.as_str())
-                    .bind(token.hash.as_str())
-                    .bind(json_list(&roles))
-                    .bind(secs(token.created_at))
-                    .fetch_one(&mut **tx)
-                    .await?;
-            append(dialect, tx, head, event).await?;
-            Ok(Outcome::Id(row.try_get("id")?))
+            let rows = db.query(
+                "INSERT INTO tokens (name, hash, roles, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[
+                    token.name.as_str().into(),
+                    token.hash.as_str().into(),
+                    json_list(&roles).into(),
+                    Value::Int(secs(token.created_at)),
+                ],
+            )?;
+            let id = rows.first().map(|r| rows::int(r, "id")).transpose().map_err(refused)?;
+            append(db, head, event)?;
+            Ok(Outcome::Id(id.unwrap_or_default()))
         }
         Op::Audit(events) => {
             for event in events {
-                append(dialect, tx, head, event).await?;
+                append(db, head, event)?;
             }
             Ok(Outcome::Done)
         }
         Op::AbandonStale(before) => {
-            let rows = sqlx::query("SELECT * FROM certificates WHERE status = 'reserved' AND created_at < $1")
-                .bind(secs(*before))
-                .fetch_all(&mut **tx)
-                .await?;
+            let found = db.query(
+                "SELECT * FROM certificates WHERE status = 'reserved' AND created_at < $1",
+                &[Value::Int(secs(*before))],
+            )?;
             let records: Vec<CertificateRecord> =
-                rows.iter().map(|r| rows::certificate(r, "")).collect::<StoreResult<_>>().map_err(refused)?;
-            sqlx::query("UPDATE certificates SET status = 'abandoned' WHERE status = 'reserved' AND created_at < $1")
-                .bind(secs(*before))
-                .execute(&mut **tx)
-                .await?;
+                found.iter().map(|r| rows::certificate(r, "")).collect::<StoreResult<_>>().map_err(refused)?;
+            db.execute(
+                "UPDATE certificates SET status = 'abandoned' WHERE status = 'reserved' AND created_at < $1",
+                &[Value::Int(secs(*before))],
+            )?;
             for record in &records {
                 let event = AuditEvent::new(
                     time::OffsetDateTime::now_utc(),
@@ -507,9 +492,13 @@ async fn apply(dialect: Dialect, tx: &mut Tx<'_>, op: &Op, head: &mut Head) -> R
                     &format!("request:{}", record.request_id),
                     serde_json::json!({"ca_id": record.ca_id, "serial": record.serial.to_hex(), "why": "reservation left by an interrupted issuance"}),
                 );
-                append(dialect, tx, head, &event).await?;
+                append(db, head, &event)?;
             }
             Ok(Outcome::Abandoned(records))
+        }
+        Op::Raw(sql) => {
+            db.script(sql).map_err(|e| refused(StoreError::Unavailable(e.to_string())))?;
+            Ok(Outcome::Done)
         }
     }
 }

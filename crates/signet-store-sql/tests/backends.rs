@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use signet_store::{Store, StoreRead, StoreWrite, audit};
 use signet_store_sql::SqlStore;
-use sqlx::{Connection, Executor};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -29,11 +28,15 @@ fn postgres_url() -> String {
 /// A fresh PostgreSQL database on the test server.
 pub async fn postgres() -> Arc<SqlStore> {
     let admin = postgres_url();
-    sqlx::any::install_default_drivers();
     let name = format!("signet_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-    conn.close().await.unwrap();
+    let create = format!("CREATE DATABASE {name}");
+    let url = admin.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(&create).unwrap();
+    })
+    .await
+    .unwrap();
     let (base, _) = admin.rsplit_once('/').unwrap();
     Arc::new(SqlStore::open_postgres(&format!("{base}/{name}")).await.unwrap())
 }
@@ -78,16 +81,16 @@ async fn audit_tampering_is_detected_on_sqlite() {
     let (store, _dir) = sqlite().await;
     some_audit(&store).await;
     // The schema refuses edits outright...
-    assert!(store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
-    assert!(store.pool().execute("DELETE FROM audit_log WHERE seq = 5").await.is_err());
+    assert!(store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    assert!(store.execute_raw("DELETE FROM audit_log WHERE seq = 5").await.is_err());
     // ...and someone who removes that guard is still caught by the hash chain.
-    store.pool().execute("DROP TRIGGER audit_log_no_update").await.unwrap();
-    store.pool().execute("DROP TRIGGER audit_log_no_delete").await.unwrap();
-    store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.unwrap();
+    store.execute_raw("DROP TRIGGER audit_log_no_update").await.unwrap();
+    store.execute_raw("DROP TRIGGER audit_log_no_delete").await.unwrap();
+    store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.unwrap();
     let report = verify(&store).await;
     assert!(!report.intact);
     assert!(report.problems[0].contains("entry 3"), "{:?}", report.problems);
-    store.pool().execute("DELETE FROM audit_log WHERE seq = 5").await.unwrap();
+    store.execute_raw("DELETE FROM audit_log WHERE seq = 5").await.unwrap();
     assert!(verify(&store).await.problems.iter().any(|p| p.contains("removed from the end")));
 }
 
@@ -95,9 +98,9 @@ async fn audit_tampering_is_detected_on_sqlite() {
 async fn audit_tampering_is_detected_on_postgres() {
     let store = postgres().await;
     some_audit(&store).await;
-    assert!(store.pool().execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
-    store.pool().execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").await.unwrap();
-    store.pool().execute("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
+    assert!(store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    store.execute_raw("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").await.unwrap();
+    store.execute_raw("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
     let report = verify(&store).await;
     assert!(report.problems.iter().any(|p| p.contains("entry 2 is missing")), "{:?}", report.problems);
 }

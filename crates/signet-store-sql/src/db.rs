@@ -1,0 +1,288 @@
+//! One small synchronous interface over the two database drivers (rusqlite and the `postgres`
+//! crate), so every query and state change is written once. Statements use `$1`-style numbered
+//! parameters; for SQLite they are rewritten to its `?1` form. Prepared statements are cached per
+//! connection.
+//!
+//! Synchronous drivers on dedicated threads replaced sqlx's `Any` driver: issuing a certificate
+//! runs about twenty statements, and sqlx's SQLite worker-thread hand-off per statement cost more
+//! CPU than the signing itself (see docs/BENCHMARKS.md).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::Dialect;
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+pub(crate) enum Value<'a> {
+    Int(i64),
+    Text(Cow<'a, str>),
+    Blob(Cow<'a, [u8]>),
+    Null,
+}
+
+impl From<i64> for Value<'_> {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(v: &'a str) -> Self {
+        Value::Text(Cow::Borrowed(v))
+    }
+}
+
+impl From<String> for Value<'_> {
+    fn from(v: String) -> Self {
+        Value::Text(Cow::Owned(v))
+    }
+}
+
+impl<'a> From<&'a [u8]> for Value<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Value::Blob(Cow::Borrowed(v))
+    }
+}
+
+impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// A column value read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// A result row with its column names.
+#[derive(Debug, Clone)]
+pub(crate) struct Row {
+    names: Arc<Vec<String>>,
+    cells: Vec<Cell>,
+}
+
+impl Row {
+    /// The cell of a column, by name.
+    pub(crate) fn cell(&self, name: &str) -> Option<&Cell> {
+        self.names.iter().position(|n| n == name).and_then(|i| self.cells.get(i))
+    }
+}
+
+/// A database failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum DbError {
+    /// A unique constraint refused the write (the text names the constraint or columns).
+    #[error("unique constraint: {0}")]
+    Unique(String),
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A connection of either kind.
+pub(crate) trait Db: Send {
+    /// Runs a statement, returning the number of rows changed.
+    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, DbError>;
+    /// Runs a query.
+    fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError>;
+    /// Runs statements without parameters (BEGIN, COMMIT, SAVEPOINT, migrations).
+    fn script(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Which database this is.
+    fn dialect(&self) -> Dialect;
+}
+
+// ----- SQLite ----------------------------------------------------------------------------------
+
+fn sqlite_sql(sql: &str) -> Cow<'_, str> {
+    if sql.contains('$') { Cow::Owned(sql.replace('$', "?")) } else { Cow::Borrowed(sql) }
+}
+
+fn sqlite_error(e: rusqlite::Error) -> DbError {
+    match &e {
+        rusqlite::Error::SqliteFailure(code, message)
+            if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            DbError::Unique(message.clone().unwrap_or_default())
+        }
+        _ => DbError::Other(e.to_string()),
+    }
+}
+
+impl rusqlite::ToSql for Value<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Text(t) => ValueRef::Text(t.as_bytes()),
+            Value::Blob(b) => ValueRef::Blob(b),
+            Value::Null => ValueRef::Null,
+        }))
+    }
+}
+
+impl Db for rusqlite::Connection {
+    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, DbError> {
+        let mut statement = self.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_error)?;
+        statement.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(sqlite_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        let mut statement = self.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_error)?;
+        let names: Arc<Vec<String>> = Arc::new(statement.column_names().map(str::to_string).collect());
+        let count = names.len();
+        let mut rows = statement.query(rusqlite::params_from_iter(params.iter())).map_err(sqlite_error)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(sqlite_error)? {
+            let mut cells = Vec::with_capacity(count);
+            for i in 0..count {
+                use rusqlite::types::ValueRef;
+                cells.push(match row.get_ref(i).map_err(sqlite_error)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Int(v),
+                    ValueRef::Real(v) => Cell::Int(v as i64),
+                    ValueRef::Text(t) => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
+                });
+            }
+            out.push(Row { names: names.clone(), cells });
+        }
+        Ok(out)
+    }
+
+    fn script(&mut self, sql: &str) -> Result<(), DbError> {
+        self.execute_batch(sql).map_err(sqlite_error)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}
+
+/// Opens a SQLite connection with the settings every signet connection uses.
+pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection, DbError> {
+    let conn = rusqlite::Connection::open(path).map_err(sqlite_error)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite_error)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(sqlite_error)?;
+    Ok(conn)
+}
+
+// ----- PostgreSQL ------------------------------------------------------------------------------
+
+/// A PostgreSQL connection with its prepared-statement cache.
+pub(crate) struct Pg {
+    client: postgres::Client,
+    statements: HashMap<String, postgres::Statement>,
+}
+
+fn pg_error(e: postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(db) if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION => {
+            DbError::Unique(format!("{} {}", db.constraint().unwrap_or(""), db.message()))
+        }
+        Some(db) => DbError::Other(db.message().to_string()),
+        None => DbError::Other(e.to_string()),
+    }
+}
+
+impl postgres::types::ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match self {
+            Value::Int(i) if *ty == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+            Value::Int(i) if *ty == Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+            Value::Int(i) => i.to_sql(ty, out),
+            Value::Text(t) => t.as_ref().to_sql(ty, out),
+            Value::Blob(b) => b.as_ref().to_sql(ty, out),
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+        }
+    }
+
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+impl Pg {
+    /// Connects.
+    pub(crate) fn connect(url: &str) -> Result<Self, DbError> {
+        let client = postgres::Client::connect(url, postgres::NoTls).map_err(pg_error)?;
+        Ok(Self { client, statements: HashMap::new() })
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql).map_err(pg_error)?;
+        if self.statements.len() > 256 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+}
+
+impl Db for Pg {
+    fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, DbError> {
+        let statement = self.statement(sql)?;
+        self.client.execute(&statement, &pg_params(params)).map_err(pg_error)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        use postgres::types::Type;
+        let statement = self.statement(sql)?;
+        let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
+        let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+        let rows = self.client.query(&statement, &pg_params(params)).map_err(pg_error)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut cells = Vec::with_capacity(types.len());
+            for (i, ty) in types.iter().enumerate() {
+                let cell = if *ty == Type::INT8 {
+                    row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
+                } else if *ty == Type::INT4 {
+                    row.try_get::<_, Option<i32>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
+                } else if *ty == Type::INT2 {
+                    row.try_get::<_, Option<i16>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
+                } else if *ty == Type::BYTEA {
+                    row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(Cell::Blob))
+                } else if *ty == Type::BOOL {
+                    row.try_get::<_, Option<bool>>(i).map(|v| v.map(|b| Cell::Int(i64::from(b))))
+                } else {
+                    row.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
+                };
+                cells.push(cell.map_err(pg_error)?.unwrap_or(Cell::Null));
+            }
+            out.push(Row { names: names.clone(), cells });
+        }
+        Ok(out)
+    }
+
+    fn script(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(pg_error)
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
