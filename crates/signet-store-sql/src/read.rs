@@ -20,10 +20,10 @@ impl SqlStore {
         match writer.try_send(Job { op, reply }) {
             Ok(()) => {}
             Err(std::sync::mpsc::TrySendError::Full(job)) => {
-                tokio::task::spawn_blocking(move || writer.send(job))
-                    .await
-                    .map_err(unavailable)?
-                    .map_err(|_| stopped())?;
+                let sent = tokio::task::spawn_blocking(move || writer.send(job).is_ok()).await.map_err(unavailable)?;
+                if !sent {
+                    return Err(stopped());
+                }
             }
             Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
         }
