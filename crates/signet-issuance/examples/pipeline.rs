@@ -1,6 +1,6 @@
 //! Times the in-process issuance pipeline (no HTTP, no database): CSR examination, key and name
 //! checks, lint-then-sign. `cargo run --release -p signet-issuance --example pipeline`
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a measuring tool
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // a measuring tool
 
 use std::sync::Arc;
 use std::time::Instant;
