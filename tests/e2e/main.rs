@@ -7,6 +7,7 @@ mod server;
 mod support;
 
 mod bad_input;
+mod ca_hierarchy;
 mod ca_policy;
 mod ca_server;
 mod convert;

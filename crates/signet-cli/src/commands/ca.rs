@@ -53,12 +53,12 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             }
         };
         let is_root = matches!(placement, Placement::Root | Placement::TestRoot);
-        let country = args
-            .country
-            .as_deref()
-            .map(Country::parse)
-            .transpose()
-            .map_err(|e| CliError::bad_input(format!("--country: {e}")))?;
+        // BR §7.1.4.2 requires a country in CA certificates; XX says "not tied to one country".
+        let country = match args.country.as_deref() {
+            None => Some(Country::UNASSIGNED),
+            Some(code) if code.eq_ignore_ascii_case("xx") => Some(Country::UNASSIGNED),
+            Some(code) => Some(Country::parse(code).map_err(|e| CliError::bad_input(format!("--country: {e}")))?),
+        };
         let permitted_dns = args
             .permitted_dns
             .iter()
