@@ -167,7 +167,7 @@ impl Authority {
     /// Marks reservations left by an interrupted issuance (older than `grace`) as abandoned, and
     /// fails auto-approved requests that were caught by it. Run at startup.
     pub async fn recover(&self, grace: time::Duration) -> AuthorityResult<usize> {
-        let abandoned = self.store.abandon_stale(self.clock.now() - grace).await?;
+        let abandoned = self.store.abandon_stale(self.clock.now() - grace, self.clock.now()).await?;
         for record in &abandoned {
             if let Some(request) = self.store.request(record.request_id).await?
                 && request.state == RequestState::Pending

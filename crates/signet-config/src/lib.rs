@@ -139,7 +139,7 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
         if days < 1 {
             return Err("validity_days: must be at least 1".into());
         }
-        let limit = signet_lint::br_max_validity_days(time::OffsetDateTime::now_utc());
+        let limit = signet_lint::br_max_validity_days(signet_model::Clock::now(&signet_model::SystemClock));
         if kind == ProfileKind::Server && days >= limit {
             let message = format!(
                 "validity_days: {days} days is more than the CA/Browser Forum allows for TLS server certificates issued today ({limit} days, and 100 from 2027-03-15); leave it out to follow the limit"

@@ -134,7 +134,7 @@ impl SqlStore {
 
     /// Runs raw SQL in a write transaction. For tests and repair tools that must reach past the
     /// interface (e.g. to show that tampering is detected); never used by signet itself.
-    pub async fn execute_raw(&self, sql: &str) -> StoreResult<()> {
+    pub async fn danger_execute_raw(&self, sql: &str) -> StoreResult<()> {
         self.submit_op(writer::Op::Raw(sql.to_string())).await.map(|_| ())
     }
 

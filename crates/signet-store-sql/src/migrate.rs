@@ -57,7 +57,7 @@ fn apply(db: &mut dyn Db, set: &[(i64, &str, &str)]) -> Result<(), DbError> {
                     Value::Int(*version),
                     (*name).into(),
                     sum.into(),
-                    Value::Int(time::OffsetDateTime::now_utc().unix_timestamp()),
+                    Value::Int(signet_model::Clock::now(&signet_model::SystemClock).unix_timestamp()),
                 ],
             )
         });

@@ -288,8 +288,12 @@ impl StoreWrite for SqlStore {
         self.unit_op(Op::Audit(events)).await
     }
 
-    async fn abandon_stale(&self, before: time::OffsetDateTime) -> StoreResult<Vec<CertificateRecord>> {
-        match self.submit_op(Op::AbandonStale(before)).await? {
+    async fn abandon_stale(
+        &self,
+        before: time::OffsetDateTime,
+        at: time::OffsetDateTime,
+    ) -> StoreResult<Vec<CertificateRecord>> {
+        match self.submit_op(Op::AbandonStale(before, at)).await? {
             Outcome::Abandoned(records) => Ok(records),
             _ => Err(StoreError::Corrupt("writer returned no records".into())),
         }

@@ -52,7 +52,7 @@ pub(crate) enum Op {
     },
     CreateToken(NewToken, AuditEvent),
     Audit(Vec<AuditEvent>),
-    AbandonStale(time::OffsetDateTime),
+    AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
     Raw(String),
 }
@@ -473,7 +473,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
             }
             Ok(Outcome::Done)
         }
-        Op::AbandonStale(before) => {
+        Op::AbandonStale(before, at) => {
             let found = db.query(
                 "SELECT * FROM certificates WHERE status = 'reserved' AND created_at < $1",
                 &[Value::Int(secs(*before))],
@@ -486,7 +486,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
             )?;
             for record in &records {
                 let event = AuditEvent::new(
-                    time::OffsetDateTime::now_utc(),
+                    *at,
                     "system",
                     "certificate.abandon",
                     &format!("request:{}", record.request_id),

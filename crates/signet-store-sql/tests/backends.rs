@@ -81,16 +81,16 @@ async fn audit_tampering_is_detected_on_sqlite() {
     let (store, _dir) = sqlite().await;
     some_audit(&store).await;
     // The schema refuses edits outright...
-    assert!(store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
-    assert!(store.execute_raw("DELETE FROM audit_log WHERE seq = 5").await.is_err());
+    assert!(store.danger_execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    assert!(store.danger_execute_raw("DELETE FROM audit_log WHERE seq = 5").await.is_err());
     // ...and someone who removes that guard is still caught by the hash chain.
-    store.execute_raw("DROP TRIGGER audit_log_no_update").await.unwrap();
-    store.execute_raw("DROP TRIGGER audit_log_no_delete").await.unwrap();
-    store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.unwrap();
+    store.danger_execute_raw("DROP TRIGGER audit_log_no_update").await.unwrap();
+    store.danger_execute_raw("DROP TRIGGER audit_log_no_delete").await.unwrap();
+    store.danger_execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.unwrap();
     let report = verify(&store).await;
     assert!(!report.intact);
     assert!(report.problems[0].contains("entry 3"), "{:?}", report.problems);
-    store.execute_raw("DELETE FROM audit_log WHERE seq = 5").await.unwrap();
+    store.danger_execute_raw("DELETE FROM audit_log WHERE seq = 5").await.unwrap();
     assert!(verify(&store).await.problems.iter().any(|p| p.contains("removed from the end")));
 }
 
@@ -98,9 +98,9 @@ async fn audit_tampering_is_detected_on_sqlite() {
 async fn audit_tampering_is_detected_on_postgres() {
     let store = postgres().await;
     some_audit(&store).await;
-    assert!(store.execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
-    store.execute_raw("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").await.unwrap();
-    store.execute_raw("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
+    assert!(store.danger_execute_raw("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3").await.is_err());
+    store.danger_execute_raw("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change").await.unwrap();
+    store.danger_execute_raw("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
     let report = verify(&store).await;
     assert!(report.problems.iter().any(|p| p.contains("entry 2 is missing")), "{:?}", report.problems);
 }

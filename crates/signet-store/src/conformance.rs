@@ -300,7 +300,7 @@ async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     let mut old = reservation(ca, 55, id, false);
     old.created_at = now() - Duration::hours(1);
     store.reserve(old, event("r", "a")).await.unwrap();
-    let abandoned = store.abandon_stale(now() - Duration::minutes(5)).await.unwrap();
+    let abandoned = store.abandon_stale(now() - Duration::minutes(5), now()).await.unwrap();
     assert_eq!(abandoned.len(), 1);
     assert_eq!(store.certificates(ca).await.unwrap()[0].status, CertificateStatus::Abandoned);
     assert!(store.certificate_for_request(id).await.unwrap().is_none());

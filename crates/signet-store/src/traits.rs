@@ -81,8 +81,13 @@ pub trait StoreWrite: StoreRead {
     async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64>;
     /// Appends audit events on their own.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
-    /// Marks reservations older than `before` abandoned (after a crash); returns them.
-    async fn abandon_stale(&self, before: time::OffsetDateTime) -> StoreResult<Vec<CertificateRecord>>;
+    /// Marks reservations older than `before` abandoned (after a crash), auditing it at `at`;
+    /// returns them.
+    async fn abandon_stale(
+        &self,
+        before: time::OffsetDateTime,
+        at: time::OffsetDateTime,
+    ) -> StoreResult<Vec<CertificateRecord>>;
 }
 
 /// A full store.

@@ -148,7 +148,7 @@ fn line(record: &CaRecord) -> CaLine {
         subject: record
             .certificate
             .as_deref()
-            .and_then(|d| signet_codec::describe::certificate(d, time::OffsetDateTime::now_utc()).ok())
+            .and_then(|d| signet_codec::describe::certificate(d, signet_model::Clock::now(&SystemClock)).ok())
             .map(|i| i.subject),
         not_after: record.not_after.map(signet_codec::describe::rfc3339),
         status: if record.certificate.is_some() { "active" } else { "waiting for its certificate" },

@@ -154,7 +154,7 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     let chain = order_chain(&leaf, certificates);
     let friendly_name = match &args.name {
         Some(name) => name.clone(),
-        None => signet_codec::describe::certificate(&leaf, time::OffsetDateTime::now_utc())
+        None => signet_codec::describe::certificate(&leaf, signet_model::Clock::now(&signet_model::SystemClock))
             .ok()
             .and_then(|info| info.subject.split(", ").find_map(|p| p.strip_prefix("CN=").map(str::to_string)))
             .unwrap_or_else(|| "signet".into()),

@@ -23,7 +23,10 @@ pub fn run(args: &InspectArgs) -> CliResult {
     let decoded = pki::load(&args.file)?;
     let password =
         secrets::lookup(&Source { file: args.pass_file.as_deref(), env: PASSPHRASE_ENV, purpose: &args.file })?;
-    let options = Options { now: time::OffsetDateTime::now_utc(), password: password.as_deref().map(String::as_str) };
+    let options = Options {
+        now: signet_model::Clock::now(&signet_model::SystemClock),
+        password: password.as_deref().map(String::as_str),
+    };
     let objects = decoded
         .objects
         .iter()

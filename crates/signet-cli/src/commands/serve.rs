@@ -20,7 +20,15 @@ pub fn run(args: &ServeArgs) -> CliResult {
     data::runtime()?.block_on(serve(args))
 }
 
+/// Logs go to standard error; `SIGNET_LOG` sets the filter (default: warnings, and signet's info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,signet=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 async fn serve(args: &ServeArgs) -> CliResult {
+    init_logging();
     let dir = &args.data.data;
     let fresh = !config_path(dir).exists();
     if fresh {

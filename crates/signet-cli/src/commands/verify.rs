@@ -41,7 +41,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     let host = args.host.as_deref().map(parse_host).transpose()?;
     let at = match &args.at {
         Some(text) => parse_time(text)?,
-        None => OffsetDateTime::now_utc(),
+        None => signet_model::Clock::now(&signet_model::SystemClock),
     };
     let purpose = match args.purpose {
         PurposeArg::Server => Purpose::Server,
