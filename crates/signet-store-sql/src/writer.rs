@@ -24,6 +24,11 @@ use crate::rows::{self, json_list, secs};
 /// Most operations committed together.
 const MAX_BATCH: usize = 512;
 
+/// Most operations committed together on PostgreSQL: each operation is a subtransaction, and
+/// beyond 64 per transaction PostgreSQL's subtransaction cache overflows, which slows every
+/// other session's snapshots.
+const MAX_BATCH_POSTGRES: usize = 64;
+
 /// A state change.
 pub(crate) enum Op {
     CreateCa(NewCa, AuditEvent),
@@ -95,11 +100,15 @@ pub(crate) fn spawn(db: Box<dyn Db>, open: Opener, stats: Arc<WriterStats>) -> s
 }
 
 fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
+    let max_batch = match db.dialect() {
+        Dialect::Sqlite => MAX_BATCH,
+        Dialect::Postgres => MAX_BATCH_POSTGRES,
+    };
     let mut db = Some(db);
     let mut synchronous: Option<bool> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
@@ -155,15 +164,16 @@ fn execute(
         db.script(if durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" })?;
         *synchronous = Some(durable);
     }
-    db.script(if dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
-    if dialect == Dialect::Postgres && !durable {
-        db.script("SET LOCAL synchronous_commit = off")?;
-    }
-    let mut head = Head { loaded: None, dirty: false };
+    db.script(match (dialect, durable) {
+        (Dialect::Sqlite, _) => "BEGIN IMMEDIATE",
+        (Dialect::Postgres, true) => "BEGIN",
+        (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
+    })?;
+    let mut journal = Journal::default();
     let mut results = Vec::with_capacity(batch.len());
     if let [job] = batch {
         // One operation needs no savepoint: the transaction is its savepoint.
-        match apply(db, &job.op, &mut head) {
+        match apply(db, &job.op, &mut journal) {
             Ok(outcome) => results.push(Ok(outcome)),
             Err(Failure::Refused(e)) => {
                 db.script("ROLLBACK")?;
@@ -172,39 +182,106 @@ fn execute(
             Err(Failure::Sql(e)) => return Err(e),
         }
     } else {
-        for job in batch {
-            let saved = head.loaded.clone();
-            db.script("SAVEPOINT op")?;
-            match apply(db, &job.op, &mut head) {
-                Ok(outcome) => {
-                    db.script("RELEASE op")?;
-                    results.push(Ok(outcome));
-                }
+        for (i, job) in batch.iter().enumerate() {
+            // Releasing the previous savepoint and opening the next is one round trip; COMMIT
+            // releases the last.
+            db.script(if i == 0 { "SAVEPOINT op" } else { "RELEASE op; SAVEPOINT op" })?;
+            let mark = journal.events.len();
+            match apply(db, &job.op, &mut journal) {
+                Ok(outcome) => results.push(Ok(outcome)),
                 Err(Failure::Refused(e)) => {
-                    db.script("ROLLBACK TO op; RELEASE op")?;
-                    head.loaded = saved;
+                    db.script("ROLLBACK TO op")?;
+                    journal.events.truncate(mark);
                     results.push(Err(e));
                 }
                 Err(Failure::Sql(e)) => return Err(e),
             }
         }
     }
-    if head.dirty
-        && let Some((seq, hash)) = &head.loaded
-    {
-        db.execute(
-            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-            &[Value::Int(*seq), hash.as_str().into()],
-        )?;
-    }
+    journal.flush(db)?;
     db.script("COMMIT")?;
     Ok(results)
 }
 
-/// The audit head as this batch sees it.
-struct Head {
-    loaded: Option<(i64, String)>,
-    dirty: bool,
+/// Audit events of this batch, chained and written together just before the commit, so the
+/// audit head is locked for the shortest time and each event costs no round trip of its own.
+#[derive(Default)]
+struct Journal {
+    events: Vec<AuditEvent>,
+}
+
+/// Audit rows per INSERT statement (8 parameters each, far below both databases' limits).
+const AUDIT_ROWS_PER_INSERT: usize = 64;
+
+impl Journal {
+    fn append(&mut self, event: &AuditEvent) -> Result<(), Failure> {
+        // Stored at whole seconds, so hash exactly what is stored.
+        let mut event = event.clone();
+        event.at = rows::time(secs(event.at)).map_err(refused)?;
+        self.events.push(event);
+        Ok(())
+    }
+
+    /// Chains the events onto the audit head and writes them, moving the head.
+    fn flush(self, db: &mut dyn Db) -> Result<(), DbError> {
+        if self.events.is_empty() {
+            return Ok(());
+        }
+        let dialect = db.dialect();
+        let rows = db.query(
+            match dialect {
+                Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+                Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+            },
+            &[],
+        )?;
+        let head = rows.first().ok_or_else(|| DbError::Other("the audit head is missing".into()))?;
+        let corrupt = |e: StoreError| DbError::Other(e.to_string());
+        let mut seq = rows::int(head, "seq").map_err(corrupt)?;
+        let mut hash = rows::text(head, "hash").map_err(corrupt)?;
+        let mut chained = Vec::with_capacity(self.events.len());
+        for event in &self.events {
+            seq += 1;
+            let next = audit::chain_hash(&hash, seq, event);
+            chained.push((seq, std::mem::replace(&mut hash, next.clone()), next));
+        }
+        for (events, links) in self.events.chunks(AUDIT_ROWS_PER_INSERT).zip(chained.chunks(AUDIT_ROWS_PER_INSERT)) {
+            let mut sql = String::from(
+                "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ",
+            );
+            let mut params = Vec::with_capacity(events.len() * 8);
+            for (i, (event, (seq, prev_hash, hash))) in events.iter().zip(links).enumerate() {
+                let n = i * 8;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5,
+                    n + 6,
+                    n + 7,
+                    n + 8
+                ));
+                params.extend([
+                    Value::Int(*seq),
+                    Value::Int(secs(event.at)),
+                    event.actor.as_str().into(),
+                    event.action.as_str().into(),
+                    event.target.as_str().into(),
+                    event.details.as_str().into(),
+                    prev_hash.as_str().into(),
+                    hash.as_str().into(),
+                ]);
+            }
+            db.execute(&sql, &params)?;
+        }
+        db.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[Value::Int(seq), hash.as_str().into()])?;
+        Ok(())
+    }
 }
 
 enum Failure {
@@ -238,40 +315,6 @@ impl From<DbError> for Failure {
 
 fn refused(e: StoreError) -> Failure {
     Failure::Refused(e)
-}
-
-fn append(db: &mut dyn Db, head: &mut Head, event: &AuditEvent) -> Result<(), Failure> {
-    if head.loaded.is_none() {
-        let sql = match db.dialect() {
-            Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-            Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-        };
-        let rows = db.query(sql, &[])?;
-        let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("the audit head is missing".into())))?;
-        head.loaded = Some((rows::int(row, "seq").map_err(refused)?, rows::text(row, "hash").map_err(refused)?));
-    }
-    let (prev_seq, prev_hash) = head.loaded.clone().unwrap_or((0, audit::GENESIS.to_string()));
-    // Stored at whole seconds, so hash exactly what is stored.
-    let mut event = event.clone();
-    event.at = rows::time(secs(event.at)).map_err(refused)?;
-    let seq = prev_seq + 1;
-    let hash = audit::chain_hash(&prev_hash, seq, &event);
-    db.execute(
-        "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            Value::Int(seq),
-            Value::Int(secs(event.at)),
-            event.actor.as_str().into(),
-            event.action.as_str().into(),
-            event.target.as_str().into(),
-            event.details.as_str().into(),
-            prev_hash.as_str().into(),
-            hash.as_str().into(),
-        ],
-    )?;
-    head.loaded = Some((seq, hash));
-    head.dirty = true;
-    Ok(())
 }
 
 fn insert_request(db: &mut dyn Db, r: &NewRequest) -> Result<i64, Failure> {
@@ -335,13 +378,109 @@ fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Failure> {
     })
 }
 
+/// The request and its reservation in one statement (one round trip).
+fn submit_and_reserve_pg(db: &mut dyn Db, r: &NewRequest, v: &Reservation) -> Result<i64, Failure> {
+    let rows = db.query(
+        "WITH r AS (\
+           INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
+           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
+         INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
+         SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id",
+        &[
+            r.profile.as_str().into(),
+            r.csr.as_slice().into(),
+            r.subject.as_str().into(),
+            json_list(&r.sans).into(),
+            r.spki_sha256.as_str().into(),
+            r.requester.as_str().into(),
+            json_list(&r.warnings).into(),
+            r.retrieval_token_hash.as_str().into(),
+            Value::Int(secs(r.created_at)),
+            Value::Int(v.ca_id),
+            v.serial.to_hex().into(),
+            v.tbs.as_slice().into(),
+            v.spki_sha256.as_str().into(),
+            v.subject.as_str().into(),
+            json_list(&v.sans).into(),
+            Value::Int(secs(v.not_before)),
+            Value::Int(secs(v.not_after)),
+            Value::Int(i64::from(v.is_test)),
+            Value::Int(secs(v.created_at)),
+        ],
+    )?;
+    let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
+    rows::int(row, "request_id").map_err(refused)
+}
+
+fn not_reserved(c: &Completion) -> Failure {
+    refused(StoreError::Conflict(format!("serial {} is not reserved for request {}", c.serial, c.request_id)))
+}
+
+/// Marks the certificate and its request issued in one statement (one round trip); on a refusal
+/// the caller rolls back whichever half happened.
+fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
+    let approved = c.approved_sans.as_deref().map(json_list);
+    let rows = db.query(
+        "WITH c AS (\
+           UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
+           WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' RETURNING request_id) \
+         UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
+         WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id",
+        &[
+            c.der.as_slice().into(),
+            c.sha256.as_str().into(),
+            Value::Int(c.ca_id),
+            c.serial.to_hex().into(),
+            Value::Int(c.request_id.get()),
+            c.decided_by.as_str().into(),
+            approved.into(),
+            Value::Int(secs(c.at)),
+        ],
+    )?;
+    if !rows.is_empty() {
+        return Ok(());
+    }
+    // Which half refused: a pending request means the serial was not reserved.
+    let state = db.query("SELECT state FROM requests WHERE id = $1", &[Value::Int(c.request_id.get())])?;
+    match state.first().map(|row| rows::text(row, "state")).transpose().map_err(refused)? {
+        Some(state) if state == "pending" => Err(not_reserved(c)),
+        _ => Err(refused(explain(db, c.request_id)?)),
+    }
+}
+
+fn complete_sqlite(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
+    let done = db.execute(
+        "UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
+         WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved'",
+        &[
+            c.der.as_slice().into(),
+            c.sha256.as_str().into(),
+            Value::Int(c.ca_id),
+            c.serial.to_hex().into(),
+            Value::Int(c.request_id.get()),
+        ],
+    )?;
+    if done == 0 {
+        return Err(not_reserved(c));
+    }
+    let approved = c.approved_sans.as_deref().map(json_list);
+    let done = db.execute(
+        "UPDATE requests SET state = 'issued', decided_by = $1, approved_sans = $2, decided_at = $3 WHERE id = $4 AND state = 'pending'",
+        &[c.decided_by.as_str().into(), approved.into(), Value::Int(secs(c.at)), Value::Int(c.request_id.get())],
+    )?;
+    if done == 0 {
+        return Err(refused(explain(db, c.request_id)?));
+    }
+    Ok(())
+}
+
 fn with_target(event: &AuditEvent, id: i64) -> AuditEvent {
     let mut event = event.clone();
     event.target = format!("request:{id}");
     event
 }
 
-fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> {
+fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Failure> {
     match op {
         Op::CreateCa(ca, event) => {
             let rows = db.query(
@@ -359,7 +498,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
                 ],
             )?;
             let id = rows.first().map(|r| rows::int(r, "id")).transpose().map_err(refused)?;
-            append(db, head, event)?;
+            journal.append(event)?;
             Ok(Outcome::Id(id.unwrap_or_default()))
         }
         Op::InstallCa { ca_id, certificate, not_after, audit } => {
@@ -370,54 +509,38 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
             if done == 0 {
                 return Err(refused(StoreError::NotFound(format!("CA {ca_id}"))));
             }
-            append(db, head, audit)?;
+            journal.append(audit)?;
             Ok(Outcome::Done)
         }
         Op::Submit(request, event) => {
             let id = insert_request(db, request)?;
-            append(db, head, &with_target(event, id))?;
+            journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
         Op::SubmitAndReserve(request, reservation, event) => {
-            let id = insert_request(db, request)?;
-            insert_reservation(db, reservation, id)?;
-            append(db, head, &with_target(event, id))?;
+            let id = match db.dialect() {
+                Dialect::Postgres => submit_and_reserve_pg(db, request, reservation)?,
+                Dialect::Sqlite => {
+                    let id = insert_request(db, request)?;
+                    insert_reservation(db, reservation, id)?;
+                    id
+                }
+            };
+            journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
         Op::Reserve(reservation, event) => {
             insert_reservation(db, reservation, reservation.request_id.get())?;
-            append(db, head, event)?;
+            journal.append(event)?;
             Ok(Outcome::Done)
         }
         Op::Complete(c, events) => {
-            let done = db.execute(
-                "UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
-                 WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved'",
-                &[
-                    c.der.as_slice().into(),
-                    c.sha256.as_str().into(),
-                    Value::Int(c.ca_id),
-                    c.serial.to_hex().into(),
-                    Value::Int(c.request_id.get()),
-                ],
-            )?;
-            if done == 0 {
-                return Err(refused(StoreError::Conflict(format!(
-                    "serial {} is not reserved for request {}",
-                    c.serial, c.request_id
-                ))));
-            }
-            let approved = c.approved_sans.as_deref().map(json_list);
-            let done = db.execute(
-                "UPDATE requests SET state = 'issued', decided_by = $1, approved_sans = $2, decided_at = $3 WHERE id = $4 AND state = 'pending'",
-                &[c.decided_by.as_str().into(), approved.into(), Value::Int(secs(c.at)), Value::Int(c.request_id.get())],
-            )?;
-            if done == 0 {
-                let why = explain(db, c.request_id)?;
-                return Err(refused(why));
+            match db.dialect() {
+                Dialect::Postgres => complete_pg(db, c)?,
+                Dialect::Sqlite => complete_sqlite(db, c)?,
             }
             for event in events {
-                append(db, head, event)?;
+                journal.append(event)?;
             }
             Ok(Outcome::Done)
         }
@@ -429,7 +552,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
             if done == 0 {
                 return Err(refused(StoreError::Conflict(format!("serial {serial} is not reserved"))));
             }
-            append(db, head, audit)?;
+            journal.append(audit)?;
             Ok(Outcome::Done)
         }
         Op::Decide { id, state, by, reason, at, audit } => {
@@ -449,7 +572,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
                 let why = explain(db, *id)?;
                 return Err(refused(why));
             }
-            append(db, head, audit)?;
+            journal.append(audit)?;
             Ok(Outcome::Done)
         }
         Op::CreateToken(token, event) => {
@@ -464,12 +587,12 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
                 ],
             )?;
             let id = rows.first().map(|r| rows::int(r, "id")).transpose().map_err(refused)?;
-            append(db, head, event)?;
+            journal.append(event)?;
             Ok(Outcome::Id(id.unwrap_or_default()))
         }
         Op::Audit(events) => {
             for event in events {
-                append(db, head, event)?;
+                journal.append(event)?;
             }
             Ok(Outcome::Done)
         }
@@ -492,7 +615,7 @@ fn apply(db: &mut dyn Db, op: &Op, head: &mut Head) -> Result<Outcome, Failure> 
                     &format!("request:{}", record.request_id),
                     serde_json::json!({"ca_id": record.ca_id, "serial": record.serial.to_hex(), "why": "reservation left by an interrupted issuance"}),
                 );
-                append(db, head, &event)?;
+                journal.append(&event)?;
             }
             Ok(Outcome::Abandoned(records))
         }

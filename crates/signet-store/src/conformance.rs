@@ -103,6 +103,7 @@ where
     tokens_by_hash(fresh().await.as_ref()).await;
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
+    refusals_among_concurrent_changes_leave_no_trace(fresh().await).await;
 }
 
 async fn cas_round_trip(store: &dyn Store) {
@@ -339,4 +340,60 @@ async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {
     let report = audit::verify(&entries, store.audit_head().await.unwrap());
     assert!(report.intact, "{:?}", report.problems);
     assert_eq!(report.entries, 401);
+}
+
+/// Many callers race to reserve, then to complete, the same issuance: exactly one wins each
+/// race, and the losers leave nothing behind, not even an audit entry, while their neighbours in
+/// the same commit keep theirs.
+async fn refusals_among_concurrent_changes_leave_no_trace(store: Arc<dyn Store>) {
+    let ca = make_ca(store.as_ref(), "ca").await;
+    let mut ids = Vec::new();
+    for n in 0..50u64 {
+        ids.push(store.submit(new_request(&format!("r{n}.example.com")), event("s", "c")).await.unwrap());
+    }
+    let mut reserving = Vec::new();
+    for (n, id) in ids.iter().copied().enumerate() {
+        for attempt in 0..3u64 {
+            let store = store.clone();
+            let serial = 3000 + 10 * n as u64 + attempt;
+            reserving.push(tokio::spawn(async move {
+                let result = store.reserve(reservation(ca, serial, id, false), event("r", "c")).await;
+                (id, serial, result)
+            }));
+        }
+    }
+    let mut reserved = Vec::new();
+    for task in reserving {
+        match task.await.unwrap() {
+            (id, serial, Ok(())) => reserved.push((id, serial)),
+            (_, _, Err(StoreError::Conflict(_))) => {}
+            (_, _, Err(other)) => panic!("a lost race must be a conflict, not {other:?}"),
+        }
+    }
+    assert_eq!(reserved.len(), 50);
+    let mut completing = Vec::new();
+    for (id, serial) in reserved {
+        for _ in 0..3 {
+            let store = store.clone();
+            completing.push(tokio::spawn(async move {
+                store.complete(completion(ca, serial, id), vec![event("certificate.issue", "c")]).await
+            }));
+        }
+    }
+    let mut completed = 0;
+    for task in completing {
+        match task.await.unwrap() {
+            Ok(()) => completed += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => panic!("a lost race must be a conflict, not {other:?}"),
+        }
+    }
+    assert_eq!(completed, 50);
+    let certificates = store.certificates(ca).await.unwrap();
+    assert_eq!(certificates.len(), 50);
+    assert!(certificates.iter().all(|c| c.status == CertificateStatus::Issued));
+    let entries = store.audit_entries(1, 10_000).await.unwrap();
+    let report = audit::verify(&entries, store.audit_head().await.unwrap());
+    assert!(report.intact, "{:?}", report.problems);
+    assert_eq!(report.entries, 1 + 50 + 50 + 50);
 }
