@@ -105,7 +105,7 @@ fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<Writer
         Dialect::Postgres => MAX_BATCH_POSTGRES,
     };
     let mut db = Some(db);
-    let mut synchronous: Option<bool> = None;
+    let mut session = Session::default();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -119,7 +119,7 @@ fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<Writer
             match open() {
                 Ok(fresh) => {
                     db = Some(fresh);
-                    synchronous = None;
+                    session = Session::default();
                 }
                 Err(e) => {
                     fail_all(batch, &e);
@@ -128,7 +128,7 @@ fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<Writer
             }
         }
         let Some(conn) = db.as_mut() else { continue };
-        match execute(conn.as_mut(), &batch, durable, &mut synchronous) {
+        match execute(conn.as_mut(), &batch, durable, &mut session) {
             Ok(results) => {
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.operations.fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -153,16 +153,29 @@ fn fail_all(batch: Vec<Job>, e: &DbError) {
     }
 }
 
+/// What the writer remembers about its connection between transactions.
+#[derive(Default)]
+struct Session {
+    /// The SQLite `synchronous` setting in force.
+    synchronous: Option<bool>,
+    /// The audit head as of this writer's last commit; PostgreSQL only, where other front ends
+    /// may move it (the write that relies on it checks it and reloads it if so).
+    audit_head: Option<AuditHead>,
+}
+
+/// The sequence number and hash of the newest audit entry.
+type AuditHead = (i64, String);
+
 fn execute(
     db: &mut dyn Db,
     batch: &[Job],
     durable: bool,
-    synchronous: &mut Option<bool>,
+    session: &mut Session,
 ) -> Result<Vec<StoreResult<Outcome>>, DbError> {
     let dialect = db.dialect();
-    if dialect == Dialect::Sqlite && *synchronous != Some(durable) {
+    if dialect == Dialect::Sqlite && session.synchronous != Some(durable) {
         db.script(if durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" })?;
-        *synchronous = Some(durable);
+        session.synchronous = Some(durable);
     }
     db.script(match (dialect, durable) {
         (Dialect::Sqlite, _) => "BEGIN IMMEDIATE",
@@ -198,8 +211,10 @@ fn execute(
             }
         }
     }
-    journal.flush(db)?;
+    // Forget the head until the commit succeeds, so a failed commit cannot leave a wrong one.
+    let head = journal.flush(db, session.audit_head.take())?;
     db.script("COMMIT")?;
+    session.audit_head = head;
     Ok(results)
 }
 
@@ -222,41 +237,67 @@ impl Journal {
         Ok(())
     }
 
-    /// Chains the events onto the audit head and writes them, moving the head.
-    fn flush(self, db: &mut dyn Db) -> Result<(), DbError> {
+    /// Chains the events onto the audit head and writes them, moving the head; returns the new
+    /// head. `known` is the head as this writer last committed it, if it may be relied on.
+    fn flush(self, db: &mut dyn Db, known: Option<AuditHead>) -> Result<Option<AuditHead>, DbError> {
         if self.events.is_empty() {
-            return Ok(());
+            return Ok(known);
         }
+        let (head, trusted) = match known {
+            Some(head) if db.dialect() == Dialect::Postgres => (head, false),
+            _ => (load_head(db)?, true),
+        };
+        if let Some(new_head) = self.write_after(db, head)? {
+            return Ok(Some(new_head));
+        }
+        if trusted {
+            return Err(DbError::Other("the audit head moved while it was locked".into()));
+        }
+        // Another front end appended since this writer's last commit: lock the head and rechain.
+        let head = load_head(db)?;
+        self.write_after(db, head)?
+            .map(Some)
+            .ok_or_else(|| DbError::Other("the audit head moved while it was locked".into()))
+    }
+
+    /// Writes the events chained after `head`; None when the head is no longer `head`
+    /// (PostgreSQL checks it in the same statement that moves it).
+    fn write_after(&self, db: &mut dyn Db, head: AuditHead) -> Result<Option<AuditHead>, DbError> {
         let dialect = db.dialect();
-        let rows = db.query(
-            match dialect {
-                Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-                Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-            },
-            &[],
-        )?;
-        let head = rows.first().ok_or_else(|| DbError::Other("the audit head is missing".into()))?;
-        let corrupt = |e: StoreError| DbError::Other(e.to_string());
-        let mut seq = rows::int(head, "seq").map_err(corrupt)?;
-        let mut hash = rows::text(head, "hash").map_err(corrupt)?;
-        let mut chained = Vec::with_capacity(self.events.len());
-        for event in &self.events {
-            seq += 1;
-            let next = audit::chain_hash(&hash, seq, event);
-            chained.push((seq, std::mem::replace(&mut hash, next.clone()), next));
-        }
-        for (events, links) in self.events.chunks(AUDIT_ROWS_PER_INSERT).zip(chained.chunks(AUDIT_ROWS_PER_INSERT)) {
-            let mut sql = String::from(
-                "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ",
-            );
-            let mut params = Vec::with_capacity(events.len() * 8);
+        let (mut seq, mut hash) = head;
+        for events in self.events.chunks(AUDIT_ROWS_PER_INSERT) {
+            let (start_seq, start_hash) = (seq, hash.clone());
+            let mut links = Vec::with_capacity(events.len());
+            for event in events {
+                seq += 1;
+                let next = audit::chain_hash(&hash, seq, event);
+                links.push((seq, std::mem::replace(&mut hash, next.clone()), next));
+            }
+            let mut params: Vec<Value<'_>> = Vec::with_capacity(4 + events.len() * 8);
+            let mut sql = match dialect {
+                // One statement moves the head, if it is still where this writer thinks, and
+                // appends the entries: one round trip per commit.
+                Dialect::Postgres => {
+                    params.extend([Value::Int(seq), hash.clone().into(), Value::Int(start_seq), start_hash.into()]);
+                    String::from(
+                        "WITH moved AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4 RETURNING 1) \
+                         INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) \
+                         SELECT * FROM (VALUES ",
+                    )
+                }
+                Dialect::Sqlite => String::from(
+                    "INSERT INTO audit_log (seq, at, actor, action, target, details, prev_hash, hash) VALUES ",
+                ),
+            };
             for (i, (event, (seq, prev_hash, hash))) in events.iter().zip(links).enumerate() {
-                let n = i * 8;
+                let n = params.len();
                 if i > 0 {
                     sql.push_str(", ");
                 }
+                // VALUES in a SELECT needs its integer types spelled out on PostgreSQL.
+                let int = if dialect == Dialect::Postgres { "::bigint" } else { "" };
                 sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    "(${}{int}, ${}{int}, ${}, ${}, ${}, ${}, ${}, ${})",
                     n + 1,
                     n + 2,
                     n + 3,
@@ -267,21 +308,44 @@ impl Journal {
                     n + 8
                 ));
                 params.extend([
-                    Value::Int(*seq),
+                    Value::Int(seq),
                     Value::Int(secs(event.at)),
                     event.actor.as_str().into(),
                     event.action.as_str().into(),
                     event.target.as_str().into(),
                     event.details.as_str().into(),
-                    prev_hash.as_str().into(),
-                    hash.as_str().into(),
+                    prev_hash.into(),
+                    hash.into(),
                 ]);
             }
-            db.execute(&sql, &params)?;
+            if dialect == Dialect::Postgres {
+                sql.push_str(") AS entries WHERE EXISTS (SELECT 1 FROM moved)");
+            }
+            let written = db.execute(&sql, &params)?;
+            if written == 0 {
+                return Ok(None);
+            }
         }
-        db.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[Value::Int(seq), hash.as_str().into()])?;
-        Ok(())
+        if dialect == Dialect::Sqlite {
+            db.execute(
+                "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+                &[Value::Int(seq), hash.as_str().into()],
+            )?;
+        }
+        Ok(Some((seq, hash)))
     }
+}
+
+/// Reads the audit head, locking it on PostgreSQL until the commit.
+fn load_head(db: &mut dyn Db) -> Result<AuditHead, DbError> {
+    let sql = match db.dialect() {
+        Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+        Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+    };
+    let rows = db.query(sql, &[])?;
+    let head = rows.first().ok_or_else(|| DbError::Other("the audit head is missing".into()))?;
+    let corrupt = |e: StoreError| DbError::Other(e.to_string());
+    Ok((rows::int(head, "seq").map_err(corrupt)?, rows::text(head, "hash").map_err(corrupt)?))
 }
 
 enum Failure {

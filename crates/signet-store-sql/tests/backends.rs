@@ -27,6 +27,11 @@ fn postgres_url() -> String {
 
 /// A fresh PostgreSQL database on the test server.
 pub async fn postgres() -> Arc<SqlStore> {
+    Arc::new(SqlStore::open_postgres(&postgres_database().await).await.unwrap())
+}
+
+/// Creates a fresh database on the test server; returns its URL.
+async fn postgres_database() -> String {
     let admin = postgres_url();
     let name = format!("signet_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let create = format!("CREATE DATABASE {name}");
@@ -38,7 +43,38 @@ pub async fn postgres() -> Arc<SqlStore> {
     .await
     .unwrap();
     let (base, _) = admin.rsplit_once('/').unwrap();
-    Arc::new(SqlStore::open_postgres(&format!("{base}/{name}")).await.unwrap())
+    format!("{base}/{name}")
+}
+
+/// Two front ends on one PostgreSQL database append to one audit chain: each writer's idea of
+/// the head goes stale whenever the other commits, and must be noticed and refreshed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_postgres_keep_one_audit_chain() {
+    let url = postgres_database().await;
+    let first = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let second = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let mut tasks = Vec::new();
+    for n in 0..200 {
+        let store = if n % 3 == 0 { first.clone() } else { second.clone() };
+        tasks.push(tokio::spawn(async move {
+            let event = audit::AuditEvent::new(
+                time::OffsetDateTime::now_utc(),
+                "admin",
+                "config.change",
+                &format!("item:{n}"),
+                serde_json::json!({"n": n}),
+            );
+            store.append_audit(vec![event.clone(), event]).await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for store in [&first, &second] {
+        let report = audit::verify(&store.audit_entries(1, 1000).await.unwrap(), store.audit_head().await.unwrap());
+        assert!(report.intact, "{:?}", report.problems);
+        assert_eq!(report.entries, 400);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
