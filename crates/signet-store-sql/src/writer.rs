@@ -385,40 +385,51 @@ fn insert_request(db: &mut dyn Db, r: &NewRequest) -> Result<i64, Failure> {
     let rows = db.query(
         "INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id",
-        &[
-            r.profile.as_str().into(),
-            r.csr.as_slice().into(),
-            r.subject.as_str().into(),
-            json_list(&r.sans).into(),
-            r.spki_sha256.as_str().into(),
-            r.requester.as_str().into(),
-            json_list(&r.warnings).into(),
-            r.retrieval_token_hash.as_str().into(),
-            Value::Int(secs(r.created_at)),
-        ],
+        &request_values(r),
     )?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
     rows::int(row, "id").map_err(refused)
 }
 
+/// A new request's columns, in the order of the INSERTs below ($1..$9).
+fn request_values(r: &NewRequest) -> Vec<Value<'_>> {
+    vec![
+        r.profile.as_str().into(),
+        r.csr.as_slice().into(),
+        r.subject.as_str().into(),
+        json_list(&r.sans).into(),
+        r.spki_sha256.as_str().into(),
+        r.requester.as_str().into(),
+        json_list(&r.warnings).into(),
+        r.retrieval_token_hash.as_str().into(),
+        Value::Int(secs(r.created_at)),
+    ]
+}
+
+/// A reservation's columns but its request, in the order of the INSERTs below.
+fn reservation_values(r: &Reservation) -> Vec<Value<'_>> {
+    vec![
+        Value::Int(r.ca_id),
+        r.serial.to_hex().into(),
+        r.tbs.as_slice().into(),
+        r.spki_sha256.as_str().into(),
+        r.subject.as_str().into(),
+        json_list(&r.sans).into(),
+        Value::Int(secs(r.not_before)),
+        Value::Int(secs(r.not_after)),
+        Value::Int(i64::from(r.is_test)),
+        Value::Int(secs(r.created_at)),
+    ]
+}
+
 fn insert_reservation(db: &mut dyn Db, r: &Reservation, request_id: i64) -> Result<(), Failure> {
+    let mut values = reservation_values(r);
+    values.push(Value::Int(request_id));
     let done = db.execute(
         "INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
-         SELECT $1, $2, $3, 'reserved', $4, $5, $6, $7, $8, $9, $10, $11 \
-         WHERE EXISTS (SELECT 1 FROM requests WHERE id = $3 AND state = 'pending')",
-        &[
-            Value::Int(r.ca_id),
-            r.serial.to_hex().into(),
-            Value::Int(request_id),
-            r.tbs.as_slice().into(),
-            r.spki_sha256.as_str().into(),
-            r.subject.as_str().into(),
-            json_list(&r.sans).into(),
-            Value::Int(secs(r.not_before)),
-            Value::Int(secs(r.not_after)),
-            Value::Int(i64::from(r.is_test)),
-            Value::Int(secs(r.created_at)),
-        ],
+         SELECT $1, $2, $11, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10 \
+         WHERE EXISTS (SELECT 1 FROM requests WHERE id = $11 AND state = 'pending')",
+        &values,
     )?;
     if done == 0 {
         return Err(refused(StoreError::Conflict(format!("request {request_id} is no longer pending"))));
@@ -450,27 +461,7 @@ fn submit_and_reserve_pg(db: &mut dyn Db, r: &NewRequest, v: &Reservation) -> Re
            VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
          INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
          SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id",
-        &[
-            r.profile.as_str().into(),
-            r.csr.as_slice().into(),
-            r.subject.as_str().into(),
-            json_list(&r.sans).into(),
-            r.spki_sha256.as_str().into(),
-            r.requester.as_str().into(),
-            json_list(&r.warnings).into(),
-            r.retrieval_token_hash.as_str().into(),
-            Value::Int(secs(r.created_at)),
-            Value::Int(v.ca_id),
-            v.serial.to_hex().into(),
-            v.tbs.as_slice().into(),
-            v.spki_sha256.as_str().into(),
-            v.subject.as_str().into(),
-            json_list(&v.sans).into(),
-            Value::Int(secs(v.not_before)),
-            Value::Int(secs(v.not_after)),
-            Value::Int(i64::from(v.is_test)),
-            Value::Int(secs(v.created_at)),
-        ],
+        &[request_values(r), reservation_values(v)].concat(),
     )?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
     rows::int(row, "request_id").map_err(refused)
@@ -482,24 +473,28 @@ fn not_reserved(c: &Completion) -> Failure {
 
 /// Marks the certificate and its request issued in one statement (one round trip); on a refusal
 /// the caller rolls back whichever half happened.
+/// A completion's values: $1..$5 find and fill the certificate, $5..$8 decide the request.
+fn completion_values(c: &Completion) -> Vec<Value<'_>> {
+    vec![
+        c.der.as_slice().into(),
+        c.sha256.as_str().into(),
+        Value::Int(c.ca_id),
+        c.serial.to_hex().into(),
+        Value::Int(c.request_id.get()),
+        c.decided_by.as_str().into(),
+        c.approved_sans.as_deref().map(json_list).into(),
+        Value::Int(secs(c.at)),
+    ]
+}
+
 fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
-    let approved = c.approved_sans.as_deref().map(json_list);
     let rows = db.query(
         "WITH c AS (\
            UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
            WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' RETURNING request_id) \
          UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
          WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id",
-        &[
-            c.der.as_slice().into(),
-            c.sha256.as_str().into(),
-            Value::Int(c.ca_id),
-            c.serial.to_hex().into(),
-            Value::Int(c.request_id.get()),
-            c.decided_by.as_str().into(),
-            approved.into(),
-            Value::Int(secs(c.at)),
-        ],
+        &completion_values(c),
     )?;
     if !rows.is_empty() {
         return Ok(());
@@ -513,24 +508,19 @@ fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
 }
 
 fn complete_sqlite(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
+    let values = completion_values(c);
     let done = db.execute(
         "UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
          WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved'",
-        &[
-            c.der.as_slice().into(),
-            c.sha256.as_str().into(),
-            Value::Int(c.ca_id),
-            c.serial.to_hex().into(),
-            Value::Int(c.request_id.get()),
-        ],
+        values.get(..5).unwrap_or_default(),
     )?;
     if done == 0 {
         return Err(not_reserved(c));
     }
-    let approved = c.approved_sans.as_deref().map(json_list);
+    // $1..$4 go unused here; SQLite binds them and ignores them.
     let done = db.execute(
-        "UPDATE requests SET state = 'issued', decided_by = $1, approved_sans = $2, decided_at = $3 WHERE id = $4 AND state = 'pending'",
-        &[c.decided_by.as_str().into(), approved.into(), Value::Int(secs(c.at)), Value::Int(c.request_id.get())],
+        "UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 WHERE id = $5 AND state = 'pending'",
+        &values,
     )?;
     if done == 0 {
         return Err(refused(explain(db, c.request_id)?));

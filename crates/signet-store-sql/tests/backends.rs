@@ -57,13 +57,7 @@ async fn front_ends_sharing_postgres_keep_one_audit_chain() {
     for n in 0..200 {
         let store = if n % 3 == 0 { first.clone() } else { second.clone() };
         tasks.push(tokio::spawn(async move {
-            let event = audit::AuditEvent::new(
-                time::OffsetDateTime::now_utc(),
-                "admin",
-                "config.change",
-                &format!("item:{n}"),
-                serde_json::json!({"n": n}),
-            );
+            let event = config_change(n);
             store.append_audit(vec![event.clone(), event]).await.unwrap();
         }));
     }
@@ -93,15 +87,20 @@ async fn conformance_on_postgres() {
     signet_store::conformance::run_all(|| async { postgres().await as Arc<dyn Store> }).await;
 }
 
+/// An audit event for the n-th change of some setting.
+fn config_change(n: i32) -> audit::AuditEvent {
+    audit::AuditEvent::new(
+        time::OffsetDateTime::now_utc(),
+        "admin",
+        "config.change",
+        &format!("item:{n}"),
+        serde_json::json!({"n": n}),
+    )
+}
+
 async fn some_audit(store: &SqlStore) {
     for n in 0..5 {
-        let event = audit::AuditEvent::new(
-            time::OffsetDateTime::now_utc(),
-            "admin",
-            "config.change",
-            &format!("item:{n}"),
-            serde_json::json!({"n": n}),
-        );
+        let event = config_change(n);
         store.append_audit(vec![event]).await.unwrap();
     }
     let report = audit::verify(&store.audit_entries(1, 100).await.unwrap(), store.audit_head().await.unwrap());
