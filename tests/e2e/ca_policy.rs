@@ -123,6 +123,39 @@ fn strict_role_separation_refuses_admin_managers() {
         .err_has("strict role separation");
 }
 
+/// A listed known-compromised key (the Debian CVE-2008-0166 list format) is refused at
+/// submission; the list line is computed by openssl, independently of signet.
+#[test]
+fn listed_weak_keys_are_refused() {
+    let sb = Sandbox::new();
+    let mut server = Server::start(&sb, Backend::Sqlite);
+    let weak_csr = make_csr(&sb, "weak", "rsa-2048", "weak.example.com", &[]);
+    let fine_csr = make_csr(&sb, "fine", "rsa-2048", "fine.example.com", &[]);
+    let modulus = sb.openssl(&["rsa", "-in", "weak.key", "-noout", "-modulus"]).ok().stdout;
+    sb.write("modulus.txt", &modulus);
+    let digest = sb.openssl(&["dgst", "-sha1", "-r", "modulus.txt"]).ok().stdout;
+    let list = sb.write("weak.list", format!("# test list\n{}\n", &digest[20..40]));
+    server.stop();
+    let config = server.data.join("signet.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("[security]\n", &format!("[security]\nweak_key_files = [{:?}]\n", list.to_str().unwrap()));
+    std::fs::write(&config, text).unwrap();
+    server.admin(&sb, &["config", "check"]).ok().out_has("1 keys from 1 file(s)");
+    server.restart();
+    let admin = server.admin_token();
+    let json = [("content-type", "application/json")];
+    let refused = server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body("test", &weak_csr));
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("known-compromised"), "{}", refused.text());
+    let issued = server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body("test", &fine_csr));
+    assert_eq!(issued.status, 201, "{}", issued.text());
+    // A damaged list is an error naming its line, not a silently shorter list.
+    server.stop();
+    sb.write("weak.list", "0123\n");
+    server.admin(&sb, &["config", "check"]).code(2).err_has("line 1");
+}
+
 #[test]
 fn bad_http_input_gets_precise_4xx_never_500() {
     let sb = Sandbox::new();

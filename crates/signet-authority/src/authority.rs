@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use signet_issuance::certificate::{self, LeafRequest, Prepared};
 use signet_issuance::csr::{self, CsrFacts};
-use signet_issuance::{Approval, IssuingCa, Profile, Urls, key_quality};
+use signet_issuance::{Approval, IssuingCa, Profile, Urls, WeakKeys, key_quality};
 use signet_keys::SoftwareKey;
 use signet_model::{Clock, Identifier, RequestId, RequestState};
 use signet_store::audit::{self, AuditEvent, AuditReport};
@@ -48,6 +48,8 @@ pub struct AuthoritySettings {
     pub urls: Urls,
     /// No identity may be both CA Administrator and Certificate Manager.
     pub strict_role_separation: bool,
+    /// Known-compromised keys, refused at submission.
+    pub weak_keys: Arc<WeakKeys>,
 }
 
 /// Who is asking about a request: an authenticated actor, or a requester with its retrieval token.
@@ -71,6 +73,7 @@ pub struct Authority {
     urls: Urls,
     clock: Arc<dyn Clock>,
     strict_role_separation: bool,
+    weak_keys: Arc<WeakKeys>,
     metrics: Metrics,
 }
 
@@ -150,6 +153,7 @@ impl Authority {
             urls: settings.urls,
             clock,
             strict_role_separation: settings.strict_role_separation,
+            weak_keys: settings.weak_keys,
             metrics: Metrics::default(),
         })
     }
@@ -304,7 +308,7 @@ impl Authority {
         approved: Option<&[Identifier]>,
     ) -> AuthorityResult<Checked> {
         let facts = csr::examine(csr_der)?;
-        key_quality::check(&facts.spki_der, &facts.key, &profile.keys)?;
+        key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &self.weak_keys)?;
         let names = match approved {
             None => csr::check_names(&facts.requested, profile)?,
             Some(subset) => {

@@ -77,6 +77,12 @@ pub fn ca_passphrase(settings: &Settings) -> CliResult<Zeroizing<String>> {
     Ok(passphrase)
 }
 
+/// The configured lists of known-compromised keys, read.
+pub fn weak_keys(settings: &Settings) -> CliResult<signet_issuance::WeakKeys> {
+    signet_issuance::WeakKeys::load(&settings.weak_key_files)
+        .map_err(|e| CliError::bad_input(format!("{e}; fix or remove it in [security] weak_key_files")))
+}
+
 /// The issuance URLs of the settings.
 pub fn urls(settings: &Settings) -> signet_issuance::Urls {
     signet_issuance::Urls { base: Some(settings.public_url.clone()), ocsp: settings.ocsp_url.clone() }

@@ -50,6 +50,8 @@ pub struct Settings {
     pub passphrase_file: PathBuf,
     /// One identity may not be both CA Administrator and Certificate Manager.
     pub strict_role_separation: bool,
+    /// Lists of known-compromised RSA keys to refuse ([`signet_issuance::weak_keys`]).
+    pub weak_key_files: Vec<PathBuf>,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
     /// Warnings (valid but risky choices).
@@ -107,6 +109,10 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
         storage,
         passphrase_file: data_dir.join(&raw.keys.passphrase_file),
         strict_role_separation: raw.security.strict_role_separation,
+        weak_key_files: match &raw.security.weak_key_files {
+            Some(files) => files.iter().map(|f| data_dir.join(f)).collect(),
+            None => signet_issuance::WeakKeys::debian_files(),
+        },
         profiles,
         warnings,
     })

@@ -96,6 +96,9 @@ fn default_passphrase_file() -> String {
 pub(crate) struct Security {
     #[serde(default)]
     pub strict_role_separation: bool,
+    /// None: the Debian lists, if installed.
+    #[serde(default)]
+    pub weak_key_files: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

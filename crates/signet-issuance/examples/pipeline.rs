@@ -81,7 +81,7 @@ fn main() {
         let der = decoded.objects[0].der().to_vec();
         let t1 = Instant::now();
         let facts = csr::examine(&der).unwrap();
-        key_quality::check(&facts.spki_der, &facts.key, &profile.keys).unwrap();
+        key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &WeakKeys::default()).unwrap();
         let names = csr::check_names(&facts.requested, &profile).unwrap();
         let t2 = Instant::now();
         let request = LeafRequest {

@@ -7,8 +7,8 @@
 //! modulo each of a set of small primes). EC: P-256 and P-384 only, with the point checked on the
 //! curve by aws-lc-rs.
 //!
-//! Not checked here: the Debian weak-key list (CVE-2008-0166); its data set (the old
-//! `openssl-blacklist` package) is not available to this build.
+//! Known-compromised keys (the Debian OpenSSL keys of CVE-2008-0166) are refused when the
+//! operator has installed a list ([`crate::weak_keys`]).
 
 use num_bigint::BigUint;
 use num_traits::{One, Zero};
@@ -17,6 +17,7 @@ use x509_parser::prelude::FromDer;
 
 use crate::error::IssuanceError;
 use crate::profile::KeyRules;
+use crate::weak_keys::WeakKeys;
 
 /// The small primes the ROCA fingerprint is taken over.
 const ROCA_PRIMES: [u32; 38] = [
@@ -28,14 +29,15 @@ fn bad(reason: impl Into<String>) -> IssuanceError {
     IssuanceError::BadKey(reason.into())
 }
 
-/// Checks a public key (SubjectPublicKeyInfo DER) against the profile's rules and known weaknesses.
-pub fn check(spki_der: &[u8], info: &KeyInfo, rules: &KeyRules) -> Result<(), IssuanceError> {
+/// Checks a public key (SubjectPublicKeyInfo DER) against the profile's rules, known weaknesses
+/// and the list of known-compromised keys.
+pub fn check(spki_der: &[u8], info: &KeyInfo, rules: &KeyRules, weak: &WeakKeys) -> Result<(), IssuanceError> {
     match (info.algorithm.as_str(), info.curve.as_deref()) {
         ("RSA", _) => {
             if !rules.rsa {
                 return Err(bad("this profile does not accept RSA keys"));
             }
-            check_rsa(spki_der, rules)
+            check_rsa(spki_der, rules, weak)
         }
         ("EC", Some("P-256")) if rules.ec_p256 => Ok(()),
         ("EC", Some("P-384")) if rules.ec_p384 => Ok(()),
@@ -45,7 +47,7 @@ pub fn check(spki_der: &[u8], info: &KeyInfo, rules: &KeyRules) -> Result<(), Is
     }
 }
 
-fn check_rsa(spki_der: &[u8], rules: &KeyRules) -> Result<(), IssuanceError> {
+fn check_rsa(spki_der: &[u8], rules: &KeyRules, weak: &WeakKeys) -> Result<(), IssuanceError> {
     let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der).map_err(|e| bad(e.to_string()))?;
     let Ok(x509_parser::public_key::PublicKey::RSA(rsa)) = spki.parsed() else {
         return Err(bad("the RSA public key does not parse"));
@@ -65,7 +67,13 @@ fn check_rsa(spki_der: &[u8], rules: &KeyRules) -> Result<(), IssuanceError> {
     if (&exponent % 2u32).is_zero() || exponent < BigUint::from(65_537u32) {
         return Err(bad(format!("the RSA public exponent {exponent} is too small or even; use 65537")));
     }
-    check_rsa_modulus(&modulus)
+    check_rsa_modulus(&modulus)?;
+    if weak.contains_modulus(rsa.modulus) {
+        return Err(bad(
+            "this RSA key is on the list of known-compromised keys (Debian OpenSSL, CVE-2008-0166): its private key is public; generate a new key and CSR",
+        ));
+    }
+    Ok(())
 }
 
 /// Structural checks on an RSA modulus: small factors, close primes, ROCA.

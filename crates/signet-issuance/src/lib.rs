@@ -20,7 +20,9 @@ pub mod issuer;
 pub mod key_quality;
 pub mod profile;
 pub mod serial;
+pub mod weak_keys;
 
 pub use error::IssuanceError;
 pub use issuer::{IssuingCa, Urls};
 pub use profile::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
+pub use weak_keys::WeakKeys;

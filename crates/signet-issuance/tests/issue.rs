@@ -99,7 +99,7 @@ fn a_chain_that_verifies_and_a_tbs_that_was_recorded() {
     let csr = signet_subscriber::build(&plan, &leaf_key).unwrap();
     let facts = csr::examine(&csr).unwrap();
     let profile = server_profile();
-    key_quality::check(&facts.spki_der, &facts.key, &profile.keys).unwrap();
+    key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &WeakKeys::default()).unwrap();
     let names = csr::check_names(&facts.requested, &profile).unwrap();
     let request = LeafRequest {
         profile: &profile,
@@ -182,7 +182,7 @@ fn issuance_refuses_what_it_must() {
     // Ed25519 is refused by a profile that does not list it.
     let ed = SoftwareKey::generate(KeyAlgorithm::Ed25519).unwrap();
     let info = signet_codec::public_key::describe_spki(ed.spki_der()).unwrap();
-    assert!(key_quality::check(ed.spki_der(), &info, &server_profile().keys).is_err());
+    assert!(key_quality::check(ed.spki_der(), &info, &server_profile().keys, &WeakKeys::default()).is_err());
 }
 
 #[test]

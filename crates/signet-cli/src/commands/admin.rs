@@ -79,6 +79,15 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
                 .to_lowercase(),
         );
     }
+    let weak = data::weak_keys(&settings)?;
+    output::field(
+        "weak-key lists",
+        if weak.files().is_empty() {
+            "none (known-compromised Debian keys are not refused; see weak_key_files in docs/CONFIG.md)".to_string()
+        } else {
+            format!("{} keys from {} file(s)", weak.len(), weak.files().len())
+        },
+    );
     for warning in &settings.warnings {
         output::warn(warning);
     }

@@ -52,10 +52,12 @@ async fn serve(args: &ServeArgs) -> CliResult {
     let store = data::open_store(&settings).await?;
     let passphrase = data::ca_passphrase(&settings)?;
     let clock = Arc::new(SystemClock);
+    let weak_keys = Arc::new(data::weak_keys(&settings)?);
     let authority_settings = AuthoritySettings {
         profiles: settings.profiles.clone(),
         urls: data::urls(&settings),
         strict_role_separation: settings.strict_role_separation,
+        weak_keys: weak_keys.clone(),
     };
     let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock)
         .await
@@ -101,6 +103,9 @@ async fn serve(args: &ServeArgs) -> CliResult {
     say!("  data:         {} ({backend})", absolute(dir));
     say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
     say!("  CAs:          {base}/api/v1/cas");
+    if !weak_keys.is_empty() {
+        say!("  weak keys:    {} known-compromised RSA keys refused", weak_keys.len());
+    }
     if admin_token_path(dir).exists() {
         say!("  admin token:  {} (mode 0600; the CLI uses it by default)", absolute(&admin_token_path(dir)));
     }
