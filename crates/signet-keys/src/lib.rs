@@ -3,7 +3,7 @@
 //!
 //! Issuance signs through `dyn Signer`, never through a concrete key type, so a PKCS#11 (HSM)
 //! backend can be added later as a sibling crate. Private key material lives in zeroizing buffers
-//! and never appears in `Debug` output. This crate depends only on `signet-model` and
+//! and never appears in `Debug` output. This crate depends only on
 //! `signet-codec`; it knows nothing of certificates, storage or HTTP.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
