@@ -145,8 +145,8 @@ pub struct CaInitArgs {
     /// Key algorithm of the CA key.
     #[arg(long, value_enum, default_value = "ec-p384")]
     pub alg: AlgArg,
-    /// Validity in days (roots default to 3650, subordinates to 1825).
-    #[arg(long)]
+    /// Validity in days, 1 to 36525 (roots default to 3650, subordinates to 1825).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=signet_issuance::profile::MAX_VALIDITY_DAYS))]
     pub validity_days: Option<i64>,
     /// pathLenConstraint: how many CA levels may follow below. Example: --path-length 0
     #[arg(long)]

@@ -140,13 +140,16 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
         Some("from-csr") => SubjectPolicy::FromCsr,
         Some(other) => return Err(format!("subject: {other:?} is not cn-only or from-csr")),
     };
-    let validity = p.validity_days.map(time::Duration::days);
     if let Some(days) = p.validity_days {
-        if days < 1 {
-            return Err("validity_days: must be at least 1".into());
+        if !(1..=signet_issuance::profile::MAX_VALIDITY_DAYS).contains(&days) {
+            return Err(format!(
+                "validity_days: {days} is not between 1 and {}",
+                signet_issuance::profile::MAX_VALIDITY_DAYS
+            ));
         }
         let limit = signet_lint::br_max_validity_days(signet_model::Clock::now(&signet_model::SystemClock));
-        if kind == ProfileKind::Server && days >= limit {
+        // The same rule as the lint: a period of `limit` days is allowed, one more is not.
+        if kind == ProfileKind::Server && days > limit {
             let message = format!(
                 "validity_days: {days} days is more than the CA/Browser Forum allows for TLS server certificates issued today ({limit} days, and 100 from 2027-03-15); leave it out to follow the limit"
             );
@@ -190,7 +193,7 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
         name: name.to_string(),
         issuer: p.issuer.clone(),
         kind,
-        validity,
+        validity: p.validity_days.map(time::Duration::days),
         allow_long_validity: p.allow_long_validity,
         keys,
         names: NameRules {
@@ -262,6 +265,11 @@ mod tests {
         let allowed =
             base.replacen("[profiles.server]", "[profiles.server]\nvalidity_days = 397\nallow_long_validity = true", 1);
         assert_eq!(parse(&allowed, Path::new("/d")).unwrap().warnings.len(), 1);
+        let limit = signet_lint::br_max_validity_days(time::OffsetDateTime::now_utc());
+        let at_limit = base.replacen("[profiles.server]", &format!("[profiles.server]\nvalidity_days = {limit}"), 1);
+        assert!(parse(&at_limit, Path::new("/d")).is_ok(), "the limit itself is allowed, as the lint allows it");
+        let huge = base.replacen("validity_days = 365", "validity_days = 1000000000000", 1);
+        assert!(parse(&huge, Path::new("/d")).unwrap_err().contains("between 1 and 36525"));
         let weak = base.replacen("rsa_min_bits = 2048", "rsa_min_bits = 1024", 1);
         assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");

@@ -105,6 +105,10 @@ pub struct Profile {
     pub path_length: Option<u8>,
 }
 
+/// The longest validity signet accepts for any certificate, in days (100 years): far beyond any
+/// sensible CA, and far below where date arithmetic would overflow.
+pub const MAX_VALIDITY_DAYS: i64 = 36_525;
+
 impl Profile {
     /// The validity of a certificate issued at `at`.
     pub fn validity_at(&self, at: time::OffsetDateTime) -> Duration {
