@@ -24,17 +24,22 @@ pub(crate) fn run(db: &mut dyn Db) -> Result<(), DbError> {
         Dialect::Sqlite => SQLITE,
         Dialect::Postgres => POSTGRES,
     };
-    db.script(
-        "CREATE TABLE IF NOT EXISTS signet_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )?;
+    // Front ends starting together take turns: even CREATE TABLE IF NOT EXISTS is not safe
+    // concurrently on PostgreSQL.
     if dialect == Dialect::Postgres {
         db.execute("SELECT pg_advisory_lock($1)", &[Value::Int(LOCK_KEY)])?;
     }
-    let result = apply(db, set);
-    if dialect == Dialect::Postgres {
-        db.execute("SELECT pg_advisory_unlock($1)", &[Value::Int(LOCK_KEY)])?;
-    }
-    result
+    let result = db
+        .script(
+            "CREATE TABLE IF NOT EXISTS signet_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .and_then(|()| apply(db, set));
+    let unlocked = match dialect {
+        Dialect::Postgres => db.execute("SELECT pg_advisory_unlock($1)", &[Value::Int(LOCK_KEY)]).map(|_| ()),
+        Dialect::Sqlite => Ok(()),
+    };
+    // The migration's own error matters more than the unlock's.
+    result.and(unlocked)
 }
 
 fn apply(db: &mut dyn Db, set: &[(i64, &str, &str)]) -> Result<(), DbError> {

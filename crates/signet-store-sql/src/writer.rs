@@ -422,7 +422,18 @@ fn reservation_values(r: &Reservation) -> Vec<Value<'_>> {
     ]
 }
 
+/// Locks a request's row before a change that depends on its state or its certificates, so that
+/// two front ends deciding its fate take turns (PostgreSQL; SQLite has one writer at a time). The
+/// statement that follows gets a fresh snapshot, so it sees what the other one committed.
+fn lock_request(db: &mut dyn Db, id: i64) -> Result<(), Failure> {
+    if db.dialect() == Dialect::Postgres {
+        db.query("SELECT id FROM requests WHERE id = $1 FOR UPDATE", &[Value::Int(id)])?;
+    }
+    Ok(())
+}
+
 fn insert_reservation(db: &mut dyn Db, r: &Reservation, request_id: i64) -> Result<(), Failure> {
+    lock_request(db, request_id)?;
     let mut values = reservation_values(r);
     values.push(Value::Int(request_id));
     let done = db.execute(
@@ -471,8 +482,6 @@ fn not_reserved(c: &Completion) -> Failure {
     refused(StoreError::Conflict(format!("serial {} is not reserved for request {}", c.serial, c.request_id)))
 }
 
-/// Marks the certificate and its request issued in one statement (one round trip); on a refusal
-/// the caller rolls back whichever half happened.
 /// A completion's values: $1..$5 find and fill the certificate, $5..$8 decide the request.
 fn completion_values(c: &Completion) -> Vec<Value<'_>> {
     vec![
@@ -487,11 +496,16 @@ fn completion_values(c: &Completion) -> Vec<Value<'_>> {
     ]
 }
 
+/// Marks the certificate and its request issued in one statement (one round trip); on a refusal
+/// the caller rolls back whichever half happened. The request row is locked first, the order
+/// every change to a request's fate follows ([`lock_request`]), so front ends cannot deadlock.
 fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
     let rows = db.query(
-        "WITH c AS (\
+        "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
+         c AS (\
            UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
-           WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' RETURNING request_id) \
+           WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
+           RETURNING request_id) \
          UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
          WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id",
         &completion_values(c),
@@ -610,6 +624,7 @@ fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Fai
             Ok(Outcome::Done)
         }
         Op::Decide { id, state, by, reason, at, audit } => {
+            lock_request(db, id.get())?;
             let done = db.execute(
                 "UPDATE requests SET state = $1, decided_by = $2, reason = $3, decided_at = $4 \
                  WHERE id = $5 AND state = 'pending' \
@@ -651,16 +666,14 @@ fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Fai
             Ok(Outcome::Done)
         }
         Op::AbandonStale(before, at) => {
-            let found = db.query(
-                "SELECT * FROM certificates WHERE status = 'reserved' AND created_at < $1",
+            // One statement: what it returns is exactly what it changed, even with other front
+            // ends completing reservations at the same moment.
+            let changed = db.query(
+                "UPDATE certificates SET status = 'abandoned' WHERE status = 'reserved' AND created_at < $1 RETURNING *",
                 &[Value::Int(secs(*before))],
             )?;
             let records: Vec<CertificateRecord> =
-                found.iter().map(|r| rows::certificate(r, "")).collect::<StoreResult<_>>().map_err(refused)?;
-            db.execute(
-                "UPDATE certificates SET status = 'abandoned' WHERE status = 'reserved' AND created_at < $1",
-                &[Value::Int(secs(*before))],
-            )?;
+                changed.iter().map(|r| rows::certificate(r, "")).collect::<StoreResult<_>>().map_err(refused)?;
             for record in &records {
                 let event = AuditEvent::new(
                     *at,

@@ -46,6 +46,23 @@ async fn postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// Approving and denying one request from two front ends at once: exactly one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_postgres_decide_each_request_once() {
+    let url = postgres_database().await;
+    let first = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let second = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    signet_store::conformance::front_ends_decide_each_request_once(first, second).await;
+}
+
+/// The same with two stores on one SQLite file (two processes on one data directory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_sqlite_decide_each_request_once() {
+    let (first, dir) = sqlite().await;
+    let second = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
+    signet_store::conformance::front_ends_decide_each_request_once(first, second).await;
+}
+
 /// Two front ends on one PostgreSQL database append to one audit chain: each writer's idea of
 /// the head goes stale whenever the other commits, and must be noticed and refreshed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -397,3 +397,37 @@ async fn refusals_among_concurrent_changes_leave_no_trace(store: Arc<dyn Store>)
     assert!(report.intact, "{:?}", report.problems);
     assert_eq!(report.entries, 1 + 50 + 50 + 50);
 }
+
+/// For two stores on one database (two front ends): approving (reserving) and denying the same
+/// request at the same moment from different front ends never both succeed, and what is stored
+/// agrees with whichever won.
+pub async fn front_ends_decide_each_request_once(first: Arc<dyn Store>, second: Arc<dyn Store>) {
+    let ca = make_ca(first.as_ref(), "ca").await;
+    let mut races = Vec::new();
+    for n in 0..100u64 {
+        let id = first.submit(new_request(&format!("race{n}.example.com")), event("s", "c")).await.unwrap();
+        let (reserver, denier) = if n % 2 == 0 { (&first, &second) } else { (&second, &first) };
+        let reserve = {
+            let store = reserver.clone();
+            tokio::spawn(async move { store.reserve(reservation(ca, 4000 + n, id, false), event("r", "c")).await })
+        };
+        let deny = {
+            let store = denier.clone();
+            tokio::spawn(async move { store.deny(id, "m", "no", now(), event("d", "c")).await })
+        };
+        races.push((id, reserve, deny));
+    }
+    for (id, reserve, deny) in races {
+        let (reserved, denied) = (reserve.await.unwrap(), deny.await.unwrap());
+        assert!(reserved.is_ok() != denied.is_ok(), "request {id}: reserve {reserved:?}, deny {denied:?}");
+        let state = first.request(id).await.unwrap().unwrap().state;
+        let live = first.certificate_for_request(id).await.unwrap();
+        if reserved.is_ok() {
+            assert_eq!(state, RequestState::Pending);
+            assert!(live.is_some(), "request {id}: the reservation is missing");
+        } else {
+            assert_eq!(state, RequestState::Denied);
+            assert!(live.is_none(), "request {id}: denied, yet a reservation is live");
+        }
+    }
+}
