@@ -11,13 +11,13 @@ use serde_json::json;
 use signet_issuance::certificate::{self, LeafRequest, Prepared};
 use signet_issuance::csr::{self, CsrFacts};
 use signet_issuance::{Approval, IssuingCa, Profile, Urls, WeakKeys, key_quality};
-use signet_keys::SoftwareKey;
 use signet_model::{Clock, Identifier, RequestId, RequestState};
 use signet_store::audit::{self, AuditEvent, AuditReport};
 use signet_store::{CaKind, CaRecord, Completion, Found, NewRequest, NewToken, Query, Reservation, Store};
 
 use crate::actor::{Action, Actor, hash_secret, new_secret, permit};
 use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::signing::Signing;
 use crate::views::{CaView, IssuedCertificate, RequestView, Submitted};
 
 /// A CA as loaded: its record and, if it has a certificate, its signer.
@@ -92,28 +92,9 @@ impl Authority {
     ) -> AuthorityResult<Self> {
         let mut cas = HashMap::new();
         for record in store.cas().await? {
-            let issuing = match (&record.certificate, record.not_after) {
-                (Some(certificate), Some(not_after)) => {
-                    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
-                        .map_err(|e| {
-                            AuthorityError::new(
-                                Kind::Unavailable,
-                                format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name),
-                            )
-                        })?;
-                    let key = SoftwareKey::from_pkcs8(pkcs8)
-                        .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {}: {e}", record.name)))?;
-                    check_key_matches(&record.name, certificate, signet_keys::Signer::spki_der(&key))?;
-                    Some(IssuingCa {
-                        id: record.id,
-                        name: record.name.clone(),
-                        certificate: certificate.clone(),
-                        signer: Arc::new(key),
-                        not_after,
-                        is_test: record.kind == CaKind::TestRoot,
-                    })
-                }
-                _ => None,
+            let issuing = match record.certificate {
+                Some(_) => Some(crate::ca_admin::open(&record, passphrase)?),
+                None => None,
             };
             cas.insert(record.name.clone(), LoadedCa { record, issuing });
         }
@@ -291,7 +272,7 @@ impl Authority {
                 let placeholder = RequestId::new(1).ok_or_else(|| AuthorityError::new(Kind::Internal, "request id"))?;
                 let reservation = self.reservation(issuer, &prepared, placeholder, &checked.facts);
                 let id = self.store.submit_and_reserve(request.clone(), reservation.clone(), audit).await?;
-                let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None).await?;
+                let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None, true).await?;
                 let mut record = stored(id, &request, RequestState::Issued);
                 record.decided_by = Some(actor.name.clone());
                 record.decided_at = Some(completion.at);
@@ -359,8 +340,9 @@ impl Authority {
         }
     }
 
-    /// Signs a reserved certificate and stores it; on a signing failure the reservation is
-    /// abandoned and the request failed, so nothing is left half done.
+    /// Signs a reserved certificate and stores it (see [`Signing`]). `fail_request`: an
+    /// auto-approved request fails with its issuance, as nobody would approve it; a Certificate
+    /// Manager may approve again.
     async fn sign_and_complete(
         &self,
         issuer: &IssuingCa,
@@ -368,44 +350,21 @@ impl Authority {
         id: RequestId,
         decided_by: &str,
         approved: Option<Vec<String>>,
+        fail_request: bool,
     ) -> AuthorityResult<Completion> {
-        let target = format!("request:{id}");
-        let der = match certificate::sign(issuer, prepared) {
-            Ok(der) => der,
-            Err(e) => {
-                let audit = event(
-                    self.clock.as_ref(),
-                    "system",
-                    "certificate.abandon",
-                    &target,
-                    json!({"serial": prepared.serial.to_hex(), "why": e.to_string()}),
-                );
-                let _ = self.store.abandon(issuer.id, &prepared.serial, audit).await;
-                let audit =
-                    event(self.clock.as_ref(), "system", "request.fail", &target, json!({"reason": "signing failed"}));
-                let _ = self.store.fail(id, "signing failed", self.clock.now(), audit).await;
-                return Err(e.into());
-            }
-        };
-        let sha256 = signet_codec::public_key::sha256_hex(&der);
-        let audit = vec![event(
-            self.clock.as_ref(),
+        let completion = Signing {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer,
+            prepared,
+            request: id,
             decided_by,
-            "certificate.issue",
-            &target,
-            json!({"ca": issuer.name, "serial": prepared.serial.to_hex(), "sha256": sha256, "names": prepared.sans}),
-        )];
-        let completion = Completion {
-            ca_id: issuer.id,
-            serial: prepared.serial.clone(),
-            request_id: id,
-            der,
-            sha256,
-            decided_by: decided_by.to_string(),
-            approved_sans: approved,
-            at: self.clock.now(),
-        };
-        self.store.complete(completion.clone(), audit).await?;
+            fail_request,
+            approved,
+            details: json!({}),
+        }
+        .run()
+        .await?;
         self.metrics.issued.fetch_add(1, Ordering::Relaxed);
         Ok(completion)
     }
@@ -548,7 +507,7 @@ impl Authority {
             json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
         );
         self.store.reserve(reservation, audit).await?;
-        self.sign_and_complete(issuer, &prepared, id, &actor.name, approved).await?;
+        self.sign_and_complete(issuer, &prepared, id, &actor.name, approved, false).await?;
         self.view(id).await
     }
 
@@ -701,19 +660,6 @@ fn issued(reservation: &Reservation, request_id: RequestId, completion: Completi
         is_test: reservation.is_test,
         created_at: reservation.created_at,
     }
-}
-
-fn check_key_matches(name: &str, certificate: &[u8], spki: &[u8]) -> AuthorityResult<()> {
-    use x509_parser::prelude::FromDer;
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(certificate)
-        .map_err(|e| AuthorityError::new(Kind::Internal, format!("CA {name}: certificate does not parse: {e}")))?;
-    if cert.public_key().raw != spki {
-        return Err(AuthorityError::new(
-            Kind::Internal,
-            format!("CA {name}: the stored key does not match its certificate"),
-        ));
-    }
-    Ok(())
 }
 
 /// Creates a token directly in a store (used by the API and by local administration).

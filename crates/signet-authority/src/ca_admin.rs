@@ -6,14 +6,15 @@ use std::sync::Arc;
 
 use serde_json::json;
 use signet_issuance::ca::{self, CaSpec};
-use signet_issuance::{IssuingCa, Urls, certificate};
+use signet_issuance::{IssuingCa, Urls};
 use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
 use signet_model::{Clock, RequestId};
 use signet_store::audit::AuditEvent;
-use signet_store::{CaKind, CaRecord, Completion, NewCa, NewRequest, Reservation, Store};
+use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
 use x509_parser::prelude::FromDer;
 
 use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::signing::Signing;
 
 /// How a new CA gets its certificate.
 #[derive(Debug, Clone)]
@@ -67,14 +68,26 @@ fn check_name(name: &str) -> AuthorityResult<()> {
     }
 }
 
-/// Opens a stored CA's key and certificate as an issuer.
+/// Opens a stored CA's key and certificate as an issuer, checking that they belong together.
 pub fn open(record: &CaRecord, passphrase: &str) -> AuthorityResult<IssuingCa> {
     let (Some(certificate), Some(not_after)) = (record.certificate.clone(), record.not_after) else {
-        return Err(AuthorityError::new(Kind::Conflict, format!("CA {} has no certificate yet", record.name)));
+        return Err(AuthorityError::new(
+            Kind::Conflict,
+            format!("CA {} has no certificate yet (finish it with `signet ca install-cert`)", record.name),
+        ));
     };
-    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
-        .map_err(|e| AuthorityError::new(Kind::Malformed, format!("cannot open the key of CA {}: {e}", record.name)))?;
+    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes()).map_err(|e| {
+        AuthorityError::new(
+            Kind::Malformed,
+            format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name),
+        )
+    })?;
     let key = SoftwareKey::from_pkcs8(pkcs8).map_err(internal)?;
+    let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(&certificate)
+        .map_err(|e| internal(format!("CA {}: its certificate does not parse: {e}", record.name)))?;
+    if parsed.public_key().raw != key.spki_der() {
+        return Err(internal(format!("CA {}: the stored key does not match its certificate", record.name)));
+    }
     Ok(IssuingCa {
         id: record.id,
         name: record.name.clone(),
@@ -196,31 +209,20 @@ async fn sign_subordinate(
         json!({"profile": "ca-init", "ca": options.name}),
     );
     let id = store.submit_and_reserve(request, reservation, audit).await?;
-    let der = certificate::sign(parent, &prepared)?;
-    let sha256 = signet_codec::public_key::sha256_hex(&der);
-    let audit = vec![AuditEvent::new(
-        clock.now(),
-        actor,
-        "certificate.issue",
-        &format!("request:{id}"),
-        json!({"ca": parent.name, "serial": prepared.serial.to_hex(), "subordinate": options.name}),
-    )];
-    store
-        .complete(
-            Completion {
-                ca_id: parent.id,
-                serial: prepared.serial.clone(),
-                request_id: id,
-                der: der.clone(),
-                sha256,
-                decided_by: actor.to_string(),
-                approved_sans: None,
-                at: clock.now(),
-            },
-            audit,
-        )
-        .await?;
-    Ok(der)
+    let completion = Signing {
+        store,
+        clock,
+        issuer: parent,
+        prepared: &prepared,
+        request: id,
+        decided_by: actor,
+        approved: None,
+        fail_request: true,
+        details: json!({"subordinate": options.name}),
+    }
+    .run()
+    .await?;
+    Ok(completion.der)
 }
 
 fn certificate_not_after(der: &[u8]) -> AuthorityResult<time::OffsetDateTime> {

@@ -13,6 +13,7 @@ pub mod actor;
 pub mod authority;
 pub mod ca_admin;
 pub mod error;
+mod signing;
 pub mod views;
 
 pub use actor::{Action, Actor};
