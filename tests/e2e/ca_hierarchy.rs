@@ -96,6 +96,29 @@ fn external_parent_signs_the_csr_and_the_new_ca_issues() {
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "other-ca.pem"])
         .code(2)
         .err_has("another key");
+    // The parent signs the right key but as a leaf (CA:FALSE).
+    sb.write("leaf.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n");
+    sb.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "sub.csr",
+        "-CA",
+        "parent.pem",
+        "-CAkey",
+        "parent.key",
+        "-days",
+        "30",
+        "-extfile",
+        "leaf.ext",
+        "-out",
+        "sub-as-leaf.pem",
+    ])
+    .ok();
+    server
+        .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub-as-leaf.pem"])
+        .code(2)
+        .err_has("not a CA certificate");
     server.admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem"]).ok().out_has("complete");
     server
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem"])

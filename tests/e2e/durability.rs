@@ -7,10 +7,11 @@
 //! interrupted issuance are burnt serials, never reused; the audit chain is intact.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use signet_codec::public_key::sha256_hex;
 use x509_parser::prelude::FromDer;
 
 use crate::server::{Backend, Server, http, make_csr, submit_body};
@@ -19,27 +20,22 @@ use crate::support::{Sandbox, tool};
 /// A certificate a client was given: request id → SHA-256 of the DER it downloaded.
 type Received = Arc<Mutex<HashMap<String, String>>>;
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
-    digest.as_ref().iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-/// Clients issuing from the auto-approving test profile as fast as they can until `stop`.
+/// Clients issuing from the auto-approving test profile as fast as they can until `stop`,
+/// counting answers other than 201 in `refused` (a kill shows as a broken connection, never as
+/// an answer).
 fn load(
     port: u16,
     token: String,
     csr: String,
     received: Received,
+    refused: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     clients: usize,
 ) -> Vec<std::thread::JoinHandle<()>> {
     (0..clients)
         .map(|_| {
-            let (token, csr, received, stop) = (token.clone(), csr.clone(), received.clone(), stop.clone());
+            let (token, csr, received, refused, stop) =
+                (token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone());
             std::thread::spawn(move || {
                 let json = [("content-type", "application/json")];
                 while !stop.load(Ordering::Relaxed) {
@@ -50,6 +46,7 @@ fn load(
                         continue;
                     };
                     if response.status != 201 {
+                        refused.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
                     let id = response.json()["id"].to_string();
@@ -159,10 +156,13 @@ fn kill_during_load(backend: Backend) {
     let mut server = Server::start(&sb, backend);
     let csr = make_csr(&sb, "load", "ec-p256", "load.example.com", &[]);
     let received: Received = Arc::new(Mutex::new(HashMap::new()));
+    let refused = Arc::new(AtomicUsize::new(0));
     let mut seed = 0x9e37_79b9_u64;
     for round in 0..4 {
+        let before = received.lock().unwrap().len();
         let stop = Arc::new(AtomicBool::new(false));
-        let workers = load(server.port, server.admin_token(), csr.clone(), received.clone(), stop.clone(), 6);
+        let workers =
+            load(server.port, server.admin_token(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 6);
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         std::thread::sleep(Duration::from_millis(300 + (seed >> 33) % 500));
         server.kill9();
@@ -170,11 +170,12 @@ fn kill_during_load(backend: Backend) {
         for worker in workers {
             worker.join().unwrap();
         }
-        assert!(!received.lock().unwrap().is_empty(), "round {round}: no certificate was issued before the kill");
+        assert!(received.lock().unwrap().len() > before, "round {round}: no certificate was issued before the kill");
         server.restart();
     }
     server.stop();
     let received = received.lock().unwrap().clone();
+    assert_eq!(refused.load(Ordering::Relaxed), 0, "answers other than 201 Created during the load");
     check_invariants(&server, backend, &sb, &received);
     // After the restarts no reservation is left in flight on SQLite (one process, nothing to wait for).
     if backend == Backend::Sqlite {
@@ -203,9 +204,10 @@ fn two_front_ends_share_one_postgres_database() {
     let json = [("content-type", "application/json")];
     // Issue from both at once.
     let received: Received = Arc::new(Mutex::new(HashMap::new()));
+    let refused = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let mut workers = load(first.port, token.clone(), csr.clone(), received.clone(), stop.clone(), 3);
-    workers.extend(load(second.port, token.clone(), csr.clone(), received.clone(), stop.clone(), 3));
+    let mut workers = load(first.port, token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 3);
+    workers.extend(load(second.port, token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 3));
     std::thread::sleep(Duration::from_millis(1500));
     stop.store(true, Ordering::Relaxed);
     for worker in workers {
@@ -221,5 +223,6 @@ fn two_front_ends_share_one_postgres_database() {
     assert_eq!(cert.status, 200);
     let received = received.lock().unwrap().clone();
     assert!(received.len() > 20, "only {} certificates issued", received.len());
+    assert_eq!(refused.load(Ordering::Relaxed), 0, "answers other than 201 Created during the load");
     check_invariants(&first, Backend::Postgres, &sb, &received);
 }

@@ -123,7 +123,11 @@ impl Server {
     /// Stops with SIGTERM (graceful).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let sent = Command::new("kill").arg(child.id().to_string()).status();
+            if !sent.as_ref().is_ok_and(|s| s.success()) {
+                let _ = child.kill();
+                panic!("could not send SIGTERM with kill ({sent:?}); install procps (scripts/test.sh does)");
+            }
             let _ = child.wait();
         }
     }
