@@ -229,14 +229,19 @@ fn bad_http_input_gets_precise_4xx_never_500() {
         sb.read_text("ok.csr").as_bytes(),
     );
     assert_eq!(raw.status, 201, "{}", raw.text());
-    for (method, path) in [
-        ("GET", "/api/v1/requests/abc"),
-        ("GET", "/api/v1/requests/0"),
-        ("GET", "/nope"),
-        ("GET", "/api/v1/search?bogus=1"),
+    for (method, path, status) in [
+        ("GET", "/api/v1/requests/abc", 404),
+        ("GET", "/api/v1/requests/0", 404),
+        ("GET", "/api/v1/requests/%FF", 404),
+        ("GET", "/api/v1/cas/%FF/certificate", 404),
+        ("GET", "/nope", 404),
+        ("GET", "/api/v1/search?bogus=1", 400),
+        ("DELETE", "/api/v1/requests", 405),
+        ("GET", "/api/v1/requests/1/approve", 405),
     ] {
         let response = server.request(method, path, Some(&admin), &[], b"");
-        assert!((400..500).contains(&response.status), "{method} {path}: {}", response.status);
+        assert_eq!(response.status, status, "{method} {path}: {}", response.text());
+        assert_eq!(response.header("content-type"), Some("application/problem+json"), "{method} {path}");
     }
     let metrics = server.request("GET", "/metrics", None, &[], b"").text();
     assert!(metrics.contains("signet_requests_rejected_total"), "{metrics}");

@@ -38,6 +38,11 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/audit/verify", get(verify_audit))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::method_not_allowed()
 }
 
 async fn not_found() -> Problem {
@@ -81,10 +86,64 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-async fn actor(state: &AppState, headers: &HeaderMap) -> ApiResult<Actor> {
-    let token = bearer(headers)
-        .ok_or_else(|| Problem::new(Kind::Unauthenticated, "send an API token: Authorization: Bearer TOKEN"))?;
-    Ok(state.authority.authenticate(token).await?)
+/// The holder of the API token in `Authorization: Bearer`.
+struct Authenticated(Actor);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| Problem::new(Kind::Unauthenticated, "send an API token: Authorization: Bearer TOKEN"))?;
+        Ok(Authenticated(state.authority.authenticate(token).await?))
+    }
+}
+
+/// Who asks about a request: its retrieval token (`X-Signet-Retrieval-Token`), else an API token.
+enum Caller {
+    Actor(Actor),
+    RetrievalToken(String),
+}
+
+impl Caller {
+    fn access(&self) -> Access<'_> {
+        match self {
+            Caller::Actor(a) => Access::Actor(a),
+            Caller::RetrievalToken(t) => Access::RetrievalToken(t),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if let Some(token) = parts.headers.get("x-signet-retrieval-token").and_then(|v| v.to_str().ok()) {
+            return Ok(Caller::RetrievalToken(token.trim().to_string()));
+        }
+        Ok(Caller::Actor(Authenticated::from_request_parts(parts, state).await?.0))
+    }
+}
+
+/// A path segment (`{name}`, `{file}`), with an undecodable one as a problem document.
+struct Segment(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(text)| Segment(text))
+            .map_err(|e| Problem::new(Kind::NotFound, format!("bad path: {e}")))
+    }
+}
+
+/// The `{id}` of a request route.
+struct Id(RequestId);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Ok(Id(request_id(&Segment::from_request_parts(parts, state).await?.0)?))
+    }
 }
 
 fn request_id(text: &str) -> ApiResult<RequestId> {
@@ -146,7 +205,7 @@ fn der_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
 
 async fn ca_certificate(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Segment(name): Segment,
     Params(params): Params,
 ) -> ApiResult<Response> {
     let der = state.authority.ca_certificate(&name)?;
@@ -158,7 +217,7 @@ async fn ca_certificate(
 }
 
 /// `GET /ca/NAME.crt`: the caIssuers URL in issued certificates (DER, RFC 5280 §4.2.2.1).
-async fn ca_certificate_file(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+async fn ca_certificate_file(State(state): State<AppState>, Segment(file): Segment) -> ApiResult<Response> {
     let name =
         file.strip_suffix(".crt").ok_or_else(|| Problem::new(Kind::NotFound, "CA certificates are at /ca/NAME.crt"))?;
     Ok(der_response(state.authority.ca_certificate(name)?, "application/pkix-cert"))
@@ -188,11 +247,11 @@ fn csr_der(bytes: &[u8]) -> ApiResult<Vec<u8>> {
 
 async fn submit(
     State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
     headers: HeaderMap,
     Params(params): Params,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let (profile, csr) = if content_type.starts_with("application/json") {
         let body: SubmitBody = json_body(&body)?;
@@ -215,56 +274,17 @@ async fn submit(
     Ok(response)
 }
 
-/// The caller: an API token, or the request's retrieval token (header or `token` parameter).
-async fn access<'a>(
-    state: &AppState,
-    headers: &'a HeaderMap,
-    params: &'a HashMap<String, String>,
-) -> ApiResult<AccessOwned> {
-    if let Some(token) = headers
-        .get("x-signet-retrieval-token")
-        .and_then(|v| v.to_str().ok())
-        .or(params.get("token").map(String::as_str))
-    {
-        return Ok(AccessOwned::Token(token.trim().to_string()));
-    }
-    Ok(AccessOwned::Actor(actor(state, headers).await?))
-}
-
-enum AccessOwned {
-    Actor(Actor),
-    Token(String),
-}
-
-impl AccessOwned {
-    fn as_access(&self) -> Access<'_> {
-        match self {
-            AccessOwned::Actor(a) => Access::Actor(a),
-            AccessOwned::Token(t) => Access::RetrievalToken(t),
-        }
-    }
-}
-
-async fn status(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Params(params): Params,
-) -> ApiResult<Response> {
-    let id = request_id(&id)?;
-    let who = access(&state, &headers, &params).await?;
-    Ok(Json(state.authority.status(who.as_access(), id).await?).into_response())
+async fn status(State(state): State<AppState>, Id(id): Id, caller: Caller) -> ApiResult<Response> {
+    Ok(Json(state.authority.status(caller.access(), id).await?).into_response())
 }
 
 async fn certificate(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Id(id): Id,
+    caller: Caller,
     Params(params): Params,
 ) -> ApiResult<Response> {
-    let id = request_id(&id)?;
-    let who = access(&state, &headers, &params).await?;
-    let issued = state.authority.certificate(who.as_access(), id).await?;
+    let issued = state.authority.certificate(caller.access(), id).await?;
     let with_chain = params.get("chain").is_none_or(|v| v != "false");
     Ok(match params.get("format").map(String::as_str) {
         None | Some("pem") => {
@@ -288,8 +308,7 @@ async fn certificate(
     })
 }
 
-async fn queue(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
+async fn queue(State(state): State<AppState>, Authenticated(actor): Authenticated) -> ApiResult<Response> {
     Ok(Json(state.authority.queue(&actor).await?).into_response())
 }
 
@@ -302,12 +321,10 @@ struct ApproveBody {
 
 async fn approve(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Authenticated(actor): Authenticated,
+    Id(id): Id,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
-    let id = request_id(&id)?;
     let body: ApproveBody = if body.is_empty() { ApproveBody::default() } else { json_body(&body)? };
     let names = match body.names {
         Some(list) => Some(
@@ -328,12 +345,10 @@ struct DenyBody {
 
 async fn deny(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Authenticated(actor): Authenticated,
+    Id(id): Id,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
-    let id = request_id(&id)?;
     let body: DenyBody = json_body(&body)?;
     Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
 }
@@ -343,8 +358,11 @@ fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
         .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
 }
 
-async fn search(State(state): State<AppState>, headers: HeaderMap, Params(params): Params) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
+async fn search(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Params(params): Params,
+) -> ApiResult<Response> {
     let mut query = Query::default();
     for (key, value) in &params {
         match key.as_str() {
@@ -388,8 +406,11 @@ struct TokenBody {
     roles: Vec<String>,
 }
 
-async fn create_token(State(state): State<AppState>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
+async fn create_token(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Body(body): Body,
+) -> ApiResult<Response> {
     let body: TokenBody = json_body(&body)?;
     let roles =
         body.roles.iter().map(|r| r.parse::<Role>().map_err(Problem::malformed)).collect::<ApiResult<Vec<_>>>()?;
@@ -398,7 +419,6 @@ async fn create_token(State(state): State<AppState>, headers: HeaderMap, Body(bo
         .into_response())
 }
 
-async fn verify_audit(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let actor = actor(&state, &headers).await?;
+async fn verify_audit(State(state): State<AppState>, Authenticated(actor): Authenticated) -> ApiResult<Response> {
     Ok(Json(state.authority.verify_audit(&actor).await?).into_response())
 }

@@ -47,6 +47,18 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The endpoint exists but not with this method.
+    pub fn method_not_allowed() -> Self {
+        Self {
+            kind: "https://signet.dev/problems/method-not-allowed".into(),
+            title: "Method not allowed",
+            status: StatusCode::METHOD_NOT_ALLOWED.as_u16(),
+            detail: "this endpoint does not take that method (see docs/API.md)".into(),
+        }
+    }
+}
+
 /// The single place where error kinds meet HTTP.
 fn classify(kind: Kind) -> (StatusCode, &'static str, &'static str) {
     match kind {
