@@ -22,8 +22,7 @@ pub fn token_create(args: &TokenCreateArgs) -> CliResult {
             &roles,
             data.settings.strict_role_separation,
         )
-        .await
-        .map_err(|e| CliError::bad_input(e.message))?;
+        .await?;
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         match &args.out {
             Some(path) => {
@@ -43,8 +42,7 @@ pub fn token_create(args: &TokenCreateArgs) -> CliResult {
 pub fn audit_verify(args: &AuditVerifyArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.data).await?;
-        let report =
-            signet_authority::verify_audit(data.store.as_ref()).await.map_err(|e| CliError::runtime(e.message))?;
+        let report = signet_authority::verify_audit(data.store.as_ref()).await?;
         if args.json {
             output::json(&report)?;
         } else {

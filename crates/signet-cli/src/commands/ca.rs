@@ -15,13 +15,6 @@ use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
 use crate::{output, pki};
 
-fn authority_error(e: signet_authority::AuthorityError) -> CliError {
-    match e.kind {
-        signet_authority::Kind::Unavailable | signet_authority::Kind::Internal => CliError::runtime(e.message),
-        _ => CliError::bad_input(e.message),
-    }
-}
-
 /// Writes every CA certificate to DIR/cas/NAME.pem, for distribution to relying parties.
 pub async fn export_certificates(dir: &Path, store: &dyn Store) -> CliResult {
     let cas_dir = dir.join("cas");
@@ -82,7 +75,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             options,
         )
         .await
-        .map_err(authority_error)?;
+        ?;
         export_certificates(&data.dir, data.store.as_ref()).await?;
         say!("CA {} created ({})", created.record.name, created.record.kind.as_str());
         if let Some(csr) = created.csr {
@@ -123,7 +116,7 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
             &certificate,
         )
         .await
-        .map_err(authority_error)?;
+        ?;
         export_certificates(&data.dir, data.store.as_ref()).await?;
         say!("CA {} is complete; restart signet serve to issue from it.", record.name);
         Ok(())

@@ -61,7 +61,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
     };
     let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock)
         .await
-        .map_err(|e| CliError::bad_input(format!("cannot start the CA: {e}")))?;
+        .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(passphrase);
     // Reservations left by a crash: none can be in flight in a single SQLite process; other front
     // ends on PostgreSQL may be mid-issuance, so leave theirs a few minutes.
@@ -70,7 +70,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         Storage::Sqlite(_) => time::Duration::minutes(-1),
         Storage::Postgres(_) => time::Duration::minutes(5),
     };
-    let recovered = authority.recover(grace).await.map_err(|e| CliError::runtime(e.to_string()))?;
+    let recovered = authority.recover(grace).await?;
     if recovered > 0 {
         crate::output::warn(&format!(
             "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
@@ -171,7 +171,7 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
     let clock = SystemClock;
     signet_authority::ca_admin::bootstrap_development(store.as_ref(), &clock, &data::urls(&settings), &passphrase)
         .await
-        .map_err(|e| CliError::runtime(format!("cannot create the development CA: {e}")))?;
+        .map_err(|e| CliError::from(e).context("cannot create the development CA"))?;
     let token = signet_authority::create_token(
         store.as_ref(),
         &clock,
@@ -180,8 +180,7 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
         &[Role::CaAdministrator, Role::CertificateManager, Role::Auditor],
         false,
     )
-    .await
-    .map_err(|e| CliError::runtime(e.to_string()))?;
+    .await?;
     write_atomic(&admin_token_path(dir), format!("{token}\n").as_bytes(), Mode::Secret, false)?;
     crate::commands::ca::export_certificates(dir, store.as_ref()).await?;
     // The configuration goes last: its presence marks the directory as complete.
