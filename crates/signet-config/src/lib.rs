@@ -222,15 +222,18 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
 
 /// The configuration `signet serve` writes on first start; with a PostgreSQL URL, it uses that
 /// database instead of the embedded SQLite.
-pub fn default_text(listen: &str, database_url: Option<&str>) -> String {
-    let text = include_str!("default.toml").replace("@LISTEN@", listen);
-    match database_url {
-        Some(url) => text.replace(
-            "backend = \"sqlite\"                 # \"sqlite\" (file in the data directory) or \"postgres\"",
-            &format!("backend = \"postgres\"\nurl = {url:?}"),
-        ),
-        None => text,
-    }
+pub fn default_text(listen: &str, database_url: Option<&str>, public_url: Option<&str>) -> String {
+    let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
+    let public_url = public_url.map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+    let (backend, url) = match database_url {
+        Some(url) => ("postgres", format!("url = {}", quoted(url))),
+        None => ("sqlite", "# url = \"postgres://signet@127.0.0.1:5432/signet\"   # for backend = \"postgres\"".into()),
+    };
+    include_str!("default.toml")
+        .replace("@LISTEN@", &quoted(listen))
+        .replace("@PUBLIC_URL@", &quoted(&public_url))
+        .replace("@BACKEND@", &quoted(backend))
+        .replace("@URL@", &url)
 }
 
 #[cfg(test)]
@@ -239,7 +242,7 @@ mod tests {
 
     #[test]
     fn the_default_configuration_loads() {
-        let settings = parse(&default_text("127.0.0.1:8443", None), Path::new("/data")).unwrap();
+        let settings = parse(&default_text("127.0.0.1:8443", None, None), Path::new("/data")).unwrap();
         assert_eq!(settings.storage, Storage::Sqlite(PathBuf::from("/data/signet.db")));
         let names: Vec<&str> = settings.profiles.iter().map(|p| p.name.as_str()).collect();
         for wanted in ["server", "client", "test", "subca"] {
@@ -254,7 +257,7 @@ mod tests {
 
     #[test]
     fn problems_are_named_by_path() {
-        let base = default_text("127.0.0.1:8443", None);
+        let base = default_text("127.0.0.1:8443", None, None);
         let bad = base.replace("approval = \"manager\"", "approval = \"maybe\"");
         assert!(parse(&bad, Path::new("/d")).unwrap_err().contains("approval"));
         let unknown = format!("{base}\n[extra]\nx = 1\n");
@@ -274,7 +277,12 @@ mod tests {
         assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
         assert!(parse(&pg, Path::new("/d")).unwrap_err().contains("storage.url"));
-        let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db")), Path::new("/d")).unwrap();
+        let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db"), None), Path::new("/d")).unwrap();
         assert_eq!(with_url.storage, Storage::Postgres("postgres://u@h/db".into()));
+        // Values needing TOML escapes survive.
+        let odd = default_text("127.0.0.1:1", Some("postgres://u@h/d\"b\\"), Some("https://ca.example/\u{e9}"));
+        let odd = parse(&odd, Path::new("/d")).unwrap();
+        assert_eq!(odd.storage, Storage::Postgres("postgres://u@h/d\"b\\".into()));
+        assert_eq!(odd.public_url, "https://ca.example/\u{e9}");
     }
 }

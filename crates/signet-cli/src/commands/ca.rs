@@ -74,8 +74,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             "local-admin",
             options,
         )
-        .await
-        ?;
+        .await?;
         export_certificates(&data.dir, data.store.as_ref()).await?;
         say!("CA {} created ({})", created.record.name, created.record.kind.as_str());
         if let Some(csr) = created.csr {
@@ -115,8 +114,7 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
             &args.name,
             &certificate,
         )
-        .await
-        ?;
+        .await?;
         export_certificates(&data.dir, data.store.as_ref()).await?;
         say!("CA {} is complete; restart signet serve to issue from it.", record.name);
         Ok(())

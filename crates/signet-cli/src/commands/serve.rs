@@ -161,10 +161,7 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
     }
     let passphrase = secrets::generate_password()?;
     write_atomic(&dir.join("ca-passphrase"), format!("{}\n", passphrase.as_str()).as_bytes(), Mode::Secret, false)?;
-    let mut text = signet_config::default_text(listen, database_url);
-    if let Some(url) = public_url {
-        text = text.replacen(&format!("public_url = \"http://{listen}\""), &format!("public_url = {url:?}"), 1);
-    }
+    let text = signet_config::default_text(listen, database_url, public_url);
     let settings =
         signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
     let store = data::open_store(&settings).await?;
