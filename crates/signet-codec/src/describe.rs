@@ -481,7 +481,7 @@ pub fn certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, C
     };
     let mut info = CertificateInfo {
         version: cert.version().0 + 1,
-        serial: hex::encode(cert.raw_serial()).trim_start_matches("00").to_string(),
+        serial: serial_hex(cert.raw_serial()),
         subject: name_to_string(cert.subject()),
         issuer: name_to_string(cert.issuer()),
         not_before: rfc3339(not_before),
@@ -494,7 +494,7 @@ pub fn certificate(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, C
         signature_algorithm: oids::signature_algorithm(&cert.signature_algorithm.algorithm.to_id_string()).to_string(),
         is_ca: false,
         path_length: None,
-        self_signed: cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok(),
+        self_signed: is_self_signed(&cert),
         key_usage: Vec::new(),
         extended_key_usage: Vec::new(),
         subject_key_id: None,
@@ -608,9 +608,9 @@ pub fn crl(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, CodecError> {
     let revoked: Vec<RevokedEntry> = crl
         .iter_revoked_certificates()
         .map(|entry| RevokedEntry {
-            serial: hex::encode(entry.raw_serial()).trim_start_matches("00").to_string(),
+            serial: serial_hex(entry.raw_serial()),
             revoked_at: rfc3339(entry.revocation_date.to_datetime()),
-            reason: entry.reason_code().map(|(_, code)| code.to_string()),
+            reason: entry.reason_code().map(|(_, code)| crl_reason(code.0)),
         })
         .collect();
     let authority_key_id = crl.extensions().iter().find_map(|e| match e.parsed_extension() {
@@ -629,4 +629,40 @@ pub fn crl(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, CodecError> {
         revoked,
         sha256_fingerprint: sha256_hex(der),
     })
+}
+
+/// Whether a certificate is self-signed: issued to itself, and its signature verifies with its
+/// own key.
+pub fn is_self_signed(cert: &x509_parser::certificate::X509Certificate<'_>) -> bool {
+    cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok()
+}
+
+/// A serial number as lower-case hex of its magnitude (the DER sign byte dropped), as
+/// `signet_model::Serial` writes it; zero is "00".
+pub(crate) fn serial_hex(raw: &[u8]) -> String {
+    let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len().saturating_sub(1));
+    hex::encode(raw.get(start..).unwrap_or_default())
+}
+
+/// The name of a CRLReason code, the same for CRL entries and OCSP responses.
+pub(crate) fn crl_reason(code: u8) -> String {
+    x509_parser::x509::ReasonCode(code).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_print_as_magnitudes() {
+        assert_eq!(serial_hex(&[0x00, 0x8a, 0x01]), "8a01");
+        assert_eq!(serial_hex(&[0x05, 0x00]), "0500");
+        assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn crl_and_ocsp_reasons_share_names() {
+        assert_eq!(crl_reason(crate::ocsp::CrlReason::CaCompromise as u8), "CACompromise");
+        assert_eq!(crl_reason(1), "KeyCompromise");
+    }
 }

@@ -3,7 +3,9 @@
 use der::Decode;
 use x509_cert::ext::Extensions;
 
-use crate::describe::{CertIdInfo, OcspRequestInfo, OcspResponseInfo, SingleResponseInfo, rfc3339};
+use crate::describe::{
+    CertIdInfo, OcspRequestInfo, OcspResponseInfo, SingleResponseInfo, crl_reason, rfc3339, serial_hex,
+};
 use crate::error::CodecError;
 use crate::object::ObjectKind;
 use crate::ocsp::{
@@ -17,7 +19,7 @@ fn cert_id(id: &CertId) -> CertIdInfo {
         hash_algorithm: oids::hash_algorithm(&id.hash_algorithm.oid.to_string()).to_string(),
         issuer_name_hash: hex::encode(id.issuer_name_hash.as_bytes()),
         issuer_key_hash: hex::encode(id.issuer_key_hash.as_bytes()),
-        serial: hex::encode(id.serial_number.as_bytes()).trim_start_matches("00").to_string(),
+        serial: serial_hex(id.serial_number.as_bytes()),
     }
 }
 
@@ -84,7 +86,7 @@ pub fn response(der: &[u8]) -> Result<OcspResponseInfo, CodecError> {
             CertStatus::Good(_) => ("good", None, None),
             CertStatus::Unknown(_) => ("unknown", None, None),
             CertStatus::Revoked(info) => {
-                ("revoked", Some(time(info.revocation_time)), info.revocation_reason.map(|r| format!("{r:?}")))
+                ("revoked", Some(time(info.revocation_time)), info.revocation_reason.map(|r| crl_reason(r as u8)))
             }
         };
         info.responses.push(SingleResponseInfo {

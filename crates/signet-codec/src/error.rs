@@ -133,7 +133,8 @@ pub enum CodecError {
 }
 
 impl CodecError {
-    pub(crate) fn malformed(kind: ObjectKind, error: impl std::fmt::Display) -> Self {
+    /// An object of `kind` that does not parse, for a parser's error without a byte offset.
+    pub fn malformed(kind: ObjectKind, error: impl std::fmt::Display) -> Self {
         Self::Malformed { kind, offset: None, detail: error.to_string() }
     }
 

@@ -9,6 +9,7 @@ use der::{Choice, Enumerated, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 use x509_cert::ext::Extensions;
+pub use x509_cert::ext::pkix::CrlReason;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -197,21 +198,4 @@ pub struct RevokedInfo {
     /// Why (CRLReason, RFC 5280 §5.3.1).
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
     pub revocation_reason: Option<CrlReason>,
-}
-
-/// `CRLReason` (RFC 5280 §5.3.1).
-#[derive(Clone, Copy, Debug, Eq, PartialEq, Enumerated)]
-#[repr(u32)]
-#[allow(missing_docs)]
-pub enum CrlReason {
-    Unspecified = 0,
-    KeyCompromise = 1,
-    CaCompromise = 2,
-    AffiliationChanged = 3,
-    Superseded = 4,
-    CessationOfOperation = 5,
-    CertificateHold = 6,
-    RemoveFromCrl = 8,
-    PrivilegeWithdrawn = 9,
-    AaCompromise = 10,
 }

@@ -75,14 +75,7 @@ pub fn envelope(der: &[u8]) -> Result<Envelope, CodecError> {
     Ok(match pfx.mac_data {
         Some(mac) => {
             let oid = mac.mac.algorithm.oid.to_string();
-            let name = match oid.as_str() {
-                "1.3.14.3.2.26" => "SHA-1".to_string(),
-                "2.16.840.1.101.3.4.2.1" => "SHA-256".to_string(),
-                "2.16.840.1.101.3.4.2.2" => "SHA-384".to_string(),
-                "2.16.840.1.101.3.4.2.3" => "SHA-512".to_string(),
-                _ => oid,
-            };
-            Envelope { mac: name, mac_iterations: Some(mac.iterations) }
+            Envelope { mac: crate::oids::hash_algorithm(&oid).to_string(), mac_iterations: Some(mac.iterations) }
         }
         None => Envelope { mac: "none".into(), mac_iterations: None },
     })

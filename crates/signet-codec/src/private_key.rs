@@ -239,9 +239,13 @@ mod tests {
 
     #[test]
     fn public_key_of_a_private_key() {
+        use aws_lc_rs::encoding::AsDer;
+        use aws_lc_rs::signature::KeyPair;
         let key = p256_pkcs8();
         let spki = public_spki(&key).unwrap();
-        assert!(spki.len() > 60);
+        let pair =
+            signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_ASN1_SIGNING, key.expose()).unwrap();
+        assert_eq!(spki, pair.public_key().as_der().unwrap().as_ref());
         assert_eq!(algorithm_oid(&key).as_deref(), Some("1.2.840.10045.2.1"));
     }
 }

@@ -134,7 +134,7 @@ mod tests {
         let spki = ed.public_key().as_der().unwrap();
         let info = describe_spki(spki.as_ref()).unwrap();
         assert_eq!(info.short_name(), "Ed25519");
-        assert_eq!(info.spki_sha256.len(), 64);
+        assert_eq!(info.spki_sha256, sha256_hex(spki.as_ref()));
 
         let ec = aws_lc_rs::signature::EcdsaKeyPair::generate(&aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1_SIGNING)
             .unwrap();

@@ -20,9 +20,8 @@ pub struct KeyIdentity {
 
 /// The SubjectPublicKeyInfo DER of a certificate, CSR, private or public key.
 pub fn spki_of(object: &PkiObject) -> Result<Vec<u8>, CsrError> {
-    let malformed = |kind: ObjectKind, e: &dyn std::fmt::Display| {
-        CsrError::Codec(signet_codec::CodecError::Malformed { kind, offset: None, detail: e.to_string() })
-    };
+    let malformed =
+        |kind: ObjectKind, e: &dyn std::fmt::Display| CsrError::Codec(signet_codec::CodecError::malformed(kind, e));
     match object {
         PkiObject::Certificate(der) => {
             let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)

@@ -71,16 +71,8 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
 }
 
-struct Parsed<'a> {
-    cert: X509Certificate<'a>,
-}
-
-fn parse(der: &[u8]) -> Result<Parsed<'_>, CodecError> {
-    X509Certificate::from_der(der).map(|(_, cert)| Parsed { cert }).map_err(|e| CodecError::Malformed {
-        kind: ObjectKind::Certificate,
-        offset: None,
-        detail: e.to_string(),
-    })
+fn parse(der: &[u8]) -> Result<X509Certificate<'_>, CodecError> {
+    X509Certificate::from_der(der).map(|(_, cert)| cert).map_err(|e| CodecError::malformed(ObjectKind::Certificate, e))
 }
 
 fn is_issuer(child: &X509Certificate<'_>, candidate: &X509Certificate<'_>) -> bool {
@@ -108,20 +100,21 @@ fn ca_issuer_url(cert: &X509Certificate<'_>) -> Option<String> {
 /// Builds the path from `leaf` to a root and reports every problem on it.
 pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
     let leaf = parse(input.leaf)?;
-    let intermediates: Vec<Parsed<'_>> = input.intermediates.iter().map(|d| parse(d)).collect::<Result<_, _>>()?;
-    let roots: Vec<Parsed<'_>> = input.roots.iter().map(|d| parse(d)).collect::<Result<_, _>>()?;
+    let intermediates: Vec<X509Certificate<'_>> =
+        input.intermediates.iter().map(|d| parse(d)).collect::<Result<_, _>>()?;
+    let roots: Vec<X509Certificate<'_>> = input.roots.iter().map(|d| parse(d)).collect::<Result<_, _>>()?;
     let mut problems = Vec::new();
-    let mut path: Vec<&X509Certificate<'_>> = vec![&leaf.cert];
+    let mut path: Vec<&X509Certificate<'_>> = vec![&leaf];
     let mut trusted = false;
 
-    check_leaf(&leaf.cert, input, &mut problems);
+    check_leaf(&leaf, input, &mut problems);
     while let Some(current) = path.last().copied() {
-        if roots.iter().any(|r| r.cert.as_raw() == current.as_raw()) {
+        if roots.iter().any(|r| r.as_raw() == current.as_raw()) {
             trusted = true;
             break;
         }
-        if let Some(root) = roots.iter().find(|r| is_issuer(current, &r.cert)) {
-            path.push(&root.cert);
+        if let Some(root) = roots.iter().find(|r| is_issuer(current, r)) {
+            path.push(root);
             trusted = true;
             break;
         }
@@ -130,9 +123,7 @@ pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
                 .push(Problem { code: "path-too-long", message: format!("no root within {MAX_DEPTH} certificates") });
             break;
         }
-        let self_signed =
-            current.subject().as_raw() == current.issuer().as_raw() && current.verify_signature(None).is_ok();
-        if self_signed {
+        if signet_codec::describe::is_self_signed(current) {
             problems.push(Problem {
                 code: "untrusted-root",
                 message: format!(
@@ -142,17 +133,12 @@ pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
             });
             break;
         }
-        match intermediates
-            .iter()
-            .find(|i| is_issuer(current, &i.cert) && !path.iter().any(|p| p.as_raw() == i.cert.as_raw()))
-        {
-            Some(next) => path.push(&next.cert),
+        match intermediates.iter().find(|i| is_issuer(current, i) && !path.iter().any(|p| p.as_raw() == i.as_raw())) {
+            Some(next) => path.push(next),
             None => {
                 let issuer = name_to_string(current.issuer());
-                let named_but_bad = intermediates
-                    .iter()
-                    .chain(roots.iter())
-                    .any(|c| c.cert.subject().as_raw() == current.issuer().as_raw());
+                let named_but_bad =
+                    intermediates.iter().chain(roots.iter()).any(|c| c.subject().as_raw() == current.issuer().as_raw());
                 let message = if named_but_bad {
                     format!(
                         "a certificate named \"{issuer}\" is present but did not sign \"{}\" (wrong or renewed issuer key)",
@@ -191,7 +177,7 @@ pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
             }
         }
     }
-    let leaf_signature = leaf.cert.signature_algorithm.algorithm.to_id_string();
+    let leaf_signature = leaf.signature_algorithm.algorithm.to_id_string();
     if oids::is_weak_signature(&leaf_signature) {
         problems.push(Problem {
             code: "weak-signature",
@@ -270,16 +256,13 @@ fn check_leaf(cert: &X509Certificate<'_>, input: &VerifyInput<'_>, problems: &mu
         });
     }
     let wanted = match input.purpose {
-        Purpose::Server => Some(("1.3.6.1.5.5.7.3.1", "serverAuth")),
-        Purpose::Client => Some(("1.3.6.1.5.5.7.3.2", "clientAuth")),
+        Purpose::Server => Some("serverAuth"),
+        Purpose::Client => Some("clientAuth"),
         Purpose::Any => None,
     };
-    if let (Some((oid, name)), Ok(Some(eku))) = (wanted, cert.extended_key_usage()) {
+    if let (Some(name), Ok(Some(eku))) = (wanted, cert.extended_key_usage()) {
         let e = eku.value;
-        let ok = e.any
-            || (oid.ends_with(".1") && e.server_auth)
-            || (oid.ends_with(".2") && e.client_auth)
-            || e.other.iter().any(|o| o.to_id_string() == oid);
+        let ok = e.any || if input.purpose == Purpose::Server { e.server_auth } else { e.client_auth };
         if !ok {
             problems.push(Problem {
                 code: "extended-key-usage",
