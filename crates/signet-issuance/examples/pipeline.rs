@@ -103,7 +103,7 @@ fn main() {
         }
     }
     let total = start.elapsed();
-    let names = ["decode PEM", "examine CSR + checks", "prepare (build, lint)", "sign (build, sign)", "fingerprint"];
+    let names = ["decode PEM", "examine CSR + checks", "prepare (build, lint)", "sign and assemble", "fingerprint"];
     for (name, ns) in names.iter().zip(stages) {
         println!("{name:<24} {:>8.1} µs", ns as f64 / n as f64 / 1000.0);
     }

@@ -78,18 +78,10 @@ fn distinguished_name(spec: &CaSpec) -> Result<DistinguishedName, IssuanceError>
 pub fn root(spec: &CaSpec, key: Arc<dyn Signer>, now: OffsetDateTime) -> Result<Vec<u8>, IssuanceError> {
     let serial = crate::serial::random()?;
     let params = base_params(spec, now, &serial)?;
-    let issuer = IssuingCa {
-        id: 0,
-        name: spec.common_name.clone(),
-        certificate: Vec::new(),
-        signer: key.clone(),
-        not_after: params.not_after,
-        is_test: false,
-    };
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(key.spki_der()).map_err(build_error)?;
     let context = Context { kind: CertificateKind::Root, issuer_not_after: None, allow_long_validity: false };
-    let prepared = lint_and_record(&issuer, params, subject_key, &context, serial, Vec::new(), true)?;
-    crate::certificate::sign(&issuer, &prepared)
+    let prepared = lint_and_record(key.as_ref(), None, params, subject_key, &context, serial, Vec::new())?;
+    crate::certificate::sign_with(key.as_ref(), &prepared)
 }
 
 /// Prepares a subordinate CA certificate for the key `subject_spki`, signed by `parent`.
@@ -119,7 +111,8 @@ pub fn subordinate(
         issuer_not_after: Some(parent.not_after),
         allow_long_validity: false,
     };
-    lint_and_record(parent, params, subject_key, &context, serial, Vec::new(), false)
+    let parent_certificate = Some(parent.certificate.as_slice());
+    lint_and_record(parent.signer.as_ref(), parent_certificate, params, subject_key, &context, serial, Vec::new())
 }
 
 /// A CSR for a subordinate CA whose parent is elsewhere.

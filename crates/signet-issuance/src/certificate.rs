@@ -2,9 +2,9 @@
 //!
 //! [`prepare`] signs the to-be-signed certificate with a placeholder (a [`Recorder`] presenting the
 //! issuer's real public key and algorithm, so every byte of the TBS is final), lints the result and
-//! returns the TBS bytes. [`sign`] then has the issuer's key sign through a [`Checked`] signer that
-//! refuses anything but those exact bytes — the issued certificate is the one that was linted and
-//! recorded (Boulder's lint-then-sign, BR §4.3.1.2).
+//! returns the TBS bytes. [`sign`] then has the issuer's key sign exactly those bytes and wraps
+//! them with the signature: the issued certificate is the one that was linted and recorded, by
+//! construction (Boulder's lint-then-sign, BR §4.3.1.2).
 
 use std::sync::Mutex;
 
@@ -38,9 +38,16 @@ pub struct Prepared {
     pub sans: Vec<String>,
     /// Lint warnings (errors never get this far).
     pub warnings: Vec<Finding>,
-    params: CertificateParams,
-    subject_key: rcgen::SubjectPublicKeyInfo,
-    self_signed: bool,
+    /// The certificate's signatureAlgorithm, DER.
+    signature_algorithm: Vec<u8>,
+}
+
+/// `Certificate` (RFC 5280 §4.1) with its parts kept as they are encoded.
+#[derive(der::Sequence)]
+struct SignedParts<'a> {
+    tbs: der::asn1::AnyRef<'a>,
+    signature_algorithm: der::asn1::AnyRef<'a>,
+    signature: der::asn1::BitStringRef<'a>,
 }
 
 /// Presents the issuer's public key and records what would be signed, returning a placeholder.
@@ -67,33 +74,6 @@ impl rcgen::SigningKey for Recorder<'_> {
             *slot = Some(msg.to_vec());
         }
         Ok(vec![0u8; 64])
-    }
-}
-
-/// Signs only the bytes it was told to.
-struct Checked<'a> {
-    issuer: &'a dyn Signer,
-    expected: &'a [u8],
-}
-
-impl rcgen::PublicKeyData for Checked<'_> {
-    fn der_bytes(&self) -> &[u8] {
-        self.issuer.public_key_bytes()
-    }
-    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
-        self.issuer.scheme().rcgen()
-    }
-    fn subject_public_key_info(&self) -> Vec<u8> {
-        self.issuer.spki_der().to_vec()
-    }
-}
-
-impl rcgen::SigningKey for Checked<'_> {
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
-        if msg != self.expected {
-            return Err(rcgen::Error::RemoteKeyError);
-        }
-        self.issuer.sign(msg).map_err(|_| rcgen::Error::RemoteKeyError)
     }
 }
 
@@ -181,7 +161,8 @@ pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
         allow_long_validity: profile.allow_long_validity,
     };
     let sans = request.names.iter().map(ToString::to_string).collect();
-    lint_and_record(request.issuer, params, subject_key, &context, serial, sans, false)
+    let parent = Some(request.issuer.certificate.as_slice());
+    lint_and_record(request.issuer.signer.as_ref(), parent, params, subject_key, &context, serial, sans)
 }
 
 /// The rcgen form of a name.
@@ -249,61 +230,64 @@ pub(crate) fn add_revocation_and_policies(
     Ok(())
 }
 
-/// Signs with a placeholder, lints, and keeps the TBS.
+/// Signs with a placeholder, lints, and keeps the TBS; `parent` is the issuing CA's certificate,
+/// None for a self-signed one.
 pub(crate) fn lint_and_record(
-    issuer: &IssuingCa,
+    signer: &dyn Signer,
+    parent: Option<&[u8]>,
     params: CertificateParams,
     subject_key: rcgen::SubjectPublicKeyInfo,
     context: &Context,
     serial: Serial,
     sans: Vec<String>,
-    self_signed: bool,
 ) -> Result<Prepared, IssuanceError> {
-    let recorder = Recorder { issuer: issuer.signer.as_ref(), tbs: Mutex::new(None) };
-    let draft = if self_signed {
-        params.self_signed(&recorder).map_err(build_error)?
-    } else {
-        let rcgen_issuer =
-            Issuer::from_ca_cert_der(&issuer.certificate.as_slice().into(), &recorder).map_err(build_error)?;
-        params.signed_by(&subject_key, &rcgen_issuer).map_err(build_error)?
+    use der::{Decode, Encode};
+    use x509_parser::prelude::FromDer;
+    let recorder = Recorder { issuer: signer, tbs: Mutex::new(None) };
+    let draft = match parent {
+        None => params.self_signed(&recorder).map_err(build_error)?,
+        Some(parent) => {
+            let rcgen_issuer = Issuer::from_ca_cert_der(&parent.into(), &recorder).map_err(build_error)?;
+            params.signed_by(&subject_key, &rcgen_issuer).map_err(build_error)?
+        }
     };
-    let findings = signet_lint::lint_certificate(draft.der(), context).map_err(build_error)?;
-    let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
-        findings.into_iter().partition(|f| f.severity == signet_lint::Severity::Error);
+    let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(draft.der()).map_err(build_error)?;
+    let (errors, warnings): (Vec<Finding>, Vec<Finding>) = signet_lint::lint_parsed(&parsed, context)
+        .into_iter()
+        .partition(|f| f.severity == signet_lint::Severity::Error);
     if !errors.is_empty() {
         return Err(IssuanceError::Lint(errors));
     }
     let tbs =
         recorder.tbs.lock().ok().and_then(|mut slot| slot.take()).ok_or_else(|| build_error("nothing was signed"))?;
-    let subject = {
-        use x509_parser::prelude::FromDer;
-        x509_parser::certificate::X509Certificate::from_der(draft.der())
-            .map(|(_, c)| signet_codec::describe::name_to_string(c.subject()))
-            .unwrap_or_default()
-    };
+    let signature_algorithm =
+        SignedParts::from_der(draft.der()).and_then(|parts| parts.signature_algorithm.to_der()).map_err(build_error)?;
     Ok(Prepared {
         serial,
         tbs,
         not_before: params.not_before,
         not_after: params.not_after,
-        subject,
+        subject: signet_codec::describe::name_to_string(parsed.subject()),
         sans,
         warnings,
-        params,
-        subject_key,
-        self_signed,
+        signature_algorithm,
     })
 }
 
-/// Signs a prepared certificate with the issuer's key; refuses if the TBS would differ.
+/// Signs a prepared certificate with the issuer's key.
 pub fn sign(issuer: &IssuingCa, prepared: &Prepared) -> Result<Vec<u8>, IssuanceError> {
-    let checked = Checked { issuer: issuer.signer.as_ref(), expected: &prepared.tbs };
-    let certificate = if prepared.self_signed {
-        prepared.params.self_signed(&checked)
-    } else {
-        let rcgen_issuer =
-            Issuer::from_ca_cert_der(&issuer.certificate.as_slice().into(), &checked).map_err(build_error)?;
-        prepared.params.signed_by(&prepared.subject_key, &rcgen_issuer)
-    };
-    certificate.map(|c| c.der().to_vec()).map_err(|e| IssuanceError::Signing(e.to_string()))
+    sign_with(issuer.signer.as_ref(), prepared)
+}
+
+/// Signs the recorded TBS and puts the certificate together around it.
+pub(crate) fn sign_with(signer: &dyn Signer, prepared: &Prepared) -> Result<Vec<u8>, IssuanceError> {
+    use der::{Decode, Encode};
+    let signature = signer.sign(&prepared.tbs).map_err(|e| IssuanceError::Signing(e.to_string()))?;
+    SignedParts {
+        tbs: der::asn1::AnyRef::from_der(&prepared.tbs).map_err(build_error)?,
+        signature_algorithm: der::asn1::AnyRef::from_der(&prepared.signature_algorithm).map_err(build_error)?,
+        signature: der::asn1::BitStringRef::from_bytes(&signature).map_err(build_error)?,
+    }
+    .to_der()
+    .map_err(build_error)
 }

@@ -112,7 +112,7 @@ fn identifier(name: &GeneralName<'_>) -> Result<Identifier, IssuanceError> {
             } else if let Ok(v6) = <[u8; 16]>::try_from(*bytes) {
                 Ok(Identifier::Ip(IpAddr::from(v6)))
             } else {
-                Err(refuse(format!("ip:{}", hex_of(bytes)), "not an IPv4 or IPv6 address".into()))
+                Err(refuse(format!("ip:{}", hex::encode(bytes)), "not an IPv4 or IPv6 address".into()))
             }
         }
         GeneralName::RFC822Name(e) => {
@@ -123,10 +123,6 @@ fn identifier(name: &GeneralName<'_>) -> Result<Identifier, IssuanceError> {
         }
         other => Err(refuse(format!("{other:?}"), "signet issues only DNS, IP, e-mail and URI names".into())),
     }
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Checks names against a profile, returning them in certificate order.

@@ -67,13 +67,13 @@ fn check_rsa(spki_der: &[u8], rules: &KeyRules, weak: &WeakKeys) -> Result<(), I
     if (&exponent % 2u32).is_zero() || exponent < BigUint::from(65_537u32) {
         return Err(bad(format!("the RSA public exponent {exponent} is too small or even; use 65537")));
     }
-    check_rsa_modulus(&modulus)?;
+    // The list lookup is one hash; the structural checks below do big-number arithmetic.
     if weak.contains_modulus(rsa.modulus) {
         return Err(bad(
             "this RSA key is on the list of known-compromised keys (Debian OpenSSL, CVE-2008-0166): its private key is public; generate a new key and CSR",
         ));
     }
-    Ok(())
+    check_rsa_modulus(&modulus)
 }
 
 /// Structural checks on an RSA modulus: small factors, close primes, ROCA.

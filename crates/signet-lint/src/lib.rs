@@ -80,8 +80,15 @@ pub fn lint_certificate(der: &[u8], context: &Context) -> Result<Vec<Finding>, L
             message: "bytes after the certificate".into(),
         });
     }
-    rules::run(&cert, context, &mut findings);
+    findings.extend(lint_parsed(&cert, context));
     Ok(findings)
+}
+
+/// Lints a certificate its caller has already parsed.
+pub fn lint_parsed(cert: &x509_parser::certificate::X509Certificate<'_>, context: &Context) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    rules::run(cert, context, &mut findings);
+    findings
 }
 
 /// The errors among `findings`.

@@ -148,8 +148,7 @@ fn signature_algorithms_match(cert: &X509Certificate<'_>, findings: &mut Vec<Fin
         error(findings, "signature-algorithm-mismatch", "the outer and inner signature algorithms differ".into());
     }
     let oid = cert.signature_algorithm.algorithm.to_id_string();
-    let weak = ["1.2.840.113549.1.1.4", "1.2.840.113549.1.1.5", "1.2.840.10045.4.1", "1.2.840.113549.1.1.2"];
-    if weak.contains(&oid.as_str()) {
+    if signet_codec::oids::is_weak_signature(&oid) {
         error(findings, "signature-algorithm-weak", format!("signature algorithm {oid} uses MD5 or SHA-1"));
     }
 }
