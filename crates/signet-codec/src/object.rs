@@ -344,18 +344,19 @@ fn classify(der: &[u8], hint: Option<ObjectKind>, allow_trailing: bool) -> Resul
         Some(0x0a) => &[ObjectKind::OcspResponse],
         _ => &[],
     };
+    // Candidates are only probed: the diagnosis of why a guess failed would be thrown away.
+    let probe = |skip: Option<ObjectKind>| {
+        candidates.iter().filter(|k| Some(**k) != skip).find_map(|k| parse(*k, object_der, false).ok())
+    };
     let found = match hint {
         Some(kind) => match parse_as(kind, object_der) {
             Ok(object) => Ok(object),
-            Err(hint_error) => match candidates.iter().find_map(|k| parse_as(*k, object_der).ok()) {
+            Err(hint_error) => match probe(Some(kind)) {
                 Some(other) => Err(CodecError::Mislabelled { label: String::new(), line: 0, actual: other.kind() }),
                 None => Err(hint_error),
             },
         },
-        None => candidates
-            .iter()
-            .find_map(|k| parse_as(*k, object_der).ok())
-            .ok_or_else(|| CodecError::Unrecognised { first_bytes: first_bytes(der), is_der: true }),
+        None => probe(None).ok_or_else(|| CodecError::Unrecognised { first_bytes: first_bytes(der), is_der: true }),
     }?;
     if total < der.len() && !allow_trailing {
         let extra = der.len() - total;
@@ -369,10 +370,16 @@ fn classify(der: &[u8], hint: Option<ObjectKind>, allow_trailing: bool) -> Resul
 
 /// Parses `der` as exactly `kind`, with a precise error when it is not.
 pub fn parse_as(kind: ObjectKind, der: &[u8]) -> Result<PkiObject, CodecError> {
+    parse(kind, der, true)
+}
+
+/// Parses `der` as `kind`; `diagnose` asks for the byte offset of a failure, at the cost of a
+/// second decode.
+fn parse(kind: ObjectKind, der: &[u8], diagnose: bool) -> Result<PkiObject, CodecError> {
     let owned = || der.to_vec();
     match kind {
         ObjectKind::Certificate => {
-            check_x509(kind, x509_parser::certificate::X509Certificate::from_der(der).map(|_| ()), || {
+            check_x509(kind, diagnose, x509_parser::certificate::X509Certificate::from_der(der).map(|_| ()), || {
                 x509_cert::Certificate::from_der(der).map(|_| ())
             })?;
             Ok(PkiObject::Certificate(owned()))
@@ -380,6 +387,7 @@ pub fn parse_as(kind: ObjectKind, der: &[u8]) -> Result<PkiObject, CodecError> {
         ObjectKind::CertificateRequest => {
             check_x509(
                 kind,
+                diagnose,
                 x509_parser::certification_request::X509CertificationRequest::from_der(der).map(|_| ()),
                 || x509_cert::request::CertReq::from_der(der).map(|_| ()),
             )?;
@@ -388,6 +396,7 @@ pub fn parse_as(kind: ObjectKind, der: &[u8]) -> Result<PkiObject, CodecError> {
         ObjectKind::Crl => {
             check_x509(
                 kind,
+                diagnose,
                 x509_parser::revocation_list::CertificateRevocationList::from_der(der).map(|_| ()),
                 || <x509_cert::crl::CertificateList>::from_der(der).map(|_| ()),
             )?;
@@ -421,14 +430,17 @@ pub fn parse_as(kind: ObjectKind, der: &[u8]) -> Result<PkiObject, CodecError> {
     }
 }
 
-/// x509-parser decides; when it refuses, the stricter `der` decoder supplies a byte offset.
+/// x509-parser decides; when it refuses and `diagnose` is set, the stricter `der` decoder
+/// supplies a byte offset.
 fn check_x509<E: fmt::Display>(
     kind: ObjectKind,
+    diagnose: bool,
     parsed: Result<(), E>,
     with_offset: impl FnOnce() -> Result<(), der::Error>,
 ) -> Result<(), CodecError> {
     match parsed {
         Ok(()) => Ok(()),
+        Err(e) if !diagnose => Err(CodecError::malformed(kind, e)),
         Err(e) => Err(match with_offset() {
             Err(der_error) => CodecError::from_der(kind, der_error),
             Ok(()) => CodecError::malformed(kind, e),
