@@ -94,7 +94,7 @@ pub fn new_secret(prefix: &str) -> AuthorityResult<String> {
 
 /// SHA-256 of a secret, hex: what is stored.
 pub fn hash_secret(secret: &str) -> String {
-    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.trim().as_bytes()))
+    signet_codec::public_key::sha256_hex(secret.trim().as_bytes())
 }
 
 #[cfg(test)]

@@ -269,8 +269,7 @@ impl Authority {
             }
             Approval::Auto => {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
-                let placeholder = RequestId::new(1).ok_or_else(|| AuthorityError::new(Kind::Internal, "request id"))?;
-                let reservation = self.reservation(issuer, &prepared, placeholder, &checked.facts);
+                let reservation = self.reservation(issuer, &prepared, &checked.facts);
                 let id = self.store.submit_and_reserve(request.clone(), reservation.clone(), audit).await?;
                 let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None, true).await?;
                 let mut record = stored(id, &request, RequestState::Issued);
@@ -318,17 +317,10 @@ impl Authority {
         Ok(certificate::prepare(&request)?)
     }
 
-    fn reservation(
-        &self,
-        issuer: &IssuingCa,
-        prepared: &Prepared,
-        request_id: RequestId,
-        facts: &CsrFacts,
-    ) -> Reservation {
+    fn reservation(&self, issuer: &IssuingCa, prepared: &Prepared, facts: &CsrFacts) -> Reservation {
         Reservation {
             ca_id: issuer.id,
             serial: prepared.serial.clone(),
-            request_id,
             tbs: prepared.tbs.clone(),
             spki_sha256: facts.key.spki_sha256.clone(),
             subject: prepared.subject.clone(),
@@ -369,9 +361,13 @@ impl Authority {
         Ok(completion)
     }
 
+    /// A request, or NotFound.
+    async fn stored_request(&self, id: RequestId) -> AuthorityResult<signet_store::RequestRecord> {
+        self.store.request(id).await?.ok_or_else(|| no_request(id))
+    }
+
     async fn request_for(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<signet_store::RequestRecord> {
-        let not_found = || AuthorityError::new(Kind::NotFound, format!("there is no request {id}"));
-        let request = self.store.request(id).await?.ok_or_else(not_found)?;
+        let request = self.stored_request(id).await?;
         let allowed = match access {
             Access::Actor(actor) => actor.name == request.requester || actor.may(Action::ReadAny),
             Access::RetrievalToken(token) => {
@@ -385,17 +381,13 @@ impl Authority {
         };
         if !allowed {
             // Same answer as a missing request: do not reveal which IDs exist.
-            return Err(not_found());
+            return Err(no_request(id));
         }
         Ok(request)
     }
 
     async fn view(&self, id: RequestId) -> AuthorityResult<RequestView> {
-        let request = self
-            .store
-            .request(id)
-            .await?
-            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self.stored_request(id).await?;
         let certificate = self.store.certificate_for_request(id).await?;
         Ok(RequestView::new(&request, certificate.as_ref()))
     }
@@ -481,11 +473,7 @@ impl Authority {
         names: Option<Vec<Identifier>>,
     ) -> AuthorityResult<RequestView> {
         permit(actor, Action::Approve)?;
-        let request = self
-            .store
-            .request(id)
-            .await?
-            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self.stored_request(id).await?;
         self.separate(actor, &request)?;
         if request.state != RequestState::Pending {
             return Err(AuthorityError::new(
@@ -497,7 +485,7 @@ impl Authority {
         let issuer = self.issuer(profile)?;
         let checked = self.check_request(profile, &request.csr, names.as_deref()).await?;
         let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
-        let reservation = self.reservation(issuer, &prepared, id, &checked.facts);
+        let reservation = self.reservation(issuer, &prepared, &checked.facts);
         let approved = names.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>());
         let audit = event(
             self.clock.as_ref(),
@@ -506,7 +494,7 @@ impl Authority {
             &format!("request:{id}"),
             json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
         );
-        self.store.reserve(reservation, audit).await?;
+        self.store.reserve(id, reservation, audit).await?;
         self.sign_and_complete(issuer, &prepared, id, &actor.name, approved, false).await?;
         self.view(id).await
     }
@@ -524,11 +512,7 @@ impl Authority {
         if reason.chars().count() > 1000 {
             return Err(AuthorityError::new(Kind::Malformed, "the reason is longer than 1000 characters"));
         }
-        let request = self
-            .store
-            .request(id)
-            .await?
-            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no request {id}")))?;
+        let request = self.stored_request(id).await?;
         self.separate(actor, &request)?;
         let audit = event(
             self.clock.as_ref(),
@@ -640,6 +624,10 @@ fn stored(id: RequestId, request: &NewRequest, state: RequestState) -> signet_st
         created_at: request.created_at,
         decided_at: None,
     }
+}
+
+fn no_request(id: RequestId) -> AuthorityError {
+    AuthorityError::new(Kind::NotFound, format!("there is no request {id}"))
 }
 
 /// The record of a certificate just issued.

@@ -8,7 +8,7 @@ use serde_json::json;
 use signet_issuance::ca::{self, CaSpec};
 use signet_issuance::{IssuingCa, Urls};
 use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
-use signet_model::{Clock, RequestId};
+use signet_model::Clock;
 use signet_store::audit::AuditEvent;
 use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
 use x509_parser::prelude::FromDer;
@@ -191,7 +191,6 @@ async fn sign_subordinate(
     let reservation = Reservation {
         ca_id: parent.id,
         serial: prepared.serial.clone(),
-        request_id: RequestId::new(1).ok_or_else(|| internal("request id"))?,
         tbs: prepared.tbs.clone(),
         spki_sha256,
         subject: prepared.subject.clone(),

@@ -245,8 +245,8 @@ impl StoreWrite for SqlStore {
         rows::request_id(self.id_op(Op::SubmitAndReserve(request, reservation, audit)).await?)
     }
 
-    async fn reserve(&self, reservation: Reservation, audit: AuditEvent) -> StoreResult<()> {
-        self.unit_op(Op::Reserve(reservation, audit)).await
+    async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::Reserve(request, reservation, audit)).await
     }
 
     async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()> {

@@ -40,7 +40,7 @@ pub(crate) enum Op {
     },
     Submit(NewRequest, AuditEvent),
     SubmitAndReserve(NewRequest, Reservation, AuditEvent),
-    Reserve(Reservation, AuditEvent),
+    Reserve(RequestId, Reservation, AuditEvent),
     Complete(Completion, Vec<AuditEvent>),
     Abandon {
         ca_id: i64,
@@ -597,8 +597,8 @@ fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Fai
             journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
-        Op::Reserve(reservation, event) => {
-            insert_reservation(db, reservation, reservation.request_id.get())?;
+        Op::Reserve(request, reservation, event) => {
+            insert_reservation(db, reservation, request.get())?;
             journal.append(event)?;
             Ok(Outcome::Done)
         }

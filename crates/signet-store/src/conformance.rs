@@ -60,11 +60,10 @@ fn new_request(name: &str) -> NewRequest {
     }
 }
 
-fn reservation(ca_id: i64, n: u64, request_id: RequestId, is_test: bool) -> Reservation {
+fn reservation(ca_id: i64, n: u64, is_test: bool) -> Reservation {
     Reservation {
         ca_id,
         serial: serial(n),
-        request_id,
         tbs: vec![0x30, 0x02, 0x05, 0x00],
         spki_sha256: format!("{n:0>64}"),
         subject: "CN=www.example.com".into(),
@@ -139,7 +138,7 @@ async fn request_lifecycle(store: &dyn Store) {
     assert_eq!(stored.state, RequestState::Pending);
     assert_eq!(stored.sans, ["dns:www.example.com"]);
     assert_eq!(store.pending_requests(10).await.unwrap().len(), 1);
-    store.reserve(reservation(ca, 1, id, false), event("certificate.reserve", "r")).await.unwrap();
+    store.reserve(id, reservation(ca, 1, false), event("certificate.reserve", "r")).await.unwrap();
     let reserved = store.certificate_for_request(id).await.unwrap().unwrap();
     assert_eq!(reserved.status, CertificateStatus::Reserved);
     assert!(reserved.der.is_none());
@@ -153,11 +152,7 @@ async fn request_lifecycle(store: &dyn Store) {
     assert!(store.pending_requests(10).await.unwrap().is_empty());
     // Auto-approved path: request and reservation in one step.
     let auto = store
-        .submit_and_reserve(
-            new_request("auto.example.com"),
-            reservation(ca, 2, id, true),
-            event("request.submit", "auto"),
-        )
+        .submit_and_reserve(new_request("auto.example.com"), reservation(ca, 2, true), event("request.submit", "auto"))
         .await
         .unwrap();
     assert_ne!(auto, id);
@@ -183,14 +178,14 @@ async fn states_change_exactly_once(store: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.reserve(reservation(ca, 10, id, false), event("r", "a")).await,
+        store.reserve(id, reservation(ca, 10, false), event("r", "a")).await,
         Err(StoreError::Conflict(_))
     ));
     // Approve twice: the second reservation is refused before anything is signed.
     let id2 = store.submit(new_request("b.example.com"), event("request.submit", "b")).await.unwrap();
-    store.reserve(reservation(ca, 11, id2, false), event("r", "b")).await.unwrap();
+    store.reserve(id2, reservation(ca, 11, false), event("r", "b")).await.unwrap();
     assert!(matches!(
-        store.reserve(reservation(ca, 12, id2, false), event("r", "b")).await,
+        store.reserve(id2, reservation(ca, 12, false), event("r", "b")).await,
         Err(StoreError::Conflict(_))
     ));
     // Deny while issuance is under way is refused too.
@@ -213,17 +208,17 @@ async fn serials_are_never_reused(store: &dyn Store) {
     let other = make_ca(store, "other").await;
     let a = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
     let b = store.submit(new_request("b.example.com"), event("s", "b")).await.unwrap();
-    store.reserve(reservation(ca, 7, a, false), event("r", "a")).await.unwrap();
-    let dup = store.reserve(reservation(ca, 7, b, false), event("r", "b")).await;
+    store.reserve(a, reservation(ca, 7, false), event("r", "a")).await.unwrap();
+    let dup = store.reserve(b, reservation(ca, 7, false), event("r", "b")).await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     // The same serial under another CA is a different certificate.
-    store.reserve(reservation(other, 7, b, false), event("r", "b")).await.unwrap();
+    store.reserve(b, reservation(other, 7, false), event("r", "b")).await.unwrap();
     // An abandoned serial stays burnt.
     store.abandon(ca, &serial(7), event("certificate.abandon", "a")).await.unwrap();
     let c = store.submit(new_request("c.example.com"), event("s", "c")).await.unwrap();
-    assert!(matches!(store.reserve(reservation(ca, 7, c, false), event("r", "c")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.reserve(c, reservation(ca, 7, false), event("r", "c")).await, Err(StoreError::Conflict(_))));
     // After abandonment the request can be approved again, under a new serial.
-    store.reserve(reservation(ca, 8, a, false), event("r", "a")).await.unwrap();
+    store.reserve(a, reservation(ca, 8, false), event("r", "a")).await.unwrap();
     assert_eq!(store.certificates(ca).await.unwrap().len(), 2);
 }
 
@@ -236,11 +231,11 @@ async fn search_finds_by_every_field(store: &dyn Store) {
         let id = store.submit(request, event("s", name)).await.unwrap();
         ids.push(id);
         if n < 2 {
-            let mut r = reservation(ca, 100 + n as u64, id, false);
+            let mut r = reservation(ca, 100 + n as u64, false);
             r.sans = vec![format!("dns:{name}")];
             r.subject = format!("CN={name}");
             r.not_after = now() + Duration::days(10 * (n as i64 + 1));
-            store.reserve(r, event("r", name)).await.unwrap();
+            store.reserve(id, r, event("r", name)).await.unwrap();
             store.complete(completion(ca, 100 + n as u64, id), vec![]).await.unwrap();
         }
     }
@@ -298,9 +293,9 @@ async fn tokens_by_hash(store: &dyn Store) {
 async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     let ca = make_ca(store, "ca").await;
     let id = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
-    let mut old = reservation(ca, 55, id, false);
+    let mut old = reservation(ca, 55, false);
     old.created_at = now() - Duration::hours(1);
-    store.reserve(old, event("r", "a")).await.unwrap();
+    store.reserve(id, old, event("r", "a")).await.unwrap();
     let abandoned = store.abandon_stale(now() - Duration::minutes(5), now()).await.unwrap();
     assert_eq!(abandoned.len(), 1);
     assert_eq!(store.certificates(ca).await.unwrap()[0].status, CertificateStatus::Abandoned);
@@ -317,7 +312,7 @@ async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {
             let id = store
                 .submit_and_reserve(
                     new_request(&format!("h{n}.example.com")),
-                    reservation(ca, 1000 + n, RequestId::new(1).unwrap(), false),
+                    reservation(ca, 1000 + n, false),
                     event("s", "c"),
                 )
                 .await
@@ -357,7 +352,7 @@ async fn refusals_among_concurrent_changes_leave_no_trace(store: Arc<dyn Store>)
             let store = store.clone();
             let serial = 3000 + 10 * n as u64 + attempt;
             reserving.push(tokio::spawn(async move {
-                let result = store.reserve(reservation(ca, serial, id, false), event("r", "c")).await;
+                let result = store.reserve(id, reservation(ca, serial, false), event("r", "c")).await;
                 (id, serial, result)
             }));
         }
@@ -409,7 +404,7 @@ pub async fn front_ends_decide_each_request_once(first: Arc<dyn Store>, second: 
         let (reserver, denier) = if n % 2 == 0 { (&first, &second) } else { (&second, &first) };
         let reserve = {
             let store = reserver.clone();
-            tokio::spawn(async move { store.reserve(reservation(ca, 4000 + n, id, false), event("r", "c")).await })
+            tokio::spawn(async move { store.reserve(id, reservation(ca, 4000 + n, false), event("r", "c")).await })
         };
         let deny = {
             let store = denier.clone();

@@ -182,8 +182,6 @@ pub struct Reservation {
     pub ca_id: i64,
     /// The serial.
     pub serial: Serial,
-    /// The request being fulfilled.
-    pub request_id: RequestId,
     /// The to-be-signed certificate (DER).
     pub tbs: Vec<u8>,
     /// SHA-256 of the subject key.

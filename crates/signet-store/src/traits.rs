@@ -51,7 +51,7 @@ pub trait StoreWrite: StoreRead {
     /// Stores a new request; durable before it returns.
     async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestId>;
     /// Stores a new request and reserves a serial for it in one step (auto-approved profiles).
-    /// The reservation's `request_id` is ignored. Durable once a later durable write commits.
+    /// Durable once a later durable write commits.
     async fn submit_and_reserve(
         &self,
         request: NewRequest,
@@ -60,7 +60,7 @@ pub trait StoreWrite: StoreRead {
     ) -> StoreResult<RequestId>;
     /// Records the intent to sign: refuses a duplicate serial, a request that is not pending, or
     /// one that already has a live reservation. Ordered before, and made durable by, the completion.
-    async fn reserve(&self, reservation: Reservation, audit: AuditEvent) -> StoreResult<()>;
+    async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()>;
     /// Stores the signed certificate and moves the request pending → issued; durable before it
     /// returns, so no client sees a certificate the database could lose.
     async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()>;
