@@ -19,85 +19,58 @@ pub(crate) struct Config {
     pub profiles: BTreeMap<String, Profile>,
 }
 
+/// Sections whose every field may be left out take them from `Default` (`#[serde(default)]`).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub(crate) struct Server {
-    #[serde(default = "default_listen")]
     pub listen: String,
-    #[serde(default = "default_public_url")]
     pub public_url: String,
-    #[serde(default)]
     pub ocsp_url: Option<String>,
-    #[serde(default = "default_body")]
     pub max_body_bytes: usize,
 }
 
 impl Default for Server {
     fn default() -> Self {
         Self {
-            listen: default_listen(),
-            public_url: default_public_url(),
+            listen: "127.0.0.1:8443".into(),
+            public_url: "http://127.0.0.1:8443".into(),
             ocsp_url: None,
-            max_body_bytes: default_body(),
+            max_body_bytes: 64 * 1024,
         }
     }
 }
 
-fn default_listen() -> String {
-    "127.0.0.1:8443".into()
-}
-fn default_public_url() -> String {
-    "http://127.0.0.1:8443".into()
-}
-fn default_body() -> usize {
-    64 * 1024
-}
-
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub(crate) struct Storage {
-    #[serde(default = "default_backend")]
     pub backend: String,
-    #[serde(default)]
     pub path: Option<String>,
-    #[serde(default)]
     pub url: Option<String>,
 }
 
 impl Default for Storage {
     fn default() -> Self {
-        Self { backend: default_backend(), path: None, url: None }
+        Self { backend: "sqlite".into(), path: None, url: None }
     }
 }
 
-fn default_backend() -> String {
-    "sqlite".into()
-}
-
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub(crate) struct Keys {
-    #[serde(default = "default_passphrase_file")]
     pub passphrase_file: String,
 }
 
 impl Default for Keys {
     fn default() -> Self {
-        Self { passphrase_file: default_passphrase_file() }
+        Self { passphrase_file: "ca-passphrase".into() }
     }
 }
 
-fn default_passphrase_file() -> String {
-    "ca-passphrase".into()
-}
-
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub(crate) struct Security {
-    #[serde(default)]
     pub strict_role_separation: bool,
     /// None: the Debian lists, if installed.
-    #[serde(default)]
     pub weak_key_files: Option<Vec<String>>,
 }
 
@@ -133,33 +106,25 @@ fn default_key_types() -> Vec<String> {
     vec!["rsa".into(), "ec-p256".into(), "ec-p384".into()]
 }
 fn default_rsa_min() -> usize {
-    2048
+    signet_issuance::profile::KeyRules::default().rsa_min_bits
 }
 fn default_rsa_max() -> usize {
-    8192
+    signet_issuance::profile::KeyRules::default().rsa_max_bits
 }
 fn default_enroll_roles() -> Vec<String> {
     vec!["enrollee".into(), "certificate-manager".into(), "ca-administrator".into()]
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub(crate) struct Names {
-    #[serde(default = "yes")]
     pub dns: bool,
-    #[serde(default)]
     pub ip: bool,
-    #[serde(default)]
     pub email: bool,
-    #[serde(default)]
     pub uri: bool,
-    #[serde(default = "yes")]
     pub wildcard: bool,
-    #[serde(default)]
     pub domains: Vec<String>,
-    #[serde(default = "default_max_names")]
     pub max_names: usize,
-    #[serde(default)]
     pub public_only: bool,
 }
 
@@ -172,15 +137,8 @@ impl Default for Names {
             uri: false,
             wildcard: true,
             domains: vec![],
-            max_names: default_max_names(),
+            max_names: signet_issuance::NameRules::default().max_names,
             public_only: false,
         }
     }
-}
-
-fn yes() -> bool {
-    true
-}
-fn default_max_names() -> usize {
-    100
 }

@@ -58,6 +58,22 @@ pub struct NameRules {
     pub public_only: bool,
 }
 
+/// DNS names (wildcards allowed), at most 100: a profile that says nothing more.
+impl Default for NameRules {
+    fn default() -> Self {
+        Self {
+            dns: true,
+            ip: false,
+            email: false,
+            uri: false,
+            wildcard: true,
+            domains: Vec::new(),
+            max_names: 100,
+            public_only: false,
+        }
+    }
+}
+
 /// Key types a profile accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyRules {
@@ -73,6 +89,13 @@ pub struct KeyRules {
     pub ec_p384: bool,
     /// Ed25519 allowed.
     pub ed25519: bool,
+}
+
+/// RSA 2048-8192 bits, EC P-256 and P-384: a profile that says nothing more.
+impl Default for KeyRules {
+    fn default() -> Self {
+        Self { rsa: true, rsa_min_bits: 2048, rsa_max_bits: 8192, ec_p256: true, ec_p384: true, ed25519: false }
+    }
 }
 
 /// A validated profile.
