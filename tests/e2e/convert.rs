@@ -64,6 +64,30 @@ fn pkcs12_modern_is_pbes2_aes256_sha256_and_opens_in_openssl() {
     assert!(dump.contains("BEGIN PRIVATE KEY"));
     // And back: signet reads its own file and the key still matches.
     sb.signet(&["match", "www.p12", "leaf.key", "--pass-file", "out.pass"]).ok();
+    // A chain given root first is stored leaf, intermediate, root; the friendly name defaults to
+    // the leaf's common name.
+    sb.write("root-then-int.pem", [sb.read("root.pem"), sb.read("int.pem")].concat());
+    sb.signet(&[
+        "convert",
+        "leaf.pem",
+        "--key",
+        "leaf.key",
+        "--chain",
+        "root-then-int.pem",
+        "--to",
+        "p12",
+        "--out",
+        "ordered.p12",
+        "--out-pass-file",
+        "out.pass",
+    ])
+    .ok();
+    let dump =
+        sb.openssl(&["pkcs12", "-in", "ordered.p12", "-passin", "pass:export pass", "-nodes"]).ok().stdout.clone();
+    let at = |cn: &str| dump.find(&format!("CN=Interop {cn}")).or_else(|| dump.find(&format!("CN = Interop {cn}")));
+    assert!(at("Intermediate").unwrap() < at("Root").unwrap(), "{dump}");
+    // The key's bag (p12-keystore names certificate bags by their subject, "CN=...").
+    assert!(dump.contains("friendlyName: www.example.com\n"), "{dump}");
 }
 
 #[test]

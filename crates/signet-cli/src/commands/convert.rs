@@ -154,9 +154,12 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     let chain = order_chain(&leaf, certificates);
     let friendly_name = match &args.name {
         Some(name) => name.clone(),
-        None => signet_codec::describe::certificate(&leaf, signet_model::Clock::now(&signet_model::SystemClock))
+        // The certificate's common name, read from the parsed name (a CN may contain ", ").
+        None => x509_parser::certificate::X509Certificate::from_der(&leaf)
             .ok()
-            .and_then(|info| info.subject.split(", ").find_map(|p| p.strip_prefix("CN=").map(str::to_string)))
+            .and_then(|(_, c)| {
+                c.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok().map(str::to_string))
+            })
             .unwrap_or_else(|| "signet".into()),
     };
     let given = secrets::lookup(&Source {
@@ -184,27 +187,38 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     Ok(())
 }
 
-/// Orders certificates from the leaf's issuer upwards, keeping unrelated ones at the end.
-fn order_chain(leaf: &[u8], mut rest: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    let issuer_of = |der: &[u8]| {
-        x509_parser::certificate::X509Certificate::from_der(der).ok().map(|(_, c)| c.issuer().as_raw().to_vec())
-    };
-    let subject_of = |der: &[u8]| {
-        x509_parser::certificate::X509Certificate::from_der(der).ok().map(|(_, c)| c.subject().as_raw().to_vec())
-    };
+/// A certificate with its subject and issuer DER (empty when it does not parse, so it matches
+/// nothing).
+struct Linked {
+    der: Vec<u8>,
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+}
+
+impl Linked {
+    fn new(der: Vec<u8>) -> Self {
+        let (subject, issuer) = x509_parser::certificate::X509Certificate::from_der(&der)
+            .map(|(_, c)| (c.subject().as_raw().to_vec(), c.issuer().as_raw().to_vec()))
+            .unwrap_or_default();
+        Self { der, subject, issuer }
+    }
+}
+
+/// Orders certificates from the leaf's issuer upwards, keeping unrelated ones at the end; each
+/// is parsed once.
+fn order_chain(leaf: &[u8], rest: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut rest: Vec<Linked> = rest.into_iter().map(Linked::new).collect();
     let mut ordered = Vec::with_capacity(rest.len());
-    let mut current = leaf.to_vec();
-    while let Some(position) = rest.iter().position(|c| subject_of(c).is_some() && subject_of(c) == issuer_of(&current))
-    {
+    let mut wanted = Linked::new(leaf.to_vec()).issuer;
+    while let Some(position) = rest.iter().position(|c| !wanted.is_empty() && c.subject == wanted) {
         let next = rest.remove(position);
-        let self_signed = subject_of(&next) == issuer_of(&next);
-        current = next.clone();
-        ordered.push(next);
-        if self_signed {
+        ordered.push(next.der);
+        if next.subject == next.issuer {
             break;
         }
+        wanted = next.issuer;
     }
-    ordered.extend(rest);
+    ordered.extend(rest.into_iter().map(|c| c.der));
     ordered
 }
 
