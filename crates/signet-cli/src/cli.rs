@@ -296,7 +296,7 @@ pub struct RequestRef {
     #[command(flatten)]
     pub server: ServerArgs,
     /// Request ID. Example: 12
-    pub id: String,
+    pub id: signet_model::RequestId,
     /// File with the retrieval token printed at submission (instead of an API token).
     #[arg(long)]
     pub retrieval_token_file: Option<std::path::PathBuf>,
@@ -374,7 +374,7 @@ pub struct QueueApproveArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// Request ID.
-    pub id: String,
+    pub id: signet_model::RequestId,
     /// Names to allow (a subset of those requested); repeat. Default: all requested names.
     #[arg(long = "name")]
     pub names: Vec<String>,
@@ -387,7 +387,7 @@ pub struct QueueDenyArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// Request ID.
-    pub id: String,
+    pub id: signet_model::RequestId,
     /// Why (shown to the requester).
     #[arg(long)]
     pub reason: String,

@@ -192,7 +192,7 @@ fn reference(conn: &Connection, request: &RequestRef, builder: RequestBuilder) -
 pub fn status(args: &RequestStatusArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let conn = connect(&args.request.server, args.request.retrieval_token_file.is_none())?;
-        let builder = conn.client.get(conn.url(&format!("/api/v1/requests/{}", args.request.id.trim())));
+        let builder = conn.client.get(conn.url(&format!("/api/v1/requests/{}", args.request.id)));
         let answer = conn.json(reference(&conn, &args.request, builder)?).await?;
         if args.json {
             output::json(&answer)
@@ -218,7 +218,7 @@ pub fn get(args: &RequestGetArgs) -> CliResult {
     };
     data::runtime()?.block_on(async {
         let conn = connect(&args.request.server, args.request.retrieval_token_file.is_none())?;
-        let url = conn.url(&format!("/api/v1/requests/{}/certificate?format={format}", args.request.id.trim()));
+        let url = conn.url(&format!("/api/v1/requests/{}/certificate?format={format}", args.request.id));
         let bytes = conn
             .send(reference(&conn, &args.request, conn.client.get(url))?)
             .await?
@@ -255,7 +255,7 @@ pub fn approve(args: &QueueApproveArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
         let body = if args.names.is_empty() { serde_json::json!({}) } else { serde_json::json!({"names": args.names}) };
-        let url = conn.url(&format!("/api/v1/requests/{}/approve", args.id.trim()));
+        let url = conn.url(&format!("/api/v1/requests/{}/approve", args.id));
         let answer = conn.json(conn.authorised(conn.client.post(url).json(&body))).await?;
         show_request(&answer);
         Ok(())
@@ -266,7 +266,7 @@ pub fn approve(args: &QueueApproveArgs) -> CliResult {
 pub fn deny(args: &QueueDenyArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
-        let url = conn.url(&format!("/api/v1/requests/{}/deny", args.id.trim()));
+        let url = conn.url(&format!("/api/v1/requests/{}/deny", args.id));
         let answer =
             conn.json(conn.authorised(conn.client.post(url).json(&serde_json::json!({"reason": args.reason})))).await?;
         show_request(&answer);
