@@ -20,15 +20,7 @@ fn role_by_action_matrix() {
         roles.iter().map(|r| (r.to_string(), token(&server, &sb, &format!("id-{r}"), r))).collect();
     let admin = server.admin_token();
     // One pending request made by someone else, for the per-request actions.
-    let pending = server
-        .request(
-            "POST",
-            "/api/v1/requests",
-            Some(&admin),
-            &[("content-type", "application/json")],
-            &submit_body("server", &csr),
-        )
-        .json();
+    let pending = server.submit(&admin, "server", &csr).json();
     let id = pending["id"].to_string();
     // (method, path, body, roles allowed)
     let deny_body = br#"{"reason":"matrix"}"#.to_vec();
@@ -63,15 +55,7 @@ fn role_by_action_matrix() {
     }
     // Approve: a fresh pending request per attempt; only the manager succeeds.
     for (role, token) in &tokens {
-        let fresh = server
-            .request(
-                "POST",
-                "/api/v1/requests",
-                Some(&admin),
-                &[("content-type", "application/json")],
-                &submit_body("server", &csr),
-            )
-            .json();
+        let fresh = server.submit(&admin, "server", &csr).json();
         let response =
             server.request("POST", &format!("/api/v1/requests/{}/approve", fresh["id"]), Some(token), &[], b"");
         let expected = if role == "certificate-manager" { 200 } else { 403 };
@@ -84,24 +68,10 @@ fn role_by_action_matrix() {
     assert_eq!(server.request("GET", "/api/v1/queue", Some("sgt_forged"), &[], b"").status, 401);
     // An enrollee reads its own request but not others'.
     let enrollee = &tokens[4].1;
-    let own = server
-        .request(
-            "POST",
-            "/api/v1/requests",
-            Some(enrollee),
-            &[("content-type", "application/json")],
-            &submit_body("server", &csr),
-        )
-        .json();
+    let own = server.submit(enrollee, "server", &csr).json();
     assert_eq!(server.request("GET", &format!("/api/v1/requests/{}", own["id"]), Some(enrollee), &[], b"").status, 200);
     // The subca profile is open to CA Administrators only.
-    let sub = server.request(
-        "POST",
-        "/api/v1/requests",
-        Some(enrollee),
-        &[("content-type", "application/json")],
-        &submit_body("subca", &csr),
-    );
+    let sub = server.submit(enrollee, "subca", &csr);
     assert_eq!(sub.status, 403);
     assert!(sub.text().contains("may not enroll"));
 }
@@ -144,11 +114,10 @@ fn listed_weak_keys_are_refused() {
     server.admin(&sb, &["config", "check"]).ok().out_has("1 keys from 1 file(s)");
     server.restart();
     let admin = server.admin_token();
-    let json = [("content-type", "application/json")];
-    let refused = server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body("test", &weak_csr));
+    let refused = server.submit(&admin, "test", &weak_csr);
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert!(refused.text().contains("known-compromised"), "{}", refused.text());
-    let issued = server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body("test", &fine_csr));
+    let issued = server.submit(&admin, "test", &fine_csr);
     assert_eq!(issued.status, 201, "{}", issued.text());
     // A damaged list is an error naming its line, not a silently shorter list.
     server.stop();
@@ -264,11 +233,9 @@ fn every_shipped_profile_passes_pkilint() {
     let sb = Sandbox::new();
     // Certificates point at public_url; a public CA's is a public name (pkilint refuses 127.0.0.1).
     let server = Server::start_with(&sb, Backend::Sqlite, &["--public-url", "http://pki.example.com"]);
-    let json = [("content-type", "application/json")];
     let admin = server.admin_token();
     let issue = |profile: &str, csr: &str, file: &str| {
-        let submitted =
-            server.request("POST", "/api/v1/requests", Some(&admin), &json, &submit_body(profile, csr)).json();
+        let submitted = server.submit(&admin, profile, csr).json();
         let id = submitted["id"].to_string();
         if submitted["state"] == "pending" {
             let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&admin), &[], b"");

@@ -71,9 +71,8 @@ fn query(server: &Server, backend: Backend, sql: &str) -> String {
             .args(["-separator", "\t", server.sqlite_path().to_str().unwrap(), sql])
             .output(),
         Backend::Postgres => {
-            let config = std::fs::read_to_string(server.data.join("signet.toml")).unwrap();
-            let url = config.lines().find_map(|l| l.strip_prefix("url = ")).unwrap().trim_matches('"').to_string();
-            std::process::Command::new(tool("psql")).args([url.as_str(), "-At", "-F", "\t", "-c", sql]).output()
+            let url = server.database_url().expect("a PostgreSQL server");
+            std::process::Command::new(tool("psql")).args([url, "-At", "-F", "\t", "-c", sql]).output()
         }
     }
     .unwrap();
@@ -201,7 +200,6 @@ fn two_front_ends_share_one_postgres_database() {
     let second = first.another(&sb, "second");
     let token = first.admin_token();
     let csr = make_csr(&sb, "two", "ec-p256", "two.example.com", &[]);
-    let json = [("content-type", "application/json")];
     // Issue from both at once.
     let received: Received = Arc::new(Mutex::new(HashMap::new()));
     let refused = Arc::new(AtomicUsize::new(0));
@@ -214,7 +212,7 @@ fn two_front_ends_share_one_postgres_database() {
         worker.join().unwrap();
     }
     // A request submitted to one is approved on the other and fetched from the first.
-    let pending = first.request("POST", "/api/v1/requests", Some(&token), &json, &submit_body("server", &csr)).json();
+    let pending = first.submit(&token, "server", &csr).json();
     let id = pending["id"].to_string();
     assert_eq!(second.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&token), &[], b"").status, 200);
     assert_eq!(second.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&token), &[], b"").status, 409);

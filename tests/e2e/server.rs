@@ -104,7 +104,7 @@ impl Server {
         self.child = Some(command.spawn().expect("signet serve starts"));
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(response) = self.try_request("GET", "/healthz", None, &[], &[])
+            if let Ok(response) = http(self.port, "GET", "/healthz", None, &[], &[])
                 && response.status == 200
             {
                 return;
@@ -178,18 +178,18 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
-        self.try_request(method, path, token, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        http(self.port, method, path, token, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    fn try_request(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> std::io::Result<Response> {
-        http(self.port, method, path, token, headers, body)
+    /// Submits a CSR (PEM) to a profile as JSON with `token`.
+    pub fn submit(&self, token: &str, profile: &str, csr_pem: &str) -> Response {
+        let json = [("content-type", "application/json")];
+        self.request("POST", "/api/v1/requests", Some(token), &json, &submit_body(profile, csr_pem))
+    }
+
+    /// The PostgreSQL URL it runs on, if it does.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 
     /// The CA certificate file written to DATA/cas/NAME.pem.
