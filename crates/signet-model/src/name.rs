@@ -402,6 +402,11 @@ pub enum Identifier {
 }
 
 impl Identifier {
+    /// Parses an e-mail address (no `email:` prefix needed).
+    pub fn parse_email(input: &str) -> Result<Self, NameError> {
+        parse_email(input)
+    }
+
     /// Parses a `--san` value: `dns:NAME`, `ip:ADDR`, `email:ADDR`, `uri:URI`, or an unprefixed
     /// value whose type is inferred (IP address, e-mail with `@`, otherwise a DNS name).
     ///

@@ -77,8 +77,11 @@ pub struct Subject {
 /// OpenSSL's prompt defaults, which end up in real requests when users press Enter (P3).
 const PLACEHOLDER_ORGANIZATIONS: &[&str] =
     &["My Company Ltd", "Internet Widgits Pty Ltd", "Default Company Ltd", "Company Name", "Example Inc"];
-const PLACEHOLDER_STATES: &[&str] = &["Some-State", "Berkshire"];
-const PLACEHOLDER_LOCALITIES: &[&str] = &["Newbury", "Default City"];
+/// Placeholders that are no real place: refused on their own.
+const PLACEHOLDER_STATES: &[&str] = &["Some-State"];
+const PLACEHOLDER_LOCALITIES: &[&str] = &["Default City"];
+/// Old defaults that are real places: refused only as the pair (state, locality).
+const PLACEHOLDER_PLACES: &[(&str, &str)] = &[("Berkshire", "Newbury")];
 
 /// US states and territories by postal code, for the abbreviation warning.
 const US_STATES: &[(&str, &str)] = &[
@@ -201,17 +204,19 @@ pub fn check(input: &SubjectInput, warnings: &mut Vec<String>) -> Result<Subject
     {
         return Err(CsrError::Placeholder { field: "organization (--org)", value: org.clone() });
     }
+    let listed = |list: &[&str], value: &Option<String>| {
+        value.as_deref().is_some_and(|v| list.iter().any(|p| p.eq_ignore_ascii_case(v)))
+    };
     let placeholder_place = matches!((&state, &locality), (Some(s), Some(l))
-        if PLACEHOLDER_STATES.iter().any(|p| p.eq_ignore_ascii_case(s))
-            && PLACEHOLDER_LOCALITIES.iter().any(|p| p.eq_ignore_ascii_case(l)));
-    if placeholder_place || state.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Some-State")) {
+        if PLACEHOLDER_PLACES.iter().any(|(ps, pl)| ps.eq_ignore_ascii_case(s) && pl.eq_ignore_ascii_case(l)));
+    if placeholder_place || listed(PLACEHOLDER_STATES, &state) {
         return Err(CsrError::Placeholder {
             field: "state/locality (--state, --locality)",
             value: format!("{} / {}", state.clone().unwrap_or_default(), locality.clone().unwrap_or_default()),
         });
     }
-    if locality.as_deref().is_some_and(|l| l.eq_ignore_ascii_case("Default City")) {
-        return Err(CsrError::Placeholder { field: "locality (--locality)", value: "Default City".into() });
+    if listed(PLACEHOLDER_LOCALITIES, &locality) {
+        return Err(CsrError::Placeholder { field: "locality (--locality)", value: locality.unwrap_or_default() });
     }
     if let Some(s) = &state {
         let is_us = country.is_none_or(|c| c.code() == "US");
@@ -230,21 +235,15 @@ pub fn check(input: &SubjectInput, warnings: &mut Vec<String>) -> Result<Subject
         ));
     }
     let email = match email {
-        Some(e) => match Identifier::parse_san(&format!("email:{e}")) {
-            Ok(Identifier::Email(normalised)) => {
-                warnings.push(
-                    "an e-mail address in the subject is not allowed in publicly trusted TLS certificates; CAs drop it"
-                        .into(),
-                );
-                Some(normalised)
-            }
-            _ => {
-                return Err(CsrError::Field {
-                    field: "e-mail (--email)",
-                    message: format!("{e:?} is not an e-mail address"),
-                });
-            }
-        },
+        Some(e) => {
+            let parsed = Identifier::parse_email(&e)
+                .map_err(|error| CsrError::Field { field: "e-mail (--email)", message: error.to_string() })?;
+            warnings.push(
+                "an e-mail address in the subject is not allowed in publicly trusted TLS certificates; CAs drop it"
+                    .into(),
+            );
+            Some(parsed.value())
+        }
         None => None,
     };
     Ok(Subject { common_name, organization, organizational_unit, locality, state, country, email })
@@ -285,6 +284,8 @@ mod tests {
         assert!(matches!(check(&org, &mut w), Err(CsrError::Placeholder { .. })));
         let real = SubjectInput { country: Some("GB".into()), state: Some("Berkshire".into()), ..Default::default() };
         assert!(check(&real, &mut w).is_ok());
+        let city = SubjectInput { locality: Some("default city".into()), ..Default::default() };
+        assert!(check(&city, &mut w).unwrap_err().to_string().contains("\"default city\""));
     }
 
     #[test]
