@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, GeneralSubtree,
-    IsCa, KeyUsagePurpose, NameConstraints, SerialNumber,
+    CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, GeneralSubtree, KeyUsagePurpose,
+    NameConstraints, SerialNumber,
 };
 use signet_keys::{RcgenSigner, Signer};
 use signet_lint::{CertificateKind, Context};
 use signet_model::{Country, DnsName};
 use time::{Duration, OffsetDateTime};
 
-use crate::certificate::{Prepared, add_revocation_and_policies, lint_and_record, window};
+use crate::certificate::{Prepared, add_revocation_and_policies, ca_constraints, lint_and_record, window};
 use crate::error::IssuanceError;
 use crate::issuer::{IssuingCa, Urls};
 
@@ -48,10 +48,7 @@ fn base_params(
     params.not_before = not_before;
     params.not_after = not_after;
     params.distinguished_name = distinguished_name(spec)?;
-    params.is_ca = IsCa::Ca(match spec.path_length {
-        Some(n) => BasicConstraints::Constrained(n),
-        None => BasicConstraints::Unconstrained,
-    });
+    params.is_ca = ca_constraints(spec.path_length);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     if !spec.permitted_dns.is_empty() {
         params.name_constraints = Some(NameConstraints {
@@ -119,10 +116,7 @@ pub fn subordinate(
 pub fn request(spec: &CaSpec, key: &dyn Signer) -> Result<Vec<u8>, IssuanceError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(spec)?;
-    params.is_ca = IsCa::Ca(match spec.path_length {
-        Some(n) => BasicConstraints::Constrained(n),
-        None => BasicConstraints::Unconstrained,
-    });
+    params.is_ca = ca_constraints(spec.path_length);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     params.serialize_request(&RcgenSigner(key)).map(|csr| csr.der().to_vec()).map_err(build_error)
 }

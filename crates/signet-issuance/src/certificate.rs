@@ -77,6 +77,14 @@ impl rcgen::SigningKey for Recorder<'_> {
     }
 }
 
+/// basicConstraints of a CA certificate: cA, with pathLenConstraint when given.
+pub(crate) fn ca_constraints(path_length: Option<u8>) -> IsCa {
+    IsCa::Ca(match path_length {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    })
+}
+
 fn build_error(e: impl std::fmt::Display) -> IssuanceError {
     IssuanceError::Build(e.to_string())
 }
@@ -144,10 +152,7 @@ pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
             }];
         }
         ProfileKind::SubordinateCa => {
-            params.is_ca = IsCa::Ca(match profile.path_length {
-                Some(n) => BasicConstraints::Constrained(n),
-                None => BasicConstraints::Unconstrained,
-            });
+            params.is_ca = ca_constraints(profile.path_length);
             params.key_usages =
                 vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
