@@ -97,21 +97,5 @@ pub fn load_certificates(path: &str, pass_file: Option<&Path>) -> CliResult<Vec<
 
 /// "FILE: this is a certificate request (CSR), but a certificate is needed here".
 pub fn wrong_kind(path: &str, found: &[ObjectKind], expected: &str) -> CliError {
-    let found = match found {
-        [] => "empty".to_string(),
-        [one] => one.to_string(),
-        many => {
-            format!("{} objects ({})", many.len(), many.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "))
-        }
-    };
-    let hint = match (found.as_str(), expected) {
-        ("a certificate", "a private key") => {
-            " (a certificate holds only the public key; the private key is the file made with the CSR)"
-        }
-        ("a certificate request (CSR)", "a certificate") => {
-            " (a CSR is what you send to the CA; the certificate is what it sends back)"
-        }
-        _ => "",
-    };
-    CliError::bad_input(format!("{path}: this is {found}, but {expected} is needed here{hint}"))
+    CliError::bad_input(format!("{path}: {}", signet_codec::CodecError::wrong_kind(found, expected)))
 }

@@ -50,6 +50,14 @@ pub enum CodecError {
         /// The block label.
         label: String,
     },
+    /// The input holds something other than the one object needed (P30).
+    #[error("this is {}, but {expected} is needed here{}", found_text(.found), wrong_kind_hint(.found, .expected))]
+    WrongKind {
+        /// What the input holds.
+        found: Vec<ObjectKind>,
+        /// What was needed, in words ("a certificate").
+        expected: String,
+    },
     /// A PEM block whose label says one thing and whose contents are another.
     #[error("the PEM block at line {line} is labelled {label} but contains {actual}; fix its BEGIN/END lines")]
     Mislabelled {
@@ -132,7 +140,41 @@ pub enum CodecError {
     },
 }
 
+fn found_text(found: &[ObjectKind]) -> String {
+    match found {
+        [] => "empty".to_string(),
+        [one] => one.to_string(),
+        many => {
+            format!("{} objects ({})", many.len(), many.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "))
+        }
+    }
+}
+
+/// The classic confusions, explained.
+fn wrong_kind_hint(found: &[ObjectKind], expected: &str) -> &'static str {
+    let csr = ObjectKind::CertificateRequest.to_string();
+    let certificate = ObjectKind::Certificate.to_string();
+    let key = ObjectKind::PrivateKey.to_string();
+    match found {
+        [ObjectKind::Certificate] if expected == key => {
+            " (a certificate holds only the public key; the private key is the file made with the CSR)"
+        }
+        [ObjectKind::CertificateRequest] if expected == certificate => {
+            " (a CSR is what you send to the CA; the certificate is what it sends back)"
+        }
+        [ObjectKind::PrivateKey | ObjectKind::EncryptedPrivateKey] if expected == csr => {
+            "; never send your private key to a CA, send the CSR made with it"
+        }
+        _ => "",
+    }
+}
+
 impl CodecError {
+    /// The input holds `found` where `expected` (in words) is needed.
+    pub fn wrong_kind(found: &[ObjectKind], expected: impl Into<String>) -> Self {
+        Self::WrongKind { found: found.to_vec(), expected: expected.into() }
+    }
+
     /// An object of `kind` that does not parse, for a parser's error without a byte offset.
     pub fn malformed(kind: ObjectKind, error: impl std::fmt::Display) -> Self {
         Self::Malformed { kind, offset: None, detail: error.to_string() }

@@ -211,6 +211,19 @@ pub struct Decoded {
     pub notes: Vec<String>,
 }
 
+impl Decoded {
+    /// The DER of the one object of `kind` the input holds; otherwise an error naming what it
+    /// holds instead.
+    pub fn single(&self, kind: ObjectKind) -> Result<&[u8], CodecError> {
+        match self.objects.as_slice() {
+            [object] if object.kind() == kind => Ok(object.der()),
+            objects => {
+                Err(CodecError::wrong_kind(&objects.iter().map(PkiObject::kind).collect::<Vec<_>>(), kind.to_string()))
+            }
+        }
+    }
+}
+
 /// The outer encoding of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]

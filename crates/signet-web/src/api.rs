@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use signet_authority::{Access, Actor, Kind};
-use signet_codec::{ObjectKind, PkiObject};
+use signet_codec::ObjectKind;
 use signet_model::{Identifier, RequestId, RequestState, Role, Serial};
 use signet_store::Query;
 
@@ -234,15 +234,7 @@ struct SubmitBody {
 fn csr_der(bytes: &[u8]) -> ApiResult<Vec<u8>> {
     let decoded = signet_codec::decode(bytes)
         .map_err(|e| Problem::new(Kind::Malformed, format!("the CSR cannot be read: {e}")))?;
-    match decoded.objects.as_slice() {
-        [PkiObject::CertificateRequest(der)] => Ok(der.clone()),
-        [other] => Err(Problem::malformed(format!(
-            "this is {}, but a certificate request (CSR) is needed{}",
-            other.kind(),
-            if other.kind() == ObjectKind::PrivateKey { "; never send your private key to a CA" } else { "" }
-        ))),
-        objects => Err(Problem::malformed(format!("expected one CSR, found {} objects", objects.len()))),
-    }
+    decoded.single(ObjectKind::CertificateRequest).map(<[u8]>::to_vec).map_err(|e| Problem::malformed(e.to_string()))
 }
 
 async fn submit(

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use reqwest::{Client, RequestBuilder};
 use serde_json::Value;
-use signet_codec::PkiObject;
 
 use crate::cli::{
     DownloadFormat, QueueApproveArgs, QueueDenyArgs, QueueListArgs, RequestGetArgs, RequestRef, RequestStatusArgs,
@@ -130,13 +129,10 @@ fn show_request(value: &Value) {
 /// Runs `signet request submit`.
 pub fn submit(args: &RequestSubmitArgs) -> CliResult {
     let decoded = pki::load(&args.csr)?;
-    let csr = match decoded.objects.as_slice() {
-        [PkiObject::CertificateRequest(der)] => der.clone(),
-        objects => {
-            let kinds: Vec<signet_codec::ObjectKind> = objects.iter().map(PkiObject::kind).collect();
-            return Err(pki::wrong_kind(&args.csr, &kinds, "a certificate request (CSR)"));
-        }
-    };
+    let csr = decoded
+        .single(signet_codec::ObjectKind::CertificateRequest)
+        .map_err(|e| CliError::bad_input(format!("{}: {e}", args.csr)))?
+        .to_vec();
     if let Some(out) = &args.out
         && out.exists()
     {
