@@ -10,28 +10,13 @@ fn external_parent_signs_the_csr_and_the_new_ca_issues() {
     let mut server = Server::start(&sb, Backend::Sqlite);
     server.stop();
     // The outside parent: an openssl root.
-    sb.openssl(&[
-        "req",
-        "-x509",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-384",
-        "-nodes",
-        "-keyout",
-        "parent.key",
-        "-out",
-        "parent.pem",
-        "-days",
-        "3650",
-        "-subj",
+    sb.openssl_root(
+        "parent",
+        "P-384",
         "/C=GB/O=Parent Org/CN=Outside Parent Root",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ])
+        3650,
+        &["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+    )
     .ok();
     server
         .admin(
@@ -52,68 +37,21 @@ fn external_parent_signs_the_csr_and_the_new_ca_issues() {
         )
         .ok()
         .out_has("install-cert");
-    sb.write("sub.ext", "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
-    sb.openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "sub.csr",
-        "-CA",
-        "parent.pem",
-        "-CAkey",
-        "parent.key",
-        "-days",
-        "1000",
-        "-extfile",
-        "sub.ext",
-        "-out",
-        "sub.pem",
-    ])
-    .ok();
+    sb.openssl_sign("sub.csr", "parent", "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n", 1000, "sub.pem").ok();
     // A leaf certificate is refused as a CA certificate, and so is one for another key.
-    sb.openssl(&[
-        "req",
-        "-x509",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "x.key",
-        "-out",
-        "other-ca.pem",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=Other",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-    ])
-    .ok();
+    sb.openssl_root("other-ca", "P-256", "/CN=Other", 30, &["basicConstraints=critical,CA:TRUE"]).ok();
     server
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "other-ca.pem"])
         .code(2)
         .err_has("another key");
     // The parent signs the right key but as a leaf (CA:FALSE).
-    sb.write("leaf.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n");
-    sb.openssl(&[
-        "x509",
-        "-req",
-        "-in",
+    sb.openssl_sign(
         "sub.csr",
-        "-CA",
-        "parent.pem",
-        "-CAkey",
-        "parent.key",
-        "-days",
-        "30",
-        "-extfile",
-        "leaf.ext",
-        "-out",
+        "parent",
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+        30,
         "sub-as-leaf.pem",
-    ])
+    )
     .ok();
     server
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub-as-leaf.pem"])

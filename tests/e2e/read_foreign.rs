@@ -13,28 +13,13 @@ pub fn openssl_pki(sb: &Sandbox) {
     );
     sb.write("index.txt", "");
     sb.write("crlnumber", "1000\n");
-    sb.openssl(&[
-        "req",
-        "-x509",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "root.key",
-        "-out",
-        "root.pem",
-        "-days",
-        "3650",
-        "-subj",
+    sb.openssl_root(
+        "root",
+        "P-256",
         "/O=Interop/CN=Interop Root",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ])
+        3650,
+        &["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+    )
     .ok();
     sb.openssl(&[
         "req",
@@ -50,11 +35,13 @@ pub fn openssl_pki(sb: &Sandbox) {
         "/O=Interop/CN=Interop Intermediate",
     ])
     .ok();
-    sb.write("int.ext", "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
-    sb.openssl(&[
-        "x509", "-req", "-in", "int.csr", "-CA", "root.pem", "-CAkey", "root.key", "-days", "1000", "-extfile",
-        "int.ext", "-out", "int.pem",
-    ])
+    sb.openssl_sign(
+        "int.csr",
+        "root",
+        "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+        1000,
+        "int.pem",
+    )
     .ok();
     sb.openssl(&[
         "req",
@@ -74,12 +61,7 @@ pub fn openssl_pki(sb: &Sandbox) {
         "subjectAltName=DNS:www.example.com,DNS:example.com",
     ])
     .ok();
-    sb.write("leaf.ext", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:www.example.com,DNS:example.com\nauthorityInfoAccess=caIssuers;URI:http://ca.example.com/int.crt\n");
-    sb.openssl(&[
-        "x509", "-req", "-in", "leaf.csr", "-CA", "int.pem", "-CAkey", "int.key", "-days", "90", "-extfile",
-        "leaf.ext", "-out", "leaf.pem",
-    ])
-    .ok();
+    sb.openssl_sign("leaf.csr", "int", "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:www.example.com,DNS:example.com\nauthorityInfoAccess=caIssuers;URI:http://ca.example.com/int.crt\n", 90, "leaf.pem").ok();
     sb.sh("cat leaf.pem int.pem > fullchain.pem").ok();
 }
 

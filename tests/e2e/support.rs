@@ -132,6 +132,32 @@ impl Sandbox {
         run(command, &format!("openssl {}", args.join(" ")))
     }
 
+    /// Has openssl make a self-signed EC CA: STEM.key and STEM.pem, with `-addext` values `exts`.
+    pub fn openssl_root(&self, stem: &str, curve: &str, subject: &str, days: u32, exts: &[&str]) -> Run {
+        let (key, pem, days, curve) =
+            (format!("{stem}.key"), format!("{stem}.pem"), days.to_string(), format!("ec_paramgen_curve:{curve}"));
+        let mut args = vec![
+            "req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", &curve, "-nodes", "-keyout", &key, "-out", &pem,
+            "-days", &days, "-subj", subject,
+        ];
+        for ext in exts {
+            args.extend(["-addext", ext]);
+        }
+        self.openssl(&args)
+    }
+
+    /// Has openssl's CA STEM (STEM.pem, STEM.key) sign the CSR file `csr` into `out`, with the
+    /// extension lines `extensions`.
+    pub fn openssl_sign(&self, csr: &str, ca: &str, extensions: &str, days: u32, out: &str) -> Run {
+        let ext_file = format!("{out}.ext");
+        self.write(&ext_file, extensions);
+        let (ca_pem, ca_key, days) = (format!("{ca}.pem"), format!("{ca}.key"), days.to_string());
+        self.openssl(&[
+            "x509", "-req", "-in", csr, "-CA", &ca_pem, "-CAkey", &ca_key, "-days", &days, "-extfile", &ext_file,
+            "-out", out,
+        ])
+    }
+
     /// Runs a shell command in the sandbox (for pipelines in fixtures).
     pub fn sh(&self, script: &str) -> Run {
         let mut command = Command::new("sh");

@@ -129,16 +129,18 @@ pub(crate) struct Names {
 }
 
 impl Default for Names {
+    /// What a profile's `names` table leaves out: the issuance defaults.
     fn default() -> Self {
+        let rules = signet_issuance::NameRules::default();
         Self {
-            dns: true,
-            ip: false,
-            email: false,
-            uri: false,
-            wildcard: true,
-            domains: vec![],
-            max_names: signet_issuance::NameRules::default().max_names,
-            public_only: false,
+            dns: rules.dns,
+            ip: rules.ip,
+            email: rules.email,
+            uri: rules.uri,
+            wildcard: rules.wildcard,
+            domains: Vec::new(),
+            max_names: rules.max_names,
+            public_only: rules.public_only,
         }
     }
 }
