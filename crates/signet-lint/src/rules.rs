@@ -4,7 +4,13 @@ use std::collections::HashSet;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 use x509_parser::certificate::X509Certificate;
+use x509_parser::der_parser::oid::Oid;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::oid_registry::{
+    OID_PKCS1_RSAENCRYPTION, OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
+    OID_X509_EXT_CERTIFICATE_POLICIES, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_SUBJECT_ALT_NAME,
+    OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+};
 
 use crate::{CertificateKind, Context, Finding, Severity};
 
@@ -134,7 +140,7 @@ fn validity(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Fi
 fn extensions_unique(cert: &X509Certificate<'_>, findings: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
     for ext in cert.extensions() {
-        if !seen.insert(ext.oid.to_id_string()) {
+        if !seen.insert(&ext.oid) {
             error(findings, "extension-unique", format!("extension {} appears twice", ext.oid));
         }
         if let ParsedExtension::ParseError { error: e } = ext.parsed_extension() {
@@ -158,7 +164,7 @@ fn is_ca_kind(kind: CertificateKind) -> bool {
 }
 
 fn basic_constraints(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
-    let found = cert.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.19");
+    let found = cert.extensions().iter().find(|e| e.oid == OID_X509_EXT_BASIC_CONSTRAINTS);
     let parsed = found.and_then(|e| match e.parsed_extension() {
         ParsedExtension::BasicConstraints(bc) => Some((e.critical, bc.ca)),
         _ => None,
@@ -177,7 +183,7 @@ fn basic_constraints(cert: &X509Certificate<'_>, context: &Context, findings: &m
 }
 
 fn key_usage(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
-    let found = cert.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.15");
+    let found = cert.extensions().iter().find(|e| e.oid == OID_X509_EXT_KEY_USAGE);
     let Some(ext) = found else {
         if is_ca_kind(context.kind) {
             error(findings, "key-usage-present", "a CA certificate needs keyUsage".into());
@@ -199,8 +205,7 @@ fn key_usage(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<F
     if ku.key_cert_sign() || ku.crl_sign() {
         error(findings, "key-usage-leaf", "a subscriber certificate must not have keyCertSign or cRLSign".into());
     }
-    let key_oid = cert.public_key().algorithm.algorithm.to_id_string();
-    let is_rsa = key_oid == "1.2.840.113549.1.1.1";
+    let is_rsa = cert.public_key().algorithm.algorithm == OID_PKCS1_RSAENCRYPTION;
     if !is_rsa && (ku.key_encipherment() || ku.data_encipherment()) {
         error(
             findings,
@@ -236,7 +241,7 @@ fn extended_key_usage(cert: &X509Certificate<'_>, context: &Context, findings: &
 }
 
 fn names(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
-    let san = cert.extensions().iter().find(|e| e.oid.to_id_string() == "2.5.29.17");
+    let san = cert.extensions().iter().find(|e| e.oid == OID_X509_EXT_SUBJECT_ALT_NAME);
     let general_names: Vec<GeneralName<'_>> = san
         .and_then(|e| match e.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(s) => Some(s.general_names.clone()),
@@ -285,7 +290,7 @@ fn names(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Findi
 }
 
 fn key_identifiers(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
-    let has = |oid: &str| cert.extensions().iter().any(|e| e.oid.to_id_string() == oid);
+    let has = |oid: &Oid<'_>| cert.extensions().iter().any(|e| e.oid == *oid);
     if is_ca_kind(context.kind) && cert.subject().iter_country().next().is_none() {
         error(
             findings,
@@ -293,17 +298,17 @@ fn key_identifiers(cert: &X509Certificate<'_>, context: &Context, findings: &mut
             "a CA certificate's subject needs a country (C), XX if not tied to one (BR §7.1.2.10.2)".into(),
         );
     }
-    if context.kind == CertificateKind::TlsServer && !has("2.5.29.32") {
+    if context.kind == CertificateKind::TlsServer && !has(&OID_X509_EXT_CERTIFICATE_POLICIES) {
         error(
             findings,
             "policies-present",
             "a TLS server certificate needs certificatePolicies (BR §7.1.2.7.6)".into(),
         );
     }
-    if context.kind != CertificateKind::Root && !has("2.5.29.35") {
+    if context.kind != CertificateKind::Root && !has(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER) {
         error(findings, "aki-present", "authorityKeyIdentifier is required (RFC 5280 §4.2.1.1)".into());
     }
-    if is_ca_kind(context.kind) && !has("2.5.29.14") {
+    if is_ca_kind(context.kind) && !has(&OID_X509_EXT_SUBJECT_KEY_IDENTIFIER) {
         error(findings, "ski-present", "a CA certificate needs subjectKeyIdentifier".into());
     }
 }

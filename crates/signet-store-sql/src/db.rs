@@ -81,6 +81,9 @@ pub(crate) enum DbError {
     /// A unique constraint refused the write (the text names the constraint or columns).
     #[error("unique constraint: {0}")]
     Unique(String),
+    /// The transaction lost a deadlock or serialization race and may simply be run again.
+    #[error("{0}")]
+    Retry(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -158,6 +161,11 @@ impl Db for rusqlite::Connection {
     }
 
     fn script(&mut self, sql: &str) -> Result<(), DbError> {
+        // A single statement (BEGIN, COMMIT, SAVEPOINT) is prepared once and cached; scripts of
+        // several statements (migrations) are parsed each time.
+        if !sql.trim_end().trim_end_matches(';').contains(';') {
+            return self.prepare_cached(sql).and_then(|mut s| s.execute([])).map(|_| ()).map_err(sqlite_error);
+        }
         self.execute_batch(sql).map_err(sqlite_error)
     }
 
@@ -188,6 +196,12 @@ fn pg_error(e: postgres::Error) -> DbError {
     match e.as_db_error() {
         Some(db) if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION => {
             DbError::Unique(format!("{} {}", db.constraint().unwrap_or(""), db.message()))
+        }
+        Some(db)
+            if *db.code() == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                || *db.code() == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE =>
+        {
+            DbError::Retry(db.message().to_string())
         }
         Some(db) => DbError::Other(db.message().to_string()),
         None => DbError::Other(e.to_string()),

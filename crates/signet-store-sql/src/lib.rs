@@ -11,6 +11,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod db;
+mod flush;
 mod migrate;
 mod read;
 mod rows;
@@ -24,6 +25,7 @@ use signet_store::{StoreError, StoreResult};
 pub use writer::WriterStats;
 
 use crate::db::{Db, DbError, Pg};
+use crate::flush::Durability;
 
 /// The two supported databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,8 @@ pub struct SqlStore {
     idle: Arc<Mutex<Vec<Box<dyn Db>>>>,
     writer: mpsc::SyncSender<writer::Job>,
     stats: Arc<WriterStats>,
+    /// What is flushed to disk (SQLite; PostgreSQL commits are durable when they return).
+    durability: Option<Arc<Durability>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -79,6 +83,10 @@ impl Drop for SqlStore {
         }
     }
 }
+
+/// Writer connections per store on PostgreSQL: while one waits for its commit to reach the
+/// disk, the others run their batches.
+const POSTGRES_WRITERS: usize = 3;
 
 /// Idle read connections kept per store.
 const MAX_IDLE: usize = 16;
@@ -109,17 +117,36 @@ impl SqlStore {
 
     async fn open(dialect: Dialect, target: Target) -> StoreResult<Self> {
         let opener = target.clone();
-        let (writer_db, stats) = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
-            let mut db = opener.open()?;
-            migrate::run(db.as_mut())?;
-            Ok((db, Arc::new(WriterStats::default())))
+        let writers = match dialect {
+            Dialect::Sqlite => 1,
+            Dialect::Postgres => POSTGRES_WRITERS,
+        };
+        let connections = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
+            let mut first = opener.open()?;
+            migrate::run(first.as_mut())?;
+            let mut connections = vec![first];
+            for _ in 1..writers {
+                connections.push(opener.open()?);
+            }
+            Ok(connections)
         })
         .await
         .map_err(unavailable)?
         .map_err(|e| StoreError::Unavailable(format!("cannot open the database: {e}")))?;
+        let flusher = match &target {
+            Target::Sqlite(path) => {
+                let durability = Arc::new(Durability::default());
+                let pending = flush::spawn(path.clone(), durability.clone()).map_err(unavailable)?;
+                Some(writer::Flusher { pending, durability })
+            }
+            Target::Postgres(_) => None,
+        };
+        let durability = flusher.as_ref().map(|f| f.durability.clone());
         let reopen = target.clone();
-        let writer = writer::spawn(writer_db, Box::new(move || reopen.open()), stats.clone()).map_err(unavailable)?;
-        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats })
+        let opener: writer::Opener = Arc::new(move || reopen.open());
+        let stats = Arc::new(WriterStats::default());
+        let writer = writer::spawn(connections, &opener, flusher, &stats).map_err(unavailable)?;
+        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability })
     }
 
     /// Which database this is.
@@ -138,9 +165,23 @@ impl SqlStore {
         self.submit_op(writer::Op::Raw(sql.to_string())).await.map(|_| ())
     }
 
-    /// Runs `work` on a pooled read connection: inline for SQLite (a few microseconds), on the
-    /// blocking pool for PostgreSQL (a network round trip).
+    /// Like [`Self::read_unsettled`], but returns only once everything the read could have seen
+    /// is on disk: for reads whose results a client may see.
     async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn Db) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let found = self.read_unsettled(work).await?;
+        if let Some(durability) = &self.durability {
+            durability.settled().await?;
+        }
+        Ok(found)
+    }
+
+    /// Runs `work` on a pooled read connection: inline for SQLite (a few microseconds), on the
+    /// blocking pool for PostgreSQL (a network round trip). On SQLite it may see a commit whose
+    /// flush is still under way: only for lookups that decide, never show.
+    async fn read_unsettled<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut dyn Db) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {

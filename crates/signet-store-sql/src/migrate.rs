@@ -7,8 +7,14 @@
 use crate::Dialect;
 use crate::db::{Db, DbError, Value};
 
-const SQLITE: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"))];
-const POSTGRES: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/postgres/0001_initial.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
+    (2, "lean_indexes", include_str!("../migrations/sqlite/0002_lean_indexes.sql")),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
+    (2, "lean_indexes", include_str!("../migrations/postgres/0002_lean_indexes.sql")),
+];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.
 const LOCK_KEY: i64 = 0x5167_6e65_7401;
@@ -75,4 +81,30 @@ fn apply(db: &mut dyn Db, set: &[(i64, &str, &str)]) -> Result<(), DbError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Cell;
+
+    #[test]
+    fn the_audit_log_keeps_its_entries_when_its_sequence_becomes_the_rowid() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::db::open_sqlite(&dir.path().join("signet.db")).unwrap();
+        db.script("CREATE TABLE signet_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)").unwrap();
+        apply(&mut db, &SQLITE[..1]).unwrap();
+        db.script("INSERT INTO audit_log VALUES (1, 10, 'admin', 'ca.create', 'ca/1', '{}', 'p1', 'h1'); INSERT INTO audit_log VALUES (2, 11, 'admin', 'token.create', 'token/1', '{}', 'h1', 'h2')").unwrap();
+        run(&mut db).unwrap();
+        let rows = db.query("SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq", &[]).unwrap();
+        let seqs: Vec<_> = rows.iter().map(|r| r.cell("seq").cloned()).collect();
+        assert_eq!(seqs, vec![Some(Cell::Int(1)), Some(Cell::Int(2))]);
+        assert_eq!(rows[1].cell("prev_hash"), Some(&Cell::Text("h1".into())));
+        // Still append-only, and still refusing a reused sequence number.
+        assert!(db.script("DELETE FROM audit_log WHERE seq = 1").is_err());
+        assert!(db.script("UPDATE audit_log SET hash = 'x' WHERE seq = 2").is_err());
+        assert!(db.script("INSERT INTO audit_log VALUES (2, 12, 'admin', 'x', 'x', '{}', 'h2', 'h3')").is_err());
+        // Running again changes nothing.
+        run(&mut db).unwrap();
+    }
 }

@@ -167,7 +167,7 @@ impl StoreRead for SqlStore {
 
     async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
         let key = spki_sha256.to_string();
-        self.read(move |db| {
+        self.read_unsettled(move |db| {
             Ok(!query(
                 db,
                 "SELECT 1 AS hit FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1",
@@ -180,7 +180,7 @@ impl StoreRead for SqlStore {
 
     async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
         let hash = hash.to_string();
-        self.read(move |db| {
+        self.read_unsettled(move |db| {
             query(db, "SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[hash.as_str().into()])?
                 .first()
                 .map(rows::token)

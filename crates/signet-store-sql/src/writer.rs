@@ -6,7 +6,8 @@
 //! describe. Durability follows the CA's rule: a reservation (the intent to sign) may be committed
 //! without waiting for the disk, because the completion that follows it is committed durably and
 //! the log is sequential (SQLite WAL, PostgreSQL WAL), so the completion's flush carries the
-//! reservation with it; nothing is shown to a client before a durable commit.
+//! reservation with it; nothing is shown to a client before a durable commit. On SQLite the flush
+//! happens on the flusher thread ([`crate::flush`]) while this thread goes on with the next batch.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,7 @@ use tokio::sync::oneshot;
 
 use crate::Dialect;
 use crate::db::{Db, DbError, Value};
+use crate::flush::{Durability, Pending};
 use crate::rows::{self, json_list, secs};
 
 /// Most operations committed together.
@@ -67,7 +69,20 @@ impl Op {
     fn durable(&self) -> bool {
         !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..))
     }
+
+    /// The existing request whose row this operation locks, if any. A batch takes its locks in
+    /// this order, so writers running side by side on PostgreSQL do not deadlock.
+    fn locked_request(&self) -> Option<i64> {
+        match self {
+            Op::Reserve(id, ..) | Op::Decide { id, .. } => Some(id.get()),
+            Op::Complete(c, _) => Some(c.request_id.get()),
+            _ => None,
+        }
+    }
 }
+
+/// Times a batch that lost a deadlock is run again before its callers are told.
+const RETRIES: usize = 3;
 
 /// What an operation produced.
 pub(crate) enum Outcome {
@@ -91,36 +106,71 @@ pub struct WriterStats {
 }
 
 /// Opens a fresh writer connection after a failure.
-pub(crate) type Opener = Box<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send>;
+pub(crate) type Opener = Arc<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send + Sync>;
 
-pub(crate) fn spawn(db: Box<dyn Db>, open: Opener, stats: Arc<WriterStats>) -> std::io::Result<mpsc::SyncSender<Job>> {
+/// Where SQLite commits go to be flushed, and the record of what is flushed.
+pub(crate) struct Flusher {
+    pub(crate) pending: mpsc::Sender<Pending>,
+    pub(crate) durability: Arc<Durability>,
+}
+
+/// Starts one writer thread per connection, all taking jobs from one queue. SQLite has one
+/// writer (the database has one write lock) and its flusher; PostgreSQL has several, whose
+/// transactions run side by side like those of several front ends.
+pub(crate) fn spawn(
+    connections: Vec<Box<dyn Db>>,
+    open: &Opener,
+    flusher: Option<Flusher>,
+    stats: &Arc<WriterStats>,
+) -> std::io::Result<mpsc::SyncSender<Job>> {
     let (tx, rx) = mpsc::sync_channel(4096);
-    std::thread::Builder::new().name("signet-writer".into()).spawn(move || run(db, open, rx, stats))?;
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    let head: Arc<SharedHead> = Arc::default();
+    let mut flusher = flusher;
+    for db in connections {
+        let (open, rx, stats, flusher, head) = (open.clone(), rx.clone(), stats.clone(), flusher.take(), head.clone());
+        std::thread::Builder::new()
+            .name("signet-writer".into())
+            .spawn(move || run(db, &open, flusher, &rx, &stats, &head))?;
+    }
     Ok(tx)
 }
 
-fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<WriterStats>) {
+/// The next batch: the first job to arrive and every job queued behind it, up to `max`.
+fn next_batch(rx: &std::sync::Mutex<mpsc::Receiver<Job>>, max: usize) -> Option<Vec<Job>> {
+    // Waiting for a job while holding the queue is what lets the other writers wait their turn.
+    let rx = rx.lock().ok()?;
+    let first = rx.recv().ok()?;
+    let mut batch = vec![first];
+    batch.extend(rx.try_iter().take(max.saturating_sub(1)));
+    Some(batch)
+}
+
+fn run(
+    db: Box<dyn Db>,
+    open: &Opener,
+    flusher: Option<Flusher>,
+    rx: &std::sync::Mutex<mpsc::Receiver<Job>>,
+    stats: &WriterStats,
+    head: &SharedHead,
+) {
     let max_batch = match db.dialect() {
         Dialect::Sqlite => MAX_BATCH,
         Dialect::Postgres => MAX_BATCH_POSTGRES,
     };
     let mut db = Some(db);
-    let mut session = Session::default();
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    while let Some(mut batch) = next_batch(rx, max_batch) {
+        batch.sort_by_key(|job| job.op.locked_request());
+        if let Some(Err(e)) = flusher.as_ref().map(|f| f.durability.check()) {
+            for job in batch {
+                let _ = job.reply.send(Err(e.clone()));
             }
+            continue;
         }
         let durable = batch.iter().any(|j| j.op.durable());
         if db.is_none() {
             match open() {
-                Ok(fresh) => {
-                    db = Some(fresh);
-                    session = Session::default();
-                }
+                Ok(fresh) => db = Some(fresh),
                 Err(e) => {
                     fail_all(batch, &e);
                     continue;
@@ -128,12 +178,26 @@ fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<Writer
             }
         }
         let Some(conn) = db.as_mut() else { continue };
-        match execute(conn.as_mut(), &batch, durable, &mut session) {
+        // Numbered before COMMIT, so a reader that sees this commit waits for its flush.
+        let flush = flusher.as_ref().filter(|_| durable).map(|f| (f, f.durability.next_commit()));
+        let mut outcome = execute(conn.as_mut(), &batch, durable, head);
+        for _ in 0..RETRIES {
+            let Err(DbError::Retry(why)) = &outcome else { break };
+            tracing::debug!(reason = %why, "a storage transaction lost a race; running it again");
+            let _ = conn.script("ROLLBACK");
+            outcome = execute(conn.as_mut(), &batch, durable, head);
+        }
+        let mut held = Vec::new();
+        match outcome {
             Ok(results) => {
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.operations.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 for (job, result) in batch.into_iter().zip(results) {
-                    let _ = job.reply.send(result);
+                    if flush.is_some() && job.op.durable() {
+                        held.push((job.reply, result));
+                    } else {
+                        let _ = job.reply.send(result);
+                    }
                 }
             }
             Err(e) => {
@@ -142,6 +206,15 @@ fn run(db: Box<dyn Db>, open: Opener, rx: mpsc::Receiver<Job>, stats: Arc<Writer
                 fail_all(batch, &e);
                 // The connection may be broken: open a new one for the next batch.
                 db = None;
+            }
+        }
+        // Even a failed commit is passed on (with no answers), so readers waiting for its number
+        // are released.
+        if let Some((flusher, seq)) = flush
+            && let Err(mpsc::SendError(lost)) = flusher.pending.send(Pending { seq, replies: held })
+        {
+            for (reply, _) in lost.replies {
+                let _ = reply.send(Err(StoreError::Unavailable("the storage flusher has stopped".into())));
             }
         }
     }
@@ -153,15 +226,11 @@ fn fail_all(batch: Vec<Job>, e: &DbError) {
     }
 }
 
-/// What the writer remembers about its connection between transactions.
-#[derive(Default)]
-struct Session {
-    /// The SQLite `synchronous` setting in force.
-    synchronous: Option<bool>,
-    /// The audit head as of this writer's last commit; PostgreSQL only, where other front ends
-    /// may move it (the write that relies on it checks it and reloads it if so).
-    audit_head: Option<AuditHead>,
-}
+/// The audit head as this process's writers last committed it, shared so that each batch chains
+/// onto the newest entry without asking the database. Held from the audit write to the COMMIT,
+/// so in-process writers never race for the head; on PostgreSQL other front ends may still move
+/// it (the write that relies on it checks it and reloads it if so). None until known.
+type SharedHead = std::sync::Mutex<Option<AuditHead>>;
 
 /// The sequence number and hash of the newest audit entry.
 type AuditHead = (i64, String);
@@ -170,24 +239,20 @@ fn execute(
     db: &mut dyn Db,
     batch: &[Job],
     durable: bool,
-    session: &mut Session,
+    head: &SharedHead,
 ) -> Result<Vec<StoreResult<Outcome>>, DbError> {
     let dialect = db.dialect();
-    if dialect == Dialect::Sqlite && session.synchronous != Some(durable) {
-        db.script(if durable { "PRAGMA synchronous = FULL" } else { "PRAGMA synchronous = NORMAL" })?;
-        session.synchronous = Some(durable);
-    }
-    db.script(match (dialect, durable) {
+    let begin = match (dialect, durable) {
         (Dialect::Sqlite, _) => "BEGIN IMMEDIATE",
         (Dialect::Postgres, true) => "BEGIN",
         (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
-    })?;
-    let mut journal = Journal::default();
-    let mut results = Vec::with_capacity(batch.len());
-    if let [job] = batch {
+    };
+    db.script(begin)?;
+    let (results, journal) = if let [job] = batch {
         // One operation needs no savepoint: the transaction is its savepoint.
+        let mut journal = Journal::default();
         match apply(db, &job.op, &mut journal) {
-            Ok(outcome) => results.push(Ok(outcome)),
+            Ok(outcome) => (vec![Ok(outcome)], journal),
             Err(Failure::Refused(e)) => {
                 db.script("ROLLBACK")?;
                 return Ok(vec![Err(e)]);
@@ -195,27 +260,53 @@ fn execute(
             Err(Failure::Sql(e)) => return Err(e),
         }
     } else {
-        for (i, job) in batch.iter().enumerate() {
+        // Refusals are rare, so the batch first runs without a savepoint per operation (a
+        // subtransaction on PostgreSQL); if one is refused after all, it runs again with them.
+        match apply_all(db, batch, false)? {
+            Some(done) => done,
+            None => {
+                db.script("ROLLBACK")?;
+                db.script(begin)?;
+                apply_all(db, batch, true)?.ok_or_else(|| DbError::Other("a savepoint batch gave up".into()))?
+            }
+        }
+    };
+    // Forget the head until the commit succeeds, so a failed commit cannot leave a wrong one.
+    let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
+    let known = head.take();
+    let moved = journal.flush(db, known)?;
+    db.script("COMMIT")?;
+    *head = moved;
+    Ok(results)
+}
+
+/// Each operation's result, and the audit events of those that went through.
+type Applied = (Vec<StoreResult<Outcome>>, Journal);
+
+/// Applies each operation of a batch. With savepoints, a refused operation is rolled back alone
+/// and the batch goes on; without, the first refusal gives up (None) and the caller rolls back.
+fn apply_all(db: &mut dyn Db, batch: &[Job], savepoints: bool) -> Result<Option<Applied>, DbError> {
+    let mut journal = Journal::default();
+    let mut results = Vec::with_capacity(batch.len());
+    for (i, job) in batch.iter().enumerate() {
+        if savepoints {
             // Releasing the previous savepoint and opening the next is one round trip; COMMIT
             // releases the last.
             db.script(if i == 0 { "SAVEPOINT op" } else { "RELEASE op; SAVEPOINT op" })?;
-            let mark = journal.events.len();
-            match apply(db, &job.op, &mut journal) {
-                Ok(outcome) => results.push(Ok(outcome)),
-                Err(Failure::Refused(e)) => {
-                    db.script("ROLLBACK TO op")?;
-                    journal.events.truncate(mark);
-                    results.push(Err(e));
-                }
-                Err(Failure::Sql(e)) => return Err(e),
+        }
+        let mark = journal.events.len();
+        match apply(db, &job.op, &mut journal) {
+            Ok(outcome) => results.push(Ok(outcome)),
+            Err(Failure::Refused(e)) if savepoints => {
+                db.script("ROLLBACK TO op")?;
+                journal.events.truncate(mark);
+                results.push(Err(e));
             }
+            Err(Failure::Refused(_)) => return Ok(None),
+            Err(Failure::Sql(e)) => return Err(e),
         }
     }
-    // Forget the head until the commit succeeds, so a failed commit cannot leave a wrong one.
-    let head = journal.flush(db, session.audit_head.take())?;
-    db.script("COMMIT")?;
-    session.audit_head = head;
-    Ok(results)
+    Ok(Some((results, journal)))
 }
 
 /// Audit events of this batch, chained and written together just before the commit, so the
