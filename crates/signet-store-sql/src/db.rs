@@ -75,6 +75,15 @@ impl Row {
     }
 }
 
+/// One step of a [`Db::pipeline`].
+#[derive(Debug)]
+pub(crate) enum Step<'a> {
+    /// A statement with parameters, answered with rows.
+    Query(Cow<'a, str>, Vec<Value<'a>>),
+    /// Statements without parameters (BEGIN, COMMIT).
+    Script(&'a str),
+}
+
 /// A database failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum DbError {
@@ -97,6 +106,18 @@ pub(crate) trait Db: Send {
     fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError>;
     /// Runs statements without parameters (BEGIN, COMMIT, SAVEPOINT, migrations).
     fn script(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Runs several steps and returns each one's rows or error. PostgreSQL sends them all before
+    /// reading the first answer (one round trip); after an error inside a transaction the server
+    /// refuses the rest, and a COMMIT among them rolls back. Elsewhere they simply run in turn.
+    fn pipeline(&mut self, steps: &[Step<'_>]) -> Result<Vec<Result<Vec<Row>, DbError>>, DbError> {
+        Ok(steps
+            .iter()
+            .map(|step| match step {
+                Step::Query(sql, params) => self.query(sql, params),
+                Step::Script(sql) => self.script(sql).map(|()| Vec::new()),
+            })
+            .collect())
+    }
     /// Which database this is.
     fn dialect(&self) -> Dialect;
 }
@@ -186,20 +207,34 @@ pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection
 
 // ----- PostgreSQL ------------------------------------------------------------------------------
 
-/// A PostgreSQL connection with its prepared-statement cache.
+/// A PostgreSQL connection with its prepared-statement cache. The driver (tokio-postgres) is
+/// asynchronous and signet's storage threads are not, so each connection carries a small
+/// single-threaded runtime that drives it while a call waits; that is also what lets a
+/// [`Db::pipeline`] send several statements before reading any answer.
 pub(crate) struct Pg {
-    client: postgres::Client,
-    statements: HashMap<String, postgres::Statement>,
+    client: tokio_postgres::Client,
+    statements: HashMap<String, tokio_postgres::Statement>,
+    /// Always Some until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
-fn pg_error(e: postgres::Error) -> DbError {
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // Never blocks, so a connection may be dropped anywhere, even on an async worker.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+fn pg_error(e: tokio_postgres::Error) -> DbError {
+    use tokio_postgres::error::SqlState;
     match e.as_db_error() {
-        Some(db) if *db.code() == postgres::error::SqlState::UNIQUE_VIOLATION => {
+        Some(db) if *db.code() == SqlState::UNIQUE_VIOLATION => {
             DbError::Unique(format!("{} {}", db.constraint().unwrap_or(""), db.message()))
         }
         Some(db)
-            if *db.code() == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
-                || *db.code() == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE =>
+            if *db.code() == SqlState::T_R_DEADLOCK_DETECTED || *db.code() == SqlState::T_R_SERIALIZATION_FAILURE =>
         {
             DbError::Retry(db.message().to_string())
         }
@@ -208,42 +243,57 @@ fn pg_error(e: postgres::Error) -> DbError {
     }
 }
 
-impl postgres::types::ToSql for Value<'_> {
+impl tokio_postgres::types::ToSql for Value<'_> {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
-        out: &mut postgres::types::private::BytesMut,
-    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
-        use postgres::types::Type;
+        ty: &tokio_postgres::types::Type,
+        out: &mut tokio_postgres::types::private::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use tokio_postgres::types::Type;
         match self {
             Value::Int(i) if *ty == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
             Value::Int(i) if *ty == Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
             Value::Int(i) => i.to_sql(ty, out),
             Value::Text(t) => t.as_ref().to_sql(ty, out),
             Value::Blob(b) => b.as_ref().to_sql(ty, out),
-            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Null => Ok(tokio_postgres::types::IsNull::Yes),
         }
     }
 
-    fn accepts(_ty: &postgres::types::Type) -> bool {
+    fn accepts(_ty: &tokio_postgres::types::Type) -> bool {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 impl Pg {
     /// Connects.
     pub(crate) fn connect(url: &str) -> Result<Self, DbError> {
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(pg_error)?;
-        Ok(Self { client, statements: HashMap::new() })
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| DbError::Other(format!("cannot start the PostgreSQL driver: {e}")))?;
+        let (client, connection) =
+            runtime.block_on(tokio_postgres::connect(url, tokio_postgres::NoTls)).map_err(pg_error)?;
+        runtime.spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "PostgreSQL connection closed");
+            }
+        });
+        Ok(Self { client, statements: HashMap::new(), runtime: Some(runtime) })
     }
 
-    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+    fn block_on<F: std::future::Future>(&self, work: F) -> Result<F::Output, DbError> {
+        let runtime = self.runtime.as_ref().ok_or_else(|| DbError::Other("the connection is closed".into()))?;
+        Ok(runtime.block_on(work))
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement, DbError> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(sql).map_err(pg_error)?;
+        let statement = self.block_on(self.client.prepare(sql))?.map_err(pg_error)?;
         if self.statements.len() > 256 {
             self.statements.clear();
         }
@@ -252,48 +302,79 @@ impl Pg {
     }
 }
 
-fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
-    params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect()
+fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
+}
+
+/// Converts the driver's rows to ours, by the statement's column types.
+fn pg_rows(statement: &tokio_postgres::Statement, rows: Vec<tokio_postgres::Row>) -> Result<Vec<Row>, DbError> {
+    use tokio_postgres::types::Type;
+    let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
+    let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut cells = Vec::with_capacity(types.len());
+        for (i, ty) in types.iter().enumerate() {
+            let cell = if *ty == Type::INT8 {
+                row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
+            } else if *ty == Type::INT4 {
+                row.try_get::<_, Option<i32>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
+            } else if *ty == Type::INT2 {
+                row.try_get::<_, Option<i16>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
+            } else if *ty == Type::BYTEA {
+                row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(Cell::Blob))
+            } else if *ty == Type::BOOL {
+                row.try_get::<_, Option<bool>>(i).map(|v| v.map(|b| Cell::Int(i64::from(b))))
+            } else {
+                row.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
+            };
+            cells.push(cell.map_err(pg_error)?.unwrap_or(Cell::Null));
+        }
+        out.push(Row { names: names.clone(), cells });
+    }
+    Ok(out)
 }
 
 impl Db for Pg {
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64, DbError> {
         let statement = self.statement(sql)?;
-        self.client.execute(&statement, &pg_params(params)).map_err(pg_error)
+        self.block_on(self.client.execute(&statement, &pg_params(params)))?.map_err(pg_error)
     }
 
     fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
-        use postgres::types::Type;
         let statement = self.statement(sql)?;
-        let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
-        let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
-        let rows = self.client.query(&statement, &pg_params(params)).map_err(pg_error)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut cells = Vec::with_capacity(types.len());
-            for (i, ty) in types.iter().enumerate() {
-                let cell = if *ty == Type::INT8 {
-                    row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
-                } else if *ty == Type::INT4 {
-                    row.try_get::<_, Option<i32>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
-                } else if *ty == Type::INT2 {
-                    row.try_get::<_, Option<i16>>(i).map(|v| v.map(|x| Cell::Int(i64::from(x))))
-                } else if *ty == Type::BYTEA {
-                    row.try_get::<_, Option<Vec<u8>>>(i).map(|v| v.map(Cell::Blob))
-                } else if *ty == Type::BOOL {
-                    row.try_get::<_, Option<bool>>(i).map(|v| v.map(|b| Cell::Int(i64::from(b))))
-                } else {
-                    row.try_get::<_, Option<String>>(i).map(|v| v.map(Cell::Text))
-                };
-                cells.push(cell.map_err(pg_error)?.unwrap_or(Cell::Null));
-            }
-            out.push(Row { names: names.clone(), cells });
-        }
-        Ok(out)
+        let rows = self.block_on(self.client.query(&statement, &pg_params(params)))?.map_err(pg_error)?;
+        pg_rows(&statement, rows)
     }
 
     fn script(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(pg_error)
+        self.block_on(self.client.batch_execute(sql))?.map_err(pg_error)
+    }
+
+    fn pipeline(&mut self, steps: &[Step<'_>]) -> Result<Vec<Result<Vec<Row>, DbError>>, DbError> {
+        // Prepare first: a statement prepared inside the pipeline would be sent after the steps
+        // behind it.
+        let mut prepared = Vec::with_capacity(steps.len());
+        for step in steps {
+            prepared.push(match step {
+                Step::Query(sql, _) => Some(self.statement(sql)?),
+                Step::Script(_) => None,
+            });
+        }
+        let client = &self.client;
+        let calls = steps.iter().zip(&prepared).map(|(step, statement)| async move {
+            match (step, statement) {
+                (Step::Query(_, params), Some(statement)) => {
+                    let rows = client.query(statement, &pg_params(params)).await.map_err(pg_error)?;
+                    pg_rows(statement, rows)
+                }
+                (Step::Script(sql), _) => client.batch_execute(sql).await.map(|()| Vec::new()).map_err(pg_error),
+                (Step::Query(..), None) => Err(DbError::Other("an unprepared statement in a pipeline".into())),
+            }
+        });
+        // join_all polls the calls in order, and each sends its messages when first polled, so
+        // they reach the server in order, all before the first answer is awaited.
+        self.block_on(futures_util::future::join_all(calls))
     }
 
     fn dialect(&self) -> Dialect {

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
     (2, "lean_indexes", include_str!("../migrations/postgres/0002_lean_indexes.sql")),
+    (3, "audit_head_guard", include_str!("../migrations/postgres/0003_audit_head_guard.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

@@ -19,7 +19,7 @@ use signet_store::*;
 use tokio::sync::oneshot;
 
 use crate::Dialect;
-use crate::db::{Db, DbError, Value};
+use crate::db::{Db, DbError, Step, Value};
 use crate::flush::{Durability, Pending};
 use crate::rows::{self, json_list, secs};
 
@@ -247,6 +247,11 @@ fn execute(
         (Dialect::Postgres, true) => "BEGIN",
         (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
     };
+    if dialect == Dialect::Postgres
+        && let Some(results) = execute_pipelined(db, batch, begin, head)?
+    {
+        return Ok(results);
+    }
     db.script(begin)?;
     let (results, journal) = if let [job] = batch {
         // One operation needs no savepoint: the transaction is its savepoint.
@@ -278,6 +283,68 @@ fn execute(
     db.script("COMMIT")?;
     *head = moved;
     Ok(results)
+}
+
+/// The issuance path on PostgreSQL in two round trips, whatever the batch's size: BEGIN and
+/// every operation (each one statement) sent together, then the audit entries and COMMIT sent
+/// together. None, with nothing written, when the batch has another kind of operation or one was
+/// refused: the caller then runs it statement by statement.
+fn execute_pipelined(
+    db: &mut dyn Db,
+    batch: &[Job],
+    begin: &'static str,
+    head: &SharedHead,
+) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
+    let mut steps = vec![Step::Script(begin)];
+    for job in batch {
+        steps.push(match &job.op {
+            Op::SubmitAndReserve(r, v, _) => {
+                Step::Query(SUBMIT_AND_RESERVE_PG.into(), [request_values(r), reservation_values(v)].concat())
+            }
+            Op::Complete(c, _) => Step::Query(COMPLETE_PG.into(), completion_values(c)),
+            _ => return Ok(None),
+        });
+    }
+    let answers = db.pipeline(&steps)?;
+    let mut journal = Journal::default();
+    let mut results = Vec::with_capacity(batch.len());
+    let mut gave_up = answers.iter().any(Result::is_err);
+    for (job, answer) in batch.iter().zip(answers.iter().skip(1)) {
+        let Ok(rows) = answer else { break };
+        let outcome = match (&job.op, rows.first()) {
+            (Op::SubmitAndReserve(_, _, event), Some(row)) => rows::int(row, "request_id")
+                .map_err(refused)
+                .and_then(|id| journal.append(&with_target(event, id)).map(|()| Outcome::Id(id))),
+            (Op::Complete(_, events), Some(_)) => {
+                events.iter().try_for_each(|event| journal.append(event)).map(|()| Outcome::Done)
+            }
+            _ => Err(refused(StoreError::Conflict("refused".into()))),
+        };
+        match outcome {
+            Ok(outcome) => results.push(Ok(outcome)),
+            Err(_) => gave_up = true,
+        }
+    }
+    if gave_up {
+        // Roll back whatever happened; the slow path finds out which operation refused and why.
+        db.script("ROLLBACK")?;
+        return Ok(None);
+    }
+    let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
+    let start = match head.take() {
+        Some(known) => known,
+        None => load_head(db)?,
+    };
+    let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
+    let mut steps: Vec<Step<'_>> =
+        statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)).collect();
+    steps.push(Step::Script("COMMIT"));
+    // An audit write that failed aborted the transaction, and the COMMIT behind it rolled back.
+    for answer in db.pipeline(&steps)? {
+        answer?;
+    }
+    *head = Some(moved);
+    Ok(Some(results))
 }
 
 /// Each operation's result, and the audit events of those that went through.
@@ -329,33 +396,31 @@ impl Journal {
     }
 
     /// Chains the events onto the audit head and writes them, moving the head; returns the new
-    /// head. `known` is the head as this writer last committed it, if it may be relied on.
+    /// head. `known` is the head as this process's writers last committed it: trusted on
+    /// PostgreSQL, where the write checks it and fails with [`DbError::Retry`] if another front
+    /// end moved it (the batch then runs again from the locked head); SQLite reads it.
     fn flush(self, db: &mut dyn Db, known: Option<AuditHead>) -> Result<Option<AuditHead>, DbError> {
         if self.events.is_empty() {
             return Ok(known);
         }
-        let (head, trusted) = match known {
-            Some(head) if db.dialect() == Dialect::Postgres => (head, false),
-            _ => (load_head(db)?, true),
+        let head = match known {
+            Some(head) if db.dialect() == Dialect::Postgres => head,
+            _ => load_head(db)?,
         };
-        if let Some(new_head) = self.write_after(db, head)? {
-            return Ok(Some(new_head));
+        let (statements, moved) = self.statements_after(db.dialect(), head);
+        for (sql, params) in &statements {
+            db.execute(sql, params)?;
         }
-        if trusted {
-            return Err(DbError::Other("the audit head moved while it was locked".into()));
-        }
-        // Another front end appended since this writer's last commit: lock the head and rechain.
-        let head = load_head(db)?;
-        self.write_after(db, head)?
-            .map(Some)
-            .ok_or_else(|| DbError::Other("the audit head moved while it was locked".into()))
+        Ok(Some(moved))
     }
 
-    /// Writes the events chained after `head`; None when the head is no longer `head`
-    /// (PostgreSQL checks it in the same statement that moves it).
-    fn write_after(&self, db: &mut dyn Db, head: AuditHead) -> Result<Option<AuditHead>, DbError> {
-        let dialect = db.dialect();
+    /// The statements that append the events chained after `head` and move the head, and the
+    /// head they move it to. On PostgreSQL each statement moves the head only if it is still
+    /// where the chain starts, and otherwise fails with SQLSTATE 40001 (migration 0003), so the
+    /// whole transaction fails rather than commit without its audit entries.
+    fn statements_after(&self, dialect: Dialect, head: AuditHead) -> (Vec<(String, Vec<Value<'_>>)>, AuditHead) {
         let (mut seq, mut hash) = head;
+        let mut statements = Vec::new();
         for events in self.events.chunks(AUDIT_ROWS_PER_INSERT) {
             let (start_seq, start_hash) = (seq, hash.clone());
             let mut links = Vec::with_capacity(events.len());
@@ -366,8 +431,7 @@ impl Journal {
             }
             let mut params: Vec<Value<'_>> = Vec::with_capacity(4 + events.len() * 8);
             let mut sql = match dialect {
-                // One statement moves the head, if it is still where this writer thinks, and
-                // appends the entries: one round trip per commit.
+                // One statement moves the head and appends the entries: one round trip.
                 Dialect::Postgres => {
                     params.extend([Value::Int(seq), hash.clone().into(), Value::Int(start_seq), start_hash.into()]);
                     String::from(
@@ -410,20 +474,19 @@ impl Journal {
                 ]);
             }
             if dialect == Dialect::Postgres {
-                sql.push_str(") AS entries WHERE EXISTS (SELECT 1 FROM moved)");
+                sql.push_str(
+                    ") AS entries WHERE CASE WHEN EXISTS (SELECT 1 FROM moved) THEN true ELSE signet_audit_head_moved() END",
+                );
             }
-            let written = db.execute(&sql, &params)?;
-            if written == 0 {
-                return Ok(None);
-            }
+            statements.push((sql, params));
         }
         if dialect == Dialect::Sqlite {
-            db.execute(
-                "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
-                &[Value::Int(seq), hash.as_str().into()],
-            )?;
+            statements.push((
+                "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".to_string(),
+                vec![Value::Int(seq), hash.clone().into()],
+            ));
         }
-        Ok(Some((seq, hash)))
+        (statements, (seq, hash))
     }
 }
 
@@ -555,16 +618,16 @@ fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Failure> {
     })
 }
 
+/// A new request and its reservation, in one statement; answers the request's id.
+const SUBMIT_AND_RESERVE_PG: &str = "WITH r AS (\
+       INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
+     INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
+     SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id";
+
 /// The request and its reservation in one statement (one round trip).
 fn submit_and_reserve_pg(db: &mut dyn Db, r: &NewRequest, v: &Reservation) -> Result<i64, Failure> {
-    let rows = db.query(
-        "WITH r AS (\
-           INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
-           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
-         INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
-         SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id",
-        &[request_values(r), reservation_values(v)].concat(),
-    )?;
+    let rows = db.query(SUBMIT_AND_RESERVE_PG, &[request_values(r), reservation_values(v)].concat())?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
     rows::int(row, "request_id").map_err(refused)
 }
@@ -587,20 +650,21 @@ fn completion_values(c: &Completion) -> Vec<Value<'_>> {
     ]
 }
 
+/// Marks a reserved certificate and its request issued, in one statement that changes both or
+/// neither; answers a row when it did.
+const COMPLETE_PG: &str = "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
+     c AS (\
+       UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
+       WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
+       RETURNING request_id) \
+     UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
+     WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id";
+
 /// Marks the certificate and its request issued in one statement (one round trip); on a refusal
 /// the caller rolls back whichever half happened. The request row is locked first, the order
 /// every change to a request's fate follows ([`lock_request`]), so front ends cannot deadlock.
 fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
-    let rows = db.query(
-        "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
-         c AS (\
-           UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
-           WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
-           RETURNING request_id) \
-         UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
-         WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id",
-        &completion_values(c),
-    )?;
+    let rows = db.query(COMPLETE_PG, &completion_values(c))?;
     if !rows.is_empty() {
         return Ok(());
     }

@@ -55,6 +55,15 @@ async fn front_ends_sharing_postgres_decide_each_request_once() {
     signet_store::conformance::front_ends_decide_each_request_once(first, second).await;
 }
 
+/// Issuing from two front ends at once keeps one audit chain and every certificate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_postgres_issue_side_by_side() {
+    let url = postgres_database().await;
+    let first = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let second = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    signet_store::conformance::front_ends_issue_side_by_side(first, second).await;
+}
+
 /// The same with two stores on one SQLite file (two processes on one data directory).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn front_ends_sharing_sqlite_decide_each_request_once() {

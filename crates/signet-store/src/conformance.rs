@@ -393,6 +393,38 @@ async fn refusals_among_concurrent_changes_leave_no_trace(store: Arc<dyn Store>)
     assert_eq!(report.entries, 1 + 50 + 50 + 50);
 }
 
+/// Two front ends issue side by side on one database: every issuance lands once, with its serial,
+/// and both append to one intact audit chain although each one's idea of its head keeps going stale.
+pub async fn front_ends_issue_side_by_side(first: Arc<dyn Store>, second: Arc<dyn Store>) {
+    let ca = make_ca(first.as_ref(), "ca").await;
+    let mut tasks = Vec::new();
+    for n in 0..150u64 {
+        let store = if n % 2 == 0 { first.clone() } else { second.clone() };
+        tasks.push(tokio::spawn(async move {
+            let id = store
+                .submit_and_reserve(
+                    new_request(&format!("side{n}.example.com")),
+                    reservation(ca, 6000 + n, false),
+                    event("s", "c"),
+                )
+                .await
+                .unwrap();
+            store.complete(completion(ca, 6000 + n, id), vec![event("certificate.issue", "c")]).await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for store in [&first, &second] {
+        let certificates = store.certificates(ca).await.unwrap();
+        assert_eq!(certificates.len(), 150);
+        assert!(certificates.iter().all(|c| c.status == CertificateStatus::Issued));
+        let report = audit::verify(&store.audit_entries(1, 10_000).await.unwrap(), store.audit_head().await.unwrap());
+        assert!(report.intact, "{:?}", report.problems);
+        assert_eq!(report.entries, 1 + 150 + 150);
+    }
+}
+
 /// For two stores on one database (two front ends): approving (reserving) and denying the same
 /// request at the same moment from different front ends never both succeed, and what is stored
 /// agrees with whichever won.
