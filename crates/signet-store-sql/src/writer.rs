@@ -180,12 +180,13 @@ fn run(
         let Some(conn) = db.as_mut() else { continue };
         // Numbered before COMMIT, so a reader that sees this commit waits for its flush.
         let flush = flusher.as_ref().filter(|_| durable).map(|f| (f, f.durability.next_commit()));
-        let mut outcome = execute(conn.as_mut(), &batch, durable, head);
+        let mut outcome = execute(conn.as_mut(), &batch, durable, head, true);
         for _ in 0..RETRIES {
             let Err(DbError::Retry(why)) = &outcome else { break };
             tracing::debug!(reason = %why, "a storage transaction lost a race; running it again");
             let _ = conn.script("ROLLBACK");
-            outcome = execute(conn.as_mut(), &batch, durable, head);
+            // From the head as stored, locked: the remembered one may be what went stale.
+            outcome = execute(conn.as_mut(), &batch, durable, head, false);
         }
         let mut held = Vec::new();
         match outcome {
@@ -240,6 +241,7 @@ fn execute(
     batch: &[Job],
     durable: bool,
     head: &SharedHead,
+    trust_head: bool,
 ) -> Result<Vec<StoreResult<Outcome>>, DbError> {
     let dialect = db.dialect();
     let begin = match (dialect, durable) {
@@ -248,7 +250,7 @@ fn execute(
         (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
     };
     if dialect == Dialect::Postgres
-        && let Some(results) = execute_pipelined(db, batch, begin, head)?
+        && let Some(results) = execute_pipelined(db, batch, begin, head, trust_head)?
     {
         return Ok(results);
     }
@@ -278,7 +280,7 @@ fn execute(
     };
     // Forget the head until the commit succeeds, so a failed commit cannot leave a wrong one.
     let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
-    let known = head.take();
+    let known = head.take().filter(|_| trust_head);
     let moved = journal.flush(db, known)?;
     db.script("COMMIT")?;
     *head = moved;
@@ -294,6 +296,7 @@ fn execute_pipelined(
     batch: &[Job],
     begin: &'static str,
     head: &SharedHead,
+    trust_head: bool,
 ) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
     let mut steps = vec![Step::Script(begin)];
     for job in batch {
@@ -331,7 +334,7 @@ fn execute_pipelined(
         return Ok(None);
     }
     let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
-    let start = match head.take() {
+    let start = match head.take().filter(|_| trust_head) {
         Some(known) => known,
         None => load_head(db)?,
     };
