@@ -60,6 +60,13 @@ impl Durability {
         self.check()
     }
 
+    /// Marks the store failed and wakes every waiting reader: for a writer that dies with
+    /// commits numbered but never handed to the flusher.
+    pub(crate) fn fail(&self) {
+        self.failed.store(true, Ordering::SeqCst);
+        self.flushed.send_modify(|_| {});
+    }
+
     /// An error once a flush has failed.
     pub(crate) fn check(&self) -> StoreResult<()> {
         if self.failed.load(Ordering::SeqCst) {
@@ -103,7 +110,7 @@ fn run(wal: &std::path::Path, rx: &mpsc::Receiver<Pending>, durability: &Durabil
         let result = flush(wal);
         if let Err(e) = &result {
             tracing::error!(error = %e, wal = %wal.display(), "flushing the write-ahead log failed; refusing further writes");
-            durability.failed.store(true, Ordering::SeqCst);
+            durability.fail();
         }
         durability.flushed.send_modify(|done| *done = (*done).max(newest));
         for (reply, outcome) in pending.into_iter().flat_map(|p| p.replies) {

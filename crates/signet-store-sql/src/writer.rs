@@ -136,6 +136,17 @@ pub(crate) fn spawn(
     Ok(tx)
 }
 
+/// Marks the store failed when the writer thread unwinds.
+struct FailOnPanic(Arc<Durability>);
+
+impl Drop for FailOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.fail();
+        }
+    }
+}
+
 /// The next batch: the first job to arrive and every job queued behind it, up to `max`.
 fn next_batch(rx: &std::sync::Mutex<mpsc::Receiver<Job>>, max: usize) -> Option<Vec<Job>> {
     // Waiting for a job while holding the queue is what lets the other writers wait their turn.
@@ -158,6 +169,8 @@ fn run(
         Dialect::Sqlite => MAX_BATCH,
         Dialect::Postgres => MAX_BATCH_POSTGRES,
     };
+    // Should this thread die (a bug), readers waiting for its commits' flush must not wait forever.
+    let _on_exit = flusher.as_ref().map(|f| FailOnPanic(f.durability.clone()));
     let mut db = Some(db);
     while let Some(mut batch) = next_batch(rx, max_batch) {
         batch.sort_by_key(|job| job.op.locked_request());
