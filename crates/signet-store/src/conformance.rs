@@ -303,23 +303,21 @@ async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Pending);
 }
 
+/// Submits, reserves and completes one auto-approved issuance for `host` with serial `serial`.
+async fn issue(store: &dyn Store, ca: i64, host: &str, serial: u64) -> RequestId {
+    let id =
+        store.submit_and_reserve(new_request(host), reservation(ca, serial, false), event("s", "c")).await.unwrap();
+    store.complete(completion(ca, serial, id), vec![event("certificate.issue", "c")]).await.unwrap();
+    id
+}
+
 async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {
     let ca = make_ca(store.as_ref(), "ca").await;
     let mut tasks = Vec::new();
     for n in 0..200u64 {
         let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let id = store
-                .submit_and_reserve(
-                    new_request(&format!("h{n}.example.com")),
-                    reservation(ca, 1000 + n, false),
-                    event("s", "c"),
-                )
-                .await
-                .unwrap();
-            store.complete(completion(ca, 1000 + n, id), vec![event("certificate.issue", "c")]).await.unwrap();
-            id
-        }));
+        tasks
+            .push(tokio::spawn(async move { issue(store.as_ref(), ca, &format!("h{n}.example.com"), 1000 + n).await }));
     }
     let mut ids = Vec::new();
     for task in tasks {
@@ -400,17 +398,9 @@ pub async fn front_ends_issue_side_by_side(first: Arc<dyn Store>, second: Arc<dy
     let mut tasks = Vec::new();
     for n in 0..150u64 {
         let store = if n % 2 == 0 { first.clone() } else { second.clone() };
-        tasks.push(tokio::spawn(async move {
-            let id = store
-                .submit_and_reserve(
-                    new_request(&format!("side{n}.example.com")),
-                    reservation(ca, 6000 + n, false),
-                    event("s", "c"),
-                )
-                .await
-                .unwrap();
-            store.complete(completion(ca, 6000 + n, id), vec![event("certificate.issue", "c")]).await.unwrap();
-        }));
+        tasks.push(tokio::spawn(
+            async move { issue(store.as_ref(), ca, &format!("side{n}.example.com"), 6000 + n).await },
+        ));
     }
     for task in tasks {
         task.await.unwrap();
