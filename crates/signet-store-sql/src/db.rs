@@ -1,5 +1,5 @@
-//! One small synchronous interface over the two database drivers (rusqlite and the `postgres`
-//! crate), so every query and state change is written once. Statements use `$1`-style numbered
+//! One small synchronous interface over the two database drivers (rusqlite, and tokio-postgres
+//! driven by a per-connection runtime), so every query and state change is written once. Statements use `$1`-style numbered
 //! parameters; for SQLite they are rewritten to its `?1` form. Prepared statements are cached per
 //! connection.
 //!

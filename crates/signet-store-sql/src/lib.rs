@@ -2,10 +2,11 @@
 //!
 //! One implementation serves both databases: the SQL is portable (numbered parameters,
 //! `RETURNING`, partial unique indexes) and runs through a small synchronous interface over
-//! rusqlite and the `postgres` crate ([`db`]). Writes go through one writer thread per process
-//! that commits concurrent callers' changes together (group commit); reads use a pool of
-//! connections (inline for SQLite, on the blocking pool for PostgreSQL). Schema migrations are
-//! embedded, one directory per dialect (`migrations/{sqlite,postgres}/NNNN_name.sql`).
+//! rusqlite and tokio-postgres ([`db`]). Writes go through writer threads (one for SQLite and its
+//! flusher, [`flush`]; three for PostgreSQL) that commit concurrent callers' changes together
+//! (group commit); reads use a pool of connections (inline for SQLite, on the blocking pool for
+//! PostgreSQL). Schema migrations are embedded, one directory per dialect
+//! (`migrations/{sqlite,postgres}/NNNN_name.sql`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
