@@ -2,8 +2,8 @@
 //!
 //! One implementation serves both databases: the SQL is portable (numbered parameters,
 //! `RETURNING`, partial unique indexes) and runs through a small synchronous interface over
-//! rusqlite and tokio-postgres ([`db`]). Writes go through writer threads (one for SQLite and its
-//! flusher, [`flush`]; three for PostgreSQL) that commit concurrent callers' changes together
+//! rusqlite and tokio-postgres (`db`). Writes go through writer threads (one for SQLite and its
+//! flusher, `flush`; three for PostgreSQL) that commit concurrent callers' changes together
 //! (group commit); reads use a pool of connections (inline for SQLite, on the blocking pool for
 //! PostgreSQL). Schema migrations are embedded, one directory per dialect
 //! (`migrations/{sqlite,postgres}/NNNN_name.sql`).
