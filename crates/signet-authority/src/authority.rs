@@ -272,10 +272,8 @@ impl Authority {
                 let reservation = self.reservation(issuer, &prepared, &checked.facts);
                 let id = self.store.submit_and_reserve(request.clone(), reservation.clone(), audit).await?;
                 let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None, true).await?;
-                let mut record = stored(id, &request, RequestState::Issued);
-                record.decided_by = Some(actor.name.clone());
-                record.decided_at = Some(completion.at);
-                RequestView::new(&record, Some(&issued(&reservation, id, completion)))
+                let at = completion.at;
+                issued_view(stored(id, &request, RequestState::Pending), &reservation, completion, at)
             }
         };
         Ok(Submitted { request: view, retrieval_token: token })
@@ -386,12 +384,6 @@ impl Authority {
         Ok(request)
     }
 
-    async fn view(&self, id: RequestId) -> AuthorityResult<RequestView> {
-        let request = self.stored_request(id).await?;
-        let certificate = self.store.certificate_for_request(id).await?;
-        Ok(RequestView::new(&request, certificate.as_ref()))
-    }
-
     /// The status of a request.
     pub async fn status(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<RequestView> {
         let request = self.request_for(access, id).await?;
@@ -494,9 +486,10 @@ impl Authority {
             &format!("request:{id}"),
             json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
         );
-        self.store.reserve(id, reservation, audit).await?;
-        self.sign_and_complete(issuer, &prepared, id, &actor.name, approved, false).await?;
-        self.view(id).await
+        self.store.reserve(id, reservation.clone(), audit).await?;
+        let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, approved, false).await?;
+        let at = as_stored(completion.at);
+        Ok(issued_view(request, &reservation, completion, at))
     }
 
     /// Denies a pending request with a reason.
@@ -521,14 +514,20 @@ impl Authority {
             &format!("request:{id}"),
             json!({"reason": reason}),
         );
-        self.store.deny(id, &actor.name, reason, self.clock.now(), audit).await.map_err(|e| match e {
+        let at = self.clock.now();
+        self.store.deny(id, &actor.name, reason, at, audit).await.map_err(|e| match e {
             signet_store::StoreError::Conflict(m) => {
                 AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied"))
             }
             other => other.into(),
         })?;
         self.metrics.denied.fetch_add(1, Ordering::Relaxed);
-        self.view(id).await
+        let mut record = request;
+        record.state = RequestState::Denied;
+        record.reason = Some(reason.to_string());
+        record.decided_by = Some(actor.name.clone());
+        record.decided_at = Some(as_stored(at));
+        Ok(RequestView::new(&record, None))
     }
 
     /// Searches requests and certificates.
@@ -628,6 +627,27 @@ fn stored(id: RequestId, request: &NewRequest, state: RequestState) -> signet_st
 
 fn no_request(id: RequestId) -> AuthorityError {
     AuthorityError::new(Kind::NotFound, format!("there is no request {id}"))
+}
+
+/// The view of a request just issued, built from what was stored rather than read back.
+fn issued_view(
+    mut request: signet_store::RequestRecord,
+    reservation: &Reservation,
+    completion: Completion,
+    decided_at: time::OffsetDateTime,
+) -> RequestView {
+    request.state = RequestState::Issued;
+    request.decided_by = Some(completion.decided_by.clone());
+    request.approved_sans = completion.approved_sans.clone();
+    request.decided_at = Some(decided_at);
+    let certificate = issued(reservation, request.id, completion);
+    RequestView::new(&request, Some(&certificate))
+}
+
+/// A time as the store keeps it (whole seconds), so an answer built in memory reads the same as
+/// one read back later.
+fn as_stored(at: time::OffsetDateTime) -> time::OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
 }
 
 /// The record of a certificate just issued.
