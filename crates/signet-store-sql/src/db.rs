@@ -106,17 +106,24 @@ pub(crate) trait Db: Send {
     fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError>;
     /// Runs statements without parameters (BEGIN, COMMIT, SAVEPOINT, migrations).
     fn script(&mut self, sql: &str) -> Result<(), DbError>;
-    /// Runs several steps and returns each one's rows or error. PostgreSQL sends them all before
-    /// reading the first answer (one round trip); after an error inside a transaction the server
-    /// refuses the rest, and a COMMIT among them rolls back. Elsewhere they simply run in turn.
+    /// Runs several steps and returns each one's rows or error; after an error, no later step
+    /// takes effect (a COMMIT among them included). PostgreSQL sends them all before reading the
+    /// first answer (one round trip), and the server refuses what follows an error in a
+    /// transaction; elsewhere they run in turn and stop at the first error.
     fn pipeline(&mut self, steps: &[Step<'_>]) -> Result<Vec<Result<Vec<Row>, DbError>>, DbError> {
-        Ok(steps
-            .iter()
-            .map(|step| match step {
-                Step::Query(sql, params) => self.query(sql, params),
-                Step::Script(sql) => self.script(sql).map(|()| Vec::new()),
-            })
-            .collect())
+        let mut answers = Vec::with_capacity(steps.len());
+        for step in steps {
+            let answer = if answers.iter().any(|a: &Result<Vec<Row>, DbError>| a.is_err()) {
+                Err(DbError::Other("not run: an earlier step failed".into()))
+            } else {
+                match step {
+                    Step::Query(sql, params) => self.query(sql, params),
+                    Step::Script(sql) => self.script(sql).map(|()| Vec::new()),
+                }
+            };
+            answers.push(answer);
+        }
+        Ok(answers)
     }
     /// Which database this is.
     fn dialect(&self) -> Dialect;

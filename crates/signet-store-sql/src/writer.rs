@@ -291,13 +291,39 @@ fn execute(
             }
         }
     };
-    // Forget the head until the commit succeeds, so a failed commit cannot leave a wrong one.
+    commit_with_audit(db, journal, head, trust_head)?;
+    Ok(results)
+}
+
+/// Writes a batch's audit entries chained after the audit head, and commits, as one pipeline
+/// (one round trip on PostgreSQL). The head is the one this process last committed when
+/// `trust_head` on PostgreSQL (the write checks it and fails with SQLSTATE 40001 if another
+/// front end moved it); otherwise it is read now, and locked on PostgreSQL until the COMMIT.
+/// The in-process head is held throughout, and forgotten until the commit succeeds, so a failed
+/// commit cannot leave a wrong one.
+fn commit_with_audit(db: &mut dyn Db, journal: Journal, head: &SharedHead, trust_head: bool) -> Result<(), DbError> {
+    let dialect = db.dialect();
     let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
     let known = head.take().filter(|_| trust_head);
-    let moved = journal.flush(db, known)?;
-    db.script("COMMIT")?;
-    *head = moved;
-    Ok(results)
+    if journal.events.is_empty() {
+        db.script("COMMIT")?;
+        *head = known;
+        return Ok(());
+    }
+    let start = match known {
+        Some(known) if dialect == Dialect::Postgres => known,
+        _ => load_head(db)?,
+    };
+    let (statements, moved) = journal.statements_after(dialect, start);
+    let mut steps: Vec<Step<'_>> =
+        statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)).collect();
+    steps.push(Step::Script("COMMIT"));
+    // An audit write that failed aborted the transaction, and the COMMIT behind it did not happen.
+    for answer in db.pipeline(&steps)? {
+        answer?;
+    }
+    *head = Some(moved);
+    Ok(())
 }
 
 /// The issuance path on PostgreSQL in two round trips, whatever the batch's size: BEGIN and
@@ -346,20 +372,7 @@ fn execute_pipelined(
         db.script("ROLLBACK")?;
         return Ok(None);
     }
-    let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
-    let start = match head.take().filter(|_| trust_head) {
-        Some(known) => known,
-        None => load_head(db)?,
-    };
-    let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
-    let mut steps: Vec<Step<'_>> =
-        statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)).collect();
-    steps.push(Step::Script("COMMIT"));
-    // An audit write that failed aborted the transaction, and the COMMIT behind it rolled back.
-    for answer in db.pipeline(&steps)? {
-        answer?;
-    }
-    *head = Some(moved);
+    commit_with_audit(db, journal, head, trust_head)?;
     Ok(Some(results))
 }
 
@@ -409,25 +422,6 @@ impl Journal {
         event.at = rows::time(secs(event.at)).map_err(refused)?;
         self.events.push(event);
         Ok(())
-    }
-
-    /// Chains the events onto the audit head and writes them, moving the head; returns the new
-    /// head. `known` is the head as this process's writers last committed it: trusted on
-    /// PostgreSQL, where the write checks it and fails with [`DbError::Retry`] if another front
-    /// end moved it (the batch then runs again from the locked head); SQLite reads it.
-    fn flush(self, db: &mut dyn Db, known: Option<AuditHead>) -> Result<Option<AuditHead>, DbError> {
-        if self.events.is_empty() {
-            return Ok(known);
-        }
-        let head = match known {
-            Some(head) if db.dialect() == Dialect::Postgres => head,
-            _ => load_head(db)?,
-        };
-        let (statements, moved) = self.statements_after(db.dialect(), head);
-        for (sql, params) in &statements {
-            db.execute(sql, params)?;
-        }
-        Ok(Some(moved))
     }
 
     /// The statements that append the events chained after `head` and move the head, and the
