@@ -85,12 +85,6 @@ impl Drop for SqlStore {
     }
 }
 
-/// Writer connections per store on PostgreSQL. One, measured: with a batch pipelined into two
-/// round trips, a single writer gathers bigger batches and never races itself for the audit head
-/// (3,260 req/s at 16 connections against 2,620 with two writers and 2,280 with three; see
-/// docs/BENCHMARKS.md). The writer code takes any number, as several front ends do.
-const POSTGRES_WRITERS: usize = 1;
-
 /// Idle read connections kept per store.
 const MAX_IDLE: usize = 16;
 
@@ -120,18 +114,10 @@ impl SqlStore {
 
     async fn open(dialect: Dialect, target: Target) -> StoreResult<Self> {
         let opener = target.clone();
-        let writers = match dialect {
-            Dialect::Sqlite => 1,
-            Dialect::Postgres => POSTGRES_WRITERS,
-        };
-        let connections = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
-            let mut first = opener.open()?;
-            migrate::run(first.as_mut())?;
-            let mut connections = vec![first];
-            for _ in 1..writers {
-                connections.push(opener.open()?);
-            }
-            Ok(connections)
+        let writer_db = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
+            let mut db = opener.open()?;
+            migrate::run(db.as_mut())?;
+            Ok(db)
         })
         .await
         .map_err(unavailable)?
@@ -146,9 +132,9 @@ impl SqlStore {
         };
         let durability = flusher.as_ref().map(|f| f.durability.clone());
         let reopen = target.clone();
-        let opener: writer::Opener = Arc::new(move || reopen.open());
         let stats = Arc::new(WriterStats::default());
-        let writer = writer::spawn(connections, &opener, flusher, &stats).map_err(unavailable)?;
+        let writer =
+            writer::spawn(writer_db, Box::new(move || reopen.open()), flusher, stats.clone()).map_err(unavailable)?;
         Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability })
     }
 

@@ -71,7 +71,7 @@ impl Op {
     }
 
     /// The existing request whose row this operation locks, if any. A batch takes its locks in
-    /// this order, so writers running side by side on PostgreSQL do not deadlock.
+    /// this order, so front ends sharing a PostgreSQL database do not deadlock.
     fn locked_request(&self) -> Option<i64> {
         match self {
             Op::Reserve(id, ..) | Op::Decide { id, .. } => Some(id.get()),
@@ -106,7 +106,7 @@ pub struct WriterStats {
 }
 
 /// Opens a fresh writer connection after a failure.
-pub(crate) type Opener = Arc<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send + Sync>;
+pub(crate) type Opener = Box<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send>;
 
 /// Where SQLite commits go to be flushed, and the record of what is flushed.
 pub(crate) struct Flusher {
@@ -114,25 +114,18 @@ pub(crate) struct Flusher {
     pub(crate) durability: Arc<Durability>,
 }
 
-/// Starts one writer thread per connection, all taking jobs from one queue. SQLite has one
-/// writer (the database has one write lock) and its flusher; PostgreSQL has several, whose
-/// transactions run side by side like those of several front ends.
+/// Starts the writer thread: one per store. On SQLite the file has one write lock anyway; on
+/// PostgreSQL one writer measured fastest once batches were pipelined (bigger batches, no race
+/// with itself for the audit head; docs/BENCHMARKS.md), and several front ends still share a
+/// database.
 pub(crate) fn spawn(
-    connections: Vec<Box<dyn Db>>,
-    open: &Opener,
+    db: Box<dyn Db>,
+    open: Opener,
     flusher: Option<Flusher>,
-    stats: &Arc<WriterStats>,
+    stats: Arc<WriterStats>,
 ) -> std::io::Result<mpsc::SyncSender<Job>> {
     let (tx, rx) = mpsc::sync_channel(4096);
-    let rx = Arc::new(std::sync::Mutex::new(rx));
-    let head: Arc<SharedHead> = Arc::default();
-    let mut flusher = flusher;
-    for db in connections {
-        let (open, rx, stats, flusher, head) = (open.clone(), rx.clone(), stats.clone(), flusher.take(), head.clone());
-        std::thread::Builder::new()
-            .name("signet-writer".into())
-            .spawn(move || run(db, &open, flusher, &rx, &stats, &head))?;
-    }
+    std::thread::Builder::new().name("signet-writer".into()).spawn(move || run(db, &open, flusher, &rx, &stats))?;
     Ok(tx)
 }
 
@@ -147,24 +140,7 @@ impl Drop for FailOnPanic {
     }
 }
 
-/// The next batch: the first job to arrive and every job queued behind it, up to `max`.
-fn next_batch(rx: &std::sync::Mutex<mpsc::Receiver<Job>>, max: usize) -> Option<Vec<Job>> {
-    // Waiting for a job while holding the queue is what lets the other writers wait their turn.
-    let rx = rx.lock().ok()?;
-    let first = rx.recv().ok()?;
-    let mut batch = vec![first];
-    batch.extend(rx.try_iter().take(max.saturating_sub(1)));
-    Some(batch)
-}
-
-fn run(
-    db: Box<dyn Db>,
-    open: &Opener,
-    flusher: Option<Flusher>,
-    rx: &std::sync::Mutex<mpsc::Receiver<Job>>,
-    stats: &WriterStats,
-    head: &SharedHead,
-) {
+fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Receiver<Job>, stats: &WriterStats) {
     let max_batch = match db.dialect() {
         Dialect::Sqlite => MAX_BATCH,
         Dialect::Postgres => MAX_BATCH_POSTGRES,
@@ -172,7 +148,11 @@ fn run(
     // Should this thread die (a bug), readers waiting for its commits' flush must not wait forever.
     let _on_exit = flusher.as_ref().map(|f| FailOnPanic(f.durability.clone()));
     let mut db = Some(db);
-    while let Some(mut batch) = next_batch(rx, max_batch) {
+    // The audit head as this writer last committed it; None until known and after a failure.
+    let mut head = None;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter().take(max_batch - 1));
         batch.sort_by_key(|job| job.op.locked_request());
         if let Some(Err(e)) = flusher.as_ref().map(|f| f.durability.check()) {
             for job in batch {
@@ -193,13 +173,13 @@ fn run(
         let Some(conn) = db.as_mut() else { continue };
         // Numbered before COMMIT, so a reader that sees this commit waits for its flush.
         let flush = flusher.as_ref().filter(|_| durable).map(|f| (f, f.durability.next_commit()));
-        let mut outcome = execute(conn.as_mut(), &batch, durable, head, true);
+        let mut outcome = execute(conn.as_mut(), &batch, durable, &mut head, true);
         for _ in 0..RETRIES {
             let Err(DbError::Retry(why)) = &outcome else { break };
             tracing::debug!(reason = %why, "a storage transaction lost a race; running it again");
             let _ = conn.script("ROLLBACK");
             // From the head as stored, locked: the remembered one may be what went stale.
-            outcome = execute(conn.as_mut(), &batch, durable, head, false);
+            outcome = execute(conn.as_mut(), &batch, durable, &mut head, false);
         }
         let mut held = Vec::new();
         match outcome {
@@ -240,12 +220,6 @@ fn fail_all(batch: Vec<Job>, e: &DbError) {
     }
 }
 
-/// The audit head as this process's writers last committed it, shared so that each batch chains
-/// onto the newest entry without asking the database. Held from the audit write to the COMMIT,
-/// so in-process writers never race for the head; on PostgreSQL other front ends may still move
-/// it (the write that relies on it checks it and reloads it if so). None until known.
-type SharedHead = std::sync::Mutex<Option<AuditHead>>;
-
 /// The sequence number and hash of the newest audit entry.
 type AuditHead = (i64, String);
 
@@ -253,7 +227,7 @@ fn execute(
     db: &mut dyn Db,
     batch: &[Job],
     durable: bool,
-    head: &SharedHead,
+    head: &mut Option<AuditHead>,
     trust_head: bool,
 ) -> Result<Vec<StoreResult<Outcome>>, DbError> {
     let dialect = db.dialect();
@@ -296,14 +270,18 @@ fn execute(
 }
 
 /// Writes a batch's audit entries chained after the audit head, and commits, as one pipeline
-/// (one round trip on PostgreSQL). The head is the one this process last committed when
+/// (one round trip on PostgreSQL). The head is the one this writer last committed when
 /// `trust_head` on PostgreSQL (the write checks it and fails with SQLSTATE 40001 if another
 /// front end moved it); otherwise it is read now, and locked on PostgreSQL until the COMMIT.
-/// The in-process head is held throughout, and forgotten until the commit succeeds, so a failed
-/// commit cannot leave a wrong one.
-fn commit_with_audit(db: &mut dyn Db, journal: Journal, head: &SharedHead, trust_head: bool) -> Result<(), DbError> {
+/// The remembered head is forgotten until the commit succeeds, so a failed commit cannot leave a
+/// wrong one.
+fn commit_with_audit(
+    db: &mut dyn Db,
+    journal: Journal,
+    head: &mut Option<AuditHead>,
+    trust_head: bool,
+) -> Result<(), DbError> {
     let dialect = db.dialect();
-    let mut head = head.lock().map_err(|_| DbError::Other("a writer thread panicked".into()))?;
     let known = head.take().filter(|_| trust_head);
     if journal.events.is_empty() {
         db.script("COMMIT")?;
@@ -334,7 +312,7 @@ fn execute_pipelined(
     db: &mut dyn Db,
     batch: &[Job],
     begin: &'static str,
-    head: &SharedHead,
+    head: &mut Option<AuditHead>,
     trust_head: bool,
 ) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
     let mut steps = vec![Step::Script(begin)];
