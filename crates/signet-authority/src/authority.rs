@@ -13,7 +13,7 @@ use signet_issuance::csr::{self, CsrFacts};
 use signet_issuance::{Approval, IssuingCa, Profile, Urls, WeakKeys, key_quality};
 use signet_model::{Clock, Identifier, RequestId, RequestState};
 use signet_store::audit::{self, AuditEvent, AuditReport};
-use signet_store::{CaKind, CaRecord, Completion, Found, NewRequest, NewToken, Query, Reservation, Store};
+use signet_store::{CaKind, CaRecord, Completion, Found, IssuanceOf, NewRequest, NewToken, Query, Reservation, Store};
 
 use crate::actor::{Action, Actor, hash_secret, new_secret, permit};
 use crate::error::{AuthorityError, AuthorityResult, Kind};
@@ -23,7 +23,7 @@ use crate::views::{CaView, IssuedCertificate, RequestView, Submitted};
 /// A CA as loaded: its record and, if it has a certificate, its signer.
 struct LoadedCa {
     record: CaRecord,
-    issuing: Option<IssuingCa>,
+    issuing: Option<Arc<IssuingCa>>,
 }
 
 /// Counters for `/metrics`.
@@ -93,7 +93,7 @@ impl Authority {
         let mut cas = HashMap::new();
         for record in store.cas().await? {
             let issuing = match record.certificate {
-                Some(_) => Some(crate::ca_admin::open(&record, passphrase)?),
+                Some(_) => Some(Arc::new(crate::ca_admin::open(&record, passphrase)?)),
                 None => None,
             };
             cas.insert(record.name.clone(), LoadedCa { record, issuing });
@@ -209,7 +209,7 @@ impl Authority {
         })
     }
 
-    fn issuer(&self, profile: &Profile) -> AuthorityResult<&IssuingCa> {
+    fn issuer(&self, profile: &Profile) -> AuthorityResult<&Arc<IssuingCa>> {
         self.cas
             .get(&profile.issuer)
             .and_then(|c| c.issuing.as_ref())
@@ -270,10 +270,27 @@ impl Authority {
             Approval::Auto => {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
                 let reservation = self.reservation(issuer, &prepared, &checked.facts);
-                let id = self.store.submit_and_reserve(request.clone(), reservation.clone(), audit).await?;
-                let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, None, true).await?;
+                let signing = Signing {
+                    store: self.store.as_ref(),
+                    clock: self.clock.as_ref(),
+                    issuer: issuer.clone(),
+                    prepared,
+                    request: IssuanceOf::New(request.clone()),
+                    reservation: reservation.clone(),
+                    audit,
+                    decided_by: actor.name.clone(),
+                    approved: None,
+                    fail_request: true,
+                    details: json!({}),
+                };
+                let completion = self.sign_and_store(signing).await?;
                 let at = completion.at;
-                issued_view(stored(id, &request, RequestState::Pending), &reservation, completion, at)
+                issued_view(
+                    stored(completion.request_id, &request, RequestState::Pending),
+                    &reservation,
+                    completion,
+                    at,
+                )
             }
         };
         Ok(Submitted { request: view, retrieval_token: token })
@@ -330,31 +347,9 @@ impl Authority {
         }
     }
 
-    /// Signs a reserved certificate and stores it (see [`Signing`]). `fail_request`: an
-    /// auto-approved request fails with its issuance, as nobody would approve it; a Certificate
-    /// Manager may approve again.
-    async fn sign_and_complete(
-        &self,
-        issuer: &IssuingCa,
-        prepared: &Prepared,
-        id: RequestId,
-        decided_by: &str,
-        approved: Option<Vec<String>>,
-        fail_request: bool,
-    ) -> AuthorityResult<Completion> {
-        let completion = Signing {
-            store: self.store.as_ref(),
-            clock: self.clock.as_ref(),
-            issuer,
-            prepared,
-            request: id,
-            decided_by,
-            fail_request,
-            approved,
-            details: json!({}),
-        }
-        .run()
-        .await?;
+    /// Reserves, signs and stores a certificate (see [`Signing`]).
+    async fn sign_and_store(&self, signing: Signing<'_>) -> AuthorityResult<Completion> {
+        let completion = signing.run().await?;
         self.metrics.issued.fetch_add(1, Ordering::Relaxed);
         Ok(completion)
     }
@@ -486,8 +481,20 @@ impl Authority {
             &format!("request:{id}"),
             json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
         );
-        self.store.reserve(id, reservation.clone(), audit).await?;
-        let completion = self.sign_and_complete(issuer, &prepared, id, &actor.name, approved, false).await?;
+        let signing = Signing {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer: issuer.clone(),
+            prepared,
+            request: IssuanceOf::Pending(id),
+            reservation: reservation.clone(),
+            audit,
+            decided_by: actor.name.clone(),
+            approved,
+            fail_request: false,
+            details: json!({}),
+        };
+        let completion = self.sign_and_store(signing).await?;
         let at = as_stored(completion.at);
         Ok(issued_view(request, &reservation, completion, at))
     }

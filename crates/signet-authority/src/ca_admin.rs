@@ -10,7 +10,7 @@ use signet_issuance::{IssuingCa, Urls};
 use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
 use signet_model::Clock;
 use signet_store::audit::AuditEvent;
-use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
+use signet_store::{CaKind, CaRecord, IssuanceOf, NewCa, NewRequest, Reservation, Store};
 use x509_parser::prelude::FromDer;
 
 use crate::error::{AuthorityError, AuthorityResult, Kind};
@@ -134,8 +134,8 @@ pub async fn create(
                     "the test root issues only test certificates, never CAs",
                 ));
             }
-            let parent = open(&parent_record, passphrase)?;
-            let certificate = sign_subordinate(store, clock, urls, actor, &parent, &options, key.as_ref()).await?;
+            let parent = Arc::new(open(&parent_record, passphrase)?);
+            let certificate = sign_subordinate(store, clock, urls, actor, parent, &options, key.as_ref()).await?;
             (CaKind::Subordinate, Some(parent_name.clone()), Some(certificate), None)
         }
         Placement::External => (CaKind::Subordinate, None, None, Some(ca::request(&options.spec, key.as_ref())?)),
@@ -170,11 +170,11 @@ async fn sign_subordinate(
     clock: &dyn Clock,
     urls: &Urls,
     actor: &str,
-    parent: &IssuingCa,
+    parent: Arc<IssuingCa>,
     options: &CaOptions,
     key: &SoftwareKey,
 ) -> AuthorityResult<Vec<u8>> {
-    let prepared = ca::subordinate(&options.spec, key.spki_der(), parent, urls, clock.now())?;
+    let prepared = ca::subordinate(&options.spec, key.spki_der(), &parent, urls, clock.now())?;
     let csr = ca::request(&options.spec, key)?;
     let spki_sha256 = signet_codec::public_key::sha256_hex(key.spki_der());
     let request = NewRequest {
@@ -207,14 +207,15 @@ async fn sign_subordinate(
         "request",
         json!({"profile": "ca-init", "ca": options.name}),
     );
-    let id = store.submit_and_reserve(request, reservation, audit).await?;
     let completion = Signing {
         store,
         clock,
         issuer: parent,
-        prepared: &prepared,
-        request: id,
-        decided_by: actor,
+        prepared,
+        request: IssuanceOf::New(request),
+        reservation,
+        audit,
+        decided_by: actor.to_string(),
         approved: None,
         fail_request: true,
         details: json!({"subordinate": options.name}),

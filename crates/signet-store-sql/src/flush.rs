@@ -92,30 +92,64 @@ pub(crate) struct Pending {
     pub(crate) replies: Vec<Reply>,
 }
 
-/// Starts the flusher thread for the database at `db_path`; send it each durable commit.
-pub(crate) fn spawn(db_path: PathBuf, durability: Arc<Durability>) -> std::io::Result<mpsc::Sender<Pending>> {
-    let mut wal = db_path.into_os_string();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new().name("signet-flush".into()).spawn(move || run(&wal, &rx, &durability))?;
-    Ok(tx)
+/// The flusher thread's handle: where the writer hands over its durable commits.
+pub(crate) struct Flusher {
+    pending: mpsc::Sender<Pending>,
+    wal: PathBuf,
+    /// What is committed and what is on disk.
+    pub(crate) durability: Arc<Durability>,
+}
+
+impl Flusher {
+    /// Starts the flusher thread for the database at `db_path`.
+    pub(crate) fn spawn(db_path: PathBuf, durability: Arc<Durability>) -> std::io::Result<Self> {
+        let mut wal = db_path.into_os_string();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
+        let (pending, rx) = mpsc::channel();
+        let (thread_wal, thread_durability) = (wal.clone(), durability.clone());
+        std::thread::Builder::new()
+            .name("signet-flush".into())
+            .spawn(move || run(&thread_wal, &rx, &thread_durability))?;
+        Ok(Self { pending, wal, durability })
+    }
+
+    /// Answers a commit's callers once it is on disk. `idle` says the writer has nothing else
+    /// queued: then it flushes here and now, which spares a hand-over to the flusher thread (a
+    /// thread wake-up, as costly as the flush itself on a quiet machine); otherwise the flusher
+    /// thread flushes while the writer goes on.
+    pub(crate) fn hand_over(&self, commit: Pending, idle: bool) {
+        if idle {
+            settle(&self.wal, &self.durability, vec![commit]);
+            return;
+        }
+        if let Err(mpsc::SendError(lost)) = self.pending.send(commit) {
+            for (reply, _) in lost.replies {
+                let _ = reply.send(Err(StoreError::Unavailable("the storage flusher has stopped".into())));
+            }
+        }
+    }
 }
 
 fn run(wal: &std::path::Path, rx: &mpsc::Receiver<Pending>, durability: &Durability) {
     while let Ok(first) = rx.recv() {
         let mut pending = vec![first];
         pending.extend(rx.try_iter());
-        let newest = pending.iter().map(|p| p.seq).max().unwrap_or(0);
-        let result = flush(wal);
-        if let Err(e) = &result {
-            tracing::error!(error = %e, wal = %wal.display(), "flushing the write-ahead log failed; refusing further writes");
-            durability.fail();
-        }
-        durability.flushed.send_modify(|done| *done = (*done).max(newest));
-        for (reply, outcome) in pending.into_iter().flat_map(|p| p.replies) {
-            let _ = reply.send(if result.is_ok() { outcome } else { Err(flush_failed()) });
-        }
+        settle(wal, durability, pending);
+    }
+}
+
+/// Flushes the log once for `pending`, records it, and answers their callers.
+fn settle(wal: &std::path::Path, durability: &Durability, pending: Vec<Pending>) {
+    let newest = pending.iter().map(|p| p.seq).max().unwrap_or(0);
+    let result = flush(wal);
+    if let Err(e) = &result {
+        tracing::error!(error = %e, wal = %wal.display(), "flushing the write-ahead log failed; refusing further writes");
+        durability.fail();
+    }
+    durability.flushed.send_modify(|done| *done = (*done).max(newest));
+    for (reply, outcome) in pending.into_iter().flat_map(|p| p.replies) {
+        let _ = reply.send(if result.is_ok() { outcome } else { Err(flush_failed()) });
     }
 }
 
@@ -156,9 +190,9 @@ mod tests {
         let plain = dir.path().join("plain");
         std::fs::write(&plain, b"").unwrap();
         let durability = Arc::new(Durability::default());
-        let tx = spawn(plain.join("db"), durability.clone()).unwrap();
+        let flusher = Flusher::spawn(plain.join("db"), durability.clone()).unwrap();
         let (reply, answer) = oneshot::channel();
-        tx.send(Pending { seq: durability.next_commit(), replies: vec![(reply, Ok(Outcome::Done))] }).unwrap();
+        flusher.hand_over(Pending { seq: durability.next_commit(), replies: vec![(reply, Ok(Outcome::Done))] }, false);
         let err = answer.await.unwrap().err().unwrap();
         assert!(err.to_string().contains("disk refused to flush"), "{err}");
         assert!(durability.check().is_err());

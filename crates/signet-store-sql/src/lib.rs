@@ -125,8 +125,7 @@ impl SqlStore {
         let flusher = match &target {
             Target::Sqlite(path) => {
                 let durability = Arc::new(Durability::default());
-                let pending = flush::spawn(path.clone(), durability.clone()).map_err(unavailable)?;
-                Some(writer::Flusher { pending, durability })
+                Some(flush::Flusher::spawn(path.clone(), durability).map_err(unavailable)?)
             }
             Target::Postgres(_) => None,
         };

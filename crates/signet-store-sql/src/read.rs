@@ -245,6 +245,14 @@ impl StoreWrite for SqlStore {
         rows::request_id(self.id_op(Op::SubmitAndReserve(request, reservation, audit)).await?)
     }
 
+    async fn issue(&self, issuance: Issuance) -> StoreResult<Issued> {
+        match self.submit_op(Op::Issue(Box::new(issuance))).await? {
+            Outcome::Issued(completion) => Ok(Issued::Stored(*completion)),
+            Outcome::NotSigned(id, why) => Ok(Issued::NotSigned { request: rows::request_id(id)?, why }),
+            _ => Err(StoreError::Corrupt("the writer answered an issuance with neither outcome".into())),
+        }
+    }
+
     async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()> {
         self.unit_op(Op::Reserve(request, reservation, audit)).await
     }

@@ -7,7 +7,13 @@
 //! without waiting for the disk, because the completion that follows it is committed durably and
 //! the log is sequential (SQLite WAL, PostgreSQL WAL), so the completion's flush carries the
 //! reservation with it; nothing is shown to a client before a durable commit. On SQLite the flush
-//! happens on the flusher thread ([`crate::flush`]) while this thread goes on with the next batch.
+//! happens on the flusher thread ([`crate::flush`]) while this thread goes on with the next batch,
+//! or here when nothing else is waiting (a hand-over to another thread costs as much as the flush).
+//!
+//! A one-pass issuance ([`Op::Issue`]) is carried through here from reservation to certificate:
+//! once the batch holding its reservation has committed, this thread runs the caller's signing
+//! step and commits the certificate at the head of the next batch, so the caller waits for one
+//! answer instead of two and no task is woken in between.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +26,7 @@ use tokio::sync::oneshot;
 
 use crate::Dialect;
 use crate::db::{Db, DbError, Step, Value};
-use crate::flush::{Durability, Pending};
+use crate::flush::{Durability, Flusher, Pending};
 use crate::rows::{self, json_list, secs};
 
 /// Most operations committed together.
@@ -44,6 +50,16 @@ pub(crate) enum Op {
     SubmitAndReserve(NewRequest, Reservation, AuditEvent),
     Reserve(RequestId, Reservation, AuditEvent),
     Complete(Completion, Vec<AuditEvent>),
+    /// An issuance's reservation; once it is committed the writer signs and follows up with
+    /// [`Op::Finish`] or [`Op::GiveUp`].
+    Issue(Box<Issuance>),
+    /// An issuance's certificate: a completion that answers with the certificate.
+    Finish {
+        signed: Box<Signed>,
+        fail_request: bool,
+    },
+    /// An issuance that made no certificate: its reservation abandoned, its request failed if asked.
+    GiveUp(Box<GiveUp>),
     Abandon {
         ca_id: i64,
         serial: Serial,
@@ -67,7 +83,7 @@ pub(crate) enum Op {
 impl Op {
     /// Whether the caller must not proceed until this is on disk.
     fn durable(&self) -> bool {
-        !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..))
+        !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..) | Op::Issue(..))
     }
 
     /// The existing request whose row this operation locks, if any. A batch takes its locks in
@@ -76,6 +92,12 @@ impl Op {
         match self {
             Op::Reserve(id, ..) | Op::Decide { id, .. } => Some(id.get()),
             Op::Complete(c, _) => Some(c.request_id.get()),
+            Op::Issue(issuance) => match issuance.request {
+                IssuanceOf::Pending(id) => Some(id.get()),
+                IssuanceOf::New(_) => None,
+            },
+            Op::Finish { signed, .. } => Some(signed.completion.request_id.get()),
+            Op::GiveUp(g) => Some(g.request),
             _ => None,
         }
     }
@@ -89,6 +111,20 @@ pub(crate) enum Outcome {
     Id(i64),
     Done,
     Abandoned(Vec<CertificateRecord>),
+    Issued(Box<Completion>),
+    NotSigned(i64, String),
+}
+
+/// An issuance that made no certificate, to be wound up.
+pub(crate) struct GiveUp {
+    ca_id: i64,
+    serial: Serial,
+    request: i64,
+    why: String,
+    fail_request: bool,
+    at: time::OffsetDateTime,
+    /// The error to answer with instead of [`Outcome::NotSigned`] (storing the certificate failed).
+    error: Option<StoreError>,
 }
 
 pub(crate) struct Job {
@@ -107,12 +143,6 @@ pub struct WriterStats {
 
 /// Opens a fresh writer connection after a failure.
 pub(crate) type Opener = Box<dyn Fn() -> Result<Box<dyn Db>, DbError> + Send>;
-
-/// Where SQLite commits go to be flushed, and the record of what is flushed.
-pub(crate) struct Flusher {
-    pub(crate) pending: mpsc::Sender<Pending>,
-    pub(crate) durability: Arc<Durability>,
-}
 
 /// Starts the writer thread: one per store. On SQLite the file has one write lock anyway; on
 /// PostgreSQL one writer measured fastest once batches were pipelined (bigger batches, no race
@@ -150,9 +180,21 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
     let mut db = Some(db);
     // The audit head as this writer last committed it; None until known and after a failure.
     let mut head = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        batch.extend(rx.try_iter().take(max_batch - 1));
+    // A job taken off the queue to see whether the writer is idle, to run next.
+    let mut next = None;
+    // What the last batch's issuances signed (or gave up), committed first in the next batch.
+    let mut follow_ups = Vec::new();
+    loop {
+        let mut batch: Vec<Job> = std::mem::take(&mut follow_ups);
+        batch.extend(next.take());
+        if batch.is_empty() {
+            match rx.recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let room = max_batch.saturating_sub(batch.len());
+        batch.extend(rx.try_iter().take(room));
         batch.sort_by_key(|job| job.op.locked_request());
         if let Some(Err(e)) = flusher.as_ref().map(|f| f.durability.check()) {
             for job in batch {
@@ -165,7 +207,7 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
             match open() {
                 Ok(fresh) => db = Some(fresh),
                 Err(e) => {
-                    fail_all(batch, &e);
+                    follow_ups = fail_all(batch, &e);
                     continue;
                 }
             }
@@ -182,42 +224,104 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
             outcome = execute(conn.as_mut(), &batch, durable, &mut head, false);
         }
         let mut held = Vec::new();
+        let mut to_sign = Vec::new();
         match outcome {
             Ok(results) => {
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.operations.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                for (job, result) in batch.into_iter().zip(results) {
-                    if flush.is_some() && job.op.durable() {
-                        held.push((job.reply, result));
+                for (Job { op, reply }, result) in batch.into_iter().zip(results) {
+                    let durable = op.durable();
+                    let result = match (op, result) {
+                        (Op::Issue(issuance), Ok(Outcome::Id(id))) => {
+                            to_sign.push((issuance, id, reply));
+                            continue;
+                        }
+                        (Op::GiveUp(g), Ok(_)) => match g.error {
+                            Some(error) => Err(error),
+                            None => Ok(Outcome::NotSigned(g.request, g.why)),
+                        },
+                        (_, result) => result,
+                    };
+                    if flush.is_some() && durable {
+                        held.push((reply, result));
                     } else {
-                        let _ = job.reply.send(result);
+                        let _ = reply.send(result);
                     }
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "storage transaction failed; nothing in the batch was written");
                 let _ = conn.script("ROLLBACK");
-                fail_all(batch, &e);
+                follow_ups = fail_all(batch, &e);
                 // The connection may be broken: open a new one for the next batch.
                 db = None;
             }
         }
         // Even a failed commit is passed on (with no answers), so readers waiting for its number
         // are released.
-        if let Some((flusher, seq)) = flush
-            && let Err(mpsc::SendError(lost)) = flusher.pending.send(Pending { seq, replies: held })
-        {
-            for (reply, _) in lost.replies {
-                let _ = reply.send(Err(StoreError::Unavailable("the storage flusher has stopped".into())));
-            }
+        if let Some((flusher, seq)) = flush {
+            next = rx.try_recv().ok();
+            flusher.hand_over(Pending { seq, replies: held }, next.is_none() && to_sign.is_empty());
         }
+        // Only now, with their reservations committed, are the certificates signed.
+        follow_ups.extend(to_sign.into_iter().map(|(issuance, id, reply)| sign(*issuance, id, reply)));
     }
 }
 
-fn fail_all(batch: Vec<Job>, e: &DbError) {
-    for job in batch {
-        let _ = job.reply.send(Err(StoreError::Unavailable(e.to_string())));
+/// Runs an issuance's signing step, its reservation committed, and answers the job that stores
+/// the certificate, or winds the issuance up if no certificate was made.
+fn sign(issuance: Issuance, id: i64, reply: oneshot::Sender<StoreResult<Outcome>>) -> Job {
+    let Issuance { reservation, sign, fail_request, .. } = issuance;
+    let give_up = |why: String| GiveUp {
+        ca_id: reservation.ca_id,
+        serial: reservation.serial.clone(),
+        request: id,
+        why,
+        fail_request,
+        at: reservation.created_at,
+        error: None,
+    };
+    let Some(request) = RequestId::new(id) else {
+        return Job { op: Op::GiveUp(Box::new(give_up(format!("the database gave request id {id}")))), reply };
+    };
+    // A panic in the signer must not take the writer, and every later write, down with it.
+    let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sign(request)))
+        .unwrap_or_else(|_| Err("the signer failed unexpectedly".into()));
+    let op = match signed {
+        Ok(signed) => Op::Finish { signed: Box::new(signed), fail_request },
+        Err(why) => Op::GiveUp(Box::new(give_up(format!("signing failed: {why}")))),
+    };
+    Job { op, reply }
+}
+
+/// Answers every job of a batch that could not be written with the error; returns the
+/// certificates among them wound up instead, for the next batch (their reservations are committed
+/// and must not hold their requests until a restart).
+fn fail_all(batch: Vec<Job>, e: &DbError) -> Vec<Job> {
+    let error = StoreError::Unavailable(e.to_string());
+    let mut follow_ups = Vec::new();
+    for Job { op, reply } in batch {
+        match op {
+            Op::Finish { signed, fail_request } => {
+                let c = signed.completion;
+                let why = format!("storing the certificate failed: {e}");
+                let g = GiveUp {
+                    ca_id: c.ca_id,
+                    serial: c.serial,
+                    request: c.request_id.get(),
+                    why,
+                    fail_request,
+                    at: c.at,
+                    error: Some(error.clone()),
+                };
+                follow_ups.push(Job { op: Op::GiveUp(Box::new(g)), reply });
+            }
+            _ => {
+                let _ = reply.send(Err(error.clone()));
+            }
+        }
     }
+    follow_ups
 }
 
 /// The sequence number and hash of the newest audit entry.
@@ -321,7 +425,15 @@ fn execute_pipelined(
             Op::SubmitAndReserve(r, v, _) => {
                 Step::Query(SUBMIT_AND_RESERVE_PG.into(), [request_values(r), reservation_values(v)].concat())
             }
+            Op::Issue(issuance) => match &issuance.request {
+                IssuanceOf::New(r) => Step::Query(
+                    SUBMIT_AND_RESERVE_PG.into(),
+                    [request_values(r), reservation_values(&issuance.reservation)].concat(),
+                ),
+                IssuanceOf::Pending(_) => return Ok(None),
+            },
             Op::Complete(c, _) => Step::Query(COMPLETE_PG.into(), completion_values(c)),
+            Op::Finish { signed, .. } => Step::Query(COMPLETE_PG.into(), completion_values(&signed.completion)),
             _ => return Ok(None),
         });
     }
@@ -335,9 +447,17 @@ fn execute_pipelined(
             (Op::SubmitAndReserve(_, _, event), Some(row)) => rows::int(row, "request_id")
                 .map_err(refused)
                 .and_then(|id| journal.append(&with_target(event, id)).map(|()| Outcome::Id(id))),
+            (Op::Issue(issuance), Some(row)) => rows::int(row, "request_id")
+                .map_err(refused)
+                .and_then(|id| journal.append(&with_target(&issuance.audit, id)).map(|()| Outcome::Id(id))),
             (Op::Complete(_, events), Some(_)) => {
                 events.iter().try_for_each(|event| journal.append(event)).map(|()| Outcome::Done)
             }
+            (Op::Finish { signed, .. }, Some(_)) => signed
+                .audit
+                .iter()
+                .try_for_each(|event| journal.append(event))
+                .map(|()| Outcome::Issued(Box::new(signed.completion.clone()))),
             _ => Err(refused(StoreError::Conflict("refused".into()))),
         };
         match outcome {
@@ -685,6 +805,53 @@ fn complete_sqlite(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Stores a new request and its reservation; answers the request's id.
+fn submit_and_reserve(db: &mut dyn Db, request: &NewRequest, reservation: &Reservation) -> Result<i64, Failure> {
+    match db.dialect() {
+        Dialect::Postgres => submit_and_reserve_pg(db, request, reservation),
+        Dialect::Sqlite => {
+            let id = insert_request(db, request)?;
+            insert_reservation(db, reservation, id)?;
+            Ok(id)
+        }
+    }
+}
+
+/// Stores a signed certificate and moves its request to issued, with its audit events.
+fn complete(db: &mut dyn Db, c: &Completion, events: &[AuditEvent], journal: &mut Journal) -> Result<(), Failure> {
+    match db.dialect() {
+        Dialect::Postgres => complete_pg(db, c)?,
+        Dialect::Sqlite => complete_sqlite(db, c)?,
+    }
+    events.iter().try_for_each(|event| journal.append(event))
+}
+
+/// Marks a reservation abandoned; answers 1 if it was reserved, 0 if not.
+fn abandon(db: &mut dyn Db, ca_id: i64, serial: &Serial) -> Result<u64, Failure> {
+    Ok(db.execute(
+        "UPDATE certificates SET status = 'abandoned' WHERE ca_id = $1 AND serial = $2 AND status = 'reserved'",
+        &[Value::Int(ca_id), serial.to_hex().into()],
+    )?)
+}
+
+/// Moves a pending request with no live certificate to `state`; answers 1 if it did, 0 if not.
+fn decide(
+    db: &mut dyn Db,
+    id: i64,
+    state: &str,
+    by: Option<&str>,
+    reason: &str,
+    at: time::OffsetDateTime,
+) -> Result<u64, Failure> {
+    lock_request(db, id)?;
+    Ok(db.execute(
+        "UPDATE requests SET state = $1, decided_by = $2, reason = $3, decided_at = $4 \
+         WHERE id = $5 AND state = 'pending' \
+         AND NOT EXISTS (SELECT 1 FROM certificates WHERE request_id = $5 AND status <> 'abandoned')",
+        &[state.into(), by.into(), reason.into(), Value::Int(secs(at)), Value::Int(id)],
+    )?)
+}
+
 fn with_target(event: &AuditEvent, id: i64) -> AuditEvent {
     let mut event = event.clone();
     event.target = format!("request:{id}");
@@ -729,14 +896,7 @@ fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Fai
             Ok(Outcome::Id(id))
         }
         Op::SubmitAndReserve(request, reservation, event) => {
-            let id = match db.dialect() {
-                Dialect::Postgres => submit_and_reserve_pg(db, request, reservation)?,
-                Dialect::Sqlite => {
-                    let id = insert_request(db, request)?;
-                    insert_reservation(db, reservation, id)?;
-                    id
-                }
-            };
+            let id = submit_and_reserve(db, request, reservation)?;
             journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
@@ -745,42 +905,51 @@ fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<Outcome, Fai
             journal.append(event)?;
             Ok(Outcome::Done)
         }
+        Op::Issue(issuance) => {
+            let id = match &issuance.request {
+                IssuanceOf::New(request) => {
+                    let id = submit_and_reserve(db, request, &issuance.reservation)?;
+                    journal.append(&with_target(&issuance.audit, id))?;
+                    id
+                }
+                IssuanceOf::Pending(id) => {
+                    insert_reservation(db, &issuance.reservation, id.get())?;
+                    journal.append(&issuance.audit)?;
+                    id.get()
+                }
+            };
+            Ok(Outcome::Id(id))
+        }
         Op::Complete(c, events) => {
-            match db.dialect() {
-                Dialect::Postgres => complete_pg(db, c)?,
-                Dialect::Sqlite => complete_sqlite(db, c)?,
-            }
-            for event in events {
-                journal.append(event)?;
-            }
+            complete(db, c, events, journal)?;
             Ok(Outcome::Done)
         }
+        Op::Finish { signed, .. } => {
+            complete(db, &signed.completion, &signed.audit, journal)?;
+            Ok(Outcome::Issued(Box::new(signed.completion.clone())))
+        }
         Op::Abandon { ca_id, serial, audit } => {
-            let done = db.execute(
-                "UPDATE certificates SET status = 'abandoned' WHERE ca_id = $1 AND serial = $2 AND status = 'reserved'",
-                &[Value::Int(*ca_id), serial.to_hex().into()],
-            )?;
-            if done == 0 {
+            if abandon(db, *ca_id, serial)? == 0 {
                 return Err(refused(StoreError::Conflict(format!("serial {serial} is not reserved"))));
             }
             journal.append(audit)?;
             Ok(Outcome::Done)
         }
+        Op::GiveUp(g) => {
+            // Each half happens only if nothing settled it meanwhile, so neither refuses.
+            let target = format!("request:{}", g.request);
+            if abandon(db, g.ca_id, &g.serial)? > 0 {
+                let details = serde_json::json!({"serial": g.serial.to_hex(), "why": g.why});
+                journal.append(&AuditEvent::new(g.at, "system", "certificate.abandon", &target, details))?;
+            }
+            if g.fail_request && decide(db, g.request, "failed", None, &g.why, g.at)? > 0 {
+                let details = serde_json::json!({"reason": g.why});
+                journal.append(&AuditEvent::new(g.at, "system", "request.fail", &target, details))?;
+            }
+            Ok(Outcome::Done)
+        }
         Op::Decide { id, state, by, reason, at, audit } => {
-            lock_request(db, id.get())?;
-            let done = db.execute(
-                "UPDATE requests SET state = $1, decided_by = $2, reason = $3, decided_at = $4 \
-                 WHERE id = $5 AND state = 'pending' \
-                 AND NOT EXISTS (SELECT 1 FROM certificates WHERE request_id = $5 AND status <> 'abandoned')",
-                &[
-                    (*state).into(),
-                    by.as_deref().into(),
-                    reason.as_str().into(),
-                    Value::Int(secs(*at)),
-                    Value::Int(id.get()),
-                ],
-            )?;
-            if done == 0 {
+            if decide(db, id.get(), state, by.as_deref(), reason, *at)? == 0 {
                 let why = explain(db, *id)?;
                 return Err(refused(why));
             }

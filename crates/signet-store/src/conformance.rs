@@ -101,6 +101,7 @@ where
     search_finds_by_every_field(fresh().await.as_ref()).await;
     tokens_by_hash(fresh().await.as_ref()).await;
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
+    one_pass_issuance_signs_only_what_is_recorded(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
     refusals_among_concurrent_changes_leave_no_trace(fresh().await).await;
 }
@@ -303,8 +304,121 @@ async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Pending);
 }
 
-/// Submits, reserves and completes one auto-approved issuance for `host` with serial `serial`.
+/// A signing step that makes certificate `n` and notes that it ran.
+fn signs(ca: i64, n: u64, ran: &Arc<std::sync::atomic::AtomicUsize>) -> SignStep {
+    let ran = ran.clone();
+    Box::new(move |id| {
+        ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Signed { completion: completion(ca, n, id), audit: vec![event("certificate.issue", "c")] })
+    })
+}
+
+/// A signing step that fails, or panics, and notes that it ran.
+fn fails(panics: bool, ran: &Arc<std::sync::atomic::AtomicUsize>) -> SignStep {
+    let ran = ran.clone();
+    Box::new(move |_| {
+        ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if panics {
+            panic!("a signer bug");
+        }
+        Err("the key is unavailable".into())
+    })
+}
+
+fn issuance(request: IssuanceOf, reservation: Reservation, sign: SignStep, fail_request: bool) -> Issuance {
+    Issuance { request, reservation, audit: event("request.submit", "one-pass"), sign, fail_request }
+}
+
+async fn one_pass_issuance_signs_only_what_is_recorded(store: &dyn Store) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ca = make_ca(store, "ca").await;
+    let ran = Arc::new(AtomicUsize::new(0));
+    // A new request: stored, reserved, signed, completed.
+    let new = IssuanceOf::New(new_request("one.example.com"));
+    let Issued::Stored(done) =
+        store.issue(issuance(new, reservation(ca, 1, false), signs(ca, 1, &ran), true)).await.unwrap()
+    else {
+        panic!("the certificate was not stored");
+    };
+    let id = done.request_id;
+    assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Issued);
+    let stored = store.certificate_for_request(id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.der.as_deref()), (CertificateStatus::Issued, Some(&done.der[..])));
+    // A pending request, approved.
+    let pending = store.submit(new_request("two.example.com"), event("s", "two")).await.unwrap();
+    let approved = store
+        .issue(issuance(IssuanceOf::Pending(pending), reservation(ca, 2, false), signs(ca, 2, &ran), false))
+        .await
+        .unwrap();
+    assert!(matches!(approved, Issued::Stored(c) if c.request_id == pending));
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
+    // Refused reservations (a request already decided, a serial already used) sign nothing.
+    let refused = [
+        issuance(IssuanceOf::Pending(pending), reservation(ca, 3, false), signs(ca, 3, &ran), false),
+        issuance(IssuanceOf::New(new_request("dup.example.com")), reservation(ca, 1, false), signs(ca, 1, &ran), true),
+    ];
+    for attempt in refused {
+        let result = store.issue(attempt).await;
+        assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    }
+    assert_eq!(ran.load(Ordering::SeqCst), 2);
+    // A signing step that fails (or panics) ran after its reservation was recorded: the serial is
+    // found abandoned, an auto-approved request failed, an approved one still pending.
+    let auto = store
+        .issue(issuance(
+            IssuanceOf::New(new_request("fail.example.com")),
+            reservation(ca, 4, false),
+            fails(false, &ran),
+            true,
+        ))
+        .await
+        .unwrap();
+    let Issued::NotSigned { request: failed, why } = auto else { panic!("a failed signature stored something") };
+    assert!(why.contains("the key is unavailable"), "{why}");
+    let waiting = store.submit(new_request("retry.example.com"), event("s", "retry")).await.unwrap();
+    let approved = store
+        .issue(issuance(IssuanceOf::Pending(waiting), reservation(ca, 5, false), fails(true, &ran), false))
+        .await
+        .unwrap();
+    assert!(matches!(approved, Issued::NotSigned { request, .. } if request == waiting));
+    assert_eq!(ran.load(Ordering::SeqCst), 4);
+    assert_eq!(store.request(failed).await.unwrap().unwrap().state, RequestState::Failed);
+    assert_eq!(store.request(waiting).await.unwrap().unwrap().state, RequestState::Pending);
+    let burnt: Vec<_> = store
+        .certificates(ca)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.status == CertificateStatus::Abandoned)
+        .map(|c| c.serial)
+        .collect();
+    assert_eq!(burnt.len(), 2, "{burnt:?}");
+    assert!(burnt.contains(&serial(4)) && burnt.contains(&serial(5)));
+    // The writer survived the panic: the approved request is issued on a second try.
+    let again = store
+        .issue(issuance(IssuanceOf::Pending(waiting), reservation(ca, 6, false), signs(ca, 6, &ran), false))
+        .await
+        .unwrap();
+    assert!(matches!(again, Issued::Stored(_)));
+    let entries = store.audit_entries(1, 1000).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "certificate.abandon").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "request.fail").count(), 1, "{actions:?}");
+    assert!(audit::verify(&entries, store.audit_head().await.unwrap()).intact);
+}
+
+/// One auto-approved issuance for `host` with serial `serial`: even serials step by step
+/// (submit and reserve, then complete), odd ones in one pass, so concurrent callers mix both.
 async fn issue(store: &dyn Store, ca: i64, host: &str, serial: u64) -> RequestId {
+    if serial % 2 == 1 {
+        let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let one_pass =
+            issuance(IssuanceOf::New(new_request(host)), reservation(ca, serial, false), signs(ca, serial, &ran), true);
+        return match store.issue(one_pass).await.unwrap() {
+            Issued::Stored(completion) => completion.request_id,
+            Issued::NotSigned { why, .. } => panic!("{why}"),
+        };
+    }
     let id =
         store.submit_and_reserve(new_request(host), reservation(ca, serial, false), event("s", "c")).await.unwrap();
     store.complete(completion(ca, serial, id), vec![event("certificate.issue", "c")]).await.unwrap();
