@@ -224,3 +224,49 @@ fn two_front_ends_share_one_postgres_database() {
     assert_eq!(refused.load(Ordering::Relaxed), 0, "answers other than 201 Created during the load");
     check_invariants(&first, Backend::Postgres, &sb, &received);
 }
+
+/// A client that hangs up while its certificate is being made does not cut the issuance short.
+/// With a slow (RSA-4096) issuing key, which signs between two trips to the store, clients close
+/// their connections right after sending: every request that arrived ends issued, none is left
+/// pending with a reserved serial until the next start.
+#[test]
+fn clients_hanging_up_do_not_cut_issuances_short() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    let mut server = Server::start(&sb, Backend::Sqlite);
+    server.stop();
+    let init = ["ca", "init", "--name", "rsa-issuing", "--parent", "dev-root", "--cn", "RSA Issuing CA"];
+    server.admin(&sb, &[&init[..], &["--alg", "rsa-4096"]].concat()).ok();
+    let config = server.data.join("signet.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[profiles.rsa]\nissuer = \"rsa-issuing\"\nkind = \"server\"\napproval = \"auto\"\n");
+    std::fs::write(&config, text).unwrap();
+    server.restart();
+    let token = server.admin_token();
+    let csr = make_csr(&sb, "leaf", "ec-p256", "www.example.com", &[]);
+    let body = submit_body("rsa", &csr);
+    let head = format!(
+        "POST /api/v1/requests HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    for n in 0..30u64 {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(&[head.as_bytes(), &body].concat()).unwrap();
+        // Hang up at different moments of the issuance.
+        std::thread::sleep(Duration::from_millis(n % 10));
+        drop(stream);
+    }
+    let count = |state: &str| {
+        let found = server.request("GET", &format!("/api/v1/search?state={state}&limit=100"), Some(&token), &[], b"");
+        found.json().as_array().map_or(0, Vec::len)
+    };
+    // Issuances still under way finish within moments; a cut one would stay pending for good.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count("pending") > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count("pending"), 0, "requests left pending by clients that hung up");
+    assert!(count("issued") > 0, "no request got through to be issued");
+    check_invariants(&server, Backend::Sqlite, &sb, &HashMap::new());
+}

@@ -78,6 +78,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// Runs a change to its end even if the client hangs up meanwhile. Hyper drops the handler of a
+/// connection that closed; an issuance dropped between its reservation and its certificate would
+/// leave its request pending, its serial reserved, until the next start.
+async fn detached<T: Send + 'static>(
+    change: impl Future<Output = Result<T, signet_authority::AuthorityError>> + Send + 'static,
+) -> ApiResult<T> {
+    match tokio::spawn(change).await {
+        Ok(result) => Ok(result?),
+        Err(e) => {
+            tracing::error!(error = %e, "a state change stopped unexpectedly");
+            Err(Problem::new(Kind::Internal, "the change stopped unexpectedly; see the server log"))
+        }
+    }
+}
+
 fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| Problem::malformed(format!("the JSON body is invalid: {e}")))
 }
@@ -257,7 +272,8 @@ async fn submit(
             "send JSON {\"profile\": ..., \"csr\": PEM} with Content-Type: application/json, or the CSR with Content-Type: application/pkcs10 and ?profile=NAME",
         ));
     };
-    let submitted = state.authority.submit(&actor, &profile, &csr).await?;
+    let authority = state.authority.clone();
+    let submitted = detached(async move { authority.submit(&actor, &profile, &csr).await }).await?;
     let location = format!("/api/v1/requests/{}", submitted.request.id);
     let mut response = (StatusCode::CREATED, Json(&submitted)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -326,7 +342,9 @@ async fn approve(
         ),
         None => None,
     };
-    Ok(Json(state.authority.approve(&actor, id, names).await?).into_response())
+    let authority = state.authority.clone();
+    let approved = detached(async move { authority.approve(&actor, id, names).await }).await?;
+    Ok(Json(approved).into_response())
 }
 
 #[derive(Deserialize)]
