@@ -37,6 +37,7 @@ fn role_by_action_matrix() {
         ("GET", "/api/v1/search?name=example".into(), vec![], &["ca-administrator", "certificate-manager", "auditor"]),
         ("POST", "/api/v1/tokens".into(), token_body, &["ca-administrator"]),
         ("GET", "/api/v1/audit/verify".into(), vec![], &["auditor"]),
+        ("GET", "/api/v1/audit?limit=5".into(), vec![], &["auditor"]),
         ("POST", format!("/api/v1/requests/{id}/deny"), deny_body, &["certificate-manager"]),
     ];
     for (method, path, body, allowed) in &actions {
@@ -296,4 +297,54 @@ fn every_shipped_profile_passes_pkilint() {
     ])
     .ok();
     sb.openssl(&["verify", "-CAfile", "test-root.pem", "test.pem"]).ok();
+}
+
+/// Each start records the configuration in the audit log when it changed since it was last
+/// recorded, naming what changed; auditors read the log from the CLI and the API.
+#[test]
+fn configuration_changes_are_audited() {
+    let sb = Sandbox::new();
+    let mut server = Server::start(&sb, Backend::Sqlite);
+    let changes = |server: &Server| -> Vec<serde_json::Value> {
+        let listed = server
+            .admin(&sb, &["audit", "list", "--from", "1", "--limit", "1000", "--action", "config.change", "--json"]);
+        let entries = listed.ok().json().as_array().cloned().unwrap();
+        entries.iter().map(|e| serde_json::from_str(e["details"].as_str().unwrap()).unwrap()).collect()
+    };
+    // The first start records the whole policy.
+    let first = changes(&server);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0]["previous_sha256"].is_null());
+    let profiles = first[0]["policy"]["profiles"].as_object().unwrap();
+    assert!(["server", "client", "test", "subca"].iter().all(|p| profiles.contains_key(*p)), "{profiles:?}");
+    assert_eq!(profiles["server"]["approval"], "manager");
+    // A start with the same configuration records nothing.
+    server.restart();
+    assert_eq!(changes(&server).len(), 1);
+    // The server profile switched to auto-approval: recorded, and said at start.
+    let config = server.data.join("signet.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let edited =
+        text.replacen("kind = \"server\"\napproval = \"manager\"", "kind = \"server\"\napproval = \"auto\"", 1);
+    assert_ne!(edited, text, "the default server profile changed shape");
+    std::fs::write(&config, edited).unwrap();
+    server.restart();
+    let all = changes(&server);
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[1]["profiles_changed"], serde_json::json!(["server"]));
+    assert_eq!(all[1]["previous_sha256"], first[0]["sha256"]);
+    assert_eq!(all[1]["policy"]["profiles"]["server"]["approval"], "auto");
+    assert!(
+        sb.read_text("serve.log").contains("signet.toml changed since it was last recorded (profiles changed: server)")
+    );
+    // An auditor reads the newest entries over the API; the chain still verifies.
+    let auditor = token(&server, &sb, "auditor", "auditor");
+    let newest = server.request("GET", "/api/v1/audit?limit=3", Some(&auditor), &[], b"").json();
+    let newest = newest.as_array().unwrap();
+    assert_eq!(newest.len(), 3);
+    assert_eq!(newest[2]["action"], "token.create");
+    let bad = server.request("GET", "/api/v1/audit?limit=0", Some(&auditor), &[], b"");
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    server.admin(&sb, &["audit", "verify"]).ok().out_has("intact");
+    server.admin(&sb, &["audit", "list"]).ok().out_has("config.change");
 }

@@ -17,6 +17,7 @@ use signet_store::{CaKind, CaRecord, Completion, Found, IssuanceOf, NewRequest, 
 
 use crate::actor::{Action, Actor, hash_secret, new_secret, permit};
 use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::policy::ConfigurationChange;
 use crate::signing::Signing;
 use crate::views::{CaView, IssuedCertificate, RequestView, Submitted};
 
@@ -75,6 +76,7 @@ pub struct Authority {
     strict_role_separation: bool,
     weak_keys: Arc<WeakKeys>,
     metrics: Metrics,
+    configuration_change: Option<ConfigurationChange>,
 }
 
 fn event(clock: &dyn Clock, actor: &str, action: &str, target: &str, details: serde_json::Value) -> AuditEvent {
@@ -82,8 +84,9 @@ fn event(clock: &dyn Clock, actor: &str, action: &str, target: &str, details: se
 }
 
 impl Authority {
-    /// Loads CAs (decrypting their keys with `passphrase`) and checks that every profile's
-    /// issuer exists and can issue.
+    /// Loads CAs (decrypting their keys with `passphrase`), checks that every profile's issuer
+    /// exists and can issue, and records the configuration in the audit log if it changed since
+    /// it was last recorded ([`Self::configuration_change`]).
     pub async fn load(
         store: Arc<dyn Store>,
         settings: AuthoritySettings,
@@ -126,6 +129,16 @@ impl Authority {
             }
             profiles.insert(profile.name.clone(), profile);
         }
+        let listed: Vec<&Profile> = profiles.values().collect();
+        let configuration_change = crate::policy::record(
+            store.as_ref(),
+            clock.as_ref(),
+            &listed,
+            &settings.urls,
+            settings.strict_role_separation,
+            &settings.weak_keys,
+        )
+        .await?;
         Ok(Self {
             tokens: std::sync::Mutex::new(HashMap::new()),
             store,
@@ -136,7 +149,13 @@ impl Authority {
             strict_role_separation: settings.strict_role_separation,
             weak_keys: settings.weak_keys,
             metrics: Metrics::default(),
+            configuration_change,
         })
+    }
+
+    /// How the configuration differed from the one last recorded, when this load recorded it.
+    pub fn configuration_change(&self) -> Option<&ConfigurationChange> {
+        self.configuration_change.as_ref()
     }
 
     /// Counters.
@@ -598,6 +617,17 @@ impl Authority {
         verify_audit(self.store.as_ref()).await
     }
 
+    /// Audit entries from `from` (the newest `limit` when `None`), oldest first.
+    pub async fn audit_entries(
+        &self,
+        actor: &Actor,
+        from: Option<i64>,
+        limit: u32,
+    ) -> AuthorityResult<Vec<audit::AuditRecord>> {
+        permit(actor, Action::ReadAudit)?;
+        read_audit(self.store.as_ref(), from, limit).await
+    }
+
     /// Profiles as configured.
     pub fn profiles(&self) -> Vec<&Profile> {
         let mut list: Vec<&Profile> = self.profiles.values().collect();
@@ -729,6 +759,23 @@ pub async fn create_token(
         )
         .await?;
     Ok(secret)
+}
+
+/// Most audit entries read at once.
+pub const AUDIT_PAGE_LIMIT: u32 = 1000;
+
+/// Audit entries from sequence number `from` (the newest `limit` when `None`), oldest first, at
+/// most `limit` (capped at [`AUDIT_PAGE_LIMIT`]).
+pub async fn read_audit(store: &dyn Store, from: Option<i64>, limit: u32) -> AuthorityResult<Vec<audit::AuditRecord>> {
+    let limit = limit.clamp(1, AUDIT_PAGE_LIMIT);
+    let from = match from {
+        Some(from) => from.max(1),
+        None => {
+            let newest = store.audit_head().await?.map_or(0, |(seq, _)| seq);
+            (newest - i64::from(limit) + 1).max(1)
+        }
+    };
+    Ok(store.audit_entries(from, limit).await?)
 }
 
 /// Reads the whole audit log and checks its chain.

@@ -13,9 +13,13 @@ pub mod actor;
 pub mod authority;
 pub mod ca_admin;
 pub mod error;
+pub mod policy;
 mod signing;
 pub mod views;
 
 pub use actor::{Action, Actor};
-pub use authority::{Access, Authority, AuthoritySettings, Metrics, create_token, verify_audit};
+pub use authority::{
+    AUDIT_PAGE_LIMIT, Access, Authority, AuthoritySettings, Metrics, create_token, read_audit, verify_audit,
+};
 pub use error::{AuthorityError, AuthorityResult, Kind};
+pub use policy::ConfigurationChange;

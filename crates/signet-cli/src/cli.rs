@@ -213,6 +213,31 @@ pub struct TokenCreateArgs {
 pub enum AuditCommand {
     /// Recompute the audit log's hash chain and report any edited or removed entry.
     Verify(AuditVerifyArgs),
+    /// Show audit entries: the newest by default, or a range from a sequence number.
+    List(AuditListArgs),
+}
+
+/// `signet audit list`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet audit list                         # the newest 50 entries\n  signet audit list --from 1 --limit 1000 --json\n  signet audit list --action config.change  # configuration changes among the newest 50"
+)]
+pub struct AuditListArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// First sequence number to show; without it, the newest entries. Example: --from 1200
+    #[arg(long)]
+    pub from: Option<i64>,
+    /// How many entries to read (1-1000). Example: --limit 200
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    /// Show only entries whose action starts with this, among those read. Example: --action request.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet audit verify`

@@ -58,6 +58,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
+        Command::Audit(AuditCommand::List(args)) => commands::admin::audit_list(&args),
         Command::Config(ConfigCommand::Check(args)) => commands::admin::config_check(&args),
         Command::Request(RequestCommand::Submit(args)) => commands::client::submit(&args),
         Command::Request(RequestCommand::Status(args)) => commands::client::status(&args),

@@ -45,3 +45,8 @@ pub fn colons(hex: &str) -> String {
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
+
+/// A line worth the operator's attention that is not a problem, on standard error.
+pub fn note(message: &str) {
+    eprintln!("note: {message}");
+}

@@ -10,11 +10,13 @@ use crate::db::{Db, DbError, Value};
 const SQLITE: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, "lean_indexes", include_str!("../migrations/sqlite/0002_lean_indexes.sql")),
+    (3, "config_changes", include_str!("../migrations/sqlite/0003_config_changes.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
     (2, "lean_indexes", include_str!("../migrations/postgres/0002_lean_indexes.sql")),
     (3, "audit_head_guard", include_str!("../migrations/postgres/0003_audit_head_guard.sql")),
+    (4, "config_changes", include_str!("../migrations/postgres/0004_config_changes.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

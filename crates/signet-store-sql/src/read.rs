@@ -207,6 +207,14 @@ impl StoreRead for SqlStore {
         .await
     }
 
+    async fn last_config_change(&self) -> StoreResult<Option<AuditRecord>> {
+        self.read(|db| {
+            let sql = "SELECT * FROM audit_log WHERE action = 'config.change' ORDER BY seq DESC LIMIT 1";
+            query(db, sql, &[])?.first().map(rows::audit).transpose()
+        })
+        .await
+    }
+
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>> {
         self.read(|db| match query(db, "SELECT seq, hash FROM audit_head WHERE id = 1", &[])?.first() {
             Some(row) => Ok(Some((rows::int(row, "seq")?, rows::text(row, "hash")?))),

@@ -100,6 +100,7 @@ where
     serials_are_never_reused(fresh().await.as_ref()).await;
     search_finds_by_every_field(fresh().await.as_ref()).await;
     tokens_by_hash(fresh().await.as_ref()).await;
+    the_newest_config_change_is_found(fresh().await.as_ref()).await;
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
     one_pass_issuance_signs_only_what_is_recorded(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
@@ -289,6 +290,16 @@ async fn tokens_by_hash(store: &dyn Store) {
         .create_token(NewToken { name: "x".into(), hash, roles: vec![], created_at: now() }, event("token.create", "x"))
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))));
+}
+
+async fn the_newest_config_change_is_found(store: &dyn Store) {
+    assert!(store.last_config_change().await.unwrap().is_none());
+    let change = |n: i32| AuditEvent::new(now(), "system", "config.change", "config", serde_json::json!({"n": n}));
+    store.append_audit(vec![change(1), event("token.create", "a")]).await.unwrap();
+    store.append_audit(vec![change(2)]).await.unwrap();
+    store.append_audit(vec![event("request.submit", "b")]).await.unwrap();
+    let newest = store.last_config_change().await.unwrap().unwrap();
+    assert_eq!(newest.event.details, r#"{"n":2}"#);
 }
 
 async fn crash_leftovers_are_abandoned(store: &dyn Store) {

@@ -30,6 +30,8 @@ pub trait StoreRead: Send + Sync {
     async fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
     /// Audit entries from `from_seq`, at most `limit`.
     async fn audit_entries(&self, from_seq: i64, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// The newest audit entry recording the configuration in force (action `config.change`).
+    async fn last_config_change(&self) -> StoreResult<Option<AuditRecord>>;
     /// The recorded head of the audit log (last sequence number and hash).
     async fn audit_head(&self) -> StoreResult<Option<(i64, String)>>;
 }

@@ -36,6 +36,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/queue", get(queue))
         .route("/api/v1/search", get(search))
         .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/audit", get(audit_entries))
         .route("/api/v1/audit/verify", get(verify_audit))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -427,6 +428,30 @@ async fn create_token(
     let secret = state.authority.create_token(&actor, &body.name, &roles).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({"name": body.name, "roles": body.roles, "token": secret})))
         .into_response())
+}
+
+async fn audit_entries(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Params(params): Params,
+) -> ApiResult<Response> {
+    let number = |name: &str| -> ApiResult<Option<i64>> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| Problem::malformed(format!("{name} must be a whole number, not {v:?}")))
+            })
+            .transpose()
+    };
+    let from = number("from")?;
+    let limit = match number("limit")? {
+        Some(n) if !(1..=i64::from(signet_authority::AUDIT_PAGE_LIMIT)).contains(&n) => {
+            return Err(Problem::malformed(format!("limit must be 1 to {}", signet_authority::AUDIT_PAGE_LIMIT)));
+        }
+        Some(n) => u32::try_from(n).unwrap_or(signet_authority::AUDIT_PAGE_LIMIT),
+        None => 100,
+    };
+    Ok(Json(state.authority.audit_entries(&actor, from, limit).await?).into_response())
 }
 
 async fn verify_audit(State(state): State<AppState>, Authenticated(actor): Authenticated) -> ApiResult<Response> {

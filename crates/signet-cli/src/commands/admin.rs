@@ -2,7 +2,7 @@
 
 use signet_model::{Role, SystemClock};
 
-use crate::cli::{AuditVerifyArgs, ConfigCheckArgs, TokenCreateArgs};
+use crate::cli::{AuditListArgs, AuditVerifyArgs, ConfigCheckArgs, TokenCreateArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -59,6 +59,35 @@ pub fn audit_verify(args: &AuditVerifyArgs) -> CliResult {
         } else {
             Err(CliError::check_failed(format!("the audit log was altered ({} problem(s))", report.problems.len())))
         }
+    })
+}
+
+/// Runs `signet audit list`.
+pub fn audit_list(args: &AuditListArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.data).await?;
+        let mut entries = signet_authority::read_audit(data.store.as_ref(), args.from, args.limit).await?;
+        if let Some(action) = &args.action {
+            entries.retain(|e| e.event.action.starts_with(action.as_str()));
+        }
+        if args.json {
+            return output::json(&entries);
+        }
+        if entries.is_empty() {
+            eprintln!("No audit entries there; `signet audit list` without --from shows the newest.");
+        }
+        for entry in &entries {
+            let at = signet_store::audit::canonical_time(entry.event.at);
+            say!(
+                "{:>8}  {at}  {:<20} {:<22} {:<16} {}",
+                entry.seq,
+                entry.event.actor,
+                entry.event.action,
+                entry.event.target,
+                entry.event.details
+            );
+        }
+        Ok(())
     })
 }
 

@@ -63,6 +63,15 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(passphrase);
+    if let Some(change) = authority.configuration_change() {
+        tracing::info!(sha256 = %change.sha256, "configuration recorded in the audit log: {}", change.summary());
+        if change.previous_sha256.is_some() {
+            crate::output::note(&format!(
+                "signet.toml changed since it was last recorded ({}); the change is in the audit log",
+                change.summary()
+            ));
+        }
+    }
     // Reservations left by a crash: none can be in flight in a single SQLite process; other front
     // ends on PostgreSQL may be mid-issuance, so leave theirs a few minutes.
     let grace = match settings.storage {
