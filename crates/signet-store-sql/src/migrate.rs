@@ -17,6 +17,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (2, "lean_indexes", include_str!("../migrations/postgres/0002_lean_indexes.sql")),
     (3, "audit_head_guard", include_str!("../migrations/postgres/0003_audit_head_guard.sql")),
     (4, "config_changes", include_str!("../migrations/postgres/0004_config_changes.sql")),
+    (5, "refusal_guard", include_str!("../migrations/postgres/0005_refusal_guard.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

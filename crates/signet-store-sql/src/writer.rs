@@ -15,6 +15,7 @@
 //! step and commits the certificate at the head of the next batch, so the caller waits for one
 //! answer instead of two and no task is woken in between.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -180,6 +181,8 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
     let mut db = Some(db);
     // The audit head as this writer last committed it; None until known and after a failure.
     let mut head = None;
+    // Request ids taken ahead from the PostgreSQL sequence ([`execute_in_one_trip`]).
+    let mut ids = VecDeque::new();
     // A job taken off the queue to see whether the writer is idle, to run next.
     let mut next = None;
     // What the last batch's issuances signed (or gave up), committed first in the next batch.
@@ -215,13 +218,13 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
         let Some(conn) = db.as_mut() else { continue };
         // Numbered before COMMIT, so a reader that sees this commit waits for its flush.
         let flush = flusher.as_ref().filter(|_| durable).map(|f| (f, f.durability.next_commit()));
-        let mut outcome = execute(conn.as_mut(), &batch, durable, &mut head, true);
+        let mut outcome = execute(conn.as_mut(), &batch, durable, &mut head, true, &mut ids);
         for _ in 0..RETRIES {
             let Err(DbError::Retry(why)) = &outcome else { break };
             tracing::debug!(reason = %why, "a storage transaction lost a race; running it again");
             let _ = conn.script("ROLLBACK");
             // From the head as stored, locked: the remembered one may be what went stale.
-            outcome = execute(conn.as_mut(), &batch, durable, &mut head, false);
+            outcome = execute(conn.as_mut(), &batch, durable, &mut head, false, &mut ids);
         }
         let mut held = Vec::new();
         let mut to_sign = Vec::new();
@@ -333,6 +336,7 @@ fn execute(
     durable: bool,
     head: &mut Option<AuditHead>,
     trust_head: bool,
+    ids: &mut VecDeque<i64>,
 ) -> Result<Vec<StoreResult<Outcome>>, DbError> {
     let dialect = db.dialect();
     let begin = match (dialect, durable) {
@@ -340,10 +344,13 @@ fn execute(
         (Dialect::Postgres, true) => "BEGIN",
         (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
     };
-    if dialect == Dialect::Postgres
-        && let Some(results) = execute_pipelined(db, batch, begin, head, trust_head)?
-    {
-        return Ok(results);
+    if dialect == Dialect::Postgres {
+        if trust_head && let Some(results) = execute_in_one_trip(db, batch, begin, head, ids)? {
+            return Ok(results);
+        }
+        if let Some(results) = execute_pipelined(db, batch, begin, head, trust_head)? {
+            return Ok(results);
+        }
     }
     db.script(begin)?;
     let (results, journal) = if let [job] = batch {
@@ -406,6 +413,98 @@ fn commit_with_audit(
     }
     *head = Some(moved);
     Ok(())
+}
+
+/// The issuance path on PostgreSQL in one round trip: BEGIN, every operation, the audit entries
+/// and COMMIT sent together. Possible when this writer knows the audit head (the audit write
+/// still checks it, migration 0003) and every operation is a new request's reservation (its id
+/// taken ahead from the sequence, so its audit entry can name it) or a completion (which raises
+/// an error rather than change nothing, migration 0005). Any error aborts the transaction, so the
+/// COMMIT behind it commits nothing. None, with nothing written, when the batch has another kind
+/// of operation or one was refused: the caller then takes the slower path, which says why.
+fn execute_in_one_trip(
+    db: &mut dyn Db,
+    batch: &[Job],
+    begin: &'static str,
+    head: &mut Option<AuditHead>,
+    ids: &mut VecDeque<i64>,
+) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
+    let Some(start) = head.clone() else { return Ok(None) };
+    let mut needed = 0;
+    for job in batch {
+        match &job.op {
+            Op::SubmitAndReserve(..) => needed += 1,
+            Op::Issue(issuance) if matches!(issuance.request, IssuanceOf::New(_)) => needed += 1,
+            Op::Complete(..) | Op::Finish { .. } => {}
+            _ => return Ok(None),
+        }
+    }
+    if ids.len() < needed {
+        let want = IDS_AHEAD.max(i64::try_from(needed).unwrap_or(IDS_AHEAD));
+        let taken =
+            db.query("SELECT nextval('requests_id_seq') AS id FROM generate_series(1, $1)", &[Value::Int(want)])?;
+        for row in &taken {
+            ids.push_back(rows::int(row, "id").map_err(|e| DbError::Other(e.to_string()))?);
+        }
+    }
+    let mut steps = vec![Step::Script(begin)];
+    let mut journal = Journal::default();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let planned = match &job.op {
+            Op::SubmitAndReserve(r, v, event) => reserve_with_id(ids, r, v, event, &mut journal),
+            Op::Issue(issuance) => match &issuance.request {
+                IssuanceOf::New(r) => reserve_with_id(ids, r, &issuance.reservation, &issuance.audit, &mut journal),
+                IssuanceOf::Pending(_) => None,
+            },
+            Op::Complete(c, events) => complete_or_refuse(c, events, &mut journal).map(|step| (step, Outcome::Done)),
+            Op::Finish { signed, .. } => complete_or_refuse(&signed.completion, &signed.audit, &mut journal)
+                .map(|step| (step, Outcome::Issued(Box::new(signed.completion.clone())))),
+            _ => None,
+        };
+        let Some((step, outcome)) = planned else { return Ok(None) };
+        steps.push(step);
+        outcomes.push(Ok(outcome));
+    }
+    let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
+    steps.extend(statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)));
+    steps.push(Step::Script("COMMIT"));
+    // Forgotten until the commit is known to have happened.
+    *head = None;
+    let answers = db.pipeline(&steps)?;
+    if let Some(why) = answers.iter().find_map(|a| match a {
+        Err(DbError::Retry(why)) => Some(why.clone()),
+        _ => None,
+    }) {
+        return Err(DbError::Retry(why));
+    }
+    if answers.iter().any(Result::is_err) {
+        // The transaction was aborted and the COMMIT rolled it back; this only ends it for sure.
+        db.script("ROLLBACK")?;
+        return Ok(None);
+    }
+    *head = Some(moved);
+    Ok(Some(outcomes))
+}
+
+/// A new request and its reservation under an id taken ahead, with its audit entry.
+fn reserve_with_id<'a>(
+    ids: &mut VecDeque<i64>,
+    request: &'a NewRequest,
+    reservation: &'a Reservation,
+    event: &AuditEvent,
+    journal: &mut Journal,
+) -> Option<(Step<'a>, Outcome)> {
+    let id = ids.pop_front()?;
+    journal.append(&with_target(event, id)).ok()?;
+    let params = [request_values(request), reservation_values(reservation), vec![Value::Int(id)]].concat();
+    Some((Step::Query(SUBMIT_AND_RESERVE_WITH_ID_PG.into(), params), Outcome::Id(id)))
+}
+
+/// A completion that raises an error if refused, with its audit entries.
+fn complete_or_refuse<'a>(c: &'a Completion, events: &[AuditEvent], journal: &mut Journal) -> Option<Step<'a>> {
+    events.iter().try_for_each(|event| journal.append(event)).ok()?;
+    Some(Step::Query(COMPLETE_OR_REFUSE_PG.into(), completion_values(c)))
 }
 
 /// The issuance path on PostgreSQL in two round trips, whatever the batch's size: BEGIN and
@@ -767,6 +866,28 @@ const COMPLETE_PG: &str = "WITH r AS (SELECT id FROM requests WHERE id = $5 AND 
        RETURNING request_id) \
      UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
      WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id";
+
+/// [`SUBMIT_AND_RESERVE_PG`] with the request's id given ($20), taken ahead from its sequence.
+const SUBMIT_AND_RESERVE_WITH_ID_PG: &str = "WITH r AS (\
+       INSERT INTO requests (id, profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
+       VALUES ($20, $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
+     INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
+     SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id";
+
+/// [`COMPLETE_PG`] that raises an error (migration 0005) instead of changing nothing.
+const COMPLETE_OR_REFUSE_PG: &str = "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
+     c AS (\
+       UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
+       WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
+       RETURNING request_id), \
+     u AS (\
+       UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
+       WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id) \
+     SELECT 1 AS done WHERE CASE WHEN EXISTS (SELECT 1 FROM u) THEN true ELSE signet_refused() END";
+
+/// Request ids taken from the PostgreSQL sequence at a time, so that a batch's audit entries,
+/// which name the new requests, can be written before the requests come back.
+const IDS_AHEAD: i64 = 16;
 
 /// Marks the certificate and its request issued in one statement (one round trip); on a refusal
 /// the caller rolls back whichever half happened. The request row is locked first, the order
