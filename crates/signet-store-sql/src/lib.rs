@@ -5,7 +5,7 @@
 //! rusqlite and tokio-postgres (`db`). Writes go through a writer thread (with a flusher, `flush`,
 //! on SQLite) that commits concurrent callers' changes together
 //! (group commit); reads use a pool of connections (inline for SQLite, on the blocking pool for
-//! PostgreSQL). Schema migrations are embedded, one directory per dialect
+//! PostgreSQL, but for the submission path's one lookup, `lookup`). Schema migrations are embedded, one directory per dialect
 //! (`migrations/{sqlite,postgres}/NNNN_name.sql`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -13,6 +13,7 @@
 
 mod db;
 mod flush;
+mod lookup;
 mod migrate;
 mod read;
 mod rows;
@@ -62,6 +63,8 @@ pub struct SqlStore {
     stats: Arc<WriterStats>,
     /// What is flushed to disk (SQLite; PostgreSQL commits are durable when they return).
     durability: Option<Arc<Durability>>,
+    /// The submission path's lookup over an asynchronous connection (PostgreSQL).
+    lookups: Option<lookup::PgLookups>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -134,7 +137,11 @@ impl SqlStore {
         let stats = Arc::new(WriterStats::default());
         let writer =
             writer::spawn(writer_db, Box::new(move || reopen.open()), flusher, stats.clone()).map_err(unavailable)?;
-        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability })
+        let lookups = match &target {
+            Target::Postgres(url) => Some(lookup::PgLookups::new(url)),
+            Target::Sqlite(_) => None,
+        };
+        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability, lookups })
     }
 
     /// Which database this is.

@@ -166,6 +166,9 @@ impl StoreRead for SqlStore {
     }
 
     async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
+        if let Some(lookups) = &self.lookups {
+            return lookups.key_used_for_test(spki_sha256).await;
+        }
         let key = spki_sha256.to_string();
         self.read_unsettled(move |db| {
             Ok(!query(

@@ -177,3 +177,23 @@ async fn data_survives_reopening() {
     let store = SqlStore::open_sqlite(&path).await.unwrap();
     assert_eq!(verify(&store).await.entries, 5);
 }
+
+/// The submission path's lookup on PostgreSQL has a connection of its own; when the server
+/// drops it (a restart, an administrator's pg_terminate_backend), the next lookup opens another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_lookups_outlive_a_dropped_connection() {
+    let url = postgres_database().await;
+    let store = SqlStore::open_postgres(&url).await.unwrap();
+    let key = "ab".repeat(32);
+    assert!(!store.key_used_for_test(&key).await.unwrap());
+    let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    let admin = url.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+        client.batch_execute(terminate).unwrap();
+    })
+    .await
+    .unwrap();
+    assert!(!store.key_used_for_test(&key).await.unwrap());
+}
