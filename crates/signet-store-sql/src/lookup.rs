@@ -47,12 +47,13 @@ impl PgLookups {
         Ok(fresh)
     }
 
-    /// Whether the key with this SPKI SHA-256 ever got a test certificate. A connection found
-    /// closed (the server restarted) is opened again once.
+    /// Whether the key with this SPKI SHA-256 ever got a test certificate. A connection the
+    /// server dropped (a restart, pg_terminate_backend) is opened again, once.
     pub(crate) async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
         let (client, statement) = self.connected().await?;
         let found = match client.query_opt(&statement, &[&spki_sha256]).await {
-            Err(e) if e.is_closed() => {
+            Err(e) if connection_lost(&e) => {
+                *self.connection.lock().await = None;
                 let (client, statement) = self.connected().await?;
                 client.query_opt(&statement, &[&spki_sha256]).await
             }
@@ -60,6 +61,12 @@ impl PgLookups {
         };
         Ok(found.map_err(unavailable)?.is_some())
     }
+}
+
+/// Whether an error means the connection is gone: closed, or ended by the server (SQLSTATE
+/// classes 08, connection exception, and 57, operator intervention).
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    e.is_closed() || e.code().is_some_and(|code| matches!(code.code().get(..2), Some("08" | "57")))
 }
 
 fn unavailable(e: tokio_postgres::Error) -> StoreError {
