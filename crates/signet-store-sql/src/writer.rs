@@ -274,7 +274,7 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
 /// Runs an issuance's signing step, its reservation committed, and answers the job that stores
 /// the certificate, or winds the issuance up if no certificate was made.
 fn sign(issuance: Issuance, id: i64, reply: oneshot::Sender<StoreResult<Outcome>>) -> Job {
-    let Issuance { reservation, sign, fail_request, .. } = issuance;
+    let Issuance { reservation, sign: signing_step, fail_request, .. } = issuance;
     let give_up = |why: String| GiveUp {
         ca_id: reservation.ca_id,
         serial: reservation.serial.clone(),
@@ -288,7 +288,7 @@ fn sign(issuance: Issuance, id: i64, reply: oneshot::Sender<StoreResult<Outcome>
         return Job { op: Op::GiveUp(Box::new(give_up(format!("the database gave request id {id}")))), reply };
     };
     // A panic in the signer must not take the writer, and every later write, down with it.
-    let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sign(request)))
+    let signed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| signing_step(request)))
         .unwrap_or_else(|_| Err("the signer failed unexpectedly".into()));
     let op = match signed {
         Ok(signed) => Op::Finish { signed: Box::new(signed), fail_request },
