@@ -64,12 +64,14 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(passphrase);
     if let Some(change) = authority.configuration_change() {
-        tracing::info!(sha256 = %change.sha256, "configuration recorded in the audit log: {}", change.summary());
         if change.previous_sha256.is_some() {
+            tracing::info!(sha256 = %change.sha256, "configuration change recorded in the audit log: {}", change.summary());
             crate::output::note(&format!(
                 "signet.toml changed since it was last recorded ({}); the change is in the audit log",
                 change.summary()
             ));
+        } else {
+            tracing::debug!(sha256 = %change.sha256, "first configuration recorded in the audit log");
         }
     }
     // Reservations left by a crash: none can be in flight in a single SQLite process; other front
