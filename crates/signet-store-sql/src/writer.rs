@@ -87,6 +87,29 @@ impl Op {
         !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..) | Op::Issue(..))
     }
 
+    /// A new request and its reservation, for the operations that store one.
+    fn new_reservation(&self) -> Option<(&NewRequest, &Reservation, &AuditEvent)> {
+        match self {
+            Op::SubmitAndReserve(request, reservation, event) => Some((request, reservation, event)),
+            Op::Issue(issuance) => match &issuance.request {
+                IssuanceOf::New(request) => Some((request, &issuance.reservation, &issuance.audit)),
+                IssuanceOf::Pending(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A signed certificate to store, with its audit events, and what storing it answers.
+    fn completion(&self) -> Option<(&Completion, &[AuditEvent], Outcome)> {
+        match self {
+            Op::Complete(c, events) => Some((c, events, Outcome::Done)),
+            Op::Finish { signed, .. } => {
+                Some((&signed.completion, &signed.audit, Outcome::Issued(Box::new(signed.completion.clone()))))
+            }
+            _ => None,
+        }
+    }
+
     /// The existing request whose row this operation locks, if any. A batch takes its locks in
     /// this order, so front ends sharing a PostgreSQL database do not deadlock.
     fn locked_request(&self) -> Option<i64> {
@@ -181,7 +204,7 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
     let mut db = Some(db);
     // The audit head as this writer last committed it; None until known and after a failure.
     let mut head = None;
-    // Request ids taken ahead from the PostgreSQL sequence ([`execute_in_one_trip`]).
+    // Request ids taken ahead from the PostgreSQL sequence ([`execute_pipelined`]).
     let mut ids = VecDeque::new();
     // A job taken off the queue to see whether the writer is idle, to run next.
     let mut next = None;
@@ -344,13 +367,10 @@ fn execute(
         (Dialect::Postgres, true) => "BEGIN",
         (Dialect::Postgres, false) => "BEGIN; SET LOCAL synchronous_commit = off",
     };
-    if dialect == Dialect::Postgres {
-        if trust_head && let Some(results) = execute_in_one_trip(db, batch, begin, head, ids)? {
-            return Ok(results);
-        }
-        if let Some(results) = execute_pipelined(db, batch, begin, head, trust_head)? {
-            return Ok(results);
-        }
+    if dialect == Dialect::Postgres
+        && let Some(results) = execute_pipelined(db, batch, begin, head, trust_head, ids)?
+    {
+        return Ok(results);
     }
     db.script(begin)?;
     let (results, journal) = if let [job] = batch {
@@ -415,28 +435,29 @@ fn commit_with_audit(
     Ok(())
 }
 
-/// The issuance path on PostgreSQL in one round trip: BEGIN, every operation, the audit entries
-/// and COMMIT sent together. Possible when this writer knows the audit head (the audit write
-/// still checks it, migration 0003) and every operation is a new request's reservation (its id
-/// taken ahead from the sequence, so its audit entry can name it) or a completion (which raises
-/// an error rather than change nothing, migration 0005). Any error aborts the transaction, so the
-/// COMMIT behind it commits nothing. None, with nothing written, when the batch has another kind
-/// of operation or one was refused: the caller then takes the slower path, which says why.
-fn execute_in_one_trip(
+/// The issuance path on PostgreSQL, pipelined: BEGIN, every operation, the audit entries and
+/// COMMIT sent together, one round trip when this writer trusts the audit head it last committed
+/// (the audit write still checks it, migration 0003); otherwise the head is read and locked
+/// first, a round trip more. Possible when every operation is a new request's reservation (its
+/// id taken ahead from the sequence, so its audit entry can name it) or a completion (which
+/// raises an error rather than change nothing, migration 0005). Any error aborts the transaction,
+/// so the COMMIT behind it commits nothing. None, with nothing written, when the batch has another
+/// kind of operation or one was refused: the caller then runs it statement by statement, which
+/// says why.
+fn execute_pipelined(
     db: &mut dyn Db,
     batch: &[Job],
     begin: &'static str,
     head: &mut Option<AuditHead>,
+    trust_head: bool,
     ids: &mut VecDeque<i64>,
 ) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
-    let Some(start) = head.clone() else { return Ok(None) };
     let mut needed = 0;
     for job in batch {
-        match &job.op {
-            Op::SubmitAndReserve(..) => needed += 1,
-            Op::Issue(issuance) if matches!(issuance.request, IssuanceOf::New(_)) => needed += 1,
-            Op::Complete(..) | Op::Finish { .. } => {}
-            _ => return Ok(None),
+        match (job.op.new_reservation(), job.op.completion()) {
+            (Some(_), _) => needed += 1,
+            (None, Some(_)) => {}
+            (None, None) => return Ok(None),
         }
     }
     if ids.len() < needed {
@@ -447,30 +468,41 @@ fn execute_in_one_trip(
             ids.push_back(rows::int(row, "id").map_err(|e| DbError::Other(e.to_string()))?);
         }
     }
-    let mut steps = vec![Step::Script(begin)];
+    let mut steps = Vec::with_capacity(batch.len() + 3);
     let mut journal = Journal::default();
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
-        let planned = match &job.op {
-            Op::SubmitAndReserve(r, v, event) => reserve_with_id(ids, r, v, event, &mut journal),
-            Op::Issue(issuance) => match &issuance.request {
-                IssuanceOf::New(r) => reserve_with_id(ids, r, &issuance.reservation, &issuance.audit, &mut journal),
-                IssuanceOf::Pending(_) => None,
-            },
-            Op::Complete(c, events) => complete_or_refuse(c, events, &mut journal).map(|step| (step, Outcome::Done)),
-            Op::Finish { signed, .. } => complete_or_refuse(&signed.completion, &signed.audit, &mut journal)
-                .map(|step| (step, Outcome::Issued(Box::new(signed.completion.clone())))),
-            _ => None,
+        let planned = match (job.op.new_reservation(), job.op.completion()) {
+            (Some((request, reservation, event)), _) => ids.pop_front().and_then(|id| {
+                journal.append(&with_target(event, id)).ok()?;
+                let params = [request_values(request), reservation_values(reservation), vec![Value::Int(id)]].concat();
+                Some((Step::Query(SUBMIT_AND_RESERVE_PG.into(), params), Outcome::Id(id)))
+            }),
+            (None, Some((completion, events, outcome))) => events
+                .iter()
+                .try_for_each(|event| journal.append(event))
+                .ok()
+                .map(|()| (Step::Query(COMPLETE_OR_REFUSE_PG.into(), completion_values(completion)), outcome)),
+            (None, None) => None,
         };
         let Some((step, outcome)) = planned else { return Ok(None) };
         steps.push(step);
         outcomes.push(Ok(outcome));
     }
+    // Forgotten until the commit is known to have happened.
+    let start = match head.take().filter(|_| trust_head) {
+        Some(known) => {
+            steps.insert(0, Step::Script(begin));
+            known
+        }
+        None => {
+            db.script(begin)?;
+            load_head(db)?
+        }
+    };
     let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
     steps.extend(statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)));
     steps.push(Step::Script("COMMIT"));
-    // Forgotten until the commit is known to have happened.
-    *head = None;
     let answers = db.pipeline(&steps)?;
     if let Some(why) = answers.iter().find_map(|a| match a {
         Err(DbError::Retry(why)) => Some(why.clone()),
@@ -485,92 +517,6 @@ fn execute_in_one_trip(
     }
     *head = Some(moved);
     Ok(Some(outcomes))
-}
-
-/// A new request and its reservation under an id taken ahead, with its audit entry.
-fn reserve_with_id<'a>(
-    ids: &mut VecDeque<i64>,
-    request: &'a NewRequest,
-    reservation: &'a Reservation,
-    event: &AuditEvent,
-    journal: &mut Journal,
-) -> Option<(Step<'a>, Outcome)> {
-    let id = ids.pop_front()?;
-    journal.append(&with_target(event, id)).ok()?;
-    let params = [request_values(request), reservation_values(reservation), vec![Value::Int(id)]].concat();
-    Some((Step::Query(SUBMIT_AND_RESERVE_WITH_ID_PG.into(), params), Outcome::Id(id)))
-}
-
-/// A completion that raises an error if refused, with its audit entries.
-fn complete_or_refuse<'a>(c: &'a Completion, events: &[AuditEvent], journal: &mut Journal) -> Option<Step<'a>> {
-    events.iter().try_for_each(|event| journal.append(event)).ok()?;
-    Some(Step::Query(COMPLETE_OR_REFUSE_PG.into(), completion_values(c)))
-}
-
-/// The issuance path on PostgreSQL in two round trips, whatever the batch's size: BEGIN and
-/// every operation (each one statement) sent together, then the audit entries and COMMIT sent
-/// together. None, with nothing written, when the batch has another kind of operation or one was
-/// refused: the caller then runs it statement by statement.
-fn execute_pipelined(
-    db: &mut dyn Db,
-    batch: &[Job],
-    begin: &'static str,
-    head: &mut Option<AuditHead>,
-    trust_head: bool,
-) -> Result<Option<Vec<StoreResult<Outcome>>>, DbError> {
-    let mut steps = vec![Step::Script(begin)];
-    for job in batch {
-        steps.push(match &job.op {
-            Op::SubmitAndReserve(r, v, _) => {
-                Step::Query(SUBMIT_AND_RESERVE_PG.into(), [request_values(r), reservation_values(v)].concat())
-            }
-            Op::Issue(issuance) => match &issuance.request {
-                IssuanceOf::New(r) => Step::Query(
-                    SUBMIT_AND_RESERVE_PG.into(),
-                    [request_values(r), reservation_values(&issuance.reservation)].concat(),
-                ),
-                IssuanceOf::Pending(_) => return Ok(None),
-            },
-            Op::Complete(c, _) => Step::Query(COMPLETE_PG.into(), completion_values(c)),
-            Op::Finish { signed, .. } => Step::Query(COMPLETE_PG.into(), completion_values(&signed.completion)),
-            _ => return Ok(None),
-        });
-    }
-    let answers = db.pipeline(&steps)?;
-    let mut journal = Journal::default();
-    let mut results = Vec::with_capacity(batch.len());
-    let mut gave_up = answers.iter().any(Result::is_err);
-    for (job, answer) in batch.iter().zip(answers.iter().skip(1)) {
-        let Ok(rows) = answer else { break };
-        let outcome = match (&job.op, rows.first()) {
-            (Op::SubmitAndReserve(_, _, event), Some(row)) => rows::int(row, "request_id")
-                .map_err(refused)
-                .and_then(|id| journal.append(&with_target(event, id)).map(|()| Outcome::Id(id))),
-            (Op::Issue(issuance), Some(row)) => rows::int(row, "request_id")
-                .map_err(refused)
-                .and_then(|id| journal.append(&with_target(&issuance.audit, id)).map(|()| Outcome::Id(id))),
-            (Op::Complete(_, events), Some(_)) => {
-                events.iter().try_for_each(|event| journal.append(event)).map(|()| Outcome::Done)
-            }
-            (Op::Finish { signed, .. }, Some(_)) => signed
-                .audit
-                .iter()
-                .try_for_each(|event| journal.append(event))
-                .map(|()| Outcome::Issued(Box::new(signed.completion.clone()))),
-            _ => Err(refused(StoreError::Conflict("refused".into()))),
-        };
-        match outcome {
-            Ok(outcome) => results.push(Ok(outcome)),
-            Err(_) => gave_up = true,
-        }
-    }
-    if gave_up {
-        // Roll back whatever happened; the slow path finds out which operation refused and why.
-        db.script("ROLLBACK")?;
-        return Ok(None);
-    }
-    commit_with_audit(db, journal, head, trust_head)?;
-    Ok(Some(results))
 }
 
 /// Each operation's result, and the audit events of those that went through.
@@ -825,16 +771,18 @@ fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Failure> {
     })
 }
 
-/// A new request and its reservation, in one statement; answers the request's id.
+/// A new request and its reservation, in one statement; answers the request's id: $20 when
+/// given (taken ahead from the sequence), else the next from the sequence.
 const SUBMIT_AND_RESERVE_PG: &str = "WITH r AS (\
-       INSERT INTO requests (profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
-       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
+       INSERT INTO requests (id, profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
+       VALUES (COALESCE($20::bigint, nextval('requests_id_seq')), $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
      INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
      SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id";
 
 /// The request and its reservation in one statement (one round trip).
 fn submit_and_reserve_pg(db: &mut dyn Db, r: &NewRequest, v: &Reservation) -> Result<i64, Failure> {
-    let rows = db.query(SUBMIT_AND_RESERVE_PG, &[request_values(r), reservation_values(v)].concat())?;
+    let rows =
+        db.query(SUBMIT_AND_RESERVE_PG, &[request_values(r), reservation_values(v), vec![Value::Null]].concat())?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("insert returned no id".into())))?;
     rows::int(row, "request_id").map_err(refused)
 }
@@ -857,33 +805,32 @@ fn completion_values(c: &Completion) -> Vec<Value<'_>> {
     ]
 }
 
+/// The two completion statements: lock the request, fill the certificate (`c`), move the request
+/// to issued (`u`, which changes nothing unless `c` did), then answer with `$answer`.
+macro_rules! complete_pg {
+    ($answer:literal) => {
+        concat!(
+            "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
+             c AS (\
+               UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
+               WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
+               RETURNING request_id), \
+             u AS (\
+               UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
+               WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id) ",
+            $answer
+        )
+    };
+}
+
 /// Marks a reserved certificate and its request issued, in one statement that changes both or
 /// neither; answers a row when it did.
-const COMPLETE_PG: &str = "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
-     c AS (\
-       UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
-       WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
-       RETURNING request_id) \
-     UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
-     WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id";
+const COMPLETE_PG: &str = complete_pg!("SELECT id FROM u");
 
-/// [`SUBMIT_AND_RESERVE_PG`] with the request's id given ($20), taken ahead from its sequence.
-const SUBMIT_AND_RESERVE_WITH_ID_PG: &str = "WITH r AS (\
-       INSERT INTO requests (id, profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
-       VALUES ($20, $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
-     INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
-     SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id";
-
-/// [`COMPLETE_PG`] that raises an error (migration 0005) instead of changing nothing.
-const COMPLETE_OR_REFUSE_PG: &str = "WITH r AS (SELECT id FROM requests WHERE id = $5 AND state = 'pending' FOR UPDATE), \
-     c AS (\
-       UPDATE certificates SET status = 'issued', der = $1, sha256 = $2 \
-       WHERE ca_id = $3 AND serial = $4 AND request_id = $5 AND status = 'reserved' AND EXISTS (SELECT 1 FROM r) \
-       RETURNING request_id), \
-     u AS (\
-       UPDATE requests SET state = 'issued', decided_by = $6, approved_sans = $7, decided_at = $8 \
-       WHERE id = $5 AND state = 'pending' AND EXISTS (SELECT 1 FROM c) RETURNING id) \
-     SELECT 1 AS done WHERE CASE WHEN EXISTS (SELECT 1 FROM u) THEN true ELSE signet_refused() END";
+/// [`COMPLETE_PG`] that raises an error (migration 0005) instead of changing nothing, for a
+/// pipeline whose COMMIT is already sent.
+const COMPLETE_OR_REFUSE_PG: &str =
+    complete_pg!("SELECT 1 AS done WHERE CASE WHEN EXISTS (SELECT 1 FROM u) THEN true ELSE signet_refused() END");
 
 /// Request ids taken from the PostgreSQL sequence at a time, so that a batch's audit entries,
 /// which name the new requests, can be written before the requests come back.
