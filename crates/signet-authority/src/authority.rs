@@ -13,12 +13,12 @@ use signet_issuance::csr::{self, CsrFacts};
 use signet_issuance::{Approval, IssuingCa, Profile, Urls, WeakKeys, key_quality};
 use signet_model::{Clock, Identifier, RequestId, RequestState};
 use signet_store::audit::{self, AuditEvent, AuditReport};
-use signet_store::{CaKind, CaRecord, Completion, Found, IssuanceOf, NewRequest, NewToken, Query, Reservation, Store};
+use signet_store::{CaKind, CaRecord, Completion, Found, NewRequest, NewToken, Query, Reservation, Store};
 
 use crate::actor::{Action, Actor, hash_secret, new_secret, permit};
 use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::policy::ConfigurationChange;
-use crate::signing::Signing;
+use crate::signing::{IssuanceOf, Signing};
 use crate::views::{CaView, IssuedCertificate, RequestView, Submitted};
 
 /// A CA as loaded: its record and, if it has a certificate, its signer.

@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
+use crate::signing::IssuanceOf;
 use serde_json::json;
 use signet_issuance::ca::{self, CaSpec};
 use signet_issuance::{IssuingCa, Urls};
 use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
 use signet_model::Clock;
 use signet_store::audit::AuditEvent;
-use signet_store::{CaKind, CaRecord, IssuanceOf, NewCa, NewRequest, Reservation, Store};
+use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
 use x509_parser::prelude::FromDer;
 
 use crate::error::{AuthorityError, AuthorityResult, Kind};

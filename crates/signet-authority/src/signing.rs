@@ -4,9 +4,9 @@
 //! reservation is abandoned (its serial is never reused), and the request is failed when nobody
 //! else would act on it.
 //!
-//! A quick signer (a software EC or Ed25519 key) signs inside the store's own pass
-//! ([`Store::issue`]): one trip to the store instead of two, no task woken in between. A slow one
-//! (RSA, later an HSM) signs here, between two trips, so other writes never wait for it.
+//! As in Boulder, the store only stores and the CA signs: the signature is made here, on the
+//! caller's task, between the store's two trips (reservation, completion), so no write ever waits
+//! for a signature and the store never holds a key.
 
 use std::sync::Arc;
 
@@ -15,9 +15,9 @@ use signet_issuance::IssuingCa;
 use signet_issuance::certificate::{self, Prepared};
 use signet_model::{Clock, RequestId};
 use signet_store::audit::AuditEvent;
-use signet_store::{Completion, Issuance, IssuanceOf, Issued, Reservation, Signed, Store, StoreError};
+use signet_store::{Completion, NewRequest, Reservation, Store, StoreError};
 
-use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::error::AuthorityResult;
 
 /// An issuance to carry out.
 pub(crate) struct Signing<'a> {
@@ -39,6 +39,21 @@ pub(crate) struct Signing<'a> {
     pub fail_request: bool,
     /// More audit details for the issue entry.
     pub details: serde_json::Value,
+}
+
+/// The request an issuance is for.
+#[derive(Debug, Clone)]
+pub(crate) enum IssuanceOf {
+    /// A new request, stored with its reservation (auto-approved profiles).
+    New(NewRequest),
+    /// A pending request a Certificate Manager approved.
+    Pending(RequestId),
+}
+
+/// A signed certificate to store, with the audit entries of its issuance.
+struct Signed {
+    completion: Completion,
+    audit: Vec<AuditEvent>,
 }
 
 /// What signing a reserved certificate needs, and nothing of the store.
@@ -97,21 +112,7 @@ impl Signing<'_> {
             fail_request,
             details,
         } = self;
-        let quick = issuer.signer.signs_quickly();
         let certify = Certify { issuer, prepared, decided_by, approved, details, at: clock.now() };
-        if quick {
-            let issuance = Issuance {
-                request,
-                reservation,
-                audit,
-                sign: Box::new(move |id| certify.sign(id).map_err(|e| e.to_string())),
-                fail_request,
-            };
-            return match store.issue(issuance).await? {
-                Issued::Stored(completion) => Ok(completion),
-                Issued::NotSigned { why, .. } => Err(AuthorityError::new(Kind::Unavailable, why)),
-            };
-        }
         let id = match request {
             IssuanceOf::New(request) => store.submit_and_reserve(request, reservation, audit).await?,
             IssuanceOf::Pending(id) => {

@@ -17,10 +17,4 @@ pub trait Signer: Send + Sync {
     /// Signs `message` (the scheme hashes it), returning the signature as it goes into a
     /// certificate (DER `ECDSA-Sig-Value` for ECDSA).
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError>;
-
-    /// Whether a signature takes only microseconds (an EC or Ed25519 key in memory), so it may be
-    /// made while other work waits for it. RSA keys and, later, HSM keys say no.
-    fn signs_quickly(&self) -> bool {
-        false
-    }
 }

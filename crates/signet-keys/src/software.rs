@@ -114,10 +114,6 @@ impl Signer for SoftwareKey {
         &self.public_key
     }
 
-    fn signs_quickly(&self) -> bool {
-        !matches!(self.inner, Inner::Rsa(_))
-    }
-
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         let rng = SystemRandom::new();
         match &self.inner {

@@ -84,12 +84,30 @@ pub(crate) enum Step<'a> {
     Script(&'a str),
 }
 
+/// Which unique rule refused a write, as the driver reports it in its error fields (never read
+/// from message text): PostgreSQL names the constraint; SQLite's extended result code says
+/// whether it was the table's primary key or another unique index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UniqueViolation {
+    /// PostgreSQL's constraint name.
+    Named(String),
+    /// SQLite: the primary key (`SQLITE_CONSTRAINT_PRIMARYKEY`).
+    PrimaryKey,
+    /// SQLite: a UNIQUE column or unique index (`SQLITE_CONSTRAINT_UNIQUE`).
+    Unique,
+}
+
 /// A database failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum DbError {
-    /// A unique constraint refused the write (the text names the constraint or columns).
-    #[error("unique constraint: {0}")]
-    Unique(String),
+    /// A unique constraint refused the write; `detail` is the driver's text, for the log only.
+    #[error("unique constraint {violation:?}: {detail}")]
+    Unique {
+        /// Which rule.
+        violation: UniqueViolation,
+        /// The driver's message.
+        detail: String,
+    },
     /// The transaction lost a deadlock or serialization race and may simply be run again.
     #[error("{0}")]
     Retry(String),
@@ -141,7 +159,12 @@ fn sqlite_error(e: rusqlite::Error) -> DbError {
             if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 || code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
         {
-            DbError::Unique(message.clone().unwrap_or_default())
+            let violation = if code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY {
+                UniqueViolation::PrimaryKey
+            } else {
+                UniqueViolation::Unique
+            };
+            DbError::Unique { violation, detail: message.clone().unwrap_or_default() }
         }
         _ => DbError::Other(e.to_string()),
     }
@@ -237,9 +260,10 @@ impl Drop for Pg {
 fn pg_error(e: tokio_postgres::Error) -> DbError {
     use tokio_postgres::error::SqlState;
     match e.as_db_error() {
-        Some(db) if *db.code() == SqlState::UNIQUE_VIOLATION => {
-            DbError::Unique(format!("{} {}", db.constraint().unwrap_or(""), db.message()))
-        }
+        Some(db) if *db.code() == SqlState::UNIQUE_VIOLATION => DbError::Unique {
+            violation: UniqueViolation::Named(db.constraint().unwrap_or_default().to_string()),
+            detail: db.message().to_string(),
+        },
         Some(db)
             if *db.code() == SqlState::T_R_DEADLOCK_DETECTED || *db.code() == SqlState::T_R_SERIALIZATION_FAILURE =>
         {

@@ -17,6 +17,7 @@ mod lookup;
 mod migrate;
 mod read;
 mod rows;
+mod write;
 mod writer;
 
 use std::path::{Path, PathBuf};

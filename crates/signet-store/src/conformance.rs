@@ -102,7 +102,6 @@ where
     tokens_by_hash(fresh().await.as_ref()).await;
     the_newest_config_change_is_found(fresh().await.as_ref()).await;
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
-    one_pass_issuance_signs_only_what_is_recorded(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
     refusals_among_concurrent_changes_leave_no_trace(fresh().await).await;
 }
@@ -127,7 +126,7 @@ async fn cas_round_trip(store: &dyn Store) {
             event("ca.create", "root-1"),
         )
         .await;
-    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("a CA with that name")), "{dup:?}");
     let after = now() + Duration::days(10);
     store.install_ca_certificate(id, vec![0x30, 0x01, 0x00], after, event("ca.install", "root-1")).await.unwrap();
     assert_eq!(store.cas().await.unwrap()[0].not_after, Some(after));
@@ -186,10 +185,11 @@ async fn states_change_exactly_once(store: &dyn Store) {
     // Approve twice: the second reservation is refused before anything is signed.
     let id2 = store.submit(new_request("b.example.com"), event("request.submit", "b")).await.unwrap();
     store.reserve(id2, reservation(ca, 11, false), event("r", "b")).await.unwrap();
-    assert!(matches!(
-        store.reserve(id2, reservation(ca, 12, false), event("r", "b")).await,
-        Err(StoreError::Conflict(_))
-    ));
+    let twice = store.reserve(id2, reservation(ca, 12, false), event("r", "b")).await;
+    assert!(
+        matches!(&twice, Err(StoreError::Conflict(m)) if m.contains("already has a certificate issued or being issued")),
+        "{twice:?}"
+    );
     // Deny while issuance is under way is refused too.
     assert!(matches!(
         store.deny(id2, "m", "late", now(), event("request.deny", "b")).await,
@@ -212,7 +212,8 @@ async fn serials_are_never_reused(store: &dyn Store) {
     let b = store.submit(new_request("b.example.com"), event("s", "b")).await.unwrap();
     store.reserve(a, reservation(ca, 7, false), event("r", "a")).await.unwrap();
     let dup = store.reserve(b, reservation(ca, 7, false), event("r", "b")).await;
-    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    // Told apart from the other unique rules by the database's error fields, not its text.
+    assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("serial number is already used")), "{dup:?}");
     // The same serial under another CA is a different certificate.
     store.reserve(b, reservation(other, 7, false), event("r", "b")).await.unwrap();
     // An abandoned serial stays burnt.
@@ -289,7 +290,7 @@ async fn tokens_by_hash(store: &dyn Store) {
     let dup = store
         .create_token(NewToken { name: "x".into(), hash, roles: vec![], created_at: now() }, event("token.create", "x"))
         .await;
-    assert!(matches!(dup, Err(StoreError::Conflict(_))));
+    assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("that token already exists")), "{dup:?}");
 }
 
 async fn the_newest_config_change_is_found(store: &dyn Store) {
@@ -315,121 +316,8 @@ async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Pending);
 }
 
-/// A signing step that makes certificate `n` and notes that it ran.
-fn signs(ca: i64, n: u64, ran: &Arc<std::sync::atomic::AtomicUsize>) -> SignStep {
-    let ran = ran.clone();
-    Box::new(move |id| {
-        ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(Signed { completion: completion(ca, n, id), audit: vec![event("certificate.issue", "c")] })
-    })
-}
-
-/// A signing step that fails, or panics, and notes that it ran.
-fn fails(panics: bool, ran: &Arc<std::sync::atomic::AtomicUsize>) -> SignStep {
-    let ran = ran.clone();
-    Box::new(move |_| {
-        ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if panics {
-            panic!("a signer bug");
-        }
-        Err("the key is unavailable".into())
-    })
-}
-
-fn issuance(request: IssuanceOf, reservation: Reservation, sign: SignStep, fail_request: bool) -> Issuance {
-    Issuance { request, reservation, audit: event("request.submit", "one-pass"), sign, fail_request }
-}
-
-async fn one_pass_issuance_signs_only_what_is_recorded(store: &dyn Store) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let ca = make_ca(store, "ca").await;
-    let ran = Arc::new(AtomicUsize::new(0));
-    // A new request: stored, reserved, signed, completed.
-    let new = IssuanceOf::New(new_request("one.example.com"));
-    let Issued::Stored(done) =
-        store.issue(issuance(new, reservation(ca, 1, false), signs(ca, 1, &ran), true)).await.unwrap()
-    else {
-        panic!("the certificate was not stored");
-    };
-    let id = done.request_id;
-    assert_eq!(store.request(id).await.unwrap().unwrap().state, RequestState::Issued);
-    let stored = store.certificate_for_request(id).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.der.as_deref()), (CertificateStatus::Issued, Some(&done.der[..])));
-    // A pending request, approved.
-    let pending = store.submit(new_request("two.example.com"), event("s", "two")).await.unwrap();
-    let approved = store
-        .issue(issuance(IssuanceOf::Pending(pending), reservation(ca, 2, false), signs(ca, 2, &ran), false))
-        .await
-        .unwrap();
-    assert!(matches!(approved, Issued::Stored(c) if c.request_id == pending));
-    assert_eq!(ran.load(Ordering::SeqCst), 2);
-    // Refused reservations (a request already decided, a serial already used) sign nothing.
-    let refused = [
-        issuance(IssuanceOf::Pending(pending), reservation(ca, 3, false), signs(ca, 3, &ran), false),
-        issuance(IssuanceOf::New(new_request("dup.example.com")), reservation(ca, 1, false), signs(ca, 1, &ran), true),
-    ];
-    for attempt in refused {
-        let result = store.issue(attempt).await;
-        assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
-    }
-    assert_eq!(ran.load(Ordering::SeqCst), 2);
-    // A signing step that fails (or panics) ran after its reservation was recorded: the serial is
-    // found abandoned, an auto-approved request failed, an approved one still pending.
-    let auto = store
-        .issue(issuance(
-            IssuanceOf::New(new_request("fail.example.com")),
-            reservation(ca, 4, false),
-            fails(false, &ran),
-            true,
-        ))
-        .await
-        .unwrap();
-    let Issued::NotSigned { request: failed, why } = auto else { panic!("a failed signature stored something") };
-    assert!(why.contains("the key is unavailable"), "{why}");
-    let waiting = store.submit(new_request("retry.example.com"), event("s", "retry")).await.unwrap();
-    let approved = store
-        .issue(issuance(IssuanceOf::Pending(waiting), reservation(ca, 5, false), fails(true, &ran), false))
-        .await
-        .unwrap();
-    assert!(matches!(approved, Issued::NotSigned { request, .. } if request == waiting));
-    assert_eq!(ran.load(Ordering::SeqCst), 4);
-    assert_eq!(store.request(failed).await.unwrap().unwrap().state, RequestState::Failed);
-    assert_eq!(store.request(waiting).await.unwrap().unwrap().state, RequestState::Pending);
-    let burnt: Vec<_> = store
-        .certificates(ca)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.status == CertificateStatus::Abandoned)
-        .map(|c| c.serial)
-        .collect();
-    assert_eq!(burnt.len(), 2, "{burnt:?}");
-    assert!(burnt.contains(&serial(4)) && burnt.contains(&serial(5)));
-    // The writer survived the panic: the approved request is issued on a second try.
-    let again = store
-        .issue(issuance(IssuanceOf::Pending(waiting), reservation(ca, 6, false), signs(ca, 6, &ran), false))
-        .await
-        .unwrap();
-    assert!(matches!(again, Issued::Stored(_)));
-    let entries = store.audit_entries(1, 1000).await.unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e.event.action.as_str()).collect();
-    assert_eq!(actions.iter().filter(|a| **a == "certificate.abandon").count(), 2, "{actions:?}");
-    assert_eq!(actions.iter().filter(|a| **a == "request.fail").count(), 1, "{actions:?}");
-    assert!(audit::verify(&entries, store.audit_head().await.unwrap()).intact);
-}
-
-/// One auto-approved issuance for `host` with serial `serial`: even serials step by step
-/// (submit and reserve, then complete), odd ones in one pass, so concurrent callers mix both.
+/// One auto-approved issuance for `host` with serial `serial`: submit and reserve, then complete.
 async fn issue(store: &dyn Store, ca: i64, host: &str, serial: u64) -> RequestId {
-    if serial % 2 == 1 {
-        let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let one_pass =
-            issuance(IssuanceOf::New(new_request(host)), reservation(ca, serial, false), signs(ca, serial, &ran), true);
-        return match store.issue(one_pass).await.unwrap() {
-            Issued::Stored(completion) => completion.request_id,
-            Issued::NotSigned { why, .. } => panic!("{why}"),
-        };
-    }
     let id =
         store.submit_and_reserve(new_request(host), reservation(ca, serial, false), event("s", "c")).await.unwrap();
     store.complete(completion(ca, serial, id), vec![event("certificate.issue", "c")]).await.unwrap();

@@ -4,8 +4,6 @@ use serde::{Deserialize, Serialize};
 use signet_model::{RequestId, RequestState, Role, Serial};
 use time::OffsetDateTime;
 
-use crate::audit::AuditEvent;
-
 /// Whether a CA is a root, a subordinate, or a test root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -200,70 +198,6 @@ pub struct Reservation {
     pub is_test: bool,
     /// When reserved.
     pub created_at: OffsetDateTime,
-}
-
-/// The signing step of an issuance ([`crate::StoreWrite::issue`]): makes the certificate for the
-/// request with the given id, or says why it could not. The store runs it once the reservation is
-/// committed, so nothing is signed that the database has not recorded, and stores what it makes
-/// in its next commit. It runs where the store commits, while other writes wait: only for
-/// signatures that take microseconds (a software EC or Ed25519 key), never an HSM's.
-pub type SignStep = Box<dyn FnOnce(RequestId) -> Result<Signed, String> + Send>;
-
-/// What a [`SignStep`] made: the certificate to store and the audit entries of its issuance.
-#[derive(Debug, Clone)]
-pub struct Signed {
-    /// The certificate and the request's final state.
-    pub completion: Completion,
-    /// Audit entries committed with it.
-    pub audit: Vec<AuditEvent>,
-}
-
-/// The request an issuance is for.
-#[derive(Debug, Clone)]
-pub enum IssuanceOf {
-    /// A new request, stored with its reservation (auto-approved profiles).
-    New(NewRequest),
-    /// A pending request a Certificate Manager approved.
-    Pending(RequestId),
-}
-
-/// An issuance from reservation to stored certificate ([`crate::StoreWrite::issue`]).
-pub struct Issuance {
-    /// The request.
-    pub request: IssuanceOf,
-    /// The intent to sign, recorded before `sign` runs.
-    pub reservation: Reservation,
-    /// Audit entry of the submission or approval, committed with the reservation.
-    pub audit: AuditEvent,
-    /// Makes the signature.
-    pub sign: SignStep,
-    /// Whether the request fails when no certificate can be made (auto-approved requests, which
-    /// nobody would approve again); otherwise it stays pending.
-    pub fail_request: bool,
-}
-
-impl std::fmt::Debug for Issuance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issuance")
-            .field("request", &self.request)
-            .field("reservation", &self.reservation)
-            .field("fail_request", &self.fail_request)
-            .finish_non_exhaustive()
-    }
-}
-
-/// How an issuance ended.
-#[derive(Debug, Clone)]
-pub enum Issued {
-    /// Signed, and stored durably.
-    Stored(Completion),
-    /// No certificate was made; the reservation is abandoned (and the request failed, if asked).
-    NotSigned {
-        /// The request.
-        request: RequestId,
-        /// Why.
-        why: String,
-    },
 }
 
 /// Completing an issuance: the signed certificate and the request's final state.

@@ -37,7 +37,8 @@ pub trait StoreRead: Send + Sync {
 }
 
 /// State changes. Each call is one transaction that also appends its audit events; calls from
-/// concurrent tasks are committed together (group commit).
+/// concurrent tasks are committed together (group commit). The store never signs: the caller
+/// reserves, signs the recorded to-be-signed certificate itself, and completes.
 #[async_trait]
 pub trait StoreWrite: StoreRead {
     /// Creates a CA.
@@ -66,14 +67,6 @@ pub trait StoreWrite: StoreRead {
     /// Stores the signed certificate and moves the request pending → issued; durable before it
     /// returns, so no client sees a certificate the database could lose.
     async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()>;
-    /// Issues in one pass through the store: reserves as [`Self::submit_and_reserve`] or
-    /// [`Self::reserve`] would (with the same refusals), runs `sign` only once the reservation is
-    /// committed, then stores the certificate and moves the request to issued, durably before it
-    /// returns. When `sign` fails, the reservation is abandoned and the request failed if asked
-    /// (audited as `certificate.abandon` and `request.fail` by `system`).
-    /// Saves the caller a round trip through the store between the steps; for quick signers only
-    /// (see [`crate::SignStep`]).
-    async fn issue(&self, issuance: Issuance) -> StoreResult<Issued>;
     /// Marks a reservation abandoned (the serial stays burnt).
     async fn abandon(&self, ca_id: i64, serial: &signet_model::Serial, audit: AuditEvent) -> StoreResult<()>;
     /// Moves a request pending → denied (refused while an issuance is under way).

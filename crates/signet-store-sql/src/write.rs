@@ -1,0 +1,130 @@
+//! The write methods: each hands one operation to the writer thread ([`crate::writer`]) and waits
+//! for its answer.
+
+use async_trait::async_trait;
+use signet_model::{RequestId, Serial};
+use signet_store::audit::AuditEvent;
+use signet_store::*;
+use tokio::sync::oneshot;
+
+use crate::writer::{Job, Op, Outcome};
+use crate::{SqlStore, rows, unavailable};
+
+impl SqlStore {
+    pub(crate) async fn submit_op(&self, op: Op) -> StoreResult<Outcome> {
+        let (reply, answer) = oneshot::channel();
+        let writer = self.writer.clone();
+        // The channel is bounded; a full channel means the writer is far behind, so wait off the
+        // async workers rather than block them.
+        match writer.try_send(Job { op, reply }) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                let sent = tokio::task::spawn_blocking(move || writer.send(job).is_ok()).await.map_err(unavailable)?;
+                if !sent {
+                    return Err(stopped());
+                }
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+
+    async fn id_op(&self, op: Op) -> StoreResult<i64> {
+        match self.submit_op(op).await? {
+            Outcome::Id(id) => Ok(id),
+            _ => Err(StoreError::Corrupt("writer returned no id".into())),
+        }
+    }
+
+    async fn unit_op(&self, op: Op) -> StoreResult<()> {
+        self.submit_op(op).await.map(|_| ())
+    }
+}
+
+fn stopped() -> StoreError {
+    StoreError::Unavailable("the storage writer has stopped".into())
+}
+
+#[async_trait]
+impl StoreWrite for SqlStore {
+    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<i64> {
+        self.id_op(Op::CreateCa(ca, audit)).await
+    }
+
+    async fn install_ca_certificate(
+        &self,
+        ca_id: i64,
+        certificate: Vec<u8>,
+        not_after: time::OffsetDateTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        self.unit_op(Op::InstallCa { ca_id, certificate, not_after, audit }).await
+    }
+
+    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestId> {
+        rows::request_id(self.id_op(Op::Submit(request, audit)).await?)
+    }
+
+    async fn submit_and_reserve(
+        &self,
+        request: NewRequest,
+        reservation: Reservation,
+        audit: AuditEvent,
+    ) -> StoreResult<RequestId> {
+        rows::request_id(self.id_op(Op::SubmitAndReserve(request, reservation, audit)).await?)
+    }
+
+    async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::Reserve(request, reservation, audit)).await
+    }
+
+    async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()> {
+        self.unit_op(Op::Complete(completion, audit)).await
+    }
+
+    async fn abandon(&self, ca_id: i64, serial: &Serial, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::Abandon { ca_id, serial: serial.clone(), audit }).await
+    }
+
+    async fn deny(
+        &self,
+        id: RequestId,
+        by: &str,
+        reason: &str,
+        at: time::OffsetDateTime,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        self.unit_op(Op::Decide {
+            id,
+            state: "denied",
+            by: Some(by.to_string()),
+            reason: reason.to_string(),
+            at,
+            audit,
+        })
+        .await
+    }
+
+    async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::Decide { id, state: "failed", by: None, reason: reason.to_string(), at, audit }).await
+    }
+
+    async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64> {
+        self.id_op(Op::CreateToken(token, audit)).await
+    }
+
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
+        self.unit_op(Op::Audit(events)).await
+    }
+
+    async fn abandon_stale(
+        &self,
+        before: time::OffsetDateTime,
+        at: time::OffsetDateTime,
+    ) -> StoreResult<Vec<CertificateRecord>> {
+        match self.submit_op(Op::AbandonStale(before, at)).await? {
+            Outcome::Abandoned(records) => Ok(records),
+            _ => Err(StoreError::Corrupt("writer returned no records".into())),
+        }
+    }
+}

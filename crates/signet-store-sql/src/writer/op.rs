@@ -1,0 +1,71 @@
+//! The state changes the writer carries out, and what each one answers.
+
+use signet_model::{RequestId, Serial};
+use signet_store::audit::AuditEvent;
+use signet_store::*;
+use tokio::sync::oneshot;
+
+/// A state change.
+pub(crate) enum Op {
+    CreateCa(NewCa, AuditEvent),
+    InstallCa {
+        ca_id: i64,
+        certificate: Vec<u8>,
+        not_after: time::OffsetDateTime,
+        audit: AuditEvent,
+    },
+    Submit(NewRequest, AuditEvent),
+    SubmitAndReserve(NewRequest, Reservation, AuditEvent),
+    Reserve(RequestId, Reservation, AuditEvent),
+    Complete(Completion, Vec<AuditEvent>),
+    Abandon {
+        ca_id: i64,
+        serial: Serial,
+        audit: AuditEvent,
+    },
+    Decide {
+        id: RequestId,
+        state: &'static str,
+        by: Option<String>,
+        reason: String,
+        at: time::OffsetDateTime,
+        audit: AuditEvent,
+    },
+    CreateToken(NewToken, AuditEvent),
+    Audit(Vec<AuditEvent>),
+    AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
+    /// Raw SQL, for tests and repair tools only.
+    Raw(String),
+}
+
+impl Op {
+    /// Whether the caller must not proceed until this is on disk. A reservation need not wait:
+    /// the completion that follows it is durable, and the log is sequential, so its flush carries
+    /// the reservation with it; nothing is signed that the database has not committed.
+    pub(crate) fn durable(&self) -> bool {
+        !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..))
+    }
+
+    /// The existing request whose row this operation locks, if any. A batch takes its locks in
+    /// this order, so front ends sharing a PostgreSQL database do not deadlock.
+    pub(crate) fn locked_request(&self) -> Option<i64> {
+        match self {
+            Op::Reserve(id, ..) | Op::Decide { id, .. } => Some(id.get()),
+            Op::Complete(c, _) => Some(c.request_id.get()),
+            _ => None,
+        }
+    }
+}
+
+/// What an operation produced.
+pub(crate) enum Outcome {
+    Id(i64),
+    Done,
+    Abandoned(Vec<CertificateRecord>),
+}
+
+/// An operation and where to send its result.
+pub(crate) struct Job {
+    pub(crate) op: Op,
+    pub(crate) reply: oneshot::Sender<StoreResult<Outcome>>,
+}
