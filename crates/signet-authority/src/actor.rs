@@ -1,11 +1,10 @@
 //! Who is asking, and what each role may do (seed ARC-20, TPL-2). Every API action passes through
-//! [`permit`]. Tokens are random 256-bit secrets; only their SHA-256 is stored.
+//! [`permit`].
 
-use base64::Engine;
 use serde::Serialize;
 use signet_model::Role;
 
-use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::error::{AuthorityError, AuthorityResult};
 
 /// An authenticated identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,22 +78,11 @@ pub fn permit(actor: &Actor, action: Action) -> AuthorityResult<()> {
         return Ok(());
     }
     let needed: Vec<&str> = action.roles().iter().map(|r| r.as_str()).collect();
-    Err(AuthorityError::new(
-        Kind::Forbidden,
-        format!("{} may not {}: that needs the role {}", actor.name, action.describe(), needed.join(" or ")),
-    ))
-}
-
-/// A new random secret: 32 bytes, base64url without padding, prefixed for recognisability.
-pub fn new_secret(prefix: &str) -> AuthorityResult<String> {
-    let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| AuthorityError::new(Kind::Internal, "random generator failed"))?;
-    Ok(format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
-}
-
-/// SHA-256 of a secret, hex: what is stored.
-pub fn hash_secret(secret: &str) -> String {
-    signet_codec::public_key::sha256_hex(secret.trim().as_bytes())
+    Err(AuthorityError::NotPermitted {
+        actor: actor.name.clone(),
+        action: action.describe(),
+        needed: needed.join(" or "),
+    })
 }
 
 #[cfg(test)]
@@ -108,20 +96,10 @@ mod tests {
         let auditor = Actor { name: "a".into(), roles: vec![Role::Auditor] };
         assert!(permit(&manager, Action::Approve).is_ok());
         let e = permit(&enrollee, Action::Approve).unwrap_err();
-        assert_eq!(e.kind, Kind::Forbidden);
-        assert!(e.message.contains("certificate-manager"));
+        assert_eq!(e.kind(), crate::Kind::Forbidden);
+        assert!(e.to_string().contains("certificate-manager"));
         assert!(permit(&auditor, Action::ReadAudit).is_ok());
         assert!(permit(&auditor, Action::Submit).is_err());
         assert!(permit(&manager, Action::ReadAudit).is_err());
-    }
-
-    #[test]
-    fn secrets_are_random_and_hashed() {
-        let a = new_secret("sgt_").unwrap();
-        let b = new_secret("sgt_").unwrap();
-        assert_ne!(a, b);
-        assert!(a.starts_with("sgt_") && a.len() > 40);
-        assert_eq!(hash_secret(&a), hash_secret(&format!("{a}\n")));
-        assert_eq!(hash_secret(&a).len(), 64);
     }
 }

@@ -4,18 +4,19 @@
 
 use std::sync::Arc;
 
-use crate::signing::IssuanceOf;
 use serde_json::json;
 use signet_issuance::ca::{self, CaSpec};
 use signet_issuance::{IssuingCa, Urls};
-use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
-use signet_model::Clock;
+use signet_keys::{KeyAlgorithm, Signer};
+use signet_model::{Clock, Sha256};
 use signet_store::audit::AuditEvent;
 use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
-use x509_parser::prelude::FromDer;
 
 use crate::error::{AuthorityError, AuthorityResult, Kind};
-use crate::signing::Signing;
+use crate::keys::CaKeys;
+use crate::registry::open;
+use crate::signing::{IssuanceOf, Signing};
+use crate::tokens::{hash_secret, new_secret};
 
 /// How a new CA gets its certificate.
 #[derive(Debug, Clone)]
@@ -69,43 +70,12 @@ fn check_name(name: &str) -> AuthorityResult<()> {
     }
 }
 
-/// Opens a stored CA's key and certificate as an issuer, checking that they belong together.
-pub fn open(record: &CaRecord, passphrase: &str) -> AuthorityResult<IssuingCa> {
-    let (Some(certificate), Some(not_after)) = (record.certificate.clone(), record.not_after) else {
-        return Err(AuthorityError::new(
-            Kind::Conflict,
-            format!("CA {} has no certificate yet (finish it with `signet ca install-cert`)", record.name),
-        ));
-    };
-    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes()).map_err(|e| {
-        AuthorityError::new(
-            Kind::Malformed,
-            format!("cannot open the key of CA {}: {e} (check the CA passphrase)", record.name),
-        )
-    })?;
-    let key = SoftwareKey::from_pkcs8(pkcs8).map_err(internal)?;
-    let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(&certificate)
-        .map_err(|e| internal(format!("CA {}: its certificate does not parse: {e}", record.name)))?;
-    if parsed.public_key().raw != key.spki_der() {
-        return Err(internal(format!("CA {}: the stored key does not match its certificate", record.name)));
-    }
-    Ok(IssuingCa {
-        id: record.id,
-        name: record.name.clone(),
-        certificate,
-        signer: Arc::new(key),
-        not_after,
-        is_test: record.kind == CaKind::TestRoot,
-    })
-}
-
-/// Creates a CA: generates its key, stores it encrypted with `passphrase`, and makes its
-/// certificate (or CSR).
+/// Creates a CA: makes its key through `keys`, stores it, and makes its certificate (or CSR).
 pub async fn create(
     store: &dyn Store,
     clock: &dyn Clock,
     urls: &Urls,
-    passphrase: &str,
+    keys: &dyn CaKeys,
     actor: &str,
     options: CaOptions,
 ) -> AuthorityResult<Created> {
@@ -113,10 +83,8 @@ pub async fn create(
     if store.cas().await?.iter().any(|c| c.name == options.name) {
         return Err(AuthorityError::new(Kind::Conflict, format!("a CA named {} already exists", options.name)));
     }
-    let key = Arc::new(SoftwareKey::generate(options.algorithm).map_err(internal)?);
-    let encrypted_key =
-        signet_codec::private_key::encrypt(key.pkcs8(), passphrase.as_bytes(), signet_codec::private_key::Kdf::Scrypt)
-            .map_err(internal)?;
+    let new_key = keys.generate(options.algorithm)?;
+    let key = new_key.signer;
     let now = clock.now();
     let (kind, parent, certificate, csr) = match &options.placement {
         Placement::Root | Placement::TestRoot => {
@@ -135,7 +103,7 @@ pub async fn create(
                     "the test root issues only test certificates, never CAs",
                 ));
             }
-            let parent = Arc::new(open(&parent_record, passphrase)?);
+            let parent = Arc::new(open(&parent_record, keys)?);
             let certificate = sign_subordinate(store, clock, urls, actor, parent, &options, key.as_ref()).await?;
             (CaKind::Subordinate, Some(parent_name.clone()), Some(certificate), None)
         }
@@ -148,7 +116,7 @@ pub async fn create(
         parent: parent.clone(),
         certificate: certificate.clone(),
         csr: csr.clone(),
-        encrypted_key,
+        encrypted_key: new_key.stored,
         not_after,
         created_at: now,
     };
@@ -173,20 +141,20 @@ async fn sign_subordinate(
     actor: &str,
     parent: Arc<IssuingCa>,
     options: &CaOptions,
-    key: &SoftwareKey,
+    key: &dyn Signer,
 ) -> AuthorityResult<Vec<u8>> {
     let prepared = ca::subordinate(&options.spec, key.spki_der(), &parent, urls, clock.now())?;
     let csr = ca::request(&options.spec, key)?;
-    let spki_sha256 = signet_codec::public_key::sha256_hex(key.spki_der());
+    let spki_sha256 = Sha256::from_bytes(signet_codec::public_key::sha256(key.spki_der()));
     let request = NewRequest {
         profile: "ca-init".into(),
         csr,
         subject: prepared.subject.clone(),
         sans: Vec::new(),
-        spki_sha256: spki_sha256.clone(),
+        spki_sha256,
         requester: actor.to_string(),
         warnings: Vec::new(),
-        retrieval_token_hash: crate::actor::hash_secret(&crate::actor::new_secret("rt_")?),
+        retrieval_token_hash: hash_secret(&new_secret("rt_")?),
         created_at: clock.now(),
     };
     let reservation = Reservation {
@@ -223,19 +191,18 @@ async fn sign_subordinate(
     }
     .run()
     .await?;
-    Ok(completion.der)
+    Ok(completion.completion.der)
 }
 
 fn certificate_not_after(der: &[u8]) -> AuthorityResult<time::OffsetDateTime> {
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).map_err(internal)?;
-    Ok(cert.validity().not_after.to_datetime())
+    Ok(signet_codec::certificate::facts(der).map_err(internal)?.not_after)
 }
 
 /// Installs the certificate an external parent issued for a CA created with [`Placement::External`].
 pub async fn install_certificate(
     store: &dyn Store,
     clock: &dyn Clock,
-    passphrase: &str,
+    keys: &dyn CaKeys,
     actor: &str,
     name: &str,
     certificate: &[u8],
@@ -249,18 +216,16 @@ pub async fn install_certificate(
     if record.certificate.is_some() {
         return Err(AuthorityError::new(Kind::Conflict, format!("CA {name} already has its certificate")));
     }
-    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(certificate)
+    let cert = signet_codec::certificate::facts(certificate)
         .map_err(|e| AuthorityError::new(Kind::Malformed, format!("the certificate does not parse: {e}")))?;
-    if !cert.is_ca() {
+    if !cert.is_ca {
         return Err(AuthorityError::new(
             Kind::RejectedByPolicy,
             "this is not a CA certificate (basicConstraints cA is not set): the parent must issue it from a subordinate-CA profile",
         ));
     }
-    let pkcs8 = signet_codec::private_key::decrypt(&record.encrypted_key, passphrase.as_bytes())
-        .map_err(|e| AuthorityError::new(Kind::Malformed, format!("cannot open the key of CA {name}: {e}")))?;
-    let spki = signet_codec::private_key::public_spki(&pkcs8).map_err(internal)?;
-    if cert.public_key().raw != spki.as_slice() {
+    let signer = keys.open(&record)?;
+    if cert.spki_der != signer.spki_der() {
         return Err(AuthorityError::new(
             Kind::RejectedByPolicy,
             format!(
@@ -268,7 +233,7 @@ pub async fn install_certificate(
             ),
         ));
     }
-    let not_after = cert.validity().not_after.to_datetime();
+    let not_after = cert.not_after;
     if not_after <= clock.now() {
         return Err(AuthorityError::new(Kind::RejectedByPolicy, "this certificate has already expired"));
     }
@@ -277,7 +242,7 @@ pub async fn install_certificate(
         actor,
         "ca.install-certificate",
         &format!("ca:{name}"),
-        json!({"sha256": signet_codec::public_key::sha256_hex(certificate), "issuer": signet_codec::describe::name_to_string(cert.issuer())}),
+        json!({"sha256": signet_codec::public_key::sha256_hex(certificate), "issuer": cert.issuer}),
     );
     store.install_ca_certificate(record.id, certificate.to_vec(), not_after, audit).await?;
     store.cas().await?.into_iter().find(|c| c.name == name).ok_or_else(|| internal("CA vanished"))
@@ -289,7 +254,7 @@ pub async fn bootstrap_development(
     store: &dyn Store,
     clock: &dyn Clock,
     urls: &Urls,
-    passphrase: &str,
+    keys: &dyn CaKeys,
 ) -> AuthorityResult<()> {
     let spec = |cn: &str, years: i64, path: Option<u8>| CaSpec {
         common_name: cn.to_string(),
@@ -320,7 +285,7 @@ pub async fn bootstrap_development(
         },
     ];
     for options in steps {
-        create(store, clock, urls, passphrase, "system", options).await?;
+        create(store, clock, urls, keys, "system", options).await?;
     }
     Ok(())
 }

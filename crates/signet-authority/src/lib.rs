@@ -4,22 +4,34 @@
 //! recorded with its audit entry. Roles are checked on every action.
 //!
 //! Depends on the store *traits*, issuance, keys, codec and model; never on a database driver,
-//! HTTP or the CLI.
+//! HTTP or the CLI. Parts by job: [`authority`] (the loaded state), [`workflow`] (submit,
+//! decide, retrieve), [`tokens`] (authentication), `registry` (the CAs and their keys, opened
+//! through [`keys::CaKeys`]), [`ca_admin`] (creating CAs), [`audit_log`], [`policy`] (the
+//! configuration on record), `signing` (reserve, sign, store).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod actor;
+pub mod audit_log;
 pub mod authority;
 pub mod ca_admin;
 pub mod error;
+pub mod keys;
+pub mod metrics;
 pub mod policy;
+mod registry;
 mod signing;
+pub mod tokens;
 pub mod views;
+pub mod workflow;
 
 pub use actor::{Action, Actor};
-pub use authority::{
-    AUDIT_PAGE_LIMIT, Access, Authority, AuthoritySettings, Metrics, create_token, read_audit, verify_audit,
-};
+pub use audit_log::{AUDIT_PAGE_LIMIT, read_audit, verify_audit};
+pub use authority::{Authority, AuthoritySettings};
 pub use error::{AuthorityError, AuthorityResult, Kind};
+pub use keys::{CaKeys, SoftwareCaKeys};
+pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
+pub use tokens::create_token;
+pub use workflow::Access;

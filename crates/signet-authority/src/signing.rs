@@ -10,12 +10,14 @@
 
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use serde_json::json;
 use signet_issuance::IssuingCa;
 use signet_issuance::certificate::{self, Prepared};
 use signet_model::{Clock, RequestId};
 use signet_store::audit::AuditEvent;
-use signet_store::{Completion, NewRequest, Reservation, Store, StoreError};
+use signet_store::{CertificateRecord, Completion, NewRequest, RequestRecord, Reservation, Store, StoreError};
 
 use crate::error::AuthorityResult;
 
@@ -43,11 +45,22 @@ pub(crate) struct Signing<'a> {
 
 /// The request an issuance is for.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per issuance, moved once into the store
 pub(crate) enum IssuanceOf {
     /// A new request, stored with its reservation (auto-approved profiles).
     New(NewRequest),
     /// A pending request a Certificate Manager approved.
     Pending(RequestId),
+}
+
+/// What an issuance stored.
+pub(crate) struct Issued {
+    /// The request as stored, when the issuance stored a new one.
+    pub request: Option<RequestRecord>,
+    /// The certificate as stored.
+    pub certificate: CertificateRecord,
+    /// Who decided, when, and the names they allowed.
+    pub completion: Completion,
 }
 
 /// A signed certificate to store, with the audit entries of its issuance.
@@ -70,11 +83,11 @@ impl Certify {
     /// Signs the recorded TBS and describes what to store for request `id`.
     fn sign(&self, id: RequestId) -> Result<Signed, signet_issuance::IssuanceError> {
         let der = certificate::sign(&self.issuer, &self.prepared)?;
-        let sha256 = signet_codec::public_key::sha256_hex(&der);
+        let sha256 = signet_model::Sha256::from_bytes(signet_codec::public_key::sha256(&der));
         let mut details = json!({
             "ca": self.issuer.name,
             "serial": self.prepared.serial.to_hex(),
-            "sha256": sha256,
+            "sha256": sha256.to_hex(),
             "names": self.prepared.sans,
         });
         if let (Some(all), serde_json::Value::Object(more)) = (details.as_object_mut(), &self.details) {
@@ -97,8 +110,19 @@ impl Certify {
 }
 
 impl Signing<'_> {
-    /// Reserves, signs and stores; returns what was stored.
-    pub(crate) async fn run(self) -> AuthorityResult<Completion> {
+    /// Reserves, signs and stores; returns what was stored. Runs in a span `issuance` (CA,
+    /// serial, request).
+    pub(crate) async fn run(self) -> AuthorityResult<Issued> {
+        let span = tracing::info_span!(
+            "issuance",
+            ca = %self.issuer.name,
+            serial = %self.prepared.serial.to_hex(),
+            request = tracing::field::Empty,
+        );
+        self.steps().instrument(span).await
+    }
+
+    async fn steps(self) -> AuthorityResult<Issued> {
         let Signing {
             store,
             clock,
@@ -113,13 +137,18 @@ impl Signing<'_> {
             details,
         } = self;
         let certify = Certify { issuer, prepared, decided_by, approved, details, at: clock.now() };
-        let id = match request {
-            IssuanceOf::New(request) => store.submit_and_reserve(request, reservation, audit).await?,
+        let recorded = reservation.clone();
+        let (id, stored) = match request {
+            IssuanceOf::New(request) => {
+                let stored = store.submit_and_reserve(request, reservation, audit).await?;
+                (stored.id, Some(stored))
+            }
             IssuanceOf::Pending(id) => {
                 store.reserve(id, reservation, audit).await?;
-                id
+                (id, None)
             }
         };
+        tracing::Span::current().record("request", id.get());
         let wind_up = WindUp { store, clock, certify: &certify, request: id, fail_request };
         let signed = match certify.sign(id) {
             Ok(signed) => signed,
@@ -129,7 +158,11 @@ impl Signing<'_> {
             }
         };
         match store.complete(signed.completion.clone(), signed.audit).await {
-            Ok(()) => Ok(signed.completion),
+            Ok(()) => Ok(Issued {
+                request: stored,
+                certificate: CertificateRecord::issued(&recorded, &signed.completion),
+                completion: signed.completion,
+            }),
             // Someone else settled the request; their state stands.
             Err(e @ StoreError::Conflict(_)) => Err(e.into()),
             Err(e) => {

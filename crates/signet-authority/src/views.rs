@@ -1,7 +1,7 @@
 //! What callers see of requests, certificates and CAs (no CSR bytes, no token hashes).
 
 use serde::Serialize;
-use signet_model::{RequestId, RequestState};
+use signet_model::{CaId, RequestId, RequestState};
 use signet_store::{CertificateRecord, RequestRecord};
 use time::OffsetDateTime;
 
@@ -42,7 +42,7 @@ pub struct RequestView {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertificateView {
     /// Issuing CA id.
-    pub ca_id: i64,
+    pub ca_id: CaId,
     /// Serial (hex).
     pub serial: String,
     /// Subject.
@@ -86,7 +86,7 @@ impl RequestView {
                 names: c.sans.clone(),
                 not_before: rfc3339(c.not_before),
                 not_after: rfc3339(c.not_after),
-                sha256: c.sha256.clone(),
+                sha256: c.sha256.map(|d| d.to_hex()),
                 test: c.is_test,
             }),
         }

@@ -74,9 +74,9 @@ impl From<signet_authority::AuthorityError> for CliError {
     /// The database or the machine failing is a runtime error (exit 1); anything the caller
     /// asked for that was refused is bad input (exit 2).
     fn from(e: signet_authority::AuthorityError) -> Self {
-        match e.kind {
-            signet_authority::Kind::Unavailable | signet_authority::Kind::Internal => Self::runtime(e.message),
-            _ => Self::bad_input(e.message),
+        match e.kind() {
+            signet_authority::Kind::Unavailable | signet_authority::Kind::Internal => Self::runtime(e.to_string()),
+            _ => Self::bad_input(e.to_string()),
         }
     }
 }

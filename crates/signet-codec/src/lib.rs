@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod certificate;
 pub mod describe;
 mod describe_ocsp;
 pub mod error;

@@ -26,7 +26,7 @@ fn main() {
     };
     let root = ca::root(&spec, key.clone(), now).unwrap();
     let issuer = IssuingCa {
-        id: 1,
+        id: signet_model::CaId::new(1).unwrap(),
         name: "bench".into(),
         certificate: root,
         signer: key,

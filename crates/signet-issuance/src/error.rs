@@ -53,3 +53,35 @@ pub enum IssuanceError {
     #[error("cannot build the certificate: {0}")]
     Build(String),
 }
+
+/// Whose fault an [`IssuanceError`] is, for callers that map errors to protocol answers. A closed
+/// set, matched without a wildcard: a new error variant is classed here, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuanceFault {
+    /// The request cannot be read.
+    Request,
+    /// The request is readable but refused (names, key, signature, lints, validity).
+    Policy,
+    /// The signer failed: try again later.
+    Signer,
+    /// A bug: what was built is not what it should be.
+    Internal,
+}
+
+impl IssuanceError {
+    /// Whose fault it is.
+    pub fn fault(&self) -> IssuanceFault {
+        match self {
+            Self::MalformedCsr(_) => IssuanceFault::Request,
+            Self::BadCsrSignature
+            | Self::WeakCsrSignature(_)
+            | Self::BadKey(_)
+            | Self::NameRefused { .. }
+            | Self::NoNames
+            | Self::OutlivesIssuer { .. }
+            | Self::Lint(_) => IssuanceFault::Policy,
+            Self::Signing(_) => IssuanceFault::Signer,
+            Self::Build(_) => IssuanceFault::Internal,
+        }
+    }
+}

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 #[derive(Clone)]
 pub struct IssuingCa {
     /// Storage id.
-    pub id: i64,
+    pub id: signet_model::CaId,
     /// Name.
     pub name: String,
     /// Its certificate (DER).

@@ -22,7 +22,7 @@ pub mod profile;
 pub mod serial;
 pub mod weak_keys;
 
-pub use error::IssuanceError;
+pub use error::{IssuanceError, IssuanceFault};
 pub use issuer::{IssuingCa, Urls};
 pub use profile::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
 pub use weak_keys::WeakKeys;

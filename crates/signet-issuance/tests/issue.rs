@@ -43,7 +43,7 @@ fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
     };
     let root_der = ca::root(&spec, root_key.clone(), now).unwrap();
     let root = IssuingCa {
-        id: 1,
+        id: signet_model::CaId::new(1).unwrap(),
         name: "root".into(),
         certificate: root_der,
         signer: root_key,
@@ -56,7 +56,7 @@ fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
     let prepared = ca::subordinate(&sub_spec, sub_key.spki_der(), &root, &urls, now).unwrap();
     let sub_der = certificate::sign(&root, &prepared).unwrap();
     let sub = IssuingCa {
-        id: 2,
+        id: signet_model::CaId::new(2).unwrap(),
         name: "issuing".into(),
         certificate: sub_der,
         signer: sub_key,

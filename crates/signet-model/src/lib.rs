@@ -9,17 +9,21 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod ca;
 pub mod clock;
 pub mod country;
+pub mod digest;
 pub mod lookalike;
 pub mod name;
 pub mod request;
 pub mod role;
 pub mod serial;
 
+pub use ca::CaId;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use country::Country;
+pub use digest::{DigestError, Sha256};
 pub use name::{DnsName, Identifier, NameError};
-pub use request::{RequestId, RequestState, TransitionError};
+pub use request::{Decision, RequestId, RequestState, TransitionError};
 pub use role::Role;
 pub use serial::Serial;

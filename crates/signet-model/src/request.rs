@@ -67,27 +67,59 @@ pub struct TransitionError {
     pub action: &'static str,
 }
 
+/// A move out of `pending`: the only moves a request makes. Storage writes a state change only as
+/// one of these (from `pending`, to [`Decision::outcome`]), so no other change can be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decision {
+    /// Pending → Issued.
+    Issue,
+    /// Pending → Denied.
+    Deny,
+    /// Pending → Failed.
+    Fail,
+}
+
+impl Decision {
+    /// The state a request is in after this decision.
+    pub fn outcome(self) -> RequestState {
+        match self {
+            Self::Issue => RequestState::Issued,
+            Self::Deny => RequestState::Denied,
+            Self::Fail => RequestState::Failed,
+        }
+    }
+
+    /// The state it moves `from` to, or why it cannot.
+    pub fn apply(self, from: RequestState) -> Result<RequestState, TransitionError> {
+        match from {
+            RequestState::Pending => Ok(self.outcome()),
+            from => Err(TransitionError { from, action: self.verb() }),
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Issue => "approved",
+            Self::Deny => "denied",
+            Self::Fail => "marked failed",
+        }
+    }
+}
+
 impl RequestState {
     /// Pending → Issued.
     pub fn issue(self) -> Result<Self, TransitionError> {
-        self.leave_pending(Self::Issued, "approved")
+        Decision::Issue.apply(self)
     }
 
     /// Pending → Denied.
     pub fn deny(self) -> Result<Self, TransitionError> {
-        self.leave_pending(Self::Denied, "denied")
+        Decision::Deny.apply(self)
     }
 
     /// Pending → Failed.
     pub fn fail(self) -> Result<Self, TransitionError> {
-        self.leave_pending(Self::Failed, "marked failed")
-    }
-
-    fn leave_pending(self, to: Self, action: &'static str) -> Result<Self, TransitionError> {
-        match self {
-            Self::Pending => Ok(to),
-            from => Err(TransitionError { from, action }),
-        }
+        Decision::Fail.apply(self)
     }
 
     /// The lower-case name used in the API and the database.

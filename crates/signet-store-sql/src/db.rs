@@ -46,6 +46,26 @@ impl<'a> From<&'a [u8]> for Value<'a> {
     }
 }
 
+impl From<signet_model::Sha256> for Value<'_> {
+    /// Digests are stored as lower-case hex.
+    fn from(v: signet_model::Sha256) -> Self {
+        Value::Text(Cow::Owned(v.to_hex()))
+    }
+}
+
+impl From<signet_model::CaId> for Value<'_> {
+    fn from(v: signet_model::CaId) -> Self {
+        Value::Int(v.get())
+    }
+}
+
+impl From<signet_model::RequestState> for Value<'_> {
+    /// States are stored by their API name.
+    fn from(v: signet_model::RequestState) -> Self {
+        Value::Text(Cow::Borrowed(v.as_str()))
+    }
+}
+
 impl<'a, T: Into<Value<'a>>> From<Option<T>> for Value<'a> {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::Null, Into::into)

@@ -49,7 +49,8 @@ impl PgLookups {
 
     /// Whether the key with this SPKI SHA-256 ever got a test certificate. A connection the
     /// server dropped (a restart, pg_terminate_backend) is opened again, once.
-    pub(crate) async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
+    pub(crate) async fn key_used_for_test(&self, spki_sha256: &signet_model::Sha256) -> StoreResult<bool> {
+        let spki_sha256 = spki_sha256.to_hex();
         let (client, statement) = self.connected().await?;
         let found = match client.query_opt(&statement, &[&spki_sha256]).await {
             Err(e) if connection_lost(&e) => {

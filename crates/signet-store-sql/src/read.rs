@@ -1,7 +1,7 @@
 //! Queries: the read half of the store, on pooled connections.
 
 use async_trait::async_trait;
-use signet_model::RequestId;
+use signet_model::{CaId, RequestId, Sha256};
 use signet_store::audit::AuditRecord;
 use signet_store::*;
 
@@ -57,9 +57,9 @@ impl StoreRead for SqlStore {
         .await
     }
 
-    async fn certificates(&self, ca_id: i64) -> StoreResult<Vec<CertificateRecord>> {
+    async fn certificates(&self, ca_id: CaId) -> StoreResult<Vec<CertificateRecord>> {
         self.read(move |db| {
-            query(db, "SELECT * FROM certificates WHERE ca_id = $1 ORDER BY created_at, serial", &[Value::Int(ca_id)])?
+            query(db, "SELECT * FROM certificates WHERE ca_id = $1 ORDER BY created_at, serial", &[ca_id.into()])?
                 .iter()
                 .map(|r| rows::certificate(r, ""))
                 .collect()
@@ -87,7 +87,7 @@ impl StoreRead for SqlStore {
             conditions.push(format!("(LOWER(r.subject) LIKE {p} OR LOWER(r.sans) LIKE {p} OR LOWER(c.sans) LIKE {p})"));
         }
         if let Some(state) = query_in.state {
-            let p = param(state.as_str().to_string().into(), &mut values);
+            let p = param(state.into(), &mut values);
             conditions.push(format!("r.state = {p}"));
         }
         if let Some(requester) = &query_in.requester {
@@ -95,7 +95,7 @@ impl StoreRead for SqlStore {
             conditions.push(format!("r.requester = {p}"));
         }
         if let Some(fingerprint) = &query_in.fingerprint {
-            let p = param(fingerprint.to_lowercase().replace(':', "").into(), &mut values);
+            let p = param((*fingerprint).into(), &mut values);
             conditions.push(format!("(c.sha256 = {p} OR r.spki_sha256 = {p})"));
         }
         if let Some(after) = query_in.expires_after {
@@ -128,26 +128,26 @@ impl StoreRead for SqlStore {
         .await
     }
 
-    async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool> {
+    async fn key_used_for_test(&self, spki_sha256: &Sha256) -> StoreResult<bool> {
         if let Some(lookups) = &self.lookups {
             return lookups.key_used_for_test(spki_sha256).await;
         }
-        let key = spki_sha256.to_string();
+        let key = *spki_sha256;
         self.read_unsettled(move |db| {
             Ok(!query(
                 db,
                 "SELECT 1 AS hit FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1",
-                &[key.as_str().into()],
+                &[key.into()],
             )?
             .is_empty())
         })
         .await
     }
 
-    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>> {
-        let hash = hash.to_string();
+    async fn token_by_hash(&self, hash: &Sha256) -> StoreResult<Option<TokenRecord>> {
+        let hash = *hash;
         self.read_unsettled(move |db| {
-            query(db, "SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[hash.as_str().into()])?
+            query(db, "SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[hash.into()])?
                 .first()
                 .map(rows::token)
                 .transpose()

@@ -1,6 +1,6 @@
 //! Converting rows to records and values to columns.
 
-use signet_model::{RequestId, RequestState, Role, Serial};
+use signet_model::{CaId, RequestId, RequestState, Role, Serial, Sha256};
 use signet_store::*;
 use time::OffsetDateTime;
 
@@ -71,6 +71,21 @@ pub(crate) fn json_list(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
+/// A digest column (stored as lower-case hex).
+pub(crate) fn digest(row: &Row, column: &str) -> StoreResult<Sha256> {
+    text(row, column)?.parse().map_err(|e| corrupt(column, e))
+}
+
+fn opt_digest(row: &Row, column: &str) -> StoreResult<Option<Sha256>> {
+    opt_text(row, column)?.map(|t| t.parse().map_err(|e| corrupt(column, e))).transpose()
+}
+
+/// A CA id column.
+pub(crate) fn ca_id(row: &Row, column: &str) -> StoreResult<CaId> {
+    let id = int(row, column)?;
+    CaId::new(id).ok_or_else(|| corrupt("CA id", id))
+}
+
 fn parse_list(text: &str) -> StoreResult<Vec<String>> {
     serde_json::from_str(text).map_err(|e| corrupt("list", e))
 }
@@ -82,7 +97,7 @@ fn opt_time(value: Option<i64>) -> StoreResult<Option<OffsetDateTime>> {
 pub(crate) fn ca(row: &Row) -> StoreResult<CaRecord> {
     let kind = text(row, "kind")?;
     Ok(CaRecord {
-        id: int(row, "id")?,
+        id: ca_id(row, "id")?,
         name: text(row, "name")?,
         kind: CaKind::parse(&kind).ok_or_else(|| corrupt("CA kind", &kind))?,
         parent: opt_text(row, "parent")?,
@@ -108,14 +123,14 @@ pub(crate) fn request(row: &Row, prefix: &str) -> StoreResult<RequestRecord> {
         csr: blob(row, &c("csr"))?,
         subject: text(row, &c("subject"))?,
         sans: parse_list(&text(row, &c("sans"))?)?,
-        spki_sha256: text(row, &c("spki_sha256"))?,
+        spki_sha256: digest(row, &c("spki_sha256"))?,
         requester: text(row, &c("requester"))?,
         state: RequestState::parse(&state).ok_or_else(|| corrupt("request state", &state))?,
         warnings: parse_list(&text(row, &c("warnings"))?)?,
         reason: opt_text(row, &c("reason"))?,
         decided_by: opt_text(row, &c("decided_by"))?,
         approved_sans: opt_text(row, &c("approved_sans"))?.as_deref().map(parse_list).transpose()?,
-        retrieval_token_hash: text(row, &c("retrieval_token_hash"))?,
+        retrieval_token_hash: digest(row, &c("retrieval_token_hash"))?,
         created_at: time(int(row, &c("created_at"))?)?,
         decided_at: opt_time(opt_int(row, &c("decided_at"))?)?,
     })
@@ -127,14 +142,14 @@ pub(crate) fn certificate(row: &Row, prefix: &str) -> StoreResult<CertificateRec
     let serial = text(row, &c("serial"))?;
     let status = text(row, &c("status"))?;
     Ok(CertificateRecord {
-        ca_id: int(row, &c("ca_id"))?,
+        ca_id: ca_id(row, &c("ca_id"))?,
         serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
         request_id: request_id(int(row, &c("request_id"))?)?,
         status: CertificateStatus::parse(&status).ok_or_else(|| corrupt("certificate status", &status))?,
         tbs: blob(row, &c("tbs"))?,
         der: opt_blob(row, &c("der"))?,
-        sha256: opt_text(row, &c("sha256"))?,
-        spki_sha256: text(row, &c("spki_sha256"))?,
+        sha256: opt_digest(row, &c("sha256"))?,
+        spki_sha256: digest(row, &c("spki_sha256"))?,
         subject: text(row, &c("subject"))?,
         sans: parse_list(&text(row, &c("sans"))?)?,
         not_before: time(int(row, &c("not_before"))?)?,
@@ -149,7 +164,7 @@ pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
     Ok(TokenRecord {
         id: int(row, "id")?,
         name: text(row, "name")?,
-        hash: text(row, "hash")?,
+        hash: digest(row, "hash")?,
         roles: roles.iter().map(|r| r.parse::<Role>().map_err(|e| corrupt("role", e))).collect::<StoreResult<_>>()?,
         created_at: time(int(row, "created_at")?)?,
         revoked_at: opt_time(opt_int(row, "revoked_at")?)?,

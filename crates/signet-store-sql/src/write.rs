@@ -2,13 +2,13 @@
 //! for its answer.
 
 use async_trait::async_trait;
-use signet_model::{RequestId, Serial};
+use signet_model::{CaId, Decision, RequestId, Serial};
 use signet_store::audit::AuditEvent;
 use signet_store::*;
 use tokio::sync::oneshot;
 
 use crate::writer::{Job, Op, Outcome};
-use crate::{SqlStore, rows, unavailable};
+use crate::{SqlStore, unavailable};
 
 impl SqlStore {
     pub(crate) async fn submit_op(&self, op: Op) -> StoreResult<Outcome> {
@@ -36,6 +36,13 @@ impl SqlStore {
         }
     }
 
+    async fn request_op(&self, op: Op) -> StoreResult<RequestRecord> {
+        match self.submit_op(op).await? {
+            Outcome::Request(record) => Ok(*record),
+            _ => Err(StoreError::Corrupt("writer returned no request".into())),
+        }
+    }
+
     async fn unit_op(&self, op: Op) -> StoreResult<()> {
         self.submit_op(op).await.map(|_| ())
     }
@@ -47,13 +54,14 @@ fn stopped() -> StoreError {
 
 #[async_trait]
 impl StoreWrite for SqlStore {
-    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<i64> {
-        self.id_op(Op::CreateCa(ca, audit)).await
+    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<CaId> {
+        let id = self.id_op(Op::CreateCa(ca, audit)).await?;
+        CaId::new(id).ok_or_else(|| StoreError::Corrupt(format!("CA id {id}")))
     }
 
     async fn install_ca_certificate(
         &self,
-        ca_id: i64,
+        ca_id: CaId,
         certificate: Vec<u8>,
         not_after: time::OffsetDateTime,
         audit: AuditEvent,
@@ -61,8 +69,8 @@ impl StoreWrite for SqlStore {
         self.unit_op(Op::InstallCa { ca_id, certificate, not_after, audit }).await
     }
 
-    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestId> {
-        rows::request_id(self.id_op(Op::Submit(request, audit)).await?)
+    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestRecord> {
+        self.request_op(Op::Submit(request, audit)).await
     }
 
     async fn submit_and_reserve(
@@ -70,8 +78,8 @@ impl StoreWrite for SqlStore {
         request: NewRequest,
         reservation: Reservation,
         audit: AuditEvent,
-    ) -> StoreResult<RequestId> {
-        rows::request_id(self.id_op(Op::SubmitAndReserve(request, reservation, audit)).await?)
+    ) -> StoreResult<RequestRecord> {
+        self.request_op(Op::SubmitAndReserve(request, reservation, audit)).await
     }
 
     async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()> {
@@ -82,7 +90,7 @@ impl StoreWrite for SqlStore {
         self.unit_op(Op::Complete(completion, audit)).await
     }
 
-    async fn abandon(&self, ca_id: i64, serial: &Serial, audit: AuditEvent) -> StoreResult<()> {
+    async fn abandon(&self, ca_id: CaId, serial: &Serial, audit: AuditEvent) -> StoreResult<()> {
         self.unit_op(Op::Abandon { ca_id, serial: serial.clone(), audit }).await
     }
 
@@ -96,7 +104,7 @@ impl StoreWrite for SqlStore {
     ) -> StoreResult<()> {
         self.unit_op(Op::Decide {
             id,
-            state: "denied",
+            decision: Decision::Deny,
             by: Some(by.to_string()),
             reason: reason.to_string(),
             at,
@@ -106,7 +114,7 @@ impl StoreWrite for SqlStore {
     }
 
     async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()> {
-        self.unit_op(Op::Decide { id, state: "failed", by: None, reason: reason.to_string(), at, audit }).await
+        self.unit_op(Op::Decide { id, decision: Decision::Fail, by: None, reason: reason.to_string(), at, audit }).await
     }
 
     async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64> {

@@ -184,7 +184,7 @@ async fn data_survives_reopening() {
 async fn postgres_lookups_outlive_a_dropped_connection() {
     let url = postgres_database().await;
     let store = SqlStore::open_postgres(&url).await.unwrap();
-    let key = "ab".repeat(32);
+    let key: signet_model::Sha256 = "ab".repeat(32).parse().unwrap();
     assert!(!store.key_used_for_test(&key).await.unwrap());
     let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
                      WHERE datname = current_database() AND pid <> pg_backend_pid()";

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use signet_model::{RequestId, RequestState, Role, Serial};
+use signet_model::{CaId, RequestId, RequestState, Role, Serial, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{self, AuditEvent};
@@ -12,9 +12,17 @@ use crate::error::StoreError;
 use crate::records::*;
 use crate::traits::Store;
 
+/// A fixed moment, in whole seconds: backends store timestamps at second precision or better,
+/// and a store never reads the clock itself.
 fn now() -> OffsetDateTime {
-    // Whole seconds: backends store timestamps at second precision or better.
-    OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap()
+    time::macros::datetime!(2026-06-01 12:00:00 UTC)
+}
+
+/// A digest standing for key or certificate `n`.
+fn digest(n: u64) -> Sha256 {
+    let mut bytes = [0x11u8; 32];
+    bytes[24..].copy_from_slice(&n.to_be_bytes());
+    Sha256::from_bytes(bytes)
 }
 
 fn event(action: &str, target: &str) -> AuditEvent {
@@ -27,7 +35,7 @@ fn serial(n: u64) -> Serial {
     Serial::from_magnitude(&bytes).unwrap()
 }
 
-async fn make_ca(store: &dyn Store, name: &str) -> i64 {
+async fn make_ca(store: &dyn Store, name: &str) -> CaId {
     store
         .create_ca(
             NewCa {
@@ -52,20 +60,20 @@ fn new_request(name: &str) -> NewRequest {
         csr: vec![0x30, 0x01, 0x00],
         subject: format!("CN={name}"),
         sans: vec![format!("dns:{name}")],
-        spki_sha256: format!("{:0>64}", name.len()),
+        spki_sha256: digest(name.len() as u64),
         requester: "alice".into(),
         warnings: vec![],
-        retrieval_token_hash: "ab".repeat(32),
+        retrieval_token_hash: digest(0xab),
         created_at: now(),
     }
 }
 
-fn reservation(ca_id: i64, n: u64, is_test: bool) -> Reservation {
+fn reservation(ca_id: CaId, n: u64, is_test: bool) -> Reservation {
     Reservation {
         ca_id,
         serial: serial(n),
         tbs: vec![0x30, 0x02, 0x05, 0x00],
-        spki_sha256: format!("{n:0>64}"),
+        spki_sha256: digest(n),
         subject: "CN=www.example.com".into(),
         sans: vec!["dns:www.example.com".into()],
         not_before: now(),
@@ -75,13 +83,13 @@ fn reservation(ca_id: i64, n: u64, is_test: bool) -> Reservation {
     }
 }
 
-fn completion(ca_id: i64, n: u64, request_id: RequestId) -> Completion {
+fn completion(ca_id: CaId, n: u64, request_id: RequestId) -> Completion {
     Completion {
         ca_id,
         serial: serial(n),
         request_id,
         der: vec![0x30, 0x03, 0x02, 0x01, n as u8],
-        sha256: format!("{:0>64}", n + 1000),
+        sha256: digest(n + 1000),
         decided_by: "manager".into(),
         approved_sans: None,
         at: now(),
@@ -134,7 +142,7 @@ async fn cas_round_trip(store: &dyn Store) {
 
 async fn request_lifecycle(store: &dyn Store) {
     let ca = make_ca(store, "ca").await;
-    let id = store.submit(new_request("www.example.com"), event("request.submit", "r")).await.unwrap();
+    let id = store.submit(new_request("www.example.com"), event("request.submit", "r")).await.unwrap().id;
     let stored = store.request(id).await.unwrap().unwrap();
     assert_eq!(stored.state, RequestState::Pending);
     assert_eq!(stored.sans, ["dns:www.example.com"]);
@@ -155,12 +163,13 @@ async fn request_lifecycle(store: &dyn Store) {
     let auto = store
         .submit_and_reserve(new_request("auto.example.com"), reservation(ca, 2, true), event("request.submit", "auto"))
         .await
-        .unwrap();
+        .unwrap()
+        .id;
     assert_ne!(auto, id);
     assert_eq!(store.certificate_for_request(auto).await.unwrap().unwrap().request_id, auto);
     store.complete(completion(ca, 2, auto), vec![]).await.unwrap();
-    assert!(store.key_used_for_test(&format!("{:0>64}", 2)).await.unwrap());
-    assert!(!store.key_used_for_test(&format!("{:0>64}", 1)).await.unwrap());
+    assert!(store.key_used_for_test(&digest(2)).await.unwrap());
+    assert!(!store.key_used_for_test(&digest(1)).await.unwrap());
     // Every change was audited, and the chain verifies.
     let entries = store.audit_entries(1, 1000).await.unwrap();
     assert!(entries.len() >= 5, "{} audit entries", entries.len());
@@ -170,7 +179,7 @@ async fn request_lifecycle(store: &dyn Store) {
 
 async fn states_change_exactly_once(store: &dyn Store) {
     let ca = make_ca(store, "ca").await;
-    let id = store.submit(new_request("a.example.com"), event("request.submit", "a")).await.unwrap();
+    let id = store.submit(new_request("a.example.com"), event("request.submit", "a")).await.unwrap().id;
     store.deny(id, "manager", "not ours", now(), event("request.deny", "a")).await.unwrap();
     let denied = store.request(id).await.unwrap().unwrap();
     assert_eq!((denied.state, denied.reason.as_deref()), (RequestState::Denied, Some("not ours")));
@@ -183,7 +192,7 @@ async fn states_change_exactly_once(store: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
     // Approve twice: the second reservation is refused before anything is signed.
-    let id2 = store.submit(new_request("b.example.com"), event("request.submit", "b")).await.unwrap();
+    let id2 = store.submit(new_request("b.example.com"), event("request.submit", "b")).await.unwrap().id;
     store.reserve(id2, reservation(ca, 11, false), event("r", "b")).await.unwrap();
     let twice = store.reserve(id2, reservation(ca, 12, false), event("r", "b")).await;
     assert!(
@@ -208,8 +217,8 @@ async fn states_change_exactly_once(store: &dyn Store) {
 async fn serials_are_never_reused(store: &dyn Store) {
     let ca = make_ca(store, "ca").await;
     let other = make_ca(store, "other").await;
-    let a = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
-    let b = store.submit(new_request("b.example.com"), event("s", "b")).await.unwrap();
+    let a = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap().id;
+    let b = store.submit(new_request("b.example.com"), event("s", "b")).await.unwrap().id;
     store.reserve(a, reservation(ca, 7, false), event("r", "a")).await.unwrap();
     let dup = store.reserve(b, reservation(ca, 7, false), event("r", "b")).await;
     // Told apart from the other unique rules by the database's error fields, not its text.
@@ -218,7 +227,7 @@ async fn serials_are_never_reused(store: &dyn Store) {
     store.reserve(b, reservation(other, 7, false), event("r", "b")).await.unwrap();
     // An abandoned serial stays burnt.
     store.abandon(ca, &serial(7), event("certificate.abandon", "a")).await.unwrap();
-    let c = store.submit(new_request("c.example.com"), event("s", "c")).await.unwrap();
+    let c = store.submit(new_request("c.example.com"), event("s", "c")).await.unwrap().id;
     assert!(matches!(store.reserve(c, reservation(ca, 7, false), event("r", "c")).await, Err(StoreError::Conflict(_))));
     // After abandonment the request can be approved again, under a new serial.
     store.reserve(a, reservation(ca, 8, false), event("r", "a")).await.unwrap();
@@ -231,7 +240,7 @@ async fn search_finds_by_every_field(store: &dyn Store) {
     for (n, name) in ["www.example.com", "api.example.org", "mail.example.net"].iter().enumerate() {
         let mut request = new_request(name);
         request.requester = if n == 0 { "bob".into() } else { "carol".into() };
-        let id = store.submit(request, event("s", name)).await.unwrap();
+        let id = store.submit(request, event("s", name)).await.unwrap().id;
         ids.push(id);
         if n < 2 {
             let mut r = reservation(ca, 100 + n as u64, false);
@@ -255,8 +264,7 @@ async fn search_finds_by_every_field(store: &dyn Store) {
     assert_eq!(store.search(&q(|q| q.name = Some("example.org".into()))).await.unwrap().len(), 1);
     assert_eq!(store.search(&q(|q| q.state = Some(RequestState::Pending))).await.unwrap().len(), 1);
     assert_eq!(store.search(&q(|q| q.requester = Some("carol".into()))).await.unwrap().len(), 2);
-    let by_fp =
-        store.search(&Query { fingerprint: Some(format!("{:0>64}", 1101)), ..Default::default() }).await.unwrap();
+    let by_fp = store.search(&Query { fingerprint: Some(digest(1101)), ..Default::default() }).await.unwrap();
     assert_eq!(by_fp.len(), 1);
     assert_eq!(by_fp[0].certificate.as_ref().unwrap().serial, serial(101));
     let soon =
@@ -270,12 +278,12 @@ async fn search_finds_by_every_field(store: &dyn Store) {
 }
 
 async fn tokens_by_hash(store: &dyn Store) {
-    let hash = "cd".repeat(32);
+    let hash = digest(0xcd);
     store
         .create_token(
             NewToken {
                 name: "ops".into(),
-                hash: hash.clone(),
+                hash,
                 roles: vec![Role::CertificateManager, Role::Auditor],
                 created_at: now(),
             },
@@ -285,7 +293,7 @@ async fn tokens_by_hash(store: &dyn Store) {
         .unwrap();
     let token = store.token_by_hash(&hash).await.unwrap().unwrap();
     assert_eq!(token.roles, vec![Role::CertificateManager, Role::Auditor]);
-    assert!(store.token_by_hash(&"ee".repeat(32)).await.unwrap().is_none());
+    assert!(store.token_by_hash(&digest(0xee)).await.unwrap().is_none());
     assert_eq!(store.tokens().await.unwrap().len(), 1);
     let dup = store
         .create_token(NewToken { name: "x".into(), hash, roles: vec![], created_at: now() }, event("token.create", "x"))
@@ -305,7 +313,7 @@ async fn the_newest_config_change_is_found(store: &dyn Store) {
 
 async fn crash_leftovers_are_abandoned(store: &dyn Store) {
     let ca = make_ca(store, "ca").await;
-    let id = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap();
+    let id = store.submit(new_request("a.example.com"), event("s", "a")).await.unwrap().id;
     let mut old = reservation(ca, 55, false);
     old.created_at = now() - Duration::hours(1);
     store.reserve(id, old, event("r", "a")).await.unwrap();
@@ -317,9 +325,9 @@ async fn crash_leftovers_are_abandoned(store: &dyn Store) {
 }
 
 /// One auto-approved issuance for `host` with serial `serial`: submit and reserve, then complete.
-async fn issue(store: &dyn Store, ca: i64, host: &str, serial: u64) -> RequestId {
+async fn issue(store: &dyn Store, ca: CaId, host: &str, serial: u64) -> RequestId {
     let id =
-        store.submit_and_reserve(new_request(host), reservation(ca, serial, false), event("s", "c")).await.unwrap();
+        store.submit_and_reserve(new_request(host), reservation(ca, serial, false), event("s", "c")).await.unwrap().id;
     store.complete(completion(ca, serial, id), vec![event("certificate.issue", "c")]).await.unwrap();
     id
 }
@@ -355,7 +363,7 @@ async fn refusals_among_concurrent_changes_leave_no_trace(store: Arc<dyn Store>)
     let ca = make_ca(store.as_ref(), "ca").await;
     let mut ids = Vec::new();
     for n in 0..50u64 {
-        ids.push(store.submit(new_request(&format!("r{n}.example.com")), event("s", "c")).await.unwrap());
+        ids.push(store.submit(new_request(&format!("r{n}.example.com")), event("s", "c")).await.unwrap().id);
     }
     let mut reserving = Vec::new();
     for (n, id) in ids.iter().copied().enumerate() {
@@ -435,7 +443,7 @@ pub async fn front_ends_decide_each_request_once(first: Arc<dyn Store>, second: 
     let ca = make_ca(first.as_ref(), "ca").await;
     let mut races = Vec::new();
     for n in 0..100u64 {
-        let id = first.submit(new_request(&format!("race{n}.example.com")), event("s", "c")).await.unwrap();
+        let id = first.submit(new_request(&format!("race{n}.example.com")), event("s", "c")).await.unwrap().id;
         let (reserver, denier) = if n % 2 == 0 { (&first, &second) } else { (&second, &first) };
         let reserve = {
             let store = reserver.clone();

@@ -1,7 +1,7 @@
 //! The records a CA keeps.
 
 use serde::{Deserialize, Serialize};
-use signet_model::{RequestId, RequestState, Role, Serial};
+use signet_model::{CaId, Decision, RequestId, RequestState, Role, Serial, Sha256};
 use time::OffsetDateTime;
 
 /// Whether a CA is a root, a subordinate, or a test root.
@@ -42,7 +42,7 @@ impl CaKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaRecord {
     /// Database identifier.
-    pub id: i64,
+    pub id: CaId,
     /// Unique name, used in profiles and URLs.
     pub name: String,
     /// Root, subordinate or test root.
@@ -97,7 +97,7 @@ pub struct RequestRecord {
     /// Names requested (`dns:...`, `ip:...`).
     pub sans: Vec<String>,
     /// SHA-256 of the requested public key.
-    pub spki_sha256: String,
+    pub spki_sha256: Sha256,
     /// Who submitted it (token name).
     pub requester: String,
     /// Where it stands.
@@ -112,11 +112,68 @@ pub struct RequestRecord {
     pub approved_sans: Option<Vec<String>>,
     /// SHA-256 of the retrieval token given to the requester.
     #[serde(skip)]
-    pub retrieval_token_hash: String,
+    pub retrieval_token_hash: Sha256,
     /// Submission time.
     pub created_at: OffsetDateTime,
     /// Decision time.
     pub decided_at: Option<OffsetDateTime>,
+}
+
+impl RequestRecord {
+    /// The record of `request` as the store keeps it under `id`, pending: what storing a new
+    /// request answers.
+    pub fn stored(id: RequestId, request: NewRequest) -> Self {
+        Self {
+            id,
+            profile: request.profile,
+            csr: request.csr,
+            subject: request.subject,
+            sans: request.sans,
+            spki_sha256: request.spki_sha256,
+            requester: request.requester,
+            state: RequestState::Pending,
+            warnings: request.warnings,
+            reason: None,
+            decided_by: None,
+            approved_sans: None,
+            retrieval_token_hash: request.retrieval_token_hash,
+            created_at: stored_time(request.created_at),
+            decided_at: None,
+        }
+    }
+
+    /// This record after a decision the store committed, or why the decision cannot apply.
+    pub fn decided(mut self, decision: Decided) -> Result<Self, signet_model::TransitionError> {
+        self.state = decision.decision.apply(self.state)?;
+        self.decided_by = decision.by;
+        self.reason = decision.reason;
+        if decision.approved_sans.is_some() {
+            self.approved_sans = decision.approved_sans;
+        }
+        self.decided_at = Some(stored_time(decision.at));
+        Ok(self)
+    }
+}
+
+/// A decision on a request as stored with it ([`RequestRecord::decided`]).
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The move out of pending.
+    pub decision: Decision,
+    /// Who decided (none when the system failed it).
+    pub by: Option<String>,
+    /// Why it was denied or failed.
+    pub reason: Option<String>,
+    /// Names a Certificate Manager narrowed it to.
+    pub approved_sans: Option<Vec<String>>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// A time as the store keeps it: whole seconds, so an answer built from what was written reads
+/// the same as the record read back later.
+pub fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
 }
 
 /// A request to store.
@@ -131,13 +188,13 @@ pub struct NewRequest {
     /// Names requested.
     pub sans: Vec<String>,
     /// SHA-256 of the key.
-    pub spki_sha256: String,
+    pub spki_sha256: Sha256,
     /// Requester.
     pub requester: String,
     /// Warnings.
     pub warnings: Vec<String>,
     /// SHA-256 of the retrieval token.
-    pub retrieval_token_hash: String,
+    pub retrieval_token_hash: Sha256,
     /// Submission time.
     pub created_at: OffsetDateTime,
 }
@@ -179,13 +236,13 @@ impl CertificateStatus {
 #[derive(Debug, Clone)]
 pub struct Reservation {
     /// Issuing CA.
-    pub ca_id: i64,
+    pub ca_id: CaId,
     /// The serial.
     pub serial: Serial,
     /// The to-be-signed certificate (DER).
     pub tbs: Vec<u8>,
     /// SHA-256 of the subject key.
-    pub spki_sha256: String,
+    pub spki_sha256: Sha256,
     /// Subject DN.
     pub subject: String,
     /// Names in the certificate.
@@ -204,7 +261,7 @@ pub struct Reservation {
 #[derive(Debug, Clone)]
 pub struct Completion {
     /// Issuing CA.
-    pub ca_id: i64,
+    pub ca_id: CaId,
     /// The reserved serial.
     pub serial: Serial,
     /// The request.
@@ -212,7 +269,7 @@ pub struct Completion {
     /// The signed certificate (DER).
     pub der: Vec<u8>,
     /// SHA-256 of the certificate.
-    pub sha256: String,
+    pub sha256: Sha256,
     /// Who approved (the requester for auto-approved profiles).
     pub decided_by: String,
     /// Names narrowed at approval, if any.
@@ -225,7 +282,7 @@ pub struct Completion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertificateRecord {
     /// Issuing CA id.
-    pub ca_id: i64,
+    pub ca_id: CaId,
     /// Serial.
     pub serial: Serial,
     /// The request.
@@ -239,9 +296,9 @@ pub struct CertificateRecord {
     #[serde(skip)]
     pub der: Option<Vec<u8>>,
     /// SHA-256 of the certificate.
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256>,
     /// SHA-256 of the subject key.
-    pub spki_sha256: String,
+    pub spki_sha256: Sha256,
     /// Subject DN.
     pub subject: String,
     /// Names.
@@ -256,6 +313,28 @@ pub struct CertificateRecord {
     pub created_at: OffsetDateTime,
 }
 
+impl CertificateRecord {
+    /// The record of `reservation` once `completion` is stored: what a client is given.
+    pub fn issued(reservation: &Reservation, completion: &Completion) -> Self {
+        Self {
+            ca_id: reservation.ca_id,
+            serial: reservation.serial.clone(),
+            request_id: completion.request_id,
+            status: CertificateStatus::Issued,
+            tbs: reservation.tbs.clone(),
+            der: Some(completion.der.clone()),
+            sha256: Some(completion.sha256),
+            spki_sha256: reservation.spki_sha256,
+            subject: reservation.subject.clone(),
+            sans: reservation.sans.clone(),
+            not_before: stored_time(reservation.not_before),
+            not_after: stored_time(reservation.not_after),
+            is_test: reservation.is_test,
+            created_at: stored_time(reservation.created_at),
+        }
+    }
+}
+
 /// An API token as stored (only its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenRecord {
@@ -265,7 +344,7 @@ pub struct TokenRecord {
     pub name: String,
     /// SHA-256 of the token.
     #[serde(skip)]
-    pub hash: String,
+    pub hash: Sha256,
     /// Roles it holds.
     pub roles: Vec<Role>,
     /// When made.
@@ -280,7 +359,7 @@ pub struct NewToken {
     /// Identity name.
     pub name: String,
     /// SHA-256 of the secret.
-    pub hash: String,
+    pub hash: Sha256,
     /// Roles.
     pub roles: Vec<Role>,
     /// Creation time.
@@ -301,7 +380,7 @@ pub struct Query {
     /// Requester name.
     pub requester: Option<String>,
     /// SHA-256 fingerprint of the certificate or of its key.
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<Sha256>,
     /// Certificates expiring after this time.
     pub expires_after: Option<OffsetDateTime>,
     /// Certificates expiring before this time.

@@ -1,7 +1,7 @@
 //! The storage interfaces: read-only (for queries and the web front end) and read-write.
 
 use async_trait::async_trait;
-use signet_model::RequestId;
+use signet_model::{CaId, RequestId, Sha256};
 
 use crate::audit::{AuditEvent, AuditRecord};
 use crate::error::StoreResult;
@@ -19,13 +19,13 @@ pub trait StoreRead: Send + Sync {
     /// The live (reserved or issued) certificate of a request.
     async fn certificate_for_request(&self, id: RequestId) -> StoreResult<Option<CertificateRecord>>;
     /// Every serial recorded, in any status (for invariant checks and, later, CRLs).
-    async fn certificates(&self, ca_id: i64) -> StoreResult<Vec<CertificateRecord>>;
+    async fn certificates(&self, ca_id: CaId) -> StoreResult<Vec<CertificateRecord>>;
     /// Requests (with their certificates) matching a query, newest first.
     async fn search(&self, query: &Query) -> StoreResult<Vec<Found>>;
     /// Whether a key (by SPKI SHA-256) ever got a test certificate (seed P6).
-    async fn key_used_for_test(&self, spki_sha256: &str) -> StoreResult<bool>;
+    async fn key_used_for_test(&self, spki_sha256: &Sha256) -> StoreResult<bool>;
     /// A token by the hash of its secret.
-    async fn token_by_hash(&self, hash: &str) -> StoreResult<Option<TokenRecord>>;
+    async fn token_by_hash(&self, hash: &Sha256) -> StoreResult<Option<TokenRecord>>;
     /// All tokens.
     async fn tokens(&self) -> StoreResult<Vec<TokenRecord>>;
     /// Audit entries from `from_seq`, at most `limit`.
@@ -42,25 +42,25 @@ pub trait StoreRead: Send + Sync {
 #[async_trait]
 pub trait StoreWrite: StoreRead {
     /// Creates a CA.
-    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<i64>;
+    async fn create_ca(&self, ca: NewCa, audit: AuditEvent) -> StoreResult<CaId>;
     /// Installs a CA's certificate (after an external parent signed it).
     async fn install_ca_certificate(
         &self,
-        ca_id: i64,
+        ca_id: CaId,
         certificate: Vec<u8>,
         not_after: time::OffsetDateTime,
         audit: AuditEvent,
     ) -> StoreResult<()>;
-    /// Stores a new request; durable before it returns.
-    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestId>;
+    /// Stores a new request; durable before it returns. Answers the record as stored.
+    async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestRecord>;
     /// Stores a new request and reserves a serial for it in one step (auto-approved profiles).
-    /// Durable once a later durable write commits.
+    /// Durable once a later durable write commits. Answers the request as stored.
     async fn submit_and_reserve(
         &self,
         request: NewRequest,
         reservation: Reservation,
         audit: AuditEvent,
-    ) -> StoreResult<RequestId>;
+    ) -> StoreResult<RequestRecord>;
     /// Records the intent to sign: refuses a duplicate serial, a request that is not pending, or
     /// one that already has a live reservation. Ordered before, and made durable by, the completion.
     async fn reserve(&self, request: RequestId, reservation: Reservation, audit: AuditEvent) -> StoreResult<()>;
@@ -68,7 +68,7 @@ pub trait StoreWrite: StoreRead {
     /// returns, so no client sees a certificate the database could lose.
     async fn complete(&self, completion: Completion, audit: Vec<AuditEvent>) -> StoreResult<()>;
     /// Marks a reservation abandoned (the serial stays burnt).
-    async fn abandon(&self, ca_id: i64, serial: &signet_model::Serial, audit: AuditEvent) -> StoreResult<()>;
+    async fn abandon(&self, ca_id: CaId, serial: &signet_model::Serial, audit: AuditEvent) -> StoreResult<()>;
     /// Moves a request pending → denied (refused while an issuance is under way).
     async fn deny(
         &self,

@@ -394,7 +394,9 @@ async fn search(
                 )
             }
             "requester" => query.requester = Some(value.clone()),
-            "fingerprint" => query.fingerprint = Some(value.clone()),
+            "fingerprint" => {
+                query.fingerprint = Some(value.parse().map_err(|e| Problem::malformed(format!("fingerprint: {e}")))?)
+            }
             "expires_after" => query.expires_after = Some(parse_time(key, value)?),
             "expires_before" => query.expires_before = Some(parse_time(key, value)?),
             "limit" => {

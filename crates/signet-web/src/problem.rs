@@ -75,7 +75,7 @@ fn classify(kind: Kind) -> (StatusCode, &'static str, &'static str) {
 
 impl From<AuthorityError> for Problem {
     fn from(e: AuthorityError) -> Self {
-        Problem::new(e.kind, e.message)
+        Problem::new(e.kind(), e.to_string())
     }
 }
 

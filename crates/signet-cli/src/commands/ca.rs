@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use signet_authority::SoftwareCaKeys;
 use signet_authority::ca_admin::{self, CaOptions, Placement};
 use signet_issuance::ca::CaSpec;
 use signet_model::{Country, DnsName, SystemClock};
@@ -70,7 +71,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             data.store.as_ref(),
             &SystemClock,
             &data::urls(&data.settings),
-            &passphrase,
+            &SoftwareCaKeys::new(passphrase),
             "local-admin",
             options,
         )
@@ -109,7 +110,7 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
         let record = ca_admin::install_certificate(
             data.store.as_ref(),
             &SystemClock,
-            &passphrase,
+            &SoftwareCaKeys::new(passphrase),
             "local-admin",
             &args.name,
             &certificate,

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use signet_authority::{Authority, AuthoritySettings};
+use signet_authority::{Authority, AuthoritySettings, SoftwareCaKeys};
 use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
@@ -59,10 +59,11 @@ async fn serve(args: &ServeArgs) -> CliResult {
         strict_role_separation: settings.strict_role_separation,
         weak_keys: weak_keys.clone(),
     };
-    let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock)
+    let keys = SoftwareCaKeys::new(passphrase);
+    let authority = Authority::load(store.clone(), authority_settings, &keys, clock)
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
-    drop(passphrase);
+    drop(keys);
     if let Some(change) = authority.configuration_change() {
         if change.previous_sha256.is_some() {
             tracing::info!(sha256 = %change.sha256, "configuration change recorded in the audit log: {}", change.summary());
@@ -177,9 +178,14 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
         signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
     let store = data::open_store(&settings).await?;
     let clock = SystemClock;
-    signet_authority::ca_admin::bootstrap_development(store.as_ref(), &clock, &data::urls(&settings), &passphrase)
-        .await
-        .map_err(|e| CliError::from(e).context("cannot create the development CA"))?;
+    signet_authority::ca_admin::bootstrap_development(
+        store.as_ref(),
+        &clock,
+        &data::urls(&settings),
+        &SoftwareCaKeys::new(passphrase.clone()),
+    )
+    .await
+    .map_err(|e| CliError::from(e).context("cannot create the development CA"))?;
     let token = signet_authority::create_token(
         store.as_ref(),
         &clock,

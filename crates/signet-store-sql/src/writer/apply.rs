@@ -165,7 +165,7 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
         Op::InstallCa { ca_id, certificate, not_after, audit } => {
             let done = db.execute(
                 "UPDATE cas SET certificate = $1, not_after = $2 WHERE id = $3",
-                &[certificate.as_slice().into(), Value::Int(secs(*not_after)), Value::Int(*ca_id)],
+                &[certificate.as_slice().into(), Value::Int(secs(*not_after)), (*ca_id).into()],
             )?;
             if done == 0 {
                 return Err(refused(StoreError::NotFound(format!("CA {ca_id}"))));
@@ -200,8 +200,8 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             journal.append(audit)?;
             Ok(Outcome::Done)
         }
-        Op::Decide { id, state, by, reason, at, audit } => {
-            if statements::decide(db, id.get(), state, by.as_deref(), reason, *at)? == 0 {
+        Op::Decide { id, decision, by, reason, at, audit } => {
+            if statements::decide(db, id.get(), *decision, by.as_deref(), reason, *at)? == 0 {
                 let why = statements::explain(db, *id)?;
                 return Err(refused(why));
             }
@@ -215,7 +215,7 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
                     "INSERT INTO tokens (name, hash, roles, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
                     &[
                         token.name.as_str().into(),
-                        token.hash.as_str().into(),
+                        token.hash.into(),
                         json_list(&roles).into(),
                         Value::Int(secs(token.created_at)),
                     ],

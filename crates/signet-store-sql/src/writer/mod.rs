@@ -145,7 +145,9 @@ fn run(db: Box<dyn Db>, open: &Opener, flusher: Option<Flusher>, rx: &mpsc::Rece
                 stats.batches.fetch_add(1, Ordering::Relaxed);
                 stats.operations.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 for (Job { op, reply }, result) in batch.into_iter().zip(results) {
-                    if flush.is_some() && op.durable() {
+                    let durable = op.durable();
+                    let result = result.and_then(|outcome| outcome.answering(op));
+                    if flush.is_some() && durable {
                         held.push((reply, result));
                     } else {
                         let _ = reply.send(result);

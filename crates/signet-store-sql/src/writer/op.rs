@@ -1,6 +1,6 @@
 //! The state changes the writer carries out, and what each one answers.
 
-use signet_model::{RequestId, Serial};
+use signet_model::{CaId, Decision, RequestId, Serial};
 use signet_store::audit::AuditEvent;
 use signet_store::*;
 use tokio::sync::oneshot;
@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 pub(crate) enum Op {
     CreateCa(NewCa, AuditEvent),
     InstallCa {
-        ca_id: i64,
+        ca_id: CaId,
         certificate: Vec<u8>,
         not_after: time::OffsetDateTime,
         audit: AuditEvent,
@@ -19,13 +19,13 @@ pub(crate) enum Op {
     Reserve(RequestId, Reservation, AuditEvent),
     Complete(Completion, Vec<AuditEvent>),
     Abandon {
-        ca_id: i64,
+        ca_id: CaId,
         serial: Serial,
         audit: AuditEvent,
     },
     Decide {
         id: RequestId,
-        state: &'static str,
+        decision: Decision,
         by: Option<String>,
         reason: String,
         at: time::OffsetDateTime,
@@ -60,8 +60,24 @@ impl Op {
 /// What an operation produced.
 pub(crate) enum Outcome {
     Id(i64),
+    /// A new request, as stored.
+    Request(Box<RequestRecord>),
     Done,
     Abandoned(Vec<CertificateRecord>),
+}
+
+impl Outcome {
+    /// The answer to `op` once committed: a new request's id becomes its record, built from what
+    /// `op` wrote (moved, not copied).
+    pub(crate) fn answering(self, op: Op) -> StoreResult<Self> {
+        match (self, op) {
+            (Outcome::Id(id), Op::Submit(request, _) | Op::SubmitAndReserve(request, ..)) => {
+                let id = RequestId::new(id).ok_or_else(|| StoreError::Corrupt(format!("request id {id}")))?;
+                Ok(Outcome::Request(Box::new(RequestRecord::stored(id, request))))
+            }
+            (outcome, _) => Ok(outcome),
+        }
+    }
 }
 
 /// An operation and where to send its result.

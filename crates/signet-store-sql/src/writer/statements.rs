@@ -2,7 +2,7 @@
 //! the dialects differ (PostgreSQL does in one statement what SQLite does in two) both variants
 //! side by side.
 
-use signet_model::{RequestId, Serial};
+use signet_model::{CaId, Decision, RequestId, RequestState, Serial};
 use signet_store::*;
 
 use super::apply::{Constraint, Failure, refused, returned_id};
@@ -30,10 +30,10 @@ pub(crate) fn request_values(r: &NewRequest) -> Vec<Value<'_>> {
         r.csr.as_slice().into(),
         r.subject.as_str().into(),
         json_list(&r.sans).into(),
-        r.spki_sha256.as_str().into(),
+        r.spki_sha256.into(),
         r.requester.as_str().into(),
         json_list(&r.warnings).into(),
-        r.retrieval_token_hash.as_str().into(),
+        r.retrieval_token_hash.into(),
         Value::Int(secs(r.created_at)),
     ]
 }
@@ -41,10 +41,10 @@ pub(crate) fn request_values(r: &NewRequest) -> Vec<Value<'_>> {
 /// A reservation's columns but its request, in the order of the INSERTs below.
 pub(crate) fn reservation_values(r: &Reservation) -> Vec<Value<'_>> {
     vec![
-        Value::Int(r.ca_id),
+        r.ca_id.into(),
         r.serial.to_hex().into(),
         r.tbs.as_slice().into(),
-        r.spki_sha256.as_str().into(),
+        r.spki_sha256.into(),
         r.subject.as_str().into(),
         json_list(&r.sans).into(),
         Value::Int(secs(r.not_before)),
@@ -82,14 +82,20 @@ pub(crate) fn insert_reservation(db: &mut dyn Db, r: &Reservation, request_id: i
     Ok(())
 }
 
+/// A request row's state.
+fn stored_state(row: &crate::db::Row) -> Result<RequestState, Failure> {
+    let text = rows::text(row, "state").map_err(refused)?;
+    RequestState::parse(&text).ok_or_else(|| refused(StoreError::Corrupt(format!("request state {text:?}"))))
+}
+
 /// Why a pending-only update touched nothing: missing, or in which state.
 pub(crate) fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Failure> {
     let rows = db.query("SELECT state FROM requests WHERE id = $1", &[Value::Int(id.get())])?;
     Ok(match rows.first() {
         None => StoreError::NotFound(format!("request {id}")),
         Some(row) => {
-            let state = rows::text(row, "state").map_err(refused)?;
-            if state == "pending" {
+            let state = stored_state(row)?;
+            if state == RequestState::Pending {
                 StoreError::Conflict(format!("request {id} is being issued right now"))
             } else {
                 StoreError::Conflict(format!("request {id} is already {state}"))
@@ -139,8 +145,8 @@ fn not_reserved(c: &Completion) -> Failure {
 pub(crate) fn completion_values(c: &Completion) -> Vec<Value<'_>> {
     vec![
         c.der.as_slice().into(),
-        c.sha256.as_str().into(),
-        Value::Int(c.ca_id),
+        c.sha256.into(),
+        c.ca_id.into(),
         c.serial.to_hex().into(),
         Value::Int(c.request_id.get()),
         c.decided_by.as_str().into(),
@@ -186,8 +192,8 @@ fn complete_pg(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
     }
     // Which half refused: a pending request means the serial was not reserved.
     let state = db.query("SELECT state FROM requests WHERE id = $1", &[Value::Int(c.request_id.get())])?;
-    match state.first().map(|row| rows::text(row, "state")).transpose().map_err(refused)? {
-        Some(state) if state == "pending" => Err(not_reserved(c)),
+    match state.first().map(stored_state).transpose()? {
+        Some(RequestState::Pending) => Err(not_reserved(c)),
         _ => Err(refused(explain(db, c.request_id)?)),
     }
 }
@@ -222,18 +228,19 @@ pub(crate) fn complete(db: &mut dyn Db, c: &Completion) -> Result<(), Failure> {
 }
 
 /// Marks a reservation abandoned; answers 1 if it was reserved, 0 if not.
-pub(crate) fn abandon(db: &mut dyn Db, ca_id: i64, serial: &Serial) -> Result<u64, Failure> {
+pub(crate) fn abandon(db: &mut dyn Db, ca_id: CaId, serial: &Serial) -> Result<u64, Failure> {
     Ok(db.execute(
         "UPDATE certificates SET status = 'abandoned' WHERE ca_id = $1 AND serial = $2 AND status = 'reserved'",
-        &[Value::Int(ca_id), serial.to_hex().into()],
+        &[ca_id.into(), serial.to_hex().into()],
     )?)
 }
 
-/// Moves a pending request with no live certificate to `state`; answers 1 if it did, 0 if not.
+/// Moves a pending request with no live certificate as `decision` says; answers 1 if it did, 0
+/// if not (the request was not pending, or is being issued).
 pub(crate) fn decide(
     db: &mut dyn Db,
     id: i64,
-    state: &str,
+    decision: Decision,
     by: Option<&str>,
     reason: &str,
     at: time::OffsetDateTime,
@@ -243,6 +250,6 @@ pub(crate) fn decide(
         "UPDATE requests SET state = $1, decided_by = $2, reason = $3, decided_at = $4 \
          WHERE id = $5 AND state = 'pending' \
          AND NOT EXISTS (SELECT 1 FROM certificates WHERE request_id = $5 AND status <> 'abandoned')",
-        &[state.into(), by.into(), reason.into(), Value::Int(secs(at)), Value::Int(id)],
+        &[decision.outcome().into(), by.into(), reason.into(), Value::Int(secs(at)), Value::Int(id)],
     )?)
 }

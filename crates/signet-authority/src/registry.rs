@@ -1,0 +1,150 @@
+//! The CAs this authority serves, as loaded at start: each stored CA with, when it has a
+//! certificate, its signer (opened through [`CaKeys`], checked against the certificate). Answers
+//! which CA issues for a profile, the chain above an issuing CA, and what the API shows of CAs.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use signet_issuance::IssuingCa;
+use signet_model::CaId;
+use signet_store::{CaKind, CaRecord};
+use time::OffsetDateTime;
+
+use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::keys::CaKeys;
+use crate::views::CaView;
+
+/// A CA as loaded: its record and, if it has a certificate, its signer.
+struct LoadedCa {
+    record: CaRecord,
+    issuing: Option<Arc<IssuingCa>>,
+}
+
+/// Every CA, by name.
+pub(crate) struct CaRegistry {
+    cas: HashMap<String, LoadedCa>,
+}
+
+/// Longest chain followed upwards (a loop in stored parents must not hang).
+const MAX_CHAIN: usize = 10;
+
+impl CaRegistry {
+    /// Opens the key of every CA that has a certificate.
+    pub(crate) fn load(records: Vec<CaRecord>, keys: &dyn CaKeys) -> AuthorityResult<Self> {
+        let mut cas = HashMap::new();
+        for record in records {
+            let issuing = match record.certificate {
+                Some(_) => Some(Arc::new(open(&record, keys)?)),
+                None => None,
+            };
+            cas.insert(record.name.clone(), LoadedCa { record, issuing });
+        }
+        Ok(Self { cas })
+    }
+
+    /// The CA named `name` that can issue, or why not.
+    pub(crate) fn issuer(&self, name: &str) -> AuthorityResult<&Arc<IssuingCa>> {
+        match self.cas.get(name) {
+            Some(LoadedCa { issuing: Some(issuing), .. }) => Ok(issuing),
+            Some(_) => Err(AuthorityError::new(
+                Kind::Unavailable,
+                format!("CA {name} has no certificate yet (finish it with `signet ca install-cert`)"),
+            )),
+            None => {
+                let mut known: Vec<&str> = self.cas.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                Err(AuthorityError::new(
+                    Kind::Unavailable,
+                    format!("issuer CA {name:?} does not exist (known CAs: {})", known.join(", ")),
+                ))
+            }
+        }
+    }
+
+    /// CA certificates above an issuing CA: intermediates (issuer first) and the root, if signet
+    /// holds it (a parent outside signet is the requester's to supply).
+    pub(crate) fn chain_of(&self, ca_id: CaId) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
+        let mut intermediates = Vec::new();
+        let mut current = self.cas.values().find(|c| c.record.id == ca_id);
+        for _ in 0..MAX_CHAIN {
+            let Some(ca) = current else { break };
+            let Some(cert) = ca.record.certificate.clone() else { break };
+            match &ca.record.parent {
+                Some(parent) => {
+                    intermediates.push(cert);
+                    current = self.cas.get(parent);
+                }
+                None if ca.record.kind == CaKind::Subordinate => {
+                    intermediates.push(cert);
+                    return (intermediates, None);
+                }
+                None => return (intermediates, Some(cert)),
+            }
+        }
+        (intermediates, None)
+    }
+
+    /// What the API shows of every CA, by name.
+    pub(crate) fn views(&self, now: OffsetDateTime) -> Vec<CaView> {
+        let mut views: Vec<CaView> = self
+            .cas
+            .values()
+            .map(|ca| {
+                let subject = ca
+                    .record
+                    .certificate
+                    .as_deref()
+                    .and_then(|der| signet_codec::describe::certificate(der, now).ok())
+                    .map(|i| i.subject)
+                    .unwrap_or_default();
+                CaView {
+                    name: ca.record.name.clone(),
+                    kind: ca.record.kind.as_str().to_string(),
+                    parent: ca.record.parent.clone(),
+                    subject,
+                    not_after: ca.record.not_after.map(signet_codec::describe::rfc3339),
+                    active: ca.issuing.is_some(),
+                    sha256: ca.record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
+                }
+            })
+            .collect();
+        views.sort_by(|a, b| a.name.cmp(&b.name));
+        views
+    }
+
+    /// A CA certificate by name (DER).
+    pub(crate) fn certificate(&self, name: &str) -> AuthorityResult<Vec<u8>> {
+        self.cas
+            .get(name)
+            .and_then(|c| c.record.certificate.clone())
+            .ok_or_else(|| AuthorityError::new(Kind::NotFound, format!("there is no CA certificate named {name}")))
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AuthorityError {
+    AuthorityError::new(Kind::Internal, e.to_string())
+}
+
+/// Opens a stored CA's key and certificate as an issuer, checking that they belong together.
+pub(crate) fn open(record: &CaRecord, keys: &dyn CaKeys) -> AuthorityResult<IssuingCa> {
+    let (Some(certificate), Some(not_after)) = (record.certificate.clone(), record.not_after) else {
+        return Err(AuthorityError::new(
+            Kind::Conflict,
+            format!("CA {} has no certificate yet (finish it with `signet ca install-cert`)", record.name),
+        ));
+    };
+    let signer = keys.open(record)?;
+    let facts = signet_codec::certificate::facts(&certificate)
+        .map_err(|e| internal(format!("CA {}: its certificate does not parse: {e}", record.name)))?;
+    if facts.spki_der != signer.spki_der() {
+        return Err(internal(format!("CA {}: the stored key does not match its certificate", record.name)));
+    }
+    Ok(IssuingCa {
+        id: record.id,
+        name: record.name.clone(),
+        certificate,
+        signer,
+        not_after,
+        is_test: record.kind == CaKind::TestRoot,
+    })
+}
