@@ -8,3 +8,6 @@ mod retrieve;
 mod submit;
 
 pub use retrieve::Access;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+//! The workflow end to end below HTTP: a temporary SQLite store, the shipped default profiles, a
+//! development hierarchy, and a clock the test moves.
+
+use std::sync::Arc;
+
+use signet_codec::object::SecretDer;
+use signet_keys::{KeyAlgorithm, Signer, SoftwareKey};
+use signet_model::{Clock, FixedClock, Identifier, RequestId, RequestState, Role};
+use signet_store::{CaRecord, Query, Store};
+use signet_store_sql::SqlStore;
+use time::macros::datetime;
+
+use crate::actor::Actor;
+use crate::error::{AuthorityError, AuthorityResult, Kind};
+use crate::keys::{CaKeys, NewCaKey};
+use crate::{Access, Authority, AuthoritySettings};
+
+/// CA keys kept as plain PKCS#8: the trait's contract without the passphrase's scrypt cost.
+struct PlainKeys;
+
+impl CaKeys for PlainKeys {
+    fn generate(&self, algorithm: KeyAlgorithm) -> AuthorityResult<NewCaKey> {
+        let key = SoftwareKey::generate(algorithm).unwrap();
+        let stored = key.pkcs8().expose().to_vec();
+        Ok(NewCaKey { signer: Arc::new(key), stored })
+    }
+
+    fn open(&self, ca: &CaRecord) -> AuthorityResult<Arc<dyn Signer>> {
+        Ok(Arc::new(SoftwareKey::from_pkcs8(SecretDer::new(ca.encrypted_key.clone())).unwrap()))
+    }
+}
+
+/// A fresh CA: store, clock, authority (shipped profiles, the test profile auto-approving).
+struct Ca {
+    _dir: tempfile::TempDir,
+    clock: Arc<FixedClock>,
+    store: Arc<dyn Store>,
+    authority: Authority,
+}
+
+async fn ca(strict: bool) -> Ca {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
+    let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
+    let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
+    let settings = signet_config::parse(&text, dir.path()).unwrap();
+    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ocsp: None };
+    crate::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &PlainKeys).await.unwrap();
+    let authority = Authority::load(
+        store.clone(),
+        AuthoritySettings {
+            profiles: settings.profiles.clone(),
+            urls,
+            strict_role_separation: strict,
+            weak_keys: Arc::new(signet_issuance::WeakKeys::default()),
+        },
+        &PlainKeys,
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    Ca { _dir: dir, clock, store, authority }
+}
+
+fn actor(name: &str, roles: &[Role]) -> Actor {
+    Actor { name: name.into(), roles: roles.to_vec() }
+}
+
+/// A CSR (DER) for `names`, with a new P-256 key.
+fn csr(names: &[&str]) -> Vec<u8> {
+    let key = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let input = signet_subscriber::csr::CsrInput {
+        subject: signet_subscriber::subject::SubjectInput {
+            common_name: Some(names[0].to_string()),
+            ..Default::default()
+        },
+        sans: names[1..].iter().map(ToString::to_string).collect(),
+    };
+    signet_subscriber::csr::build(&signet_subscriber::csr::plan(&input).unwrap(), &key).unwrap()
+}
+
+fn kind<T: std::fmt::Debug>(result: AuthorityResult<T>) -> Kind {
+    result.unwrap_err().kind()
+}
+
+#[tokio::test]
+async fn a_pending_request_is_approved_once_and_retrieved_with_its_chain() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let submitted = ca.authority.submit(&alice, "server", &csr(&["www.example.com", "api.example.com"])).await.unwrap();
+    let id = submitted.request.id;
+    assert_eq!(submitted.request.state, RequestState::Pending);
+    assert_eq!(submitted.request.submitted_at, "2026-06-01T12:00:00Z");
+    // Not ready yet; the requester may look, a stranger may not even see it exists.
+    assert_eq!(kind(ca.authority.certificate(Access::Actor(&alice), id).await), Kind::Conflict);
+    let stranger = actor("eve", &[Role::Enrollee]);
+    assert!(matches!(
+        ca.authority.status(Access::Actor(&stranger), id).await,
+        Err(AuthorityError::NoSuchRequest(n)) if n == id
+    ));
+    assert_eq!(ca.authority.queue(&manager).await.unwrap().len(), 1);
+    ca.clock.advance(time::Duration::minutes(5));
+    // A manager may narrow the names, never add one.
+    let extra = vec![Identifier::parse_san("other.example.com").unwrap()];
+    assert_eq!(kind(ca.authority.approve(&manager, id, Some(extra)).await), Kind::RejectedByPolicy);
+    let narrowed = vec![Identifier::parse_san("www.example.com").unwrap()];
+    let approved = ca.authority.approve(&manager, id, Some(narrowed)).await.unwrap();
+    assert_eq!(approved.state, RequestState::Issued);
+    assert_eq!(approved.decided_by.as_deref(), Some("mgr"));
+    assert_eq!(approved.decided_at.as_deref(), Some("2026-06-01T12:05:00Z"));
+    let certificate = approved.certificate.as_ref().unwrap();
+    assert_eq!(certificate.names, vec!["dns:www.example.com".to_string()]);
+    // What the approval answered is what a later read finds.
+    let read = ca.authority.status(Access::RetrievalToken(&submitted.retrieval_token), id).await.unwrap();
+    assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&approved).unwrap());
+    assert_eq!(kind(ca.authority.approve(&manager, id, None).await), Kind::Conflict);
+    assert_eq!(kind(ca.authority.deny(&manager, id, "late").await), Kind::Conflict);
+    let issued = ca.authority.certificate(Access::Actor(&alice), id).await.unwrap();
+    assert_eq!(issued.intermediates.len(), 1, "the issuing CA");
+    assert!(issued.root.is_some());
+    let facts = signet_codec::certificate::facts(&issued.certificate).unwrap();
+    // Backdated a minute for clock skew, from the time of approval.
+    assert_eq!(facts.not_before, datetime!(2026-06-01 12:04 UTC));
+}
+
+#[tokio::test]
+async fn a_denied_request_says_why_and_stays_denied() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let id = ca.authority.submit(&alice, "server", &csr(&["www.example.com"])).await.unwrap().request.id;
+    assert_eq!(kind(ca.authority.deny(&manager, id, "  ").await), Kind::Malformed);
+    let denied = ca.authority.deny(&manager, id, "not our domain").await.unwrap();
+    assert_eq!((denied.state, denied.reason.as_deref()), (RequestState::Denied, Some("not our domain")));
+    assert_eq!(
+        serde_json::to_value(ca.authority.status(Access::Actor(&alice), id).await.unwrap()).unwrap(),
+        serde_json::to_value(&denied).unwrap()
+    );
+    let e = ca.authority.certificate(Access::Actor(&alice), id).await.unwrap_err();
+    assert!(e.to_string().contains("was denied: not our domain"), "{e}");
+    assert_eq!(kind(ca.authority.approve(&manager, id, None).await), Kind::Conflict);
+    let missing = RequestId::new(9999).unwrap();
+    assert!(matches!(ca.authority.deny(&manager, missing, "x").await, Err(AuthorityError::NoSuchRequest(_))));
+}
+
+#[tokio::test]
+async fn an_auto_approving_profile_issues_at_once_and_search_finds_it() {
+    let ca = ca(false).await;
+    let admin = actor("admin", &[Role::CaAdministrator]);
+    let submitted = ca.authority.submit(&admin, "test", &csr(&["t.example.com"])).await.unwrap();
+    assert_eq!(submitted.request.state, RequestState::Issued);
+    let certificate = submitted.request.certificate.clone().unwrap();
+    assert!(certificate.test);
+    let auditor = actor("aud", &[Role::Auditor]);
+    let found = ca.authority.search(&auditor, &Query { name: Some("t.example".into()), ..Default::default() }).await;
+    let found = found.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].certificate.as_ref().unwrap().serial, certificate.serial);
+    // A production request with the same key gets the P6 warning.
+    let stored = ca.store.request(submitted.request.id).await.unwrap().unwrap();
+    let again = ca.authority.submit(&admin, "server", &stored.csr).await.unwrap();
+    assert!(again.request.warnings.iter().any(|w| w.contains("test CA")), "{:?}", again.request.warnings);
+}
+
+#[tokio::test]
+async fn each_role_does_only_its_own_work() {
+    let ca = ca(true).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let auditor = actor("aud", &[Role::Auditor]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let id = ca.authority.submit(&manager, "server", &csr(&["m.example.com"])).await.unwrap().request.id;
+    for refused in [
+        ca.authority.queue(&alice).await.map(|_| ()),
+        ca.authority.approve(&auditor, id, None).await.map(|_| ()),
+        ca.authority.deny(&alice, id, "no").await.map(|_| ()),
+        ca.authority.search(&alice, &Query::default()).await.map(|_| ()),
+        ca.authority.verify_audit(&manager).await.map(|_| ()),
+        ca.authority.create_token(&manager, "x", &[Role::Enrollee]).await.map(|_| ()),
+        ca.authority.submit(&auditor, "server", &csr(&["a.example.com"])).await.map(|_| ()),
+        ca.authority.submit(&alice, "subca", &csr(&["a.example.com"])).await.map(|_| ()),
+    ] {
+        assert_eq!(kind(refused), Kind::Forbidden);
+    }
+    // Strict separation: a manager does not decide on their own request.
+    assert_eq!(kind(ca.authority.approve(&manager, id, None).await), Kind::Forbidden);
+    assert!(matches!(
+        ca.authority.submit(&alice, "nope", &csr(&["a.example.com"])).await,
+        Err(AuthorityError::NoSuchProfile { .. })
+    ));
+    assert!(ca.authority.verify_audit(&auditor).await.unwrap().intact);
+}
+
+#[tokio::test]
+async fn a_remembered_token_is_asked_for_again_once_its_time_is_up() {
+    let ca = ca(false).await;
+    let admin = actor("admin", &[Role::CaAdministrator]);
+    let secret = ca.authority.create_token(&admin, "bob", &[Role::Enrollee]).await.unwrap();
+    assert_eq!(ca.authority.authenticate(&secret).await.unwrap().name, "bob");
+    assert_eq!(kind(ca.authority.authenticate("sgt_unknown").await), Kind::Unauthenticated);
+    // Revoked in the database behind the authority's back: remembered for a few seconds only.
+    let sql = signet_store_sql::SqlStore::open_sqlite(&ca._dir.path().join("signet.db")).await.unwrap();
+    sql.danger_execute_raw("UPDATE tokens SET revoked_at = 1 WHERE name = 'bob'").await.unwrap();
+    ca.clock.advance(time::Duration::seconds(5));
+    assert!(ca.authority.authenticate(&secret).await.is_ok());
+    ca.clock.advance(time::Duration::seconds(6));
+    assert_eq!(kind(ca.authority.authenticate(&secret).await), Kind::Unauthenticated);
+    assert!(ca.clock.now() > datetime!(2026-06-01 12:00 UTC));
+}
