@@ -12,6 +12,11 @@ use signet_model::{Identifier, Role};
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::FromDer;
 
+/// A fixed moment: no test depends on today's date (the CA/Browser Forum limits change with it).
+fn now() -> OffsetDateTime {
+    time::macros::datetime!(2026-06-01 12:00 UTC)
+}
+
 fn server_profile() -> Profile {
     Profile {
         name: "server".into(),
@@ -30,7 +35,7 @@ fn server_profile() -> Profile {
 }
 
 fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
-    let now = OffsetDateTime::now_utc();
+    let now = now();
     let urls = Urls { base: Some("http://ca.example.com".into()), ocsp: None };
     let root_key: Arc<dyn Signer> = Arc::new(SoftwareKey::generate(KeyAlgorithm::EcP384).unwrap());
     let spec = CaSpec {
@@ -85,14 +90,7 @@ fn a_chain_that_verifies_and_a_tbs_that_was_recorded() {
     let profile = server_profile();
     key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &WeakKeys::default()).unwrap();
     let names = csr::check_names(&facts.requested, &profile).unwrap();
-    let request = LeafRequest {
-        profile: &profile,
-        issuer: &sub,
-        csr: &facts,
-        names: &names,
-        urls: &urls,
-        now: OffsetDateTime::now_utc(),
-    };
+    let request = LeafRequest { profile: &profile, issuer: &sub, csr: &facts, names: &names, urls: &urls, now: now() };
     let prepared = certificate::prepare(&request).unwrap();
     let der = certificate::sign(&sub, &prepared).unwrap();
     let (_, leaf) = x509_parser::certificate::X509Certificate::from_der(&der).unwrap();
@@ -102,9 +100,9 @@ fn a_chain_that_verifies_and_a_tbs_that_was_recorded() {
     let seconds =
         (leaf.validity().not_after.to_datetime() - leaf.validity().not_before.to_datetime()).whole_seconds() + 1;
     // One day under the CA/Browser Forum limit in force today (200 days, 100 from 2027-03-15).
-    let limit = signet_lint::br_max_validity_days(OffsetDateTime::now_utc());
+    let limit = signet_lint::br_max_validity_days(now());
     assert_eq!(seconds, (limit - 1) * 86_400);
-    let info = signet_codec::describe::certificate(&der, OffsetDateTime::now_utc()).unwrap();
+    let info = signet_codec::describe::certificate(&der, now()).unwrap();
     assert_eq!(info.subject, "CN=www.example.com");
     assert_eq!(info.subject_alt_names, ["dns:www.example.com", "dns:example.com"]);
     assert_eq!(info.key_usage, ["digitalSignature", "keyEncipherment"]);
@@ -142,26 +140,12 @@ fn issuance_refuses_what_it_must() {
     long.allow_long_validity = true;
     let facts = csr_for(&["www.example.com"]);
     let names = facts.requested.clone();
-    let request = LeafRequest {
-        profile: &long,
-        issuer: &sub,
-        csr: &facts,
-        names: &names,
-        urls: &urls,
-        now: OffsetDateTime::now_utc(),
-    };
+    let request = LeafRequest { profile: &long, issuer: &sub, csr: &facts, names: &names, urls: &urls, now: now() };
     assert!(matches!(certificate::prepare(&request), Err(IssuanceError::OutlivesIssuer { .. })));
     // The lint gate: more than the BR limit without the private-CA switch.
     let mut too_long = server_profile();
     too_long.validity = Some(Duration::days(398));
-    let request = LeafRequest {
-        profile: &too_long,
-        issuer: &sub,
-        csr: &facts,
-        names: &names,
-        urls: &urls,
-        now: OffsetDateTime::now_utc(),
-    };
+    let request = LeafRequest { profile: &too_long, issuer: &sub, csr: &facts, names: &names, urls: &urls, now: now() };
     match certificate::prepare(&request) {
         Err(IssuanceError::Lint(findings)) => assert_eq!(findings[0].lint, "validity-br-limit"),
         other => panic!("expected a lint refusal, got {:?}", other.err()),

@@ -14,14 +14,19 @@ struct Ca {
     not_after: OffsetDateTime,
 }
 
+/// A fixed moment: no test depends on today's date (the CA/Browser Forum limits change with it).
+fn now() -> OffsetDateTime {
+    time::macros::datetime!(2026-06-01 12:00 UTC)
+}
+
 fn ca() -> Ca {
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, "Lint Test CA");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.not_before = OffsetDateTime::now_utc() - Duration::days(1);
-    params.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+    params.not_before = now() - Duration::days(1);
+    params.not_after = now() + Duration::days(3650);
     let not_after = params.not_after;
     Ca { params, key: KeyPair::generate().unwrap(), not_after }
 }
@@ -35,8 +40,8 @@ fn good_server() -> CertificateParams {
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
-    params.not_before = OffsetDateTime::now_utc();
-    params.not_after = OffsetDateTime::now_utc() + Duration::days(90);
+    params.not_before = now();
+    params.not_after = now() + Duration::days(90);
     // certificatePolicies { 2.23.140.1.2.1 }
     let dv = vec![0x30, 0x0a, 0x30, 0x08, 0x06, 0x06, 0x67, 0x81, 0x0c, 0x01, 0x02, 0x01];
     params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 32], dv));
@@ -69,7 +74,7 @@ fn each_bad_fixture_trips_its_lint() {
     let cases: Vec<(&str, Change)> = vec![
         ("serial-entropy", Box::new(|p| p.serial_number = Some(SerialNumber::from(1u64)))),
         ("validity-order", Box::new(|p| p.not_after = p.not_before - Duration::days(1))),
-        ("validity-exceeds-issuer", Box::new(|p| p.not_after = OffsetDateTime::now_utc() + Duration::days(4000))),
+        ("validity-exceeds-issuer", Box::new(|p| p.not_after = now() + Duration::days(4000))),
         ("validity-br-limit", Box::new(|p| p.not_after = p.not_before + Duration::days(398))),
         ("san-present", Box::new(|p| p.subject_alt_names.clear())),
         (
@@ -122,7 +127,7 @@ fn ca_certificates_need_constraints_and_key_cert_sign() {
     sub.distinguished_name.push(DnType::CommonName, "Sub");
     sub.serial_number = Some(SerialNumber::from_slice(&[0x4b; 16]));
     sub.use_authority_key_identifier_extension = true;
-    sub.not_after = OffsetDateTime::now_utc() + Duration::days(365);
+    sub.not_after = now() + Duration::days(365);
     let errors = lint(&sub, &ca, CertificateKind::SubordinateCa);
     assert!(errors.contains(&"basic-constraints-ca".to_string()), "{errors:?}");
     assert!(errors.contains(&"key-usage-present".to_string()), "{errors:?}");

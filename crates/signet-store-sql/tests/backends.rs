@@ -116,7 +116,7 @@ async fn conformance_on_postgres() {
 /// An audit event for the n-th change of some setting.
 fn config_change(n: i32) -> audit::AuditEvent {
     audit::AuditEvent::new(
-        time::OffsetDateTime::now_utc(),
+        time::macros::datetime!(2026-06-01 12:00 UTC),
         "admin",
         "config.change",
         &format!("item:{n}"),
