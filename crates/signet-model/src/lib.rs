@@ -13,9 +13,11 @@ pub mod clock;
 pub mod country;
 pub mod lookalike;
 pub mod name;
+pub mod public;
 pub mod request;
 pub mod role;
 pub mod serial;
+pub mod subject;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use country::Country;
