@@ -213,7 +213,7 @@ fn check_name(name: &Identifier, rules: &NameRules, profile: &str) -> Result<(),
             }
             if let Some(suffix) = public::wildcard_public_suffix(dns) {
                 return Err(refuse(format!(
-                    "it would cover every domain registered under {suffix}, a public suffix (Public Suffix List); no CA may issue it (BR §3.2.2.6): ask for *.YOUR-DOMAIN.{suffix}"
+                    "it would cover every domain registered under {suffix}, a public suffix (Public Suffix List), which a CA must refuse (BR §3.2.2.6): ask for *.YOUR-DOMAIN.{suffix}"
                 )));
             }
             if !rules.domains.is_empty() && !in_domains(dns.as_str().trim_start_matches("*."), &rules.domains) {
