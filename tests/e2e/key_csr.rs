@@ -169,6 +169,7 @@ fn classic_name_mistakes_are_refused_with_the_fix() {
         (&["--cn", "www.example.com", "--ou", "Ops\u{7}"], "control character U+0007"),
         (&["--cn", "www.example.com", "--san", "https://example.com/"], "is a URL"),
         (&["--cn", "*.*.example.com"], "wildcard"),
+        (&["--cn", "www.example.com", "--san", "*.co.uk"], "directly under the public suffix co.uk"),
         (&["--cn", "ab--cd.example.com"], "reserved"),
         (&["--cn", "example.com."], "ends with a dot"),
         (&[], "names nothing"),

@@ -87,6 +87,13 @@ pub fn wildcard_public_suffix(name: &DnsName) -> Option<&str> {
     (suffix.is_known() && suffix.as_bytes() == base.as_bytes()).then_some(base)
 }
 
+/// Whether `name` is a registrable domain (an apex such as `example.co.uk`): one label under a
+/// public suffix, by the Public Suffix List.
+pub fn is_registrable_domain(name: &DnsName) -> bool {
+    psl::domain(name.as_str().as_bytes())
+        .is_some_and(|d| d.suffix().is_known() && d.as_bytes() == name.as_str().as_bytes())
+}
+
 /// A special-purpose address block (IANA IPv4 and IPv6 Special-Purpose Address Registries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReservedBlock {
@@ -203,6 +210,16 @@ mod tests {
         }
         for fine in ["*.example.co.uk", "*.me.github.io", "*.example.com", "www.co.uk", "*.www.ck"] {
             assert_eq!(wildcard_public_suffix(&dns(fine)), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn registrable_domains_follow_the_list() {
+        for apex in ["example.com", "example.co.uk", "me.github.io", "example.xn--p1ai"] {
+            assert!(is_registrable_domain(&dns(apex)), "{apex}");
+        }
+        for not in ["www.example.com", "co.uk", "github.io", "intranet", "host.corp", "*.example.com"] {
+            assert!(!is_registrable_domain(&dns(not)), "{not}");
         }
     }
 
