@@ -259,10 +259,13 @@ pub async fn bootstrap_development(
     let spec = |cn: &str, years: i64, path: Option<u8>| CaSpec {
         common_name: cn.to_string(),
         organization: Some("signet development".to_string()),
-        country: Some(signet_model::Country::UNASSIGNED),
+        // Private CAs: no country. XX is no ISO 3166 code, and the CA/Browser Forum's country
+        // requirement is for publicly trusted CAs.
+        country: None,
         validity: time::Duration::days(365 * years),
         path_length: path,
         permitted_dns: Vec::new(),
+        policies: Vec::new(),
     };
     let steps = [
         CaOptions {

@@ -14,7 +14,7 @@ pub struct RequestView {
     pub profile: String,
     /// Where it stands.
     pub state: RequestState,
-    /// Subject of the CSR.
+    /// The subject the certificate will hold (as the profile renders it, not the CSR text).
     pub subject: String,
     /// Names asked for.
     pub requested_names: Vec<String>,

@@ -139,7 +139,7 @@ pub struct CaInitArgs {
     /// Organization. Example: --org "Example Ltd"
     #[arg(long)]
     pub org: Option<String>,
-    /// Country (ISO 3166 two letters; XX, the default, means not tied to one country). Example: --country GB
+    /// Country (ISO 3166 two letters; none by default, as a private CA may; a publicly trusted CA names its own). Example: --country GB
     #[arg(long)]
     pub country: Option<String>,
     /// Key algorithm of the CA key.

@@ -384,11 +384,31 @@ pub fn name_to_string(name: &X509Name<'_>) -> String {
         .iter_attributes()
         .map(|attr| {
             let oid = attr.attr_type().to_id_string();
-            let value = attr.as_str().map(str::to_string).unwrap_or_else(|_| hex::encode(attr.attr_value().data));
+            let value = attr.as_str().map(escape_controls).unwrap_or_else(|_| hex::encode(attr.attr_value().data));
             format!("{}={}", oids::attribute(&oid), value)
         })
         .collect();
     parts.join(", ")
+}
+
+/// A value with control characters written as RFC 4514 hex escapes (`\\0A`), so a hostile name
+/// cannot break lines or send terminal escapes when it is printed or logged.
+fn escape_controls(value: &str) -> String {
+    if !value.chars().any(char::is_control) {
+        return value.to_string();
+    }
+    let mut escaped = String::with_capacity(value.len() + 8);
+    for c in value.chars() {
+        if c.is_control() {
+            let mut buffer = [0u8; 4];
+            for byte in c.encode_utf8(&mut buffer).bytes() {
+                escaped.push_str(&format!("\\{byte:02X}"));
+            }
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 /// A general name as `type:value`.
@@ -658,6 +678,12 @@ mod tests {
         assert_eq!(serial_hex(&[0x00, 0x8a, 0x01]), "8a01");
         assert_eq!(serial_hex(&[0x05, 0x00]), "0500");
         assert_eq!(serial_hex(&[0x00]), "00");
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(escape_controls("plain Zürich"), "plain Zürich");
+        assert_eq!(escape_controls("a\nb\u{1b}[31m\0"), "a\\0Ab\\1B[31m\\00");
     }
 
     #[test]

@@ -185,6 +185,7 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
     for d in &p.names.domains {
         domains.push(DnsName::parse(d).map_err(|e| format!("names.domains: {e}"))?);
     }
+    check_policies(p)?;
     let mut enroll_roles = Vec::new();
     for r in &p.enroll_roles {
         enroll_roles.push(r.parse::<Role>().map_err(|e| format!("enroll_roles: {e}"))?);
@@ -204,20 +205,36 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
             wildcard: p.names.wildcard,
             domains,
             max_names: p.names.max_names,
-            public_only: p.names.public_only,
+            internal: p.names.internal,
         },
         subject,
         approval,
         enroll_roles,
-        // BR §7.1.2.7.6 and §7.1.2.10.5: TLS server and subordinate CA certificates MUST carry
-        // certificatePolicies; default to the domain-validated reserved policy.
-        policies: if p.policies.is_empty() && matches!(kind, ProfileKind::Server | ProfileKind::SubordinateCa) {
-            vec!["2.23.140.1.2.1".to_string()]
-        } else {
-            p.policies.clone()
-        },
+        // Only what the file says: a publicly trusted profile names its CA/Browser Forum policy
+        // (BR §7.1.2.7.6), a private one asserts none by default.
+        policies: p.policies.clone(),
         path_length: p.path_length,
     })
+}
+
+/// The arc of the CA/Browser Forum's reserved policy identifiers (BR §7.1.6.1).
+const CABF_POLICY_ARC: &str = "2.23.140.1.";
+
+/// Policies must be OIDs; a profile allowing internal names cannot claim CA/Browser Forum
+/// policy, since a publicly trusted certificate may not name internal hosts (BR §4.2.2).
+fn check_policies(p: &raw::Profile) -> Result<(), String> {
+    // The same encoder issuance uses, so what passes here encodes there.
+    signet_issuance::extensions::certificate_policies(&p.policies).map_err(|_| {
+        "policies: each must be an object identifier in dotted form, such as \"2.23.140.1.2.1\"".to_string()
+    })?;
+    for policy in &p.policies {
+        if p.names.internal && policy.starts_with(CABF_POLICY_ARC) {
+            return Err(format!(
+                "policies: {policy} is a CA/Browser Forum policy, but names.internal = true allows internal names, which no publicly trusted certificate may hold (BR §4.2.2); remove the policy for a private profile, or names.internal for a public one"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The configuration `signet serve` writes on first start; with a PostgreSQL URL, it uses that
@@ -253,6 +270,35 @@ mod tests {
         assert_eq!(test.validity, Some(time::Duration::days(21)));
         assert_eq!(settings.profile("server").unwrap().approval, Approval::Manager);
         assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+        // Each shipped profile says whether it is private; none asserts a CA/B Forum policy.
+        for (name, internal) in [("server", true), ("client", true), ("test", false), ("subca", false)] {
+            let profile = settings.profile(name).unwrap();
+            assert_eq!(profile.names.internal, internal, "{name}");
+            assert!(profile.policies.is_empty(), "{name}: {:?}", profile.policies);
+        }
+    }
+
+    #[test]
+    fn internal_names_and_cabf_policies_contradict() {
+        let base = default_text("127.0.0.1:8443", None, None);
+        let dv = base.replacen("[profiles.server]\n", "[profiles.server]\npolicies = [\"2.23.140.1.2.1\"]\n", 1);
+        let e = parse(&dv, Path::new("/d")).unwrap_err();
+        assert!(e.starts_with("profiles.server.policies: 2.23.140.1.2.1 is a CA/Browser Forum policy"), "{e}");
+        assert!(e.contains("names.internal = true"), "{e}");
+        // A public profile may assert it; a private one may assert its own policies.
+        let public = base.replacen("[profiles.test]\n", "[profiles.test]\npolicies = [\"2.23.140.1.2.1\"]\n", 1);
+        assert_eq!(parse(&public, Path::new("/d")).unwrap().profile("test").unwrap().policies, ["2.23.140.1.2.1"]);
+        let own = base.replacen("[profiles.server]\n", "[profiles.server]\npolicies = [\"1.3.6.1.4.1.99999.1\"]\n", 1);
+        assert!(parse(&own, Path::new("/d")).is_ok());
+        let bad = base.replacen("[profiles.test]\n", "[profiles.test]\npolicies = [\"dv\"]\n", 1);
+        assert!(
+            parse(&bad, Path::new("/d"))
+                .unwrap_err()
+                .contains("profiles.test.policies: each must be an object identifier")
+        );
+        // The old switch is gone: the file says which names a profile allows.
+        let old = base.replacen("internal = false", "public_only = true", 1);
+        assert!(parse(&old, Path::new("/d")).unwrap_err().contains("public_only"));
     }
 
     #[test]

@@ -125,7 +125,8 @@ pub(crate) struct Names {
     pub wildcard: bool,
     pub domains: Vec<String>,
     pub max_names: usize,
-    pub public_only: bool,
+    /// Internal names and private addresses allowed (a private CA's explicit choice).
+    pub internal: bool,
 }
 
 impl Default for Names {
@@ -140,7 +141,7 @@ impl Default for Names {
             wildcard: rules.wildcard,
             domains: Vec::new(),
             max_names: rules.max_names,
-            public_only: rules.public_only,
+            internal: rules.internal,
         }
     }
 }

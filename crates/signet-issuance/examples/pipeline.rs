@@ -19,10 +19,11 @@ fn main() {
     let spec = CaSpec {
         common_name: "Bench CA".into(),
         organization: None,
-        country: Some(signet_model::Country::UNASSIGNED),
+        country: Some(signet_model::Country::parse("GB").unwrap()),
         validity: Duration::days(3650),
         path_length: Some(0),
         permitted_dns: vec![],
+        policies: vec!["2.23.140.1.2.1".into()],
     };
     let root = ca::root(&spec, key.clone(), now).unwrap();
     let issuer = IssuingCa {
@@ -64,7 +65,7 @@ fn main() {
         let decoded = signet_codec::decode(pem.as_bytes()).unwrap();
         let der = decoded.objects[0].der().to_vec();
         let t1 = Instant::now();
-        let facts = csr::examine(&der).unwrap();
+        let facts = csr::examine(&der, &KeyRules::default()).unwrap();
         key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &WeakKeys::default()).unwrap();
         let names = csr::check_names(&facts.requested, &profile).unwrap();
         let t2 = Instant::now();

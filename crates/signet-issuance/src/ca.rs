@@ -31,6 +31,9 @@ pub struct CaSpec {
     pub path_length: Option<u8>,
     /// Name constraints: DNS subtrees the CA may issue for (empty: unconstrained).
     pub permitted_dns: Vec<DnsName>,
+    /// certificatePolicies OIDs of a subordinate CA certificate: empty for a private CA; a
+    /// publicly trusted one names the CA/Browser Forum policies it issues under (BR §7.1.2.10.5).
+    pub policies: Vec<String>,
 }
 
 fn build_error(e: impl std::fmt::Display) -> IssuanceError {
@@ -101,7 +104,7 @@ pub fn subordinate(
     }
     params.use_authority_key_identifier_extension = true;
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
-    add_revocation_and_policies(&mut params, urls, &parent.name, &["2.23.140.1.2.1".to_string()])?;
+    add_revocation_and_policies(&mut params, urls, &parent.name, &spec.policies)?;
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject_spki).map_err(build_error)?;
     let context = Context {
         kind: CertificateKind::SubordinateCa,

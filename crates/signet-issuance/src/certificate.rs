@@ -14,6 +14,7 @@ use rcgen::{
 };
 use signet_keys::Signer;
 use signet_lint::{Context, Finding};
+use signet_model::subject::{Attribute, SubjectValue};
 use signet_model::{Identifier, Serial};
 use time::{Duration, OffsetDateTime};
 
@@ -133,7 +134,7 @@ pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
     params.serial_number = Some(SerialNumber::from_slice(serial.magnitude()));
     params.not_before = not_before;
     params.not_after = not_after;
-    params.distinguished_name = subject(request)?;
+    params.distinguished_name = effective_subject(profile, request.csr, request.names).distinguished_name()?;
     params.subject_alt_names =
         request.names.iter().map(signet_subscriber_san).collect::<Result<_, _>>().map_err(build_error)?;
     params.use_authority_key_identifier_extension = true;
@@ -180,39 +181,71 @@ fn signet_subscriber_san(identifier: &Identifier) -> Result<rcgen::SanType, rcge
     })
 }
 
-fn subject(request: &LeafRequest<'_>) -> Result<DistinguishedName, IssuanceError> {
-    let mut dn = DistinguishedName::new();
-    match request.profile.subject {
-        SubjectPolicy::CnOnly => {
-            // BR §7.1.4.3: a CN, if present, repeats a SAN. Keep one only if the CSR had one.
-            if request.csr.common_name.is_some()
-                && let Some(first) = request.names.first()
-            {
-                dn.push(DnType::CommonName, first.value());
-            }
-        }
+/// The subject a certificate from `profile` will hold for this CSR and these names: what the
+/// request queue and search show, computed by the same code that builds the certificate.
+pub fn effective_subject(profile: &Profile, csr: &CsrFacts, names: &[Identifier]) -> EffectiveSubject {
+    let values = match profile.subject {
+        // BR §7.1.4.3: a CN, if present, repeats a SAN. Keep one only if the CSR had one.
+        SubjectPolicy::CnOnly => match (&csr.common_name, names.first()) {
+            (Some(_), Some(first)) => vec![SubjectValue { attribute: Attribute::CommonName, value: first.value() }],
+            _ => Vec::new(),
+        },
         SubjectPolicy::FromCsr => {
-            for (name, value) in &request.csr.subject_attributes {
-                let kind = match name.as_str() {
-                    "C" => {
-                        dn.push(
-                            DnType::CountryName,
-                            DnValue::PrintableString(value.as_str().try_into().map_err(build_error)?),
-                        );
-                        continue;
-                    }
-                    "ST" => DnType::StateOrProvinceName,
-                    "L" => DnType::LocalityName,
-                    "O" => DnType::OrganizationName,
-                    "OU" => DnType::OrganizationalUnitName,
-                    "CN" => DnType::CommonName,
-                    _ => continue,
-                };
-                dn.push(kind, value.as_str());
-            }
+            csr.subject_values.iter().filter(|v| COPIED_FROM_CSR.contains(&v.attribute)).cloned().collect()
         }
+    };
+    EffectiveSubject(values)
+}
+
+/// The attributes a `from-csr` profile copies; others are dropped.
+const COPIED_FROM_CSR: &[Attribute] = &[
+    Attribute::Country,
+    Attribute::State,
+    Attribute::Locality,
+    Attribute::Organization,
+    Attribute::OrganizationalUnit,
+    Attribute::CommonName,
+];
+
+/// A certificate's subject, attribute by attribute, as it will be encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EffectiveSubject(pub Vec<SubjectValue>);
+
+impl EffectiveSubject {
+    fn distinguished_name(&self) -> Result<DistinguishedName, IssuanceError> {
+        let mut dn = DistinguishedName::new();
+        for SubjectValue { attribute, value } in &self.0 {
+            let kind = match attribute {
+                Attribute::Country => {
+                    dn.push(
+                        DnType::CountryName,
+                        DnValue::PrintableString(value.as_str().try_into().map_err(build_error)?),
+                    );
+                    continue;
+                }
+                Attribute::State => DnType::StateOrProvinceName,
+                Attribute::Locality => DnType::LocalityName,
+                Attribute::Organization => DnType::OrganizationName,
+                Attribute::OrganizationalUnit => DnType::OrganizationalUnitName,
+                Attribute::CommonName => DnType::CommonName,
+                other => DnType::CustomDnType(oid_arcs(other.oid())?),
+            };
+            dn.push(kind, value.as_str());
+        }
+        Ok(dn)
     }
-    Ok(dn)
+}
+
+/// `C=GB, O=Example Ltd, CN=www.example.com`: the form `signet inspect` shows a subject in.
+impl std::fmt::Display for EffectiveSubject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|v| format!("{}={}", v.attribute.short_name(), v.value)).collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+fn oid_arcs(dotted: &str) -> Result<Vec<u64>, IssuanceError> {
+    dotted.split('.').map(|arc| arc.parse::<u64>().map_err(build_error)).collect()
 }
 
 /// CRL distribution point, authorityInfoAccess and certificatePolicies.

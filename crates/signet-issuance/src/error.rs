@@ -17,6 +17,20 @@ pub enum IssuanceError {
         "the CSR is signed with {0}, which is no longer accepted; make a new CSR (signet csr new signs with SHA-256)"
     )]
     WeakCsrSignature(String),
+    /// The key's type is not one the profile accepts (checked before the CSR's signature).
+    #[error(
+        "the CSR's key is {found}: this key type is not accepted here (allowed: {allowed}); make a new key of an allowed type and a new CSR"
+    )]
+    KeyTypeNotAccepted {
+        /// The key found, e.g. `EC secp256k1`.
+        found: String,
+        /// The key types the profile accepts.
+        allowed: String,
+    },
+    /// The CSR's subject is refused; the message is the one `signet csr new` gives for the
+    /// same value.
+    #[error(transparent)]
+    Subject(#[from] signet_model::subject::SubjectError),
     /// The key is weak, broken or of a refused type.
     #[error("the key is refused: {0}")]
     BadKey(String),
@@ -76,6 +90,8 @@ impl IssuanceError {
             Self::BadCsrSignature
             | Self::WeakCsrSignature(_)
             | Self::BadKey(_)
+            | Self::KeyTypeNotAccepted { .. }
+            | Self::Subject(_)
             | Self::NameRefused { .. }
             | Self::NoNames
             | Self::OutlivesIssuer { .. }

@@ -32,19 +32,8 @@ fn bad(reason: impl Into<String>) -> IssuanceError {
 /// Checks a public key (SubjectPublicKeyInfo DER) against the profile's rules, known weaknesses
 /// and the list of known-compromised keys.
 pub fn check(spki_der: &[u8], info: &KeyInfo, rules: &KeyRules, weak: &WeakKeys) -> Result<(), IssuanceError> {
-    match (info.algorithm.as_str(), info.curve.as_deref()) {
-        ("RSA", _) => {
-            if !rules.rsa {
-                return Err(bad("this profile does not accept RSA keys"));
-            }
-            check_rsa(spki_der, rules, weak)
-        }
-        ("EC", Some("P-256")) if rules.ec_p256 => Ok(()),
-        ("EC", Some("P-384")) if rules.ec_p384 => Ok(()),
-        ("EC", Some(curve)) => Err(bad(format!("EC keys on {curve} are not accepted by this profile"))),
-        ("Ed25519", _) if rules.ed25519 => Ok(()),
-        (other, _) => Err(bad(format!("{other} keys are not accepted by this profile"))),
-    }
+    rules.accepts_type(info)?;
+    if info.algorithm == "RSA" { check_rsa(spki_der, rules, weak) } else { Ok(()) }
 }
 
 fn check_rsa(spki_der: &[u8], rules: &KeyRules, weak: &WeakKeys) -> Result<(), IssuanceError> {

@@ -1,9 +1,11 @@
 //! Issuance: the only crate that asks a CA key to sign.
 //!
 //! It turns a checked request into a certificate in three steps the CA workflow interleaves with
-//! storage: [`csr::examine`] parses and verifies a PKCS#10 request and judges its key
-//! ([`key_quality`]); [`certificate::prepare`] assembles the to-be-signed certificate from a
-//! [`profile::Profile`], signs it with a placeholder signature, lints it ([`signet_lint`]) and
+//! storage: [`csr::examine`] parses a PKCS#10 request, refuses key types the profile does not
+//! accept, verifies it and checks its subject, and [`key_quality`] judges its key;
+//! [`certificate::prepare`] assembles the to-be-signed certificate from a [`profile::Profile`]
+//! (the subject being [`certificate::effective_subject`]), signs it with a placeholder signature,
+//! lints it ([`signet_lint`]) and
 //! returns the exact TBS bytes to record; [`certificate::sign`] has the real key sign those same
 //! bytes and refuses if anything differs. CA certificates (roots, subordinates, CSRs for external
 //! parents) are made in [`ca`]. Depends on keys, lint, codec and model; not on storage or HTTP.

@@ -2,8 +2,11 @@
 //! and names it accepts, who may ask for it and whether a Certificate Manager must approve.
 
 use serde::Serialize;
+use signet_codec::KeyInfo;
 use signet_model::{DnsName, Role};
 use time::Duration;
+
+use crate::error::IssuanceError;
 
 /// The kind of certificate a profile issues; it decides the extension template and the lints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,11 +57,13 @@ pub struct NameRules {
     pub domains: Vec<DnsName>,
     /// At most this many names.
     pub max_names: usize,
-    /// Refuse internal names and reserved IP addresses (BR §4.2.2), as a public CA must.
-    pub public_only: bool,
+    /// Allow internal names (single labels, `.local`, `.corp`, `localhost`) and private or
+    /// reserved IP addresses: a private CA's explicit choice. Without it a profile refuses them
+    /// as a public CA must (BR §4.2.2); such a profile may not assert CA/Browser Forum policies.
+    pub internal: bool,
 }
 
-/// DNS names (wildcards allowed), at most 100: a profile that says nothing more.
+/// DNS names in the public DNS (wildcards allowed), at most 100: a profile that says nothing more.
 impl Default for NameRules {
     fn default() -> Self {
         Self {
@@ -69,7 +74,7 @@ impl Default for NameRules {
             wildcard: true,
             domains: Vec::new(),
             max_names: 100,
-            public_only: false,
+            internal: false,
         }
     }
 }
@@ -95,6 +100,44 @@ pub struct KeyRules {
 impl Default for KeyRules {
     fn default() -> Self {
         Self { rsa: true, rsa_min_bits: 2048, rsa_max_bits: 8192, ec_p256: true, ec_p384: true, ed25519: false }
+    }
+}
+
+impl KeyRules {
+    /// The key types accepted, in words: `RSA 2048-8192 bits, EC P-256, EC P-384`.
+    pub fn allowed(&self) -> String {
+        let mut allowed = Vec::new();
+        if self.rsa {
+            allowed.push(format!("RSA {}-{} bits", self.rsa_min_bits, self.rsa_max_bits));
+        }
+        for (on, name) in [(self.ec_p256, "EC P-256"), (self.ec_p384, "EC P-384"), (self.ed25519, "Ed25519")] {
+            if on {
+                allowed.push(name.to_string());
+            }
+        }
+        if allowed.is_empty() { "none".to_string() } else { allowed.join(", ") }
+    }
+
+    /// Whether the key's type (algorithm and curve, not its size) is one these rules accept.
+    /// Checked before a CSR's signature, so a key signet cannot verify is named for what it is.
+    pub fn accepts_type(&self, key: &KeyInfo) -> Result<(), IssuanceError> {
+        let accepted = match (key.algorithm.as_str(), key.curve.as_deref()) {
+            ("RSA", _) => self.rsa,
+            ("EC", Some("P-256")) => self.ec_p256,
+            ("EC", Some("P-384")) => self.ec_p384,
+            ("Ed25519", _) => self.ed25519,
+            _ => false,
+        };
+        if accepted {
+            return Ok(());
+        }
+        let found = match (key.algorithm.as_str(), key.curve.as_deref()) {
+            ("EC", Some(curve)) => format!("EC {curve}"),
+            ("EC", None) => "EC with explicit curve parameters".to_string(),
+            (algorithm, _) if algorithm.contains('.') => format!("of unknown algorithm {algorithm}"),
+            (algorithm, _) => algorithm.to_string(),
+        };
+        Err(IssuanceError::KeyTypeNotAccepted { found, allowed: self.allowed() })
     }
 }
 
@@ -148,6 +191,38 @@ impl Profile {
             ProfileKind::Server => signet_lint::CertificateKind::TlsServer,
             ProfileKind::Client => signet_lint::CertificateKind::TlsClient,
             ProfileKind::SubordinateCa => signet_lint::CertificateKind::SubordinateCa,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(algorithm: &str, curve: Option<&str>) -> KeyInfo {
+        KeyInfo {
+            algorithm: algorithm.into(),
+            curve: curve.map(str::to_string),
+            bits: 256,
+            rsa_exponent: None,
+            spki_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn key_types_are_named_with_what_is_allowed() {
+        let rules = KeyRules::default();
+        assert_eq!(rules.allowed(), "RSA 2048-8192 bits, EC P-256, EC P-384");
+        assert!(rules.accepts_type(&key("EC", Some("P-256"))).is_ok());
+        for (algorithm, curve, found) in [
+            ("EC", Some("secp256k1"), "EC secp256k1"),
+            ("EC", Some("P-521"), "EC P-521"),
+            ("Ed25519", None, "Ed25519"),
+            ("1.2.3.4", None, "of unknown algorithm 1.2.3.4"),
+        ] {
+            let e = rules.accepts_type(&key(algorithm, curve)).unwrap_err();
+            assert_eq!(e, IssuanceError::KeyTypeNotAccepted { found: found.into(), allowed: rules.allowed() });
+            assert!(e.to_string().contains("this key type is not accepted here (allowed: RSA 2048-8192 bits"), "{e}");
         }
     }
 }

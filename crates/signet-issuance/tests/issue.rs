@@ -41,10 +41,11 @@ fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
     let spec = CaSpec {
         common_name: "Test Root".into(),
         organization: Some("Example".into()),
-        country: Some(signet_model::Country::UNASSIGNED),
+        country: Some(signet_model::Country::parse("GB").unwrap()),
         validity: Duration::days(3650),
         path_length: Some(1),
         permitted_dns: vec![],
+        policies: vec!["2.23.140.1.2.1".into()],
     };
     let root_der = ca::root(&spec, root_key.clone(), now).unwrap();
     let root = IssuingCa {
@@ -86,12 +87,14 @@ fn a_chain_that_verifies_and_a_tbs_that_was_recorded() {
     })
     .unwrap();
     let csr = signet_subscriber::build(&plan, &leaf_key).unwrap();
-    let facts = csr::examine(&csr).unwrap();
+    let facts = csr::examine(&csr, &KeyRules::default()).unwrap();
     let profile = server_profile();
     key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &WeakKeys::default()).unwrap();
     let names = csr::check_names(&facts.requested, &profile).unwrap();
     let request = LeafRequest { profile: &profile, issuer: &sub, csr: &facts, names: &names, urls: &urls, now: now() };
     let prepared = certificate::prepare(&request).unwrap();
+    // What the queue shows is what the certificate holds.
+    assert_eq!(certificate::effective_subject(&profile, &facts, &names).to_string(), prepared.subject);
     let der = certificate::sign(&sub, &prepared).unwrap();
     let (_, leaf) = x509_parser::certificate::X509Certificate::from_der(&der).unwrap();
     leaf.verify_signature(Some(sub_cert.public_key())).unwrap();
@@ -121,7 +124,7 @@ fn issuance_refuses_what_it_must() {
             sans: names.iter().map(|n| n.to_string()).collect(),
         })
         .unwrap();
-        csr::examine(&signet_subscriber::build(&plan, &key).unwrap()).unwrap()
+        csr::examine(&signet_subscriber::build(&plan, &key).unwrap(), &KeyRules::default()).unwrap()
     };
     let mut profile = server_profile();
     profile.names.domains = vec!["example.com".parse().unwrap()];
@@ -130,10 +133,11 @@ fn issuance_refuses_what_it_must() {
     profile.names.wildcard = false;
     assert!(csr::check_names(&csr_for(&["*.example.com"]).requested, &profile).is_err());
     assert!(csr::check_names(&[Identifier::Ip("192.0.2.1".parse().unwrap())], &profile).is_err());
-    profile.names.public_only = true;
     profile.names.domains.clear();
     assert!(csr::check_names(&csr_for(&["intranet"]).requested, &profile).is_err());
     assert!(csr::check_names(&csr_for(&["host.corp"]).requested, &profile).is_err());
+    profile.names.internal = true;
+    assert!(csr::check_names(&csr_for(&["intranet", "host.corp"]).requested, &profile).is_ok());
     // P17: a certificate may not outlive its issuer.
     let mut long = server_profile();
     long.validity = Some(Duration::days(5000));
@@ -167,8 +171,50 @@ fn tampered_and_weak_csrs_are_refused() {
     let mut der = signet_subscriber::build(&plan, &key).unwrap();
     let at = der.len() - 5;
     der[at] ^= 1;
-    assert!(matches!(csr::examine(&der), Err(IssuanceError::BadCsrSignature | IssuanceError::MalformedCsr(_))));
+    assert!(matches!(
+        csr::examine(&der, &KeyRules::default()),
+        Err(IssuanceError::BadCsrSignature | IssuanceError::MalformedCsr(_))
+    ));
     let md5 = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/corpus/bad/csr-md5.pem")).unwrap();
     let decoded = signet_codec::decode(&md5).unwrap();
-    assert!(matches!(csr::examine(decoded.objects[0].der()), Err(IssuanceError::WeakCsrSignature(_))));
+    assert!(matches!(
+        csr::examine(decoded.objects[0].der(), &KeyRules::default()),
+        Err(IssuanceError::WeakCsrSignature(_))
+    ));
+}
+
+/// A from-csr profile copies the checked subject; the rendered effective subject is exactly the
+/// certificate's, and attributes it does not copy are left out of both.
+#[test]
+fn from_csr_subjects_are_what_the_certificate_holds() {
+    let (_, sub, urls) = hierarchy();
+    let key = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();
+    let plan = signet_subscriber::plan(&signet_subscriber::CsrInput {
+        subject: signet_subscriber::SubjectInput {
+            common_name: Some("Device 7".into()),
+            organization: Some("Example Ltd".into()),
+            country: Some("gb".into()),
+            email: Some("ops@example.com".into()),
+            ..Default::default()
+        },
+        sans: vec!["device7.example.com".into()],
+    })
+    .unwrap();
+    let facts = csr::examine(&signet_subscriber::build(&plan, &key).unwrap(), &KeyRules::default()).unwrap();
+    let mut profile = server_profile();
+    profile.kind = ProfileKind::Client;
+    profile.subject = SubjectPolicy::FromCsr;
+    profile.policies.clear();
+    let names = csr::check_names(&facts.requested, &profile).unwrap();
+    let effective = certificate::effective_subject(&profile, &facts, &names).to_string();
+    assert_eq!(effective, "C=GB, O=Example Ltd, CN=Device 7");
+    let request = LeafRequest {
+        profile: &profile,
+        issuer: &sub,
+        csr: &facts,
+        names: &names,
+        urls: &urls,
+        now: OffsetDateTime::now_utc(),
+    };
+    assert_eq!(certificate::prepare(&request).unwrap().subject, effective);
 }

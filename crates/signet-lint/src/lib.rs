@@ -3,12 +3,15 @@
 //! [`lint_certificate`] looks at a certificate whose signature is a placeholder — the issuance
 //! crate signs the to-be-signed part with a static signature first, lints it, and only then asks
 //! the real key to sign the byte-identical TBS. A finding of [`Severity::Error`] blocks issuance.
-//! The lints cover RFC 5280 basics and the BR subscriber profile; pkilint runs on top of them in
-//! the test suite. Depends on `x509-parser` and `signet-model` only.
+//! The lints cover RFC 5280 basics and the BR subscriber profile; the BR rules that set public
+//! certificates apart from private ones (names in the public DNS, a country in CA subjects) apply
+//! to certificates that assert a CA/Browser Forum policy. pkilint runs on top of them in the test
+//! suite. Depends on `x509-parser` and `signet-model` only.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod public_names;
 mod rules;
 
 use serde::Serialize;
@@ -88,6 +91,7 @@ pub fn lint_certificate(der: &[u8], context: &Context) -> Result<Vec<Finding>, L
 pub fn lint_parsed(cert: &x509_parser::certificate::X509Certificate<'_>, context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     rules::run(cert, context, &mut findings);
+    public_names::run(cert, &mut findings);
     findings
 }
 

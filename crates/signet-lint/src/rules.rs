@@ -8,8 +8,7 @@ use x509_parser::der_parser::oid::Oid;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
     OID_PKCS1_RSAENCRYPTION, OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_BASIC_CONSTRAINTS,
-    OID_X509_EXT_CERTIFICATE_POLICIES, OID_X509_EXT_KEY_USAGE, OID_X509_EXT_SUBJECT_ALT_NAME,
-    OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+    OID_X509_EXT_KEY_USAGE, OID_X509_EXT_SUBJECT_ALT_NAME, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
 };
 
 use crate::{CertificateKind, Context, Finding, Severity};
@@ -292,18 +291,13 @@ fn names(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Findi
 fn key_identifiers(cert: &X509Certificate<'_>, context: &Context, findings: &mut Vec<Finding>) {
     let has = |oid: &Oid<'_>| cert.extensions().iter().any(|e| e.oid == *oid);
     if is_ca_kind(context.kind) && cert.subject().iter_country().next().is_none() {
-        error(
-            findings,
-            "ca-country",
-            "a CA certificate's subject needs a country (C), XX if not tied to one (BR §7.1.2.10.2)".into(),
-        );
-    }
-    if context.kind == CertificateKind::TlsServer && !has(&OID_X509_EXT_CERTIFICATE_POLICIES) {
-        error(
-            findings,
-            "policies-present",
-            "a TLS server certificate needs certificatePolicies (BR §7.1.2.7.6)".into(),
-        );
+        // Required of publicly trusted CAs only: a private CA (no CA/B Forum policy) may omit it.
+        let message = "a publicly trusted CA certificate's subject needs a country (C) (BR §7.1.2.10.2)".to_string();
+        if crate::public_names::asserts_cabf_policy(cert) {
+            error(findings, "ca-country", message);
+        } else {
+            warning(findings, "ca-country", message);
+        }
     }
     if context.kind != CertificateKind::Root && !has(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER) {
         error(findings, "aki-present", "authorityKeyIdentifier is required (RFC 5280 §4.2.1.1)".into());

@@ -95,7 +95,18 @@ fn each_bad_fixture_trips_its_lint() {
         ("eku-any", Box::new(|p| p.extended_key_usages.push(ExtendedKeyUsagePurpose::Any))),
         ("basic-constraints-leaf", Box::new(|p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained))),
         ("aki-present", Box::new(|p| p.use_authority_key_identifier_extension = false)),
-        ("policies-present", Box::new(|p| p.custom_extensions.clear())),
+        (
+            "br-internal-name",
+            Box::new(|p| p.subject_alt_names.push(SanType::DnsName("printer.local".try_into().unwrap()))),
+        ),
+        (
+            "br-wildcard-public-suffix",
+            Box::new(|p| p.subject_alt_names.push(SanType::DnsName("*.github.io".try_into().unwrap()))),
+        ),
+        (
+            "br-reserved-address",
+            Box::new(|p| p.subject_alt_names.push(SanType::IpAddress("10.1.2.3".parse().unwrap()))),
+        ),
     ];
     for (expected, change) in cases {
         let mut params = good_server();
@@ -103,6 +114,18 @@ fn each_bad_fixture_trips_its_lint() {
         let errors = lint(&params, &ca, CertificateKind::TlsServer);
         assert!(errors.iter().any(|e| e == expected), "{expected}: got {errors:?}");
     }
+}
+
+/// Without a CA/Browser Forum policy a certificate is private: internal names, private addresses
+/// and no certificatePolicies at all are its own business.
+#[test]
+fn private_certificates_may_name_internal_hosts() {
+    let ca = ca();
+    let mut params = good_server();
+    params.custom_extensions.clear();
+    params.subject_alt_names.push(SanType::DnsName("printer.local".try_into().unwrap()));
+    params.subject_alt_names.push(SanType::IpAddress("10.1.2.3".parse().unwrap()));
+    assert_eq!(lint(&params, &ca, CertificateKind::TlsServer), Vec::<String>::new());
 }
 
 #[test]
@@ -134,6 +157,18 @@ fn ca_certificates_need_constraints_and_key_cert_sign() {
     sub.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     sub.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     assert_eq!(lint(&sub, &ca, CertificateKind::SubordinateCa), Vec::<String>::new());
+    // A country is required of publicly trusted CAs only (those asserting a CA/B Forum policy).
+    let mut private = CertificateParams::default();
+    private.distinguished_name.push(DnType::CommonName, "Private Sub");
+    private.serial_number = sub.serial_number.clone();
+    private.use_authority_key_identifier_extension = true;
+    private.not_after = sub.not_after;
+    private.is_ca = sub.is_ca;
+    private.key_usages = sub.key_usages.clone();
+    assert_eq!(lint(&private, &ca, CertificateKind::SubordinateCa), Vec::<String>::new());
+    let dv = good_server().custom_extensions;
+    private.custom_extensions = dv;
+    assert_eq!(lint(&private, &ca, CertificateKind::SubordinateCa), ["ca-country"]);
 }
 
 #[test]

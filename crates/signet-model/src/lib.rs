@@ -15,9 +15,11 @@ pub mod country;
 pub mod digest;
 pub mod lookalike;
 pub mod name;
+pub mod public;
 pub mod request;
 pub mod role;
 pub mod serial;
+pub mod subject;
 
 pub use ca::CaId;
 pub use clock::{Clock, FixedClock, SystemClock};

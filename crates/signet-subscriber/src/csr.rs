@@ -50,6 +50,18 @@ pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
             sans.push(identifier);
         }
     }
+    for name in &sans {
+        if let Identifier::Dns(name) = name
+            && let Some(suffix) = signet_model::public::wildcard_public_suffix(name)
+        {
+            return Err(CsrError::San {
+                input: name.to_string(),
+                message: format!(
+                    "a wildcard directly under the public suffix {suffix} would cover every domain registered under it, which CAs refuse (BR §3.2.2.6): use *.YOUR-DOMAIN.{suffix}"
+                ),
+            });
+        }
+    }
     if sans.is_empty() && subject.common_name.is_none() {
         return Err(CsrError::NoNames);
     }
@@ -62,17 +74,9 @@ pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
     Ok(CsrPlan { subject, sans, warnings })
 }
 
-/// Whether a name is a registrable domain (apex) as far as can be told without the public
-/// suffix list: two labels, or three under a two-letter country code with a generic second level.
+/// Whether a name is a registrable domain (apex), by the Public Suffix List.
 fn is_apex(name: &DnsName) -> bool {
-    let labels: Vec<&str> = name.as_str().split('.').collect();
-    match labels.as_slice() {
-        [_, _] => true,
-        [_, second, tld] => {
-            tld.len() == 2 && matches!(*second, "co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "ltd" | "plc")
-        }
-        _ => false,
-    }
+    signet_model::public::is_registrable_domain(name)
 }
 
 fn apex_www_warnings(sans: &[Identifier]) -> Vec<String> {
@@ -175,6 +179,12 @@ mod tests {
         assert!(apex.warnings[0].contains("www.example.co.uk"));
         let deep = plan(&input("api.eu.example.com", &[])).unwrap();
         assert!(deep.warnings.is_empty());
+        // The Public Suffix List knows apexes the old two-label guess did not.
+        let pages = plan(&input("me.github.io", &[])).unwrap();
+        assert!(pages.warnings[0].contains("www.me.github.io"), "{:?}", pages.warnings);
+        let e = plan(&input("www.example.com", &["*.co.uk"])).unwrap_err().to_string();
+        assert!(e.contains("public suffix co.uk"), "{e}");
+        assert!(plan(&input("*.github.io", &[])).unwrap_err().to_string().contains("public suffix github.io"));
     }
 
     #[test]

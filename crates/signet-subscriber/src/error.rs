@@ -6,22 +6,9 @@ use signet_codec::{CodecError, ObjectKind};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsrError {
-    /// A subject attribute is unusable.
-    #[error("{field}: {message}")]
-    Field {
-        /// Which flag.
-        field: &'static str,
-        /// Why.
-        message: String,
-    },
-    /// An OpenSSL prompt default left in place (P3).
-    #[error("{field}: {value:?} is OpenSSL's example default, not your organisation's details; give the real values")]
-    Placeholder {
-        /// Which flag.
-        field: &'static str,
-        /// The placeholder.
-        value: String,
-    },
+    /// A subject attribute is refused; the message is the one the CA gives for the same value.
+    #[error(transparent)]
+    Subject(#[from] signet_model::subject::SubjectError),
     /// A subject alternative name is unusable.
     #[error("--san {input:?}: {message}")]
     San {

@@ -1,15 +1,17 @@
 //! Subject distinguished-name attributes of a request, checked the way a careful CA checks them
 //! (seed CSR-1 to CSR-3, mistakes P2, P3, P26).
 //!
-//! Refusals are for what is certainly wrong (an unknown country code, OpenSSL's placeholder
-//! defaults, a URL as Common Name); warnings are for what a CA would likely send back (an
-//! abbreviated state, a city and state that look swapped).
-
-use std::net::IpAddr;
+//! Refusals come from [`signet_model::subject::check`], the same checks the CA applies to every
+//! CSR it receives, so `signet csr new` and the CA refuse with the same words. This module adds
+//! what only someone composing a request needs: warnings for what a CA would likely send back
+//! (an abbreviated state, a city and state that look swapped) and the hint to move an e-mail
+//! address out of the Common Name.
 
 use serde::Serialize;
+use signet_model::Country;
 use signet_model::name::NameError;
-use signet_model::{Country, DnsName, Identifier, lookalike};
+pub use signet_model::subject::CommonName;
+use signet_model::subject::{self as shared, Attribute, SubjectError};
 
 use crate::error::CsrError;
 
@@ -32,29 +34,6 @@ pub struct SubjectInput {
     pub email: Option<String>,
 }
 
-/// What the Common Name turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", content = "value", rename_all = "lowercase")]
-pub enum CommonName {
-    /// A host name, to be copied into the SANs.
-    Host(DnsName),
-    /// An IP address, to be copied into the SANs as an IP.
-    Ip(IpAddr),
-    /// A person's or organisation's name (client and CA certificates).
-    Text(String),
-}
-
-impl CommonName {
-    /// The value as it goes into the CN attribute.
-    pub fn value(&self) -> String {
-        match self {
-            Self::Host(name) => name.to_string(),
-            Self::Ip(ip) => ip.to_string(),
-            Self::Text(text) => text.clone(),
-        }
-    }
-}
-
 /// A checked subject.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Subject {
@@ -73,15 +52,6 @@ pub struct Subject {
     /// emailAddress.
     pub email: Option<String>,
 }
-
-/// OpenSSL's prompt defaults, which end up in real requests when users press Enter (P3).
-const PLACEHOLDER_ORGANIZATIONS: &[&str] =
-    &["My Company Ltd", "Internet Widgits Pty Ltd", "Default Company Ltd", "Company Name", "Example Inc"];
-/// Placeholders that are no real place: refused on their own.
-const PLACEHOLDER_STATES: &[&str] = &["Some-State"];
-const PLACEHOLDER_LOCALITIES: &[&str] = &["Default City"];
-/// Old defaults that are real places: refused only as the pair (state, locality).
-const PLACEHOLDER_PLACES: &[(&str, &str)] = &[("Berkshire", "Newbury")];
 
 /// US states and territories by postal code, for the abbreviation warning.
 const US_STATES: &[(&str, &str)] = &[
@@ -139,85 +109,38 @@ const US_STATES: &[(&str, &str)] = &[
     ("PR", "Puerto Rico"),
 ];
 
-fn clean(field: &'static str, value: &Option<String>) -> Result<Option<String>, CsrError> {
-    let Some(value) = value else { return Ok(None) };
-    if let Some(first) = lookalike::find(value).first() {
-        return Err(CsrError::Field {
-            field,
-            message: format!(
-                "{value:?} contains {} (U+{:04X}); type it in plain ASCII: {:?}",
-                first.name,
-                u32::from(first.found),
-                lookalike::to_ascii(value)
-            ),
-        });
-    }
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Ok(None);
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(CsrError::Field { field, message: "contains control characters".into() });
-    }
-    if trimmed.chars().count() > 64 {
-        return Err(CsrError::Field {
-            field,
-            message: format!("{} characters; X.520 allows at most 64", trimmed.chars().count()),
-        });
-    }
-    Ok(Some(trimmed.to_string()))
-}
-
-fn parse_common_name(text: &str) -> Result<CommonName, CsrError> {
-    let as_field = |e: NameError| CsrError::Field { field: "common name (--cn)", message: e.to_string() };
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(CommonName::Ip(ip));
-    }
-    let host_like = text.contains('.') || text.contains("://") || text.contains('/') || text.contains(':');
-    let has_space = text.chars().any(char::is_whitespace);
-    if text.contains('@') && !text.contains("://") {
-        return Err(as_field(NameError::LooksLikeEmail { input: text.to_string() }));
-    }
-    if host_like || !has_space {
-        return DnsName::parse(text).map(CommonName::Host).map_err(as_field);
-    }
-    Ok(CommonName::Text(text.to_string()))
-}
-
 /// Checks subject attributes; appends warnings for likely mistakes.
 pub fn check(input: &SubjectInput, warnings: &mut Vec<String>) -> Result<Subject, CsrError> {
-    let common_name = clean("common name (--cn)", &input.common_name)?.map(|cn| parse_common_name(&cn)).transpose()?;
-    let organization = clean("organization (--org)", &input.organization)?;
-    let organizational_unit = clean("organizational unit (--ou)", &input.organizational_unit)?;
-    let locality = clean("locality (--locality)", &input.locality)?;
-    let state = clean("state (--state)", &input.state)?;
-    let email = clean("e-mail (--email)", &input.email)?;
-    let country = match clean("country (--country)", &input.country)? {
-        Some(code) => Some(
-            Country::parse(&code)
-                .map_err(|e| CsrError::Field { field: "country (--country)", message: e.to_string() })?,
-        ),
-        None => None,
-    };
-    if let Some(org) = &organization
-        && PLACEHOLDER_ORGANIZATIONS.iter().any(|p| p.eq_ignore_ascii_case(org))
+    let given = [
+        (Attribute::CommonName, &input.common_name),
+        (Attribute::Organization, &input.organization),
+        (Attribute::OrganizationalUnit, &input.organizational_unit),
+        (Attribute::Locality, &input.locality),
+        (Attribute::State, &input.state),
+        (Attribute::Country, &input.country),
+        (Attribute::Email, &input.email),
+    ];
+    let pairs: Vec<(Attribute, &str)> =
+        given.iter().filter_map(|(attribute, value)| value.as_deref().map(|v| (*attribute, v))).collect();
+    let checked = shared::check(&pairs)?;
+    let value = |attribute: Attribute| checked.iter().find(|v| v.attribute == attribute).map(|v| v.value.clone());
+    let common_name = value(Attribute::CommonName).map(|cn| shared::common_name(&cn)).transpose()?;
+    if let Some(CommonName::Text(text)) = &common_name
+        && text.contains('@')
     {
-        return Err(CsrError::Placeholder { field: "organization (--org)", value: org.clone() });
+        let source = NameError::LooksLikeEmail { input: text.clone() };
+        return Err(SubjectError::Name { attribute: Attribute::CommonName, source }.into());
     }
-    let listed = |list: &[&str], value: &Option<String>| {
-        value.as_deref().is_some_and(|v| list.iter().any(|p| p.eq_ignore_ascii_case(v)))
-    };
-    let placeholder_place = matches!((&state, &locality), (Some(s), Some(l))
-        if PLACEHOLDER_PLACES.iter().any(|(ps, pl)| ps.eq_ignore_ascii_case(s) && pl.eq_ignore_ascii_case(l)));
-    if placeholder_place || listed(PLACEHOLDER_STATES, &state) {
-        return Err(CsrError::Placeholder {
-            field: "state/locality (--state, --locality)",
-            value: format!("{} / {}", state.clone().unwrap_or_default(), locality.clone().unwrap_or_default()),
-        });
-    }
-    if listed(PLACEHOLDER_LOCALITIES, &locality) {
-        return Err(CsrError::Placeholder { field: "locality (--locality)", value: locality.unwrap_or_default() });
-    }
+    let country = value(Attribute::Country)
+        .map(|code| {
+            Country::parse(&code).map_err(|source| SubjectError::Country { attribute: Attribute::Country, source })
+        })
+        .transpose()?;
+    let organization = value(Attribute::Organization);
+    let organizational_unit = value(Attribute::OrganizationalUnit);
+    let locality = value(Attribute::Locality);
+    let state = value(Attribute::State);
+    let email = value(Attribute::Email);
     if let Some(s) = &state {
         let is_us = country.is_none_or(|c| c.code() == "US");
         if let Some((_, full)) = US_STATES.iter().find(|(code, _)| code.eq_ignore_ascii_case(s)).filter(|_| is_us) {
@@ -234,18 +157,11 @@ pub fn check(input: &SubjectInput, warnings: &mut Vec<String>) -> Result<Subject
             "locality {l:?} is a state and state {s:?} is not: are city and state swapped? (--locality is the city)"
         ));
     }
-    let email = match email {
-        Some(e) => {
-            let parsed = Identifier::parse_email(&e)
-                .map_err(|error| CsrError::Field { field: "e-mail (--email)", message: error.to_string() })?;
-            warnings.push(
-                "an e-mail address in the subject is not allowed in publicly trusted TLS certificates; CAs drop it"
-                    .into(),
-            );
-            Some(parsed.value())
-        }
-        None => None,
-    };
+    if email.is_some() {
+        warnings.push(
+            "an e-mail address in the subject is not allowed in publicly trusted TLS certificates; CAs drop it".into(),
+        );
+    }
     Ok(Subject { common_name, organization, organizational_unit, locality, state, country, email })
 }
 
@@ -264,13 +180,15 @@ mod tests {
         assert!(matches!(check(&input("192.0.2.7"), &mut w).unwrap().common_name, Some(CommonName::Ip(_))));
         assert!(matches!(check(&input("Alice Smith"), &mut w).unwrap().common_name, Some(CommonName::Text(_))));
         let e = check(&input("https://secure.example.com/checkout"), &mut w).unwrap_err().to_string();
-        assert!(e.contains("secure.example.com") && e.contains("--cn"), "{e}");
+        assert!(e.contains("secure.example.com") && e.starts_with("common name (CN): "), "{e}");
         let e = check(&input("www.mydomain.csr"), &mut w).unwrap_err().to_string();
         assert!(e.contains("file extension"), "{e}");
+        let e = check(&input("alice@example.com"), &mut w).unwrap_err().to_string();
+        assert!(e.contains("--email"), "{e}");
     }
 
     #[test]
-    fn openssl_defaults_are_refused() {
+    fn placeholder_defaults_are_refused() {
         let mut w = Vec::new();
         let defaults = SubjectInput {
             common_name: Some("www.example.com".into()),
@@ -279,13 +197,25 @@ mod tests {
             locality: Some("Newbury".into()),
             ..Default::default()
         };
-        assert!(matches!(check(&defaults, &mut w), Err(CsrError::Placeholder { .. })));
+        assert!(matches!(check(&defaults, &mut w), Err(CsrError::Subject(SubjectError::Placeholder { .. }))));
         let org = SubjectInput { organization: Some("My Company Ltd".into()), ..Default::default() };
-        assert!(matches!(check(&org, &mut w), Err(CsrError::Placeholder { .. })));
+        assert!(matches!(check(&org, &mut w), Err(CsrError::Subject(SubjectError::Placeholder { .. }))));
+        let example = SubjectInput { organization: Some("Example Inc".into()), ..Default::default() };
+        let e = check(&example, &mut w).unwrap_err().to_string();
+        assert!(!e.contains("OpenSSL") && e.contains("placeholder"), "{e}");
         let real = SubjectInput { country: Some("GB".into()), state: Some("Berkshire".into()), ..Default::default() };
         assert!(check(&real, &mut w).is_ok());
         let city = SubjectInput { locality: Some("default city".into()), ..Default::default() };
         assert!(check(&city, &mut w).unwrap_err().to_string().contains("\"default city\""));
+    }
+
+    #[test]
+    fn the_same_message_as_the_shared_check() {
+        let mut w = Vec::new();
+        let long = "a".repeat(65);
+        let ours = check(&SubjectInput { organization: Some(long.clone()), ..Default::default() }, &mut w);
+        let shared = shared::check(&[(Attribute::Organization, long.as_str())]).unwrap_err();
+        assert_eq!(ours.unwrap_err().to_string(), shared.to_string());
     }
 
     #[test]

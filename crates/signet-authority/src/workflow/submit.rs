@@ -53,7 +53,7 @@ impl Authority {
         let request = NewRequest {
             profile: profile.name.clone(),
             csr: csr_der.to_vec(),
-            subject: checked.facts.subject.clone(),
+            subject: certificate::effective_subject(profile, &checked.facts, &checked.names).to_string(),
             sans: checked.names.iter().map(ToString::to_string).collect(),
             spki_sha256: checked.key,
             requester: actor.name.clone(),
@@ -124,7 +124,7 @@ impl Authority {
         csr_der: &[u8],
         approved: Option<&[Identifier]>,
     ) -> AuthorityResult<Checked> {
-        let facts = csr::examine(csr_der)?;
+        let facts = csr::examine(csr_der, &profile.keys)?;
         key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &self.weak_keys)?;
         let names = match approved {
             None => csr::check_names(&facts.requested, profile)?,

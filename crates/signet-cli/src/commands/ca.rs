@@ -47,9 +47,10 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             }
         };
         let is_root = matches!(placement, Placement::Root | Placement::TestRoot);
-        // BR §7.1.4.2 requires a country in CA certificates; XX says "not tied to one country".
+        // No country unless given: a private CA needs none, and a publicly trusted one names its
+        // own (BR §7.1.2.10.2). XX ("not tied to one country") is still accepted when asked for.
         let country = match args.country.as_deref() {
-            None => Some(Country::UNASSIGNED),
+            None => None,
             Some(code) if code.eq_ignore_ascii_case("xx") => Some(Country::UNASSIGNED),
             Some(code) => Some(Country::parse(code).map_err(|e| CliError::bad_input(format!("--country: {e}")))?),
         };
@@ -65,6 +66,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             validity: time::Duration::days(args.validity_days.unwrap_or(if is_root { 3650 } else { 1825 })),
             path_length: args.path_length,
             permitted_dns,
+            policies: Vec::new(),
         };
         let options = CaOptions { name: args.name.clone(), placement, algorithm: args.alg.algorithm(), spec };
         let created = ca_admin::create(
