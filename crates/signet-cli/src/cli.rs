@@ -541,9 +541,14 @@ pub struct KeyNewArgs {
     /// File whose first line is the passphrase (with --encrypt). Example: --pass-file ~/.secrets/key.pass
     #[arg(long)]
     pub pass_file: Option<PathBuf>,
-    /// Replace --out if it exists (signet never overwrites a key otherwise).
+    /// Accepted for symmetry with other commands, but never replaces a key: see --replace-key.
     #[arg(long)]
     pub force: bool,
+    /// Replace an existing key file at --out; the old file is kept as FILE.replaced-TIME, never
+    /// deleted. Refused while a certificate or CSR beside it needs that key and no other copy is
+    /// there. Example: --out www.key --replace-key
+    #[arg(long)]
+    pub replace_key: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -605,9 +610,14 @@ pub struct CsrNewArgs {
     /// Where to write the CSR (PEM); standard output if omitted. Example: --out www.csr
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace existing output files.
+    /// Replace an existing --out CSR (never a key file: see --replace-key). Example: --out www.csr --force
     #[arg(long)]
     pub force: bool,
+    /// With --new-key: replace an existing --key-out file; the old file is kept as
+    /// FILE.replaced-TIME, never deleted. Refused while a certificate or CSR beside it needs that
+    /// key and no other copy is there. Example: --key-out www.key --replace-key
+    #[arg(long, requires = "new_key")]
+    pub replace_key: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

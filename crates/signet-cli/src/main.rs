@@ -9,6 +9,7 @@ mod commands;
 mod data;
 mod error;
 mod files;
+mod key_files;
 mod pki;
 mod secrets;
 
