@@ -12,6 +12,7 @@ mod ca_policy;
 mod ca_server;
 mod convert;
 mod durability;
+mod first_start;
 mod key_csr;
 mod read_foreign;
 mod verify;

@@ -67,15 +67,23 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// Data directory: signet.toml, the SQLite database, the CA passphrase file, the admin token.
-    /// Example: --data /var/lib/signet
-    #[arg(long, env = "SIGNET_DATA", default_value = "signet-data")]
-    pub data: std::path::PathBuf,
+    /// Without it: $SIGNET_DATA, then ./signet-data, then the directory `signet serve` last
+    /// recorded in ~/.config/signet/data-dir ($XDG_CONFIG_HOME/signet). Example: --data /var/lib/signet
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
+}
+
+impl DataArgs {
+    /// The data directory of an existing CA, found as documented on `--data`.
+    pub fn dir(&self) -> crate::error::CliResult<std::path::PathBuf> {
+        crate::locate::data_dir(self.data.as_deref())
+    }
 }
 
 /// `signet serve`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet serve                         # ./signet-data, SQLite, 127.0.0.1:8443\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
+    after_help = "Examples:\n  signet serve                         # ./signet-data (made on first start) or your recorded CA\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
 )]
 pub struct ServeArgs {
     /// Data location.
@@ -269,12 +277,18 @@ pub struct ConfigCheckArgs {
 /// How client commands reach a server.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// Server URL. Example: --server http://127.0.0.1:8443
-    #[arg(long, env = "SIGNET_SERVER", default_value = "http://127.0.0.1:8443")]
-    pub server: String,
-    /// File holding an API token (default: $SIGNET_TOKEN, else signet-data/admin.token if present).
-    #[arg(long, env = "SIGNET_TOKEN_FILE")]
+    /// Server URL (or $SIGNET_SERVER). Default: the `listen` address in the data directory's
+    /// signet.toml. Example: --server http://127.0.0.1:8443
+    #[arg(long, env = "SIGNET_SERVER", hide_env = true)]
+    pub server: Option<String>,
+    /// File holding an API token (or $SIGNET_TOKEN_FILE; or the token itself in $SIGNET_TOKEN).
+    /// Default: the admin token in the data directory. Example: --token-file manager.token
+    #[arg(long, env = "SIGNET_TOKEN_FILE", hide_env = true)]
     pub token_file: Option<std::path::PathBuf>,
+    /// Data directory to take the server URL and admin token from; found as for `signet token
+    /// create` when not given. Example: --data /var/lib/signet
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
 }
 
 /// `signet request ...`

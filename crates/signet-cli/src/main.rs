@@ -10,6 +10,7 @@ mod data;
 mod error;
 mod files;
 mod key_files;
+mod locate;
 mod pki;
 mod secrets;
 

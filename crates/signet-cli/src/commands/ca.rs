@@ -32,7 +32,7 @@ pub async fn export_certificates(dir: &Path, store: &dyn Store) -> CliResult {
 /// Runs `signet ca init`.
 pub fn init(args: &CaInitArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
         let placement = match (&args.parent, args.root, args.test, args.external) {
             (Some(parent), ..) => Placement::Under(parent.clone()),
@@ -103,7 +103,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
 /// Runs `signet ca install-cert`.
 pub fn install(args: &CaInstallArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
         let certificate = pki::load_certificates(&args.cert, None)?.remove(0);
         let record = ca_admin::install_certificate(
@@ -149,7 +149,7 @@ fn line(record: &CaRecord) -> CaLine {
 /// Runs `signet ca list`.
 pub fn list(args: &CaListArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let lines: Vec<CaLine> =
             data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?.iter().map(line).collect();
         if args.json {

@@ -13,6 +13,7 @@ use crate::cli::ServeArgs;
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
+use crate::locate::{self, Origin, Recorded};
 use crate::secrets;
 
 /// Runs `signet serve`.
@@ -29,7 +30,16 @@ fn init_logging() {
 
 async fn serve(args: &ServeArgs) -> CliResult {
     init_logging();
-    let dir = &args.data.data;
+    let found = locate::serve_dir(args.data.data.as_deref());
+    let dir = &found.dir;
+    if let Origin::Recorded(record) = &found.origin {
+        crate::output::note(&format!(
+            "no ./{} here: serving the CA in {} (your default, recorded in {}); --data chooses another",
+            locate::LOCAL_DIR,
+            absolute(dir),
+            record.display()
+        ));
+    }
     let fresh = !config_path(dir).exists();
     if fresh {
         initialise(
@@ -41,6 +51,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .await?;
     }
     let mut settings = data::settings(dir)?;
+    let configured_listen = settings.listen;
     if let Some(listen) = &args.listen {
         settings.listen = listen
             .parse()
@@ -120,6 +131,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
     if admin_token_path(dir).exists() {
         say!("  admin token:  {} (mode 0600; the CLI uses it by default)", absolute(&admin_token_path(dir)));
     }
+    say_where_clients_find_this(dir, configured_listen, settings.listen);
     if fresh {
         say!("First certificate:");
         say!("  signet csr new --new-key ec-p256 --key-out www.key --cn www.example.com --out www.csr");
@@ -136,6 +148,33 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
     say!("signet serve: stopped");
     Ok(())
+}
+
+/// Records this data directory as the user's default (unless another working one is) and says
+/// how client commands in other directories find this server.
+fn say_where_clients_find_this(dir: &Path, configured: std::net::SocketAddr, listening: std::net::SocketAddr) {
+    match locate::record(dir) {
+        Ok(Recorded::Written(record) | Recorded::Unchanged(record)) => {
+            say!("  clients:      signet commands in any directory use this CA (recorded in {})", record.display());
+        }
+        Ok(Recorded::Other { record, dir: other }) => {
+            say!(
+                "  clients:      signet commands use the CA in {} by default ({}); give --data {} for this one",
+                other.display(),
+                record.display(),
+                absolute(dir)
+            );
+        }
+        Err(e) => crate::output::warn(&format!(
+            "{e}; signet commands in other directories find this CA only with --data {}",
+            absolute(dir)
+        )),
+    }
+    if configured != listening {
+        crate::output::note(&format!(
+            "signet.toml says listen = \"{configured}\", which is where client commands look; with --listen {listening} they need --server http://{listening}"
+        ));
+    }
 }
 
 async fn shutdown() {
