@@ -235,15 +235,18 @@ fn every_shipped_profile_passes_pkilint() {
     // Certificates point at public_url; a public CA's is a public name (pkilint refuses 127.0.0.1).
     let server = Server::start_with(&sb, Backend::Sqlite, &["--public-url", "http://pki.example.com"]);
     let admin = server.admin_token();
+    let manager = server.manager_token(&sb);
     let issue = |profile: &str, csr: &str, file: &str| {
-        let submitted = server.submit(&admin, profile, csr).json();
+        // The subordinate-CA profile takes requests from CA Administrators only.
+        let requester = if profile == "subca" { &admin } else { &manager };
+        let submitted = server.submit(requester, profile, csr).json();
         let id = submitted["id"].to_string();
         if submitted["state"] == "pending" {
-            let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&admin), &[], b"");
+            let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&manager), &[], b"");
             assert_eq!(approved.status, 200, "{profile}: {}", approved.text());
         }
         let pem =
-            server.request("GET", &format!("/api/v1/requests/{id}/certificate?chain=false"), Some(&admin), &[], b"");
+            server.request("GET", &format!("/api/v1/requests/{id}/certificate?chain=false"), Some(&manager), &[], b"");
         assert_eq!(pem.status, 200, "{profile}: {}", pem.text());
         sb.write(file, &pem.body);
     };

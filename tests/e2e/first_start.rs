@@ -60,3 +60,51 @@ fn serve_in_another_directory_serves_the_recorded_ca_instead_of_making_a_second(
     let log = second.log_text();
     assert!(log.contains("serving the CA in") && log.contains("clone/signet-data"), "{log}");
 }
+
+/// The first start says where the roots are with their fingerprints, how to verify against them
+/// (the printed `openssl verify` line works as printed) and trust them, and how to make the other
+/// roles' tokens; the admin token it made is a CA Administrator only.
+#[test]
+fn the_first_start_shows_the_roots_and_the_admin_token_is_only_an_administrator() {
+    let sb = Sandbox::new();
+    let server = Server::start_in(&sb, "clone");
+    let log = server.log_text();
+    for needle in [
+        "Root certificates",
+        "update-ca-certificates",
+        "security add-trusted-cert",
+        "certutil -addstore",
+        "signet verify www.crt --roots",
+        "--role certificate-manager",
+        "--role auditor",
+    ] {
+        assert!(log.contains(needle), "start-up text lacks {needle:?}:\n{log}");
+    }
+    // The fingerprint printed is openssl's.
+    let root = server.ca_file("dev-root");
+    let openssl = sb.openssl(&["x509", "-in", root.to_str().unwrap(), "-noout", "-fingerprint", "-sha256"]).ok();
+    let fingerprint = openssl.stdout.trim().rsplit('=').next().unwrap().to_string();
+    assert!(log.contains(&format!("SHA-256 {fingerprint}")), "{fingerprint} not in:\n{log}");
+
+    // The admin token cannot approve, and the CLI says which token to make.
+    let work = sb.path("clone");
+    let at = |args: &[&str]| sb.signet_at(&work, args, &[]);
+    at(&["csr", "new", "--new-key", "ec-p256", "--key-out", "www.key", "--cn", "www.example.com", "--out", "www.csr"])
+        .ok();
+    let submitted = at(&["request", "submit", "--csr", "www.csr", "--profile", "server", "--json"]).ok().json();
+    let id = submitted["id"].to_string();
+    at(&["queue", "approve", &id]).code(2).err_has("403").err_has("--role certificate-manager");
+    // The commands the start-up text shows make a manager who can.
+    at(&["token", "create", "--name", "manager", "--role", "certificate-manager", "--out", "manager.token"]).ok();
+    at(&["queue", "approve", &id, "--token-file", "manager.token"]).ok().out_has("ISSUED");
+    at(&["request", "get", &id, "--out", "www.crt"]).ok();
+    // The printed `openssl verify` line verifies the certificate as printed.
+    let verify = log.lines().map(str::trim).find(|l| l.starts_with("openssl verify -CAfile")).unwrap();
+    sb.sh(&format!(
+        "cd {} && {}",
+        work.display(),
+        verify.replacen("openssl", crate::support::tool("openssl").to_str().unwrap(), 1)
+    ))
+    .ok()
+    .out_has("www.crt: OK");
+}

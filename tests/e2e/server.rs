@@ -199,9 +199,25 @@ impl Server {
         std::fs::read_to_string(self.data.join("admin.token")).unwrap().trim().to_string()
     }
 
-    /// Runs the signet CLI against this server with the admin token (or `token_file`).
+    /// A Certificate Manager token (identity `manager`), made once with `signet token create`:
+    /// the first-start admin token holds CA Administrator only, which cannot approve.
+    pub fn manager_token(&self, sb: &Sandbox) -> String {
+        std::fs::read_to_string(self.manager_token_file(sb)).unwrap().trim().to_string()
+    }
+
+    fn manager_token_file(&self, sb: &Sandbox) -> PathBuf {
+        let file = self.data.with_file_name("manager.token");
+        if !file.exists() {
+            let out = file.to_str().unwrap();
+            self.admin(sb, &["token", "create", "--name", "manager", "--role", "certificate-manager", "--out", out])
+                .ok();
+        }
+        file
+    }
+
+    /// Runs the signet CLI against this server as the Certificate Manager `manager`.
     pub fn cli(&self, sb: &Sandbox, args: &[&str]) -> Run {
-        let token_file = self.data.join("admin.token");
+        let token_file = self.manager_token_file(sb);
         sb.signet_env(args, &[("SIGNET_SERVER", &self.url()), ("SIGNET_TOKEN_FILE", token_file.to_str().unwrap())])
     }
 

@@ -10,10 +10,11 @@ use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
 use crate::cli::ServeArgs;
+use crate::commands::startup;
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
-use crate::locate::{self, Origin, Recorded};
+use crate::locate::{self, Origin};
 use crate::secrets;
 
 /// Runs `signet serve`.
@@ -120,27 +121,16 @@ async fn serve(args: &ServeArgs) -> CliResult {
         Storage::Sqlite(path) => format!("SQLite {}", absolute(path)),
         Storage::Postgres(_) => "PostgreSQL".to_string(),
     };
-    let base = format!("http://{}", settings.listen);
-    say!("signet serve: listening on {base}");
-    say!("  data:         {} ({backend})", absolute(dir));
-    say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
-    say!("  CAs:          {base}/api/v1/cas");
-    if !weak_keys.is_empty() {
-        say!("  weak keys:    {} known-compromised RSA keys refused", weak_keys.len());
-    }
-    if admin_token_path(dir).exists() {
-        say!("  admin token:  {} (mode 0600; the CLI uses it by default)", absolute(&admin_token_path(dir)));
-    }
-    say_where_clients_find_this(dir, configured_listen, settings.listen);
-    if fresh {
-        say!("First certificate:");
-        say!("  signet csr new --new-key ec-p256 --key-out www.key --cn www.example.com --out www.csr");
-        say!("  signet request submit --csr www.csr --profile test --out www.crt       # test CA: issued at once");
-        say!(
-            "  signet request submit --csr www.csr --profile server                   # waits for a Certificate Manager"
-        );
-        say!("  signet queue list && signet queue approve ID && signet request get ID --out www.crt");
-    }
+    let cas = startup::ca_files(dir, store.as_ref()).await?;
+    startup::print(&startup::Banner {
+        dir,
+        backend,
+        listening: settings.listen,
+        configured: configured_listen,
+        weak_keys: weak_keys.len(),
+        cas: &cas,
+        fresh,
+    });
     let app = signet_web::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
@@ -148,33 +138,6 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
     say!("signet serve: stopped");
     Ok(())
-}
-
-/// Records this data directory as the user's default (unless another working one is) and says
-/// how client commands in other directories find this server.
-fn say_where_clients_find_this(dir: &Path, configured: std::net::SocketAddr, listening: std::net::SocketAddr) {
-    match locate::record(dir) {
-        Ok(Recorded::Written(record) | Recorded::Unchanged(record)) => {
-            say!("  clients:      signet commands in any directory use this CA (recorded in {})", record.display());
-        }
-        Ok(Recorded::Other { record, dir: other }) => {
-            say!(
-                "  clients:      signet commands use the CA in {} by default ({}); give --data {} for this one",
-                other.display(),
-                record.display(),
-                absolute(dir)
-            );
-        }
-        Err(e) => crate::output::warn(&format!(
-            "{e}; signet commands in other directories find this CA only with --data {}",
-            absolute(dir)
-        )),
-    }
-    if configured != listening {
-        crate::output::note(&format!(
-            "signet.toml says listen = \"{configured}\", which is where client commands look; with --listen {listening} they need --server http://{listening}"
-        ));
-    }
 }
 
 async fn shutdown() {
@@ -224,7 +187,8 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
         &clock,
         "system",
         "admin",
-        &[Role::CaAdministrator, Role::CertificateManager, Role::Auditor],
+        // CA Administrator only: approving and auditing are other people's roles (issue 10).
+        &[Role::CaAdministrator],
         false,
     )
     .await?;
