@@ -19,7 +19,15 @@ fn commands_find_the_ca_from_any_directory() {
 
     // Local administration and client commands work from elsewhere, with the server URL from
     // signet.toml (not the 8443 default: the test server listens on a free port).
-    at(&["config", "check"]).ok().out_has(&format!("127.0.0.1:{}", server.port));
+    at(&["config", "check"])
+        .ok()
+        .out_has(&format!("127.0.0.1:{}", server.port))
+        .out_has("  profile client: client certificates from dev-issuing, 365 days, approved by a Certificate Manager")
+        .out_has("  profile test: server certificates from test-root, 21 days, issued at once")
+        .out_has("  weak-key lists: ");
+    // `ca init --help` states one default for the key algorithm.
+    let help = at(&["ca", "init", "--help"]).ok().stdout.clone();
+    assert!(help.contains("[default: ec-p384]") && !help.contains("(default)"), "{help}");
     at(&["ca", "list"]).ok().out_has("dev-issuing");
     at(&["csr", "new", "--new-key", "ec-p256", "--key-out", "www.key", "--cn", "www.example.com", "--out", "www.csr"])
         .ok();

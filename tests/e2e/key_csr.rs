@@ -256,12 +256,22 @@ fn classic_name_mistakes_are_refused_with_the_fix() {
 #[test]
 fn typographic_dashes_in_arguments_get_the_ascii_form() {
     let sb = Sandbox::new();
-    sb.signet(&["key", "new", "\u{2014}out", "k.pem"]).code(2).err_has("EM DASH").err_has("\"--out\"");
+    sb.signet(&["key", "new", "\u{2014}out", "k.pem"]).code(2).err_has("EM DASH").err_has("type: --out");
     sb.signet(&["key", "new", "--out", "k.pem"]).ok();
     sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "www\u{2013}1.example.com"])
         .code(2)
-        .err_has("EN DASH")
-        .err_has("www-1.example.com");
+        .err_has("the value of --cn contains EN DASH")
+        .err_has("type: --cn www-1.example.com");
+    // Curly quotes the shell left in place: the text to type is accepted as it is given.
+    let refused = sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "\u{201C}www.example.com\u{201D}"]);
+    refused.code(2).err_has("the value of --cn contains LEFT DOUBLE QUOTATION MARK");
+    let typed = refused.stderr.trim().rsplit("type: ").next().unwrap().to_string();
+    assert_eq!(typed, "--cn www.example.com");
+    sb.sh(&format!("{} csr new --key k.pem {typed} --out fixed.csr", env!("CARGO_BIN_EXE_signet"))).ok();
+    // A host typed with spaces for dots is refused at `csr new`, with a fix that is accepted.
+    let spaced = sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "www example com"]);
+    spaced.code(2).err_has("has spaces where a host name has dots").err_has("type --cn www.example.com ");
+    assert!(!spaced.stderr.contains("argument"), "{}", spaced.stderr);
 }
 
 #[test]

@@ -15,4 +15,5 @@ mod durability;
 mod first_start;
 mod key_csr;
 mod read_foreign;
+mod readme;
 mod verify;

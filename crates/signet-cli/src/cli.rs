@@ -483,7 +483,7 @@ pub enum KeyCommand {
 /// Key algorithms on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AlgArg {
-    /// ECDSA P-256: fast, small, accepted everywhere (default).
+    /// ECDSA P-256: fast, small, accepted everywhere.
     #[value(name = "ec-p256")]
     EcP256,
     /// ECDSA P-384.

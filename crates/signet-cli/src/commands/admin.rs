@@ -99,13 +99,7 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     output::field("listen", settings.listen);
     output::field("public URL", &settings.public_url);
     for profile in &settings.profiles {
-        let validity =
-            profile.validity.map(|v| format!("{} days", v.whole_days())).unwrap_or_else(|| "CA/B Forum limit".into());
-        output::field(
-            &format!("profile {}", profile.name),
-            format!("{:?} from {}, {validity}, approval {:?}", profile.kind, profile.issuer, profile.approval)
-                .to_lowercase(),
-        );
+        output::field(&format!("profile {}", profile.name), describe_profile(profile));
     }
     let weak = data::weak_keys(&settings)?;
     output::field(
@@ -120,4 +114,24 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
         output::warn(warning);
     }
     Ok(())
+}
+
+/// One line on a profile: "client certificates from dev-issuing, 365 days, approved by a
+/// Certificate Manager".
+fn describe_profile(profile: &signet_issuance::profile::Profile) -> String {
+    use signet_issuance::profile::{Approval, ProfileKind};
+    let kind = match profile.kind {
+        ProfileKind::Server => "server certificates",
+        ProfileKind::Client => "client certificates",
+        ProfileKind::SubordinateCa => "subordinate CA certificates",
+    };
+    let validity = match profile.validity {
+        Some(v) => format!("{} days", v.whole_days()),
+        None => "the CA/Browser Forum maximum validity".into(),
+    };
+    let approval = match profile.approval {
+        Approval::Auto => "issued at once",
+        Approval::Manager => "approved by a Certificate Manager",
+    };
+    format!("{kind} from {}, {validity}, {approval}", profile.issuer)
 }
