@@ -113,8 +113,30 @@ pub enum CaCommand {
     Init(CaInitArgs),
     /// Install the certificate an external parent issued for a CA made with --external.
     InstallCert(CaInstallArgs),
-    /// List the CAs in the data directory.
+    /// List the CAs in the data directory, with their certificate files and fingerprints.
     List(CaListArgs),
+    /// Write a CA's certificate to a file, e.g. the root that relying parties trust.
+    #[command(
+        after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
+    )]
+    Export(CaExportArgs),
+}
+
+/// `signet ca export`
+#[derive(Debug, Args)]
+pub struct CaExportArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA (see `signet ca list`). Example: --name dev-root
+    #[arg(long)]
+    pub name: String,
+    /// Where to write its certificate (PEM). Example: --out dev-root.pem
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Replace --out if it exists (never a file holding a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `signet ca init`

@@ -60,6 +60,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::Init(args)) => commands::ca::init(&args),
         Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
+        Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
         Command::Audit(AuditCommand::List(args)) => commands::admin::audit_list(&args),

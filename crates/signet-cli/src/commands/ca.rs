@@ -9,7 +9,7 @@ use signet_issuance::ca::CaSpec;
 use signet_model::{Country, DnsName, SystemClock};
 use signet_store::{CaRecord, Store, StoreRead};
 
-use crate::cli::{CaInitArgs, CaInstallArgs, CaListArgs};
+use crate::cli::{CaExportArgs, CaInitArgs, CaInstallArgs, CaListArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -129,10 +129,21 @@ struct CaLine {
     subject: Option<String>,
     not_after: Option<String>,
     status: &'static str,
+    /// DATA/cas/NAME.pem, once the CA has its certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate_file: Option<String>,
+    /// SHA-256 of the certificate, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256_fingerprint: Option<String>,
 }
 
-fn line(record: &CaRecord) -> CaLine {
+fn line(dir: &Path, record: &CaRecord) -> CaLine {
     CaLine {
+        certificate_file: record
+            .certificate
+            .as_ref()
+            .map(|_| absolute(&dir.join("cas").join(format!("{}.pem", record.name)))),
+        sha256_fingerprint: record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
         name: record.name.clone(),
         kind: record.kind.as_str().into(),
         parent: record.parent.clone(),
@@ -150,8 +161,14 @@ fn line(record: &CaRecord) -> CaLine {
 pub fn list(args: &CaListArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
-        let lines: Vec<CaLine> =
-            data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?.iter().map(line).collect();
+        let lines: Vec<CaLine> = data
+            .store
+            .cas()
+            .await
+            .map_err(|e| CliError::runtime(e.to_string()))?
+            .iter()
+            .map(|record| line(&data.dir, record))
+            .collect();
         if args.json {
             return output::json(&lines);
         }
@@ -160,7 +177,39 @@ pub fn list(args: &CaListArgs) -> CliResult {
             output::field("subject", l.subject.as_deref().unwrap_or("-"));
             output::field("expires", l.not_after.as_deref().unwrap_or("-"));
             output::field("status", l.status);
+            if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
+                output::field("certificate", file);
+                output::field("SHA-256", output::colons(sha256));
+            }
         }
+        Ok(())
+    })
+}
+
+/// Runs `signet ca export`.
+pub fn export(args: &CaExportArgs) -> CliResult {
+    crate::key_files::refuse_replacing_key(&args.out, "--out")?;
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let cas = data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let Some(ca) = cas.iter().find(|ca| ca.name == args.name) else {
+            let names: Vec<&str> = cas.iter().map(|ca| ca.name.as_str()).collect();
+            return Err(CliError::bad_input(format!(
+                "there is no CA named {:?}; the CAs are: {}",
+                args.name,
+                names.join(", ")
+            )));
+        };
+        let Some(der) = &ca.certificate else {
+            return Err(CliError::bad_input(format!(
+                "{} has no certificate yet: install the one its parent issued with `signet ca install-cert`",
+                ca.name
+            )));
+        };
+        let pem = signet_codec::pem::encode("CERTIFICATE", der);
+        write_atomic(&args.out, pem.as_bytes(), Mode::Public, args.force)?;
+        say!("{} certificate ({}) written to {}", ca.name, ca.kind.as_str(), absolute(&args.out));
+        output::field("SHA-256", output::colons(&signet_codec::public_key::sha256_hex(der)));
         Ok(())
     })
 }
