@@ -166,6 +166,23 @@ impl Sandbox {
         ])
     }
 
+    /// Runs a shell command line as a user would type it, in `cwd`: `signet` on PATH, no SIGNET_*
+    /// variables inherited, the sandbox's per-user configuration directory.
+    pub fn user_shell(&self, cwd: &Path, line: &str) -> Run {
+        let bin = Path::new(env!("CARGO_BIN_EXE_signet")).parent().expect("binary directory").to_path_buf();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
+        let mut command = Command::new("sh");
+        command.args(["-c", line]).current_dir(cwd).stdin(Stdio::null()).env("PATH", path);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SIGNET_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("XDG_CONFIG_HOME", user_config_home(self.dir()));
+        run(command, line)
+    }
+
     /// Runs a shell command in the sandbox (for pipelines in fixtures).
     pub fn sh(&self, script: &str) -> Run {
         let mut command = Command::new("sh");
