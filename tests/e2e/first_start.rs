@@ -106,6 +106,10 @@ fn the_first_start_shows_the_roots_and_the_admin_token_is_only_an_administrator(
     at(&["token", "create", "--name", "manager", "--role", "certificate-manager", "--out", "manager.token"]).ok();
     at(&["queue", "approve", &id, "--token-file", "manager.token"]).ok().out_has("ISSUED");
     at(&["request", "get", &id, "--out", "www.crt"]).ok();
+    // --force replaces a certificate, never the key beside it.
+    let key = std::fs::read(work.join("www.key")).unwrap();
+    at(&["request", "get", &id, "--out", "www.key", "--force"]).code(2).err_has("holds a private key");
+    assert_eq!(std::fs::read(work.join("www.key")).unwrap(), key);
     // The printed `openssl verify` line verifies the certificate as printed.
     let verify = log.lines().map(str::trim).find(|l| l.starts_with("openssl verify -CAfile")).unwrap();
     sb.sh(&format!(

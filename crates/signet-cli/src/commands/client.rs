@@ -259,6 +259,7 @@ pub fn status(args: &RequestStatusArgs) -> CliResult {
 
 /// Runs `signet request get`.
 pub fn get(args: &RequestGetArgs) -> CliResult {
+    crate::key_files::refuse_replacing_key(&args.out, "--out")?;
     if !args.force && args.out.exists() {
         return Err(CliError::bad_input(format!(
             "{} already exists; choose another --out or add --force",
