@@ -35,7 +35,10 @@ w("truncated-cert.der", cert[:150])
 w("truncated-cert.pem", pem("CERTIFICATE", cert[:150]), "w")
 w("csr-labelled-certificate.pem", pem("CERTIFICATE", csr), "w")
 w("csr-labelled-private-key.pem", pem("PRIVATE KEY", csr), "w")
-w("bad-base64.pem", pem("CERTIFICATE", cert).replace("A", "!", 1), "w")
+begin, body = pem("CERTIFICATE", cert).split("\n", 1)
+w("bad-base64.pem", begin + "\n" + body.replace("A", "!", 1), "w")
+# A damaged BEGIN line is forgiven like a missing one (P4): read with a warning.
+w("damaged-begin.pem", pem("CERTIFICATE", cert).replace("CERTIFICATE-----\n", "CERTIFIC!TE-----\n", 1), "w")
 w("unknown-label.pem", pem("SOMETHING ELSE", cert), "w")
 w("length-bomb.der", bytes([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x00]))
 w("ber-indefinite.der", bytes([0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00]))
@@ -69,6 +72,7 @@ truncated-cert.pem	error	truncated
 csr-labelled-certificate.pem	error	labelled CERTIFICATE but contains a certificate request
 csr-labelled-private-key.pem	error	labelled PRIVATE KEY but contains a certificate request
 bad-base64.pem	error	is not base64
+damaged-begin.pem	ok	CN=corpus.example.com
 unknown-label.pem	error	is not a kind of file signet reads
 length-bomb.der	error	truncated
 ber-indefinite.der	error	unrecognised data

@@ -107,7 +107,9 @@ fn workflow(backend: Backend) {
         server.cli(&sb, &["search", "--name", "trial.example.com", "--json"]).ok().json().as_array().unwrap().len(),
         2
     );
-    assert!(server.cli(&sb, &["search", "--requester", "admin", "--json"]).ok().json().as_array().unwrap().len() >= 4);
+    assert!(
+        server.cli(&sb, &["search", "--requester", "manager", "--json"]).ok().json().as_array().unwrap().len() >= 4
+    );
     assert_eq!(server.cli(&sb, &["search", "--request-id", &id, "--json"]).ok().json().as_array().unwrap().len(), 1);
     // 60 days from now: after the 21-day test certificate, before any server certificate (the
     // CA/Browser Forum limit stays above 60 days until 2029).

@@ -112,6 +112,50 @@ fn pkcs12_generated_password_is_printed_once_and_stored_nowhere() {
     }
 }
 
+/// Issue 9: `--pass-file` with an input that is not encrypted was silently unused and a PKCS#12
+/// password generated; it is the input's password, and the message says which flag is the output's.
+#[test]
+fn a_pass_file_for_an_unencrypted_input_is_not_silently_ignored() {
+    let sb = Sandbox::new();
+    openssl_pki(&sb);
+    sb.write("p12.pass", "meant for the p12\n");
+    sb.signet(&[
+        "convert",
+        "fullchain.pem",
+        "--key",
+        "leaf.key",
+        "--to",
+        "p12",
+        "--out",
+        "w.p12",
+        "--pass-file",
+        "p12.pass",
+    ])
+    .code(2)
+    .err_has("--pass-file p12.pass is the password of the input")
+    .err_has("--out-pass-file FILE");
+    assert!(!sb.path("w.p12").exists());
+    // Not needed for a certificate to DER: a warning, and the conversion happens.
+    sb.signet(&["convert", "leaf.pem", "--to", "der", "--out", "leaf.der", "--pass-file", "p12.pass"])
+        .ok()
+        .err_has("--pass-file p12.pass was not used");
+    // Used as the flag says, it sets the PKCS#12 password.
+    sb.signet(&[
+        "convert",
+        "fullchain.pem",
+        "--key",
+        "leaf.key",
+        "--to",
+        "p12",
+        "--out",
+        "w.p12",
+        "--out-pass-file",
+        "p12.pass",
+    ])
+    .ok();
+    sb.openssl(&["pkcs12", "-in", "w.p12", "-passin", "pass:meant for the p12", "-noout"]).ok();
+}
+
 #[test]
 fn pkcs12_legacy_for_old_windows() {
     let sb = Sandbox::new();

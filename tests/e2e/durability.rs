@@ -198,7 +198,7 @@ fn two_front_ends_share_one_postgres_database() {
     let sb = Sandbox::new();
     let first = Server::start(&sb, Backend::Postgres);
     let second = first.another(&sb, "second");
-    let token = first.admin_token();
+    let token = first.manager_token(&sb);
     let csr = make_csr(&sb, "two", "ec-p256", "two.example.com", &[]);
     // Issue from both at once.
     let received: Received = Arc::new(Mutex::new(HashMap::new()));

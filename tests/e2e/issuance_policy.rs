@@ -167,6 +167,7 @@ fn the_queue_shows_the_subject_the_certificate_holds() {
     let sb = Sandbox::new();
     let server = Server::start(&sb, Backend::Sqlite);
     let admin = server.admin_token();
+    let manager = server.manager_token(&sb);
     let json = [("content-type", "application/json")];
     let pem = std::fs::read_to_string(corpus().join("subject-bmp-accepted.pem")).unwrap();
     for (profile, subject) in
@@ -175,10 +176,10 @@ fn the_queue_shows_the_subject_the_certificate_holds() {
         let submitted = server.submit(&admin, profile, &pem).json();
         assert_eq!(submitted["subject"], subject, "{profile}: {submitted}");
         let id = submitted["id"].to_string();
-        let queue = server.request("GET", "/api/v1/queue", Some(&admin), &[], b"").json();
+        let queue = server.request("GET", "/api/v1/queue", Some(&manager), &[], b"").json();
         let listed = queue.as_array().unwrap().iter().find(|r| r["id"] == submitted["id"]).cloned().unwrap();
         assert_eq!(listed["subject"], subject, "{profile}: {listed}");
-        let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&admin), &json, b"");
+        let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&manager), &json, b"");
         assert_eq!(approved.status, 200, "{}", approved.text());
         let view = server.request("GET", &format!("/api/v1/requests/{id}"), Some(&admin), &[], b"").json();
         assert_eq!(view["subject"], subject);

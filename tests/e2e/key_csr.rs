@@ -38,14 +38,57 @@ fn every_algorithm_makes_a_key_openssl_reads() {
 }
 
 #[test]
-fn keys_are_never_overwritten_without_force() {
+fn keys_are_never_overwritten_and_replaced_ones_are_kept() {
     let sb = Sandbox::new();
     sb.signet(&["key", "new", "--out", "k.pem"]).ok();
     let before = sb.read("k.pem");
-    sb.signet(&["key", "new", "--out", "k.pem"]).code(2).err_has("--force");
+    sb.signet(&["key", "new", "--out", "k.pem"]).code(2).err_has("--replace-key");
+    sb.signet(&["key", "new", "--out", "k.pem", "--force"]).code(2).err_has("--force never replaces a private key");
     assert_eq!(sb.read("k.pem"), before, "the key must be untouched");
-    sb.signet(&["key", "new", "--out", "k.pem", "--force"]).ok();
+    let replaced = sb.signet(&["key", "new", "--out", "k.pem", "--replace-key", "--json"]).ok().json();
     assert_ne!(sb.read("k.pem"), before);
+    let kept = replaced["replaced_file_kept_as"].as_str().unwrap();
+    assert!(kept.contains("k.pem.replaced-"), "{kept}");
+    assert_eq!(std::fs::read(kept).unwrap(), before, "the old key is kept, byte for byte");
+}
+
+/// Issue 11 (P1): `csr new --new-key ... --force` replaced an existing key silently, and the
+/// error before it named only the CSR.
+#[test]
+fn csr_new_with_force_never_loses_the_key_behind_a_request() {
+    let sb = Sandbox::new();
+    let make = |extra: &[&str]| {
+        let mut args = vec!["csr", "new", "--new-key", "ec-p256", "--key-out", "www.key", "--cn", "www.example.com"];
+        args.extend_from_slice(&["--san", "example.com", "--out", "www.csr"]);
+        args.extend_from_slice(extra);
+        sb.signet(&args)
+    };
+    make(&[]).ok();
+    let (key, csr) = (sb.read("www.key"), sb.read("www.csr"));
+    // Without --force: both files are named.
+    make(&[]).code(2).err_has("www.csr already exists").err_has("www.key already exists");
+    // With --force: the CSR may go, the key may not, and the message says both.
+    make(&["--force"]).code(2).err_has("www.key already exists and --force never replaces a private key");
+    // --replace-key: the key has a CSR beside it and no other copy, so it stays.
+    make(&["--force", "--replace-key"]).code(2).err_has("only copy of the key of").err_has("www.csr");
+    assert_eq!((sb.read("www.key"), sb.read("www.csr")), (key.clone(), csr), "nothing was touched");
+    // --out never replaces a key file, whatever the flags.
+    sb.signet(&["csr", "new", "--key", "www.key", "--cn", "www.example.com", "--out", "www.key", "--force"])
+        .code(2)
+        .err_has("holds a private key");
+    assert_eq!(sb.read("www.key"), key);
+    // With a copy of the key elsewhere in the directory, it is replaced and the old one kept aside.
+    std::fs::copy(sb.path("www.key"), sb.path("www-2025.key")).unwrap();
+    make(&["--force", "--replace-key"]).ok().out_has("kept as");
+    assert_ne!(sb.read("www.key"), key);
+    let kept: Vec<_> = std::fs::read_dir(sb.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("www.key.replaced-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(sb.read(&kept[0]), key);
+    sb.signet(&["match", "www.key", "www.csr"]).ok();
 }
 
 #[test]
@@ -218,12 +261,22 @@ fn classic_name_mistakes_are_refused_with_the_fix() {
 #[test]
 fn typographic_dashes_in_arguments_get_the_ascii_form() {
     let sb = Sandbox::new();
-    sb.signet(&["key", "new", "\u{2014}out", "k.pem"]).code(2).err_has("EM DASH").err_has("\"--out\"");
+    sb.signet(&["key", "new", "\u{2014}out", "k.pem"]).code(2).err_has("EM DASH").err_has("type: --out");
     sb.signet(&["key", "new", "--out", "k.pem"]).ok();
     sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "www\u{2013}1.example.com"])
         .code(2)
-        .err_has("EN DASH")
-        .err_has("www-1.example.com");
+        .err_has("the value of --cn contains EN DASH")
+        .err_has("type: --cn www-1.example.com");
+    // Curly quotes the shell left in place: the text to type is accepted as it is given.
+    let refused = sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "\u{201C}www.example.com\u{201D}"]);
+    refused.code(2).err_has("the value of --cn contains LEFT DOUBLE QUOTATION MARK");
+    let typed = refused.stderr.trim().rsplit("type: ").next().unwrap().to_string();
+    assert_eq!(typed, "--cn www.example.com");
+    sb.sh(&format!("{} csr new --key k.pem {typed} --out fixed.csr", env!("CARGO_BIN_EXE_signet"))).ok();
+    // A host typed with spaces for dots is refused at `csr new`, with a fix that is accepted.
+    let spaced = sb.signet(&["csr", "new", "--key", "k.pem", "--cn", "www example com"]);
+    spaced.code(2).err_has("has spaces where a host name has dots").err_has("type --cn www.example.com ");
+    assert!(!spaced.stderr.contains("argument"), "{}", spaced.stderr);
 }
 
 #[test]

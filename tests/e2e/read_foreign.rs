@@ -202,6 +202,32 @@ fn pem_however_mangled() {
     sb.signet(&["inspect", "nobeginend.txt"]).ok().err_has("no BEGIN/END lines");
 }
 
+/// Issue 11 (P4): a CSR pasted with its END line but not its BEGIN line is read, with a warning,
+/// by every command; so is the reverse; text after the last block is reported.
+#[test]
+fn pasted_csrs_missing_an_armour_line_are_read_with_a_warning() {
+    let sb = Sandbox::new();
+    let args = ["csr", "new", "--new-key", "ec-p256", "--key-out", "www.key", "--cn", "www.example.com"];
+    sb.signet(&[&args[..], &["--san", "example.com", "--out", "www.csr"]].concat()).ok();
+    let pem = sb.read_text("www.csr");
+    let lines: Vec<&str> = pem.lines().collect();
+    let no_begin = format!("Hello, here is the CSR:\n{}\n", lines[1..].join("\n"));
+    let no_end = format!("{}\n\nThanks,\nBob\n", lines[..lines.len() - 1].join("\n"));
+    let trailing = format!("{pem}Regards, Bob\n");
+    for (name, text, warning) in [
+        ("no-begin.csr", no_begin, "BEGIN line missing for CERTIFICATE REQUEST"),
+        ("no-end.csr", no_end, "END line missing for CERTIFICATE REQUEST"),
+        ("trailing.csr", trailing, "text after the last block (CERTIFICATE REQUEST) was ignored"),
+    ] {
+        sb.write(name, &text);
+        sb.signet(&["inspect", name]).ok().out_has("CN=www.example.com").err_has(warning);
+        sb.signet(&["match", "www.key", name]).ok().err_has(warning);
+        let converted = format!("{name}.pem");
+        sb.signet(&["convert", name, "--to", "pem", "--out", &converted]).ok().err_has(warning);
+        assert_eq!(sb.read_text(&converted), pem, "{name}: the CSR read is the one written");
+    }
+}
+
 #[test]
 fn crls_bundles_and_pkcs12() {
     let sb = Sandbox::new();

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{Run, Sandbox, tool};
+use crate::support::{Run, Sandbox, tool, user_config_home};
 
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
@@ -52,6 +52,10 @@ pub struct Server {
     database_url: Option<String>,
     log: PathBuf,
     options: Vec<String>,
+    /// Where `signet serve` runs; `None`: the sandbox, with `--data` given.
+    cwd: Option<PathBuf>,
+    /// The sandbox's per-user configuration directory.
+    config_home: PathBuf,
 }
 
 impl Server {
@@ -70,6 +74,27 @@ impl Server {
             database_url,
             log: sb.path("serve.log"),
             options: options.iter().map(|o| o.to_string()).collect(),
+            cwd: None,
+            config_home: user_config_home(sb.dir()),
+        };
+        server.spawn();
+        server
+    }
+
+    /// Starts `signet serve` as the README does: in the directory `sb/subdir`, without `--data`
+    /// (so in ./signet-data there, or the CA recorded as the user's default).
+    pub fn start_in(sb: &Sandbox, subdir: &str) -> Self {
+        let cwd = sb.path(subdir);
+        std::fs::create_dir_all(&cwd).unwrap();
+        let mut server = Server {
+            child: None,
+            data: cwd.join("signet-data"),
+            port: free_port(),
+            database_url: None,
+            log: sb.path(&format!("{subdir}-serve.log")),
+            options: Vec::new(),
+            cwd: Some(cwd),
+            config_home: user_config_home(sb.dir()),
         };
         server.spawn();
         server
@@ -84,6 +109,8 @@ impl Server {
             database_url: self.database_url.clone(),
             log: sb.path(&format!("{name}.log")),
             options: Vec::new(),
+            cwd: None,
+            config_home: self.config_home.clone(),
         };
         server.spawn();
         server
@@ -92,8 +119,19 @@ impl Server {
     fn spawn(&mut self) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_signet"));
+        command.arg("serve");
+        match &self.cwd {
+            Some(cwd) => {
+                command.current_dir(cwd);
+            }
+            None => {
+                command.args(["--data", self.data.to_str().unwrap()]);
+            }
+        }
         command
-            .args(["serve", "--data", self.data.to_str().unwrap(), "--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("XDG_CONFIG_HOME", &self.config_home)
+            .env_remove("SIGNET_DATA")
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
@@ -146,6 +184,11 @@ impl Server {
         self.spawn();
     }
 
+    /// What `signet serve` printed so far (standard output and error).
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The base URL.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
@@ -156,9 +199,25 @@ impl Server {
         std::fs::read_to_string(self.data.join("admin.token")).unwrap().trim().to_string()
     }
 
-    /// Runs the signet CLI against this server with the admin token (or `token_file`).
+    /// A Certificate Manager token (identity `manager`), made once with `signet token create`:
+    /// the first-start admin token holds CA Administrator only, which cannot approve.
+    pub fn manager_token(&self, sb: &Sandbox) -> String {
+        std::fs::read_to_string(self.manager_token_file(sb)).unwrap().trim().to_string()
+    }
+
+    fn manager_token_file(&self, sb: &Sandbox) -> PathBuf {
+        let file = self.data.with_file_name("manager.token");
+        if !file.exists() {
+            let out = file.to_str().unwrap();
+            self.admin(sb, &["token", "create", "--name", "manager", "--role", "certificate-manager", "--out", out])
+                .ok();
+        }
+        file
+    }
+
+    /// Runs the signet CLI against this server as the Certificate Manager `manager`.
     pub fn cli(&self, sb: &Sandbox, args: &[&str]) -> Run {
-        let token_file = self.data.join("admin.token");
+        let token_file = self.manager_token_file(sb);
         sb.signet_env(args, &[("SIGNET_SERVER", &self.url()), ("SIGNET_TOKEN_FILE", token_file.to_str().unwrap())])
     }
 

@@ -112,13 +112,21 @@ impl Sandbox {
 
     /// Runs `signet ARGS` with extra environment variables.
     pub fn signet_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.signet_at(self.dir(), args, env)
+    }
+
+    /// Runs `signet ARGS` in the directory `cwd` (inside the sandbox) with extra environment
+    /// variables.
+    pub fn signet_at(&self, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new(env!("CARGO_BIN_EXE_signet"));
-        command.args(args).current_dir(self.dir()).stdin(Stdio::null());
+        command.args(args).current_dir(cwd).stdin(Stdio::null());
         for (key, _) in std::env::vars() {
             if key.starts_with("SIGNET_") {
                 command.env_remove(key);
             }
         }
+        // The per-user default data directory `signet serve` records stays inside the sandbox.
+        command.env("XDG_CONFIG_HOME", user_config_home(self.dir()));
         for (key, value) in env {
             command.env(key, value);
         }
@@ -158,12 +166,35 @@ impl Sandbox {
         ])
     }
 
+    /// Runs a shell command line as a user would type it, in `cwd`: `signet` on PATH, no SIGNET_*
+    /// variables inherited, the sandbox's per-user configuration directory.
+    pub fn user_shell(&self, cwd: &Path, line: &str) -> Run {
+        let bin = Path::new(env!("CARGO_BIN_EXE_signet")).parent().expect("binary directory").to_path_buf();
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&path))).unwrap();
+        let mut command = Command::new("sh");
+        command.args(["-c", line]).current_dir(cwd).stdin(Stdio::null()).env("PATH", path);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SIGNET_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("XDG_CONFIG_HOME", user_config_home(self.dir()));
+        run(command, line)
+    }
+
     /// Runs a shell command in the sandbox (for pipelines in fixtures).
     pub fn sh(&self, script: &str) -> Run {
         let mut command = Command::new("sh");
         command.args(["-c", script]).current_dir(self.dir()).stdin(Stdio::null());
         run(command, script)
     }
+}
+
+/// The per-user configuration directory (`XDG_CONFIG_HOME`) every signet process of the sandbox
+/// `dir` gets, so no test reads or writes the real user's `~/.config/signet`.
+pub fn user_config_home(dir: &Path) -> PathBuf {
+    dir.join("user-config")
 }
 
 fn run(mut command: Command, shown: &str) -> Run {

@@ -67,15 +67,23 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// Data directory: signet.toml, the SQLite database, the CA passphrase file, the admin token.
-    /// Example: --data /var/lib/signet
-    #[arg(long, env = "SIGNET_DATA", default_value = "signet-data")]
-    pub data: std::path::PathBuf,
+    /// Without it: $SIGNET_DATA, then ./signet-data, then the directory `signet serve` last
+    /// recorded in ~/.config/signet/data-dir ($XDG_CONFIG_HOME/signet). Example: --data /var/lib/signet
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
+}
+
+impl DataArgs {
+    /// The data directory of an existing CA, found as documented on `--data`.
+    pub fn dir(&self) -> crate::error::CliResult<std::path::PathBuf> {
+        crate::locate::data_dir(self.data.as_deref())
+    }
 }
 
 /// `signet serve`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet serve                         # ./signet-data, SQLite, 127.0.0.1:8443\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
+    after_help = "Examples:\n  signet serve                         # ./signet-data (made on first start) or your recorded CA\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
 )]
 pub struct ServeArgs {
     /// Data location.
@@ -105,8 +113,30 @@ pub enum CaCommand {
     Init(CaInitArgs),
     /// Install the certificate an external parent issued for a CA made with --external.
     InstallCert(CaInstallArgs),
-    /// List the CAs in the data directory.
+    /// List the CAs in the data directory, with their certificate files and fingerprints.
     List(CaListArgs),
+    /// Write a CA's certificate to a file, e.g. the root that relying parties trust.
+    #[command(
+        after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
+    )]
+    Export(CaExportArgs),
+}
+
+/// `signet ca export`
+#[derive(Debug, Args)]
+pub struct CaExportArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA (see `signet ca list`). Example: --name dev-root
+    #[arg(long)]
+    pub name: String,
+    /// Where to write its certificate (PEM). Example: --out dev-root.pem
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Replace --out if it exists (never a file holding a private key).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `signet ca init`
@@ -269,12 +299,18 @@ pub struct ConfigCheckArgs {
 /// How client commands reach a server.
 #[derive(Debug, Args)]
 pub struct ServerArgs {
-    /// Server URL. Example: --server http://127.0.0.1:8443
-    #[arg(long, env = "SIGNET_SERVER", default_value = "http://127.0.0.1:8443")]
-    pub server: String,
-    /// File holding an API token (default: $SIGNET_TOKEN, else signet-data/admin.token if present).
-    #[arg(long, env = "SIGNET_TOKEN_FILE")]
+    /// Server URL (or $SIGNET_SERVER). Default: the `listen` address in the data directory's
+    /// signet.toml. Example: --server http://127.0.0.1:8443
+    #[arg(long, env = "SIGNET_SERVER", hide_env = true)]
+    pub server: Option<String>,
+    /// File holding an API token (or $SIGNET_TOKEN_FILE; or the token itself in $SIGNET_TOKEN).
+    /// Default: the admin token in the data directory. Example: --token-file manager.token
+    #[arg(long, env = "SIGNET_TOKEN_FILE", hide_env = true)]
     pub token_file: Option<std::path::PathBuf>,
+    /// Data directory to take the server URL and admin token from; found as for `signet token
+    /// create` when not given. Example: --data /var/lib/signet
+    #[arg(long)]
+    pub data: Option<std::path::PathBuf>,
 }
 
 /// `signet request ...`
@@ -469,7 +505,7 @@ pub enum KeyCommand {
 /// Key algorithms on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AlgArg {
-    /// ECDSA P-256: fast, small, accepted everywhere (default).
+    /// ECDSA P-256: fast, small, accepted everywhere.
     #[value(name = "ec-p256")]
     EcP256,
     /// ECDSA P-384.
@@ -541,9 +577,14 @@ pub struct KeyNewArgs {
     /// File whose first line is the passphrase (with --encrypt). Example: --pass-file ~/.secrets/key.pass
     #[arg(long)]
     pub pass_file: Option<PathBuf>,
-    /// Replace --out if it exists (signet never overwrites a key otherwise).
+    /// Accepted for symmetry with other commands, but never replaces a key: see --replace-key.
     #[arg(long)]
     pub force: bool,
+    /// Replace an existing key file at --out; the old file is kept as FILE.replaced-TIME, never
+    /// deleted. Refused while a certificate or CSR beside it needs that key and no other copy is
+    /// there. Example: --out www.key --replace-key
+    #[arg(long)]
+    pub replace_key: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -605,9 +646,14 @@ pub struct CsrNewArgs {
     /// Where to write the CSR (PEM); standard output if omitted. Example: --out www.csr
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace existing output files.
+    /// Replace an existing --out CSR (never a key file: see --replace-key). Example: --out www.csr --force
     #[arg(long)]
     pub force: bool,
+    /// With --new-key: replace an existing --key-out file; the old file is kept as
+    /// FILE.replaced-TIME, never deleted. Refused while a certificate or CSR beside it needs that
+    /// key and no other copy is there. Example: --key-out www.key --replace-key
+    #[arg(long, requires = "new_key")]
+    pub replace_key: bool,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

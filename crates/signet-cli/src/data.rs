@@ -37,8 +37,7 @@ pub fn settings(dir: &Path) -> CliResult<Settings> {
     let path = config_path(dir);
     if !path.exists() {
         return Err(CliError::bad_input(format!(
-            "{} has no signet.toml: run `signet serve --data {}` once to create a development CA, or give the right --data",
-            dir.display(),
+            "{} has no signet.toml, so it is not a signet data directory; give your CA's directory with --data DIR",
             dir.display()
         )));
     }

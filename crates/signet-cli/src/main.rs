@@ -9,6 +9,9 @@ mod commands;
 mod data;
 mod error;
 mod files;
+mod key_files;
+mod locate;
+mod lookalike_args;
 mod pki;
 mod secrets;
 
@@ -20,10 +23,11 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
-use crate::error::{CliError, CliResult, EXIT_BAD_INPUT};
+use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
-    if let Err(e) = check_lookalikes() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if let Err(e) = lookalike_args::check(&args) {
         eprintln!("error: {e}");
         return ExitCode::from(e.code);
     }
@@ -56,6 +60,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::Init(args)) => commands::ca::init(&args),
         Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
+        Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
         Command::Audit(AuditCommand::List(args)) => commands::admin::audit_list(&args),
@@ -68,20 +73,4 @@ fn run(cli: Cli) -> CliResult {
         Command::Queue(QueueCommand::Deny(args)) => commands::client::deny(&args),
         Command::Search(args) => commands::client::search(&args),
     }
-}
-
-/// Refuses typographic dashes and quotes in arguments before parsing (seed mistake P26).
-fn check_lookalikes() -> CliResult {
-    for (index, arg) in std::env::args_os().enumerate().skip(1) {
-        let Some(text) = arg.to_str() else { continue };
-        if let Some(first) = signet_model::lookalike::find(text).first() {
-            return Err(CliError::bad_input(format!(
-                "argument {index} {text:?} contains {} (U+{:04X}), probably copied from a document; type it as {:?}",
-                first.name,
-                u32::from(first.found),
-                signet_model::lookalike::to_ascii(text)
-            )));
-        }
-    }
-    Ok(())
 }

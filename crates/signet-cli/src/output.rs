@@ -30,9 +30,11 @@ pub fn json(value: &impl Serialize) -> CliResult {
     Ok(())
 }
 
-/// A `label: value` line with the label padded to a column.
+/// A `label: value` line with the label padded to a column (and a space after a long label).
 pub fn field(label: &str, value: impl std::fmt::Display) {
-    say!("  {:<14}{value}", format!("{label}:"));
+    let label = format!("{label}:");
+    let gap = if label.len() >= 14 { " " } else { "" };
+    say!("  {label:<14}{gap}{value}");
 }
 
 /// A hex string with colons every two digits, as fingerprints are usually shown.

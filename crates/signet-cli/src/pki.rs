@@ -11,8 +11,18 @@ use crate::error::{CliError, CliResult};
 use crate::files::read_input;
 use crate::secrets::{self, PASSPHRASE_ENV, Source};
 
-/// Reads and decodes a file.
+/// Reads and decodes a file, warning on standard error about what had to be forgiven (a pasted
+/// block without its BEGIN or END line, text after the last block).
 pub fn load(path: &str) -> CliResult<Decoded> {
+    let decoded = load_quietly(path)?;
+    for note in &decoded.notes {
+        crate::output::warn(&format!("{path}: {note}"));
+    }
+    Ok(decoded)
+}
+
+/// Reads and decodes a file, leaving its notes to the caller.
+pub fn load_quietly(path: &str) -> CliResult<Decoded> {
     let bytes = read_input(path)?;
     signet_codec::decode(&bytes).map_err(|e| CliError::from(e).context(path))
 }

@@ -131,7 +131,7 @@ fn profile(name: &str, p: &raw::Profile, warnings: &mut Vec<String>) -> Result<P
         other => return Err(format!("approval: {other:?} is not auto or manager")),
     };
     if kind == ProfileKind::SubordinateCa && approval == Approval::Auto {
-        return Err("approval: subordinate CA certificates always need a Certificate Manager (seed ISS-8)".into());
+        return Err("approval: subordinate CA certificates always need a Certificate Manager".into());
     }
     let subject = match p.subject.as_deref() {
         None if kind == ProfileKind::Server => SubjectPolicy::CnOnly,

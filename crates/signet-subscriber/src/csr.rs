@@ -37,6 +37,11 @@ pub struct CsrPlan {
 pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
     let mut warnings = Vec::new();
     let subject = subject::check(&input.subject, &mut warnings)?;
+    if let Some(CommonName::Text(text)) = &subject.common_name
+        && let Some(host) = spaced_host(text)
+    {
+        return Err(CsrError::SpacedHost { text: text.clone(), host: host.to_string() });
+    }
     let mut sans: Vec<Identifier> = Vec::new();
     match &subject.common_name {
         Some(CommonName::Host(name)) => sans.push(Identifier::Dns(name.clone())),
@@ -65,6 +70,13 @@ pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
     if sans.is_empty() && subject.common_name.is_none() {
         return Err(CsrError::NoNames);
     }
+    if sans.is_empty()
+        && let Some(CommonName::Text(text)) = &subject.common_name
+    {
+        warnings.push(format!(
+            "the request names no host: {text:?} is not a host name, so a server certificate cannot be issued for it; fine for a client certificate, else add --san HOST"
+        ));
+    }
     if let Some(CommonName::Ip(ip)) = &subject.common_name {
         warnings.push(format!(
             "the Common Name is an IP address; it is also in the SANs as ip:{ip}, which is what clients check"
@@ -72,6 +84,26 @@ pub fn plan(input: &CsrInput) -> Result<CsrPlan, CsrError> {
     }
     warnings.extend(apex_www_warnings(&sans));
     Ok(CsrPlan { subject, sans, warnings })
+}
+
+/// Top-level domains whose presence as the last word makes a spaced name a host typed with spaces
+/// for dots ("www example com"). Country codes are left out: "Example Sub CA" is a CA's name.
+const SPACED_HOST_TLDS: &[&str] =
+    &["com", "net", "org", "edu", "gov", "mil", "int", "io", "info", "biz", "dev", "app", "local", "internal"];
+
+/// The host a Common Name with spaces instead of dots stands for, if it looks like one: every word
+/// a DNS label, and the first `www` or the last a common top-level domain.
+fn spaced_host(text: &str) -> Option<DnsName> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let labels_only = words.iter().all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    let (first, last) = (words.first()?, words.last()?);
+    let host_shaped =
+        first.eq_ignore_ascii_case("www") || SPACED_HOST_TLDS.iter().any(|tld| last.eq_ignore_ascii_case(tld));
+    if words.len() < 2 || !labels_only || !host_shaped {
+        return None;
+    }
+    // The suggestion is only made when it is itself accepted.
+    DnsName::parse(&words.join(".")).ok()
 }
 
 /// Whether a name is a registrable domain (apex), by the Public Suffix List.
@@ -192,6 +224,23 @@ mod tests {
         let plan_idn = plan(&input("bücher.example.com", &[])).unwrap();
         assert_eq!(plan_idn.sans[0].value(), "xn--bcher-kva.example.com");
         assert_eq!(plan(&CsrInput::default()).unwrap_err(), CsrError::NoNames);
+    }
+
+    #[test]
+    fn a_host_typed_with_spaces_is_refused_with_the_fix() {
+        for (typed, fixed) in [("www example com", "www.example.com"), ("Shop Example ORG", "shop.example.org")] {
+            let e = plan(&input(typed, &[])).unwrap_err().to_string();
+            assert!(e.contains(&format!("type --cn {fixed} ")), "{e}");
+            // The fix given is accepted.
+            plan(&input(fixed, &[])).unwrap();
+        }
+        // Names of people, teams and CAs stay what they are.
+        for name in ["Alice Smith", "Example Sub CA", "Ops Team", "www"] {
+            plan(&input(name, &["email:ops@example.com"])).unwrap();
+        }
+        // A name with spaces and nothing else named: a warning, not a refusal.
+        let alone = plan(&input("Alice Smith", &[])).unwrap();
+        assert!(alone.warnings.iter().any(|w| w.contains("names no host")), "{:?}", alone.warnings);
     }
 
     #[test]

@@ -9,6 +9,16 @@ pub enum CsrError {
     /// A subject attribute is refused; the message is the one the CA gives for the same value.
     #[error(transparent)]
     Subject(#[from] signet_model::subject::SubjectError),
+    /// A Common Name that is a host name typed with spaces for dots.
+    #[error(
+        "common name (--cn): {text:?} has spaces where a host name has dots; type --cn {host} (a name with spaces is for a person's or a team's client certificate)"
+    )]
+    SpacedHost {
+        /// The value given.
+        text: String,
+        /// The host it stands for.
+        host: String,
+    },
     /// A subject alternative name is unusable.
     #[error("--san {input:?}: {message}")]
     San {

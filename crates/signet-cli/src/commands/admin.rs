@@ -13,7 +13,7 @@ pub fn token_create(args: &TokenCreateArgs) -> CliResult {
     let roles =
         args.roles.iter().map(|r| r.parse::<Role>().map_err(CliError::bad_input)).collect::<CliResult<Vec<_>>>()?;
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let secret = signet_authority::create_token(
             data.store.as_ref(),
             &SystemClock,
@@ -41,7 +41,7 @@ pub fn token_create(args: &TokenCreateArgs) -> CliResult {
 /// Runs `signet audit verify`.
 pub fn audit_verify(args: &AuditVerifyArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let report = signet_authority::verify_audit(data.store.as_ref()).await?;
         if args.json {
             output::json(&report)?;
@@ -65,7 +65,7 @@ pub fn audit_verify(args: &AuditVerifyArgs) -> CliResult {
 /// Runs `signet audit list`.
 pub fn audit_list(args: &AuditListArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let mut entries = signet_authority::read_audit(data.store.as_ref(), args.from, args.limit).await?;
         if let Some(action) = &args.action {
             entries.retain(|e| e.event.action.starts_with(action.as_str()));
@@ -93,18 +93,13 @@ pub fn audit_list(args: &AuditListArgs) -> CliResult {
 
 /// Runs `signet config check`.
 pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
-    let settings = data::settings(&args.data.data)?;
-    say!("{}: valid", absolute(&data::config_path(&args.data.data)));
+    let dir = args.data.dir()?;
+    let settings = data::settings(&dir)?;
+    say!("{}: valid", absolute(&data::config_path(&dir)));
     output::field("listen", settings.listen);
     output::field("public URL", &settings.public_url);
     for profile in &settings.profiles {
-        let validity =
-            profile.validity.map(|v| format!("{} days", v.whole_days())).unwrap_or_else(|| "CA/B Forum limit".into());
-        output::field(
-            &format!("profile {}", profile.name),
-            format!("{:?} from {}, {validity}, approval {:?}", profile.kind, profile.issuer, profile.approval)
-                .to_lowercase(),
-        );
+        output::field(&format!("profile {}", profile.name), describe_profile(profile));
     }
     let weak = data::weak_keys(&settings)?;
     output::field(
@@ -119,4 +114,24 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
         output::warn(warning);
     }
     Ok(())
+}
+
+/// One line on a profile: "client certificates from dev-issuing, 365 days, approved by a
+/// Certificate Manager".
+fn describe_profile(profile: &signet_issuance::profile::Profile) -> String {
+    use signet_issuance::profile::{Approval, ProfileKind};
+    let kind = match profile.kind {
+        ProfileKind::Server => "server certificates",
+        ProfileKind::Client => "client certificates",
+        ProfileKind::SubordinateCa => "subordinate CA certificates",
+    };
+    let validity = match profile.validity {
+        Some(v) => format!("{} days", v.whole_days()),
+        None => "the CA/Browser Forum maximum validity".into(),
+    };
+    let approval = match profile.approval {
+        Approval::Auto => "issued at once",
+        Approval::Manager => "approved by a Certificate Manager",
+    };
+    format!("{kind} from {}, {validity}, {approval}", profile.issuer)
 }

@@ -10,7 +10,7 @@ use signet_issuance::ca::CaSpec;
 use signet_model::{Country, DnsName, SystemClock};
 use signet_store::{CaRecord, Store, StoreRead};
 
-use crate::cli::{CaInitArgs, CaInstallArgs, CaListArgs};
+use crate::cli::{CaExportArgs, CaInitArgs, CaInstallArgs, CaListArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -33,7 +33,7 @@ pub async fn export_certificates(dir: &Path, store: &dyn Store) -> CliResult {
 /// Runs `signet ca init`.
 pub fn init(args: &CaInitArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
         let placement = match (&args.parent, args.root, args.test, args.external) {
             (Some(parent), ..) => Placement::Under(parent.clone()),
@@ -106,7 +106,7 @@ pub fn init(args: &CaInitArgs) -> CliResult {
 /// Runs `signet ca install-cert`.
 pub fn install(args: &CaInstallArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
+        let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
         let certificate = pki::load_certificates(&args.cert, None)?.remove(0);
         let record = ca_admin::install_certificate(
@@ -132,10 +132,21 @@ struct CaLine {
     subject: Option<String>,
     not_after: Option<String>,
     status: &'static str,
+    /// DATA/cas/NAME.pem, once the CA has its certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate_file: Option<String>,
+    /// SHA-256 of the certificate, hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256_fingerprint: Option<String>,
 }
 
-fn line(record: &CaRecord) -> CaLine {
+fn line(dir: &Path, record: &CaRecord) -> CaLine {
     CaLine {
+        certificate_file: record
+            .certificate
+            .as_ref()
+            .map(|_| absolute(&dir.join("cas").join(format!("{}.pem", record.name)))),
+        sha256_fingerprint: record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
         name: record.name.clone(),
         kind: record.kind.as_str().into(),
         parent: record.parent.clone(),
@@ -152,9 +163,15 @@ fn line(record: &CaRecord) -> CaLine {
 /// Runs `signet ca list`.
 pub fn list(args: &CaListArgs) -> CliResult {
     data::runtime()?.block_on(async {
-        let data = data::open(&args.data.data).await?;
-        let lines: Vec<CaLine> =
-            data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?.iter().map(line).collect();
+        let data = data::open(&args.data.dir()?).await?;
+        let lines: Vec<CaLine> = data
+            .store
+            .cas()
+            .await
+            .map_err(|e| CliError::runtime(e.to_string()))?
+            .iter()
+            .map(|record| line(&data.dir, record))
+            .collect();
         if args.json {
             return output::json(&lines);
         }
@@ -163,7 +180,39 @@ pub fn list(args: &CaListArgs) -> CliResult {
             output::field("subject", l.subject.as_deref().unwrap_or("-"));
             output::field("expires", l.not_after.as_deref().unwrap_or("-"));
             output::field("status", l.status);
+            if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
+                output::field("certificate", file);
+                output::field("SHA-256", output::colons(sha256));
+            }
         }
+        Ok(())
+    })
+}
+
+/// Runs `signet ca export`.
+pub fn export(args: &CaExportArgs) -> CliResult {
+    crate::key_files::refuse_replacing_key(&args.out, "--out")?;
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let cas = data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let Some(ca) = cas.iter().find(|ca| ca.name == args.name) else {
+            let names: Vec<&str> = cas.iter().map(|ca| ca.name.as_str()).collect();
+            return Err(CliError::bad_input(format!(
+                "there is no CA named {:?}; the CAs are: {}",
+                args.name,
+                names.join(", ")
+            )));
+        };
+        let Some(der) = &ca.certificate else {
+            return Err(CliError::bad_input(format!(
+                "{} has no certificate yet: install the one its parent issued with `signet ca install-cert`",
+                ca.name
+            )));
+        };
+        let pem = signet_codec::pem::encode("CERTIFICATE", der);
+        write_atomic(&args.out, pem.as_bytes(), Mode::Public, args.force)?;
+        say!("{} certificate ({}) written to {}", ca.name, ca.kind.as_str(), absolute(&args.out));
+        output::field("SHA-256", output::colons(&signet_codec::public_key::sha256_hex(der)));
         Ok(())
     })
 }

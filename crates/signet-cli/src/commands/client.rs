@@ -1,5 +1,6 @@
 //! Client commands talking to a signet server: request submit/status/get, queue, search.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 use reqwest::{Client, RequestBuilder};
@@ -11,36 +12,85 @@ use crate::cli::{
 };
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
-use crate::{data, output, pki};
+use crate::{data, locate, output, pki};
 
 struct Connection {
     base: String,
+    /// Where `base` came from, for messages.
+    base_origin: String,
     token: Option<String>,
+    /// The admin token file, when that is the token in use (it holds CA Administrator only).
+    admin_token: Option<PathBuf>,
     client: Client,
 }
 
+/// Environment variable holding a token itself (rather than a file).
+const TOKEN_ENV: &str = "SIGNET_TOKEN";
+
 fn connect(args: &ServerArgs, token_required: bool) -> CliResult<Connection> {
-    let token = match &args.token_file {
-        Some(path) => Some(read_token(path)?),
-        None => match std::env::var("SIGNET_TOKEN") {
-            Ok(t) => Some(t.trim().to_string()),
-            Err(_) => {
-                let dir = std::env::var_os("SIGNET_DATA").map(PathBuf::from).unwrap_or_else(|| "signet-data".into());
-                let default = data::admin_token_path(&dir);
-                if default.exists() { Some(read_token(&default)?) } else { None }
+    let located = locate::find(args.data.as_deref());
+    if let Err(not_found) = &located
+        && not_found.explicit.is_some()
+    {
+        return Err(not_found.error());
+    }
+    let (base, base_origin) = match (&args.server, &located) {
+        (Some(url), _) => (url.trim_end_matches('/').to_string(), "--server or $SIGNET_SERVER".to_string()),
+        (None, Ok(found)) => {
+            let settings = data::settings(&found.dir)?;
+            (server_url(settings.listen), format!("listen in {}", absolute(&data::config_path(&found.dir))))
+        }
+        (None, Err(not_found)) => {
+            return Err(CliError::bad_input(format!(
+                "no server to talk to: give --server URL (or $SIGNET_SERVER), or --data DIR of the CA, whose signet.toml says where it listens; looked for a data directory at {}",
+                not_found.looked.join(", ")
+            )));
+        }
+    };
+    let mut admin_token = None;
+    let token = match (&args.token_file, std::env::var(TOKEN_ENV)) {
+        (Some(path), _) => Some(read_token(path)?),
+        (None, Ok(t)) => Some(t.trim().to_string()),
+        (None, Err(_)) => match &located {
+            Ok(found) => {
+                let default = data::admin_token_path(&found.dir);
+                if default.exists() {
+                    admin_token = Some(default.clone());
+                    Some(read_token(&default)?)
+                } else {
+                    None
+                }
             }
+            Err(_) => None,
         },
     };
     if token_required && token.is_none() {
-        return Err(CliError::bad_input(
-            "no API token: give --token-file FILE or set SIGNET_TOKEN (see `signet token create`)",
-        ));
+        let admin = match &located {
+            Ok(found) => format!("{} (no such file)", absolute(&data::admin_token_path(&found.dir))),
+            Err(not_found) => {
+                format!("the admin token of a data directory (none found at {})", not_found.looked.join(", "))
+            }
+        };
+        return Err(CliError::bad_input(format!(
+            "no API token; looked at --token-file and $SIGNET_TOKEN_FILE (not given), ${TOKEN_ENV} (not set), {admin}. Give --token-file FILE with a token from `signet token create`"
+        )));
     }
     let client = Client::builder()
         .timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| CliError::runtime(format!("cannot make an HTTP client: {e}")))?;
-    Ok(Connection { base: args.server.trim_end_matches('/').to_string(), token, client })
+    Ok(Connection { base, base_origin, token, admin_token, client })
+}
+
+/// The URL clients use for a server listening on `listen`: a wildcard address is reached over
+/// loopback.
+fn server_url(listen: SocketAddr) -> String {
+    let host = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(host, listen.port()))
 }
 
 fn read_token(path: &std::path::Path) -> CliResult<String> {
@@ -65,8 +115,8 @@ impl Connection {
         let response = builder.send().await.map_err(|e| {
             if e.is_connect() {
                 CliError::runtime(format!(
-                    "cannot reach the signet server at {}: is `signet serve` running? (--server URL)",
-                    self.base
+                    "cannot reach the signet server at {} (from {}): is `signet serve` running? (--server URL)",
+                    self.base, self.base_origin
                 ))
             } else {
                 CliError::runtime(format!("request to {} failed: {e}", self.base))
@@ -81,7 +131,15 @@ impl Connection {
             .ok()
             .and_then(|v| v.get("detail").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| body.chars().take(300).collect());
-        let message = format!("server said {}: {detail}", status.as_u16());
+        let mut message = format!("server said {}: {detail}", status.as_u16());
+        if status == reqwest::StatusCode::FORBIDDEN
+            && let Some(admin) = &self.admin_token
+        {
+            message.push_str(&format!(
+                ". The admin token ({}) holds CA Administrator only: create a token with the role needed, e.g. `signet token create --name manager --role certificate-manager --out manager.token`, and give --token-file manager.token",
+                admin.display()
+            ));
+        }
         Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
     }
 
@@ -201,6 +259,7 @@ pub fn status(args: &RequestStatusArgs) -> CliResult {
 
 /// Runs `signet request get`.
 pub fn get(args: &RequestGetArgs) -> CliResult {
+    crate::key_files::refuse_replacing_key(&args.out, "--out")?;
     if !args.force && args.out.exists() {
         return Err(CliError::bad_input(format!(
             "{} already exists; choose another --out or add --force",

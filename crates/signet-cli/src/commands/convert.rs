@@ -13,6 +13,7 @@ use crate::secrets::{self, OUT_PASSPHRASE_ENV, Source};
 /// Runs `signet convert`.
 pub fn run(args: &ConvertArgs) -> CliResult {
     let decoded = pki::load(&args.input)?;
+    check_pass_file_use(args, &decoded.objects)?;
     let mut objects = pki::expand(&args.input, decoded.objects, args.pass_file.as_deref())?;
     if let Some(key) = &args.key {
         let pkcs8 = pki::load_private_pkcs8(key, args.pass_file.as_deref())?;
@@ -27,6 +28,41 @@ pub fn run(args: &ConvertArgs) -> CliResult {
         FormatArg::Der => to_der(args, &objects),
         FormatArg::P7b => to_p7b(args, &objects),
         FormatArg::P12 => to_p12(args, objects),
+    }
+}
+
+/// `--pass-file` opens an encrypted input; the password of what is written is `--out-pass-file`.
+/// A pass file given for an input that is not encrypted was silently unused (and a PKCS#12
+/// password generated): refuse when the user clearly meant the output's password, else warn.
+fn check_pass_file_use(args: &ConvertArgs, input: &[PkiObject]) -> CliResult {
+    let Some(pass_file) = &args.pass_file else { return Ok(()) };
+    let encrypted = |objects: &[PkiObject]| {
+        objects.iter().any(|o| matches!(o.kind(), ObjectKind::Pkcs12 | ObjectKind::EncryptedPrivateKey))
+    };
+    let mut needed = encrypted(input);
+    for extra in [&args.key, &args.chain].into_iter().flatten() {
+        needed |= encrypted(&pki::load_quietly(extra)?.objects);
+    }
+    if needed {
+        return Ok(());
+    }
+    let output = match args.to {
+        FormatArg::P12 => Some("the PKCS#12 file"),
+        FormatArg::Pem if args.encrypt_key => Some("the key written"),
+        _ => None,
+    };
+    match output {
+        Some(output) if args.out_pass_file.is_none() => Err(CliError::bad_input(format!(
+            "--pass-file {} is the password of the input, and nothing in the input is encrypted; the password of {output} goes in --out-pass-file FILE",
+            pass_file.display()
+        ))),
+        _ => {
+            output::warn(&format!(
+                "--pass-file {} was not used: nothing in the input is encrypted (--out-pass-file names the output's password)",
+                pass_file.display()
+            ));
+            Ok(())
+        }
     }
 }
 
@@ -182,7 +218,7 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     );
     if generated {
         say!("  password:     {}", password.as_str());
-        say!("This password is shown once and stored nowhere: keep it apart from the file (P13).");
+        say!("This password is shown once and stored nowhere: keep it apart from the file.");
     }
     Ok(())
 }

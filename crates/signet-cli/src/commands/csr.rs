@@ -9,6 +9,7 @@ use crate::cli::CsrNewArgs;
 use crate::commands::key::{KeyReport, encryption_passphrase, generate_with_progress, print_key_report, write_key};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
+use crate::key_files::{self, KeyTarget};
 use crate::{output, pki};
 
 /// What `csr new` reports.
@@ -46,15 +47,8 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
     };
     // Check the names before making a key: a refused request must leave nothing behind.
     let plan = signet_subscriber::plan(&input)?;
-    if let Some(out) = &args.out
-        && !args.force
-        && out.exists()
-    {
-        return Err(CliError::bad_input(format!(
-            "{} already exists; choose another name or add --force",
-            out.display()
-        )));
-    }
+    let key_target = KeyTarget::from_flag(args.replace_key);
+    check_outputs(args, key_target)?;
 
     let (key, new_key) = match (&args.key, args.new_key) {
         (Some(path), _) => {
@@ -72,7 +66,7 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
                 key_out,
                 &args.encrypt,
                 passphrase.as_deref().map(String::as_str),
-                args.force,
+                key_target,
             )?;
             (SoftwareKey::from_pkcs8(pkcs8)?, Some(report))
         }
@@ -93,6 +87,7 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
         new_key,
         warnings,
     };
+    let replacing = args.out.as_ref().is_some_and(|out| std::fs::symlink_metadata(out).is_ok());
     match &args.out {
         Some(out) => write_atomic(out, text.as_bytes(), Mode::Public, args.force)?,
         None => crate::output::write_out(format_args!("{text}")),
@@ -110,7 +105,7 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
         print_key_report(key_report);
     }
     if let Some(file) = &report.file {
-        say!("Certificate request written");
+        say!("Certificate request written{}", if replacing { " (replacing the old one: --force)" } else { "" });
         output::field("file", file);
         output::field("subject", &report.subject);
         output::field("names (SAN)", report.subject_alt_names.join(", "));
@@ -118,6 +113,42 @@ pub fn new(args: &CsrNewArgs) -> CliResult {
         say!("Send the CSR (not the key) to your CA; check it any time with: signet inspect {file}");
     }
     Ok(())
+}
+
+/// Checks every output before any work, naming every file that is in the way at once: the CSR
+/// is replaced only with --force, the new key's file only with --replace-key (kept aside), and
+/// --out never replaces a file that holds a private key.
+fn check_outputs(args: &CsrNewArgs, key_target: KeyTarget) -> CliResult {
+    let mut problems = Vec::new();
+    if let Some(out) = &args.out
+        && std::fs::symlink_metadata(out).is_ok()
+    {
+        key_files::refuse_replacing_key(out, "--out")?;
+        if args.force {
+            problems.push(format!("--force would replace {}", out.display()));
+        } else {
+            problems.push(format!("{} already exists (add --force to replace this CSR)", out.display()));
+        }
+    }
+    if let (Some(key_out), Some(_)) = (&args.key_out, args.new_key) {
+        if args.out.as_ref().is_some_and(|out| absolute(out) == absolute(key_out)) {
+            return Err(CliError::bad_input(
+                "--key-out and --out name the same file; give the key and the CSR a file each",
+            ));
+        }
+        if let Err(e) = key_files::check_target(key_out, key_target, args.force, "--key-out") {
+            problems.push(e.message);
+        }
+    }
+    match problems.as_slice() {
+        [] => Ok(()),
+        // --force replacing the CSR alone is what was asked for: say so once it is done.
+        [only] if only.starts_with("--force would replace") => Ok(()),
+        [first, ..] => {
+            let joint = if first.starts_with("--force") { "; but " } else { "; and " };
+            Err(CliError::bad_input(problems.join(joint)))
+        }
+    }
 }
 
 /// Refuses keys too weak to be certified, naming the size found.

@@ -20,7 +20,7 @@ struct InspectReport<'a> {
 
 /// Runs `signet inspect`.
 pub fn run(args: &InspectArgs) -> CliResult {
-    let decoded = pki::load(&args.file)?;
+    let decoded = pki::load_quietly(&args.file)?;
     let password =
         secrets::lookup(&Source { file: args.pass_file.as_deref(), env: PASSPHRASE_ENV, purpose: &args.file })?;
     let options = Options {

@@ -10,7 +10,8 @@ use signet_keys::KeyAlgorithm;
 
 use crate::cli::{EncryptArgs, KdfArg, KeyNewArgs};
 use crate::error::{CliError, CliResult};
-use crate::files::{Mode, absolute, write_atomic};
+use crate::files::absolute;
+use crate::key_files::{self, KeyTarget};
 use crate::output;
 use crate::secrets::{self, PASSPHRASE_ENV, Source};
 
@@ -25,15 +26,20 @@ pub struct KeyReport {
     pub encrypted: bool,
     /// SHA-256 of the public key (SPKI), the key's identity in every later file.
     pub spki_sha256: String,
+    /// Where the file this key replaced was kept (with `--replace-key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced_file_kept_as: Option<String>,
 }
 
 /// Runs `signet key new`.
 pub fn new(args: &KeyNewArgs) -> CliResult {
     let algorithm = args.alg.algorithm();
+    let target = KeyTarget::from_flag(args.replace_key);
+    key_files::check_target(&args.out, target, args.force, "--out")?;
     let passphrase = encryption_passphrase(&args.encrypt, args.pass_file.as_deref(), "the new key")?;
     let pkcs8 = generate_with_progress(algorithm)?;
     let report =
-        write_key(&pkcs8, algorithm, &args.out, &args.encrypt, passphrase.as_deref().map(String::as_str), args.force)?;
+        write_key(&pkcs8, algorithm, &args.out, &args.encrypt, passphrase.as_deref().map(String::as_str), target)?;
     if args.json {
         return output::json(&report);
     }
@@ -69,14 +75,15 @@ pub fn generate_with_progress(algorithm: KeyAlgorithm) -> CliResult<SecretDer> {
     result.map_err(CliError::from)
 }
 
-/// Writes a key (encrypted if a passphrase is given) with mode 0600 and reports it.
+/// Writes a key (encrypted if a passphrase is given) with mode 0600 and reports it; an existing
+/// file is replaced only for [`KeyTarget::ReplaceKeepingOld`], and kept aside first.
 pub fn write_key(
     pkcs8: &SecretDer,
     algorithm: KeyAlgorithm,
     out: &Path,
     encrypt: &EncryptArgs,
     passphrase: Option<&str>,
-    force: bool,
+    target: KeyTarget,
 ) -> CliResult<KeyReport> {
     let spki = signet_codec::private_key::public_spki(pkcs8)?;
     let text = match passphrase {
@@ -91,12 +98,13 @@ pub fn write_key(
         None => pem::encode(ObjectKind::PrivateKey.pem_label(), pkcs8.expose()),
     };
     let text = zeroize::Zeroizing::new(text);
-    write_atomic(out, text.as_bytes(), Mode::Secret, force)?;
+    let kept = key_files::write(out, text.as_bytes(), target)?;
     Ok(KeyReport {
         file: absolute(out),
         algorithm: algorithm.to_string(),
         encrypted: passphrase.is_some(),
         spki_sha256: public_key::sha256_hex(&spki),
+        replaced_file_kept_as: kept.as_deref().map(absolute),
     })
 }
 
@@ -107,6 +115,9 @@ pub fn print_key_report(report: &KeyReport) {
     output::field("algorithm", &report.algorithm);
     output::field("encrypted", if report.encrypted { "yes (PBES2, AES-256-CBC)" } else { "no" });
     output::field("public key", format!("SPKI SHA-256 {}", output::colons(&report.spki_sha256)));
+    if let Some(kept) = &report.replaced_file_kept_as {
+        output::field("old file", format!("kept as {kept} (nothing was deleted)"));
+    }
     say!(
         "Back up this file{} now: a certificate issued for this key is useless without it, and no CA can recover it.",
         if report.encrypted { " and its passphrase" } else { "" }
@@ -123,10 +134,10 @@ mod tests {
         let out = dir.path().join("k.pem");
         let pkcs8 = signet_keys::generate(KeyAlgorithm::EcP256).unwrap();
         let encrypt = EncryptArgs { encrypt: false, kdf: KdfArg::Scrypt };
-        let report = write_key(&pkcs8, KeyAlgorithm::EcP256, &out, &encrypt, None, false).unwrap();
+        let report = write_key(&pkcs8, KeyAlgorithm::EcP256, &out, &encrypt, None, KeyTarget::New).unwrap();
         let text = std::fs::read_to_string(&out).unwrap();
         assert!(text.starts_with("-----BEGIN PRIVATE KEY-----\n"));
         assert_eq!(report.spki_sha256.len(), 64);
-        assert!(write_key(&pkcs8, KeyAlgorithm::EcP256, &out, &encrypt, None, false).is_err());
+        assert!(write_key(&pkcs8, KeyAlgorithm::EcP256, &out, &encrypt, None, KeyTarget::New).is_err());
     }
 }

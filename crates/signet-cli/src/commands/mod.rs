@@ -9,4 +9,5 @@ pub mod inspect;
 pub mod key;
 pub mod matching;
 pub mod serve;
+pub mod startup;
 pub mod verify;

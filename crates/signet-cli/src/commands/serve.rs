@@ -10,9 +10,11 @@ use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
 use crate::cli::ServeArgs;
+use crate::commands::startup;
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
+use crate::locate::{self, Origin};
 use crate::secrets;
 
 /// Runs `signet serve`.
@@ -29,7 +31,16 @@ fn init_logging() {
 
 async fn serve(args: &ServeArgs) -> CliResult {
     init_logging();
-    let dir = &args.data.data;
+    let found = locate::serve_dir(args.data.data.as_deref());
+    let dir = &found.dir;
+    if let Origin::Recorded(record) = &found.origin {
+        crate::output::note(&format!(
+            "no ./{} here: serving the CA in {} (your default, recorded in {}); --data chooses another",
+            locate::LOCAL_DIR,
+            absolute(dir),
+            record.display()
+        ));
+    }
     let fresh = !config_path(dir).exists();
     if fresh {
         initialise(
@@ -41,6 +52,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .await?;
     }
     let mut settings = data::settings(dir)?;
+    let configured_listen = settings.listen;
     if let Some(listen) = &args.listen {
         settings.listen = listen
             .parse()
@@ -110,26 +122,16 @@ async fn serve(args: &ServeArgs) -> CliResult {
         Storage::Sqlite(path) => format!("SQLite {}", absolute(path)),
         Storage::Postgres(_) => "PostgreSQL".to_string(),
     };
-    let base = format!("http://{}", settings.listen);
-    say!("signet serve: listening on {base}");
-    say!("  data:         {} ({backend})", absolute(dir));
-    say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
-    say!("  CAs:          {base}/api/v1/cas");
-    if !weak_keys.is_empty() {
-        say!("  weak keys:    {} known-compromised RSA keys refused", weak_keys.len());
-    }
-    if admin_token_path(dir).exists() {
-        say!("  admin token:  {} (mode 0600; the CLI uses it by default)", absolute(&admin_token_path(dir)));
-    }
-    if fresh {
-        say!("First certificate:");
-        say!("  signet csr new --new-key ec-p256 --key-out www.key --cn www.example.com --out www.csr");
-        say!("  signet request submit --csr www.csr --profile test --out www.crt       # test CA: issued at once");
-        say!(
-            "  signet request submit --csr www.csr --profile server                   # waits for a Certificate Manager"
-        );
-        say!("  signet queue list && signet queue approve ID && signet request get ID --out www.crt");
-    }
+    let cas = startup::ca_files(dir, store.as_ref()).await?;
+    startup::print(&startup::Banner {
+        dir,
+        backend,
+        listening: settings.listen,
+        configured: configured_listen,
+        weak_keys: weak_keys.len(),
+        cas: &cas,
+        fresh,
+    });
     let app = signet_web::router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
@@ -191,7 +193,8 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
         &clock,
         "system",
         "admin",
-        &[Role::CaAdministrator, Role::CertificateManager, Role::Auditor],
+        // CA Administrator only: approving and auditing are other people's roles (issue 10).
+        &[Role::CaAdministrator],
         false,
     )
     .await?;
