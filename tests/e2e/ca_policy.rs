@@ -94,6 +94,65 @@ fn strict_role_separation_refuses_admin_managers() {
         .err_has("strict role separation");
 }
 
+/// Strict role separation holds for identities whose roles were given before it was turned on:
+/// checked on every request, listed by `config check`, `token list` and `serve`, and fixed by
+/// revoking a token. An administrator cannot give roles to itself; a manager deciding on their
+/// own request without strict separation is flagged in the queue and audited as such.
+#[test]
+fn strict_role_separation_holds_for_tokens_made_before_it() {
+    let sb = Sandbox::new();
+    let mut server = Server::start(&sb, Backend::Sqlite);
+    let admin = server.admin_token();
+    // Without strict separation: dave gets two separated roles, and a manager decides on their own request.
+    server.admin(&sb, &["token", "create", "--name", "dave", "--role", "ca-administrator", "--out", "d1.token"]).ok();
+    server.admin(&sb, &["token", "create", "--name", "dave", "--role", "auditor", "--out", "d2.token"]).ok();
+    let manager = server.manager_token(&sb);
+    let csr = make_csr(&sb, "own", "ec-p256", "own.example.com", &[]);
+    let id = server.submit(&manager, "server", &csr).json()["id"].to_string();
+    let queue = server.request("GET", "/api/v1/queue", Some(&manager), &[], b"").json();
+    let mine = queue.as_array().unwrap().iter().find(|r| r["id"].to_string() == id).unwrap().clone();
+    assert_eq!(mine["own_request"], true, "{mine}");
+    let json = [("content-type", "application/json")];
+    let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&manager), &json, b"");
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let auditor = sb.read_text("d2.token").trim().to_string();
+    let entries = server.request("GET", "/api/v1/audit?limit=1000", Some(&auditor), &[], b"").text();
+    assert!(entries.contains("own_request"), "the self-approval is not on the record: {entries}");
+    server.stop();
+    let config = server.data.join("signet.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("strict_role_separation = false", "strict_role_separation = true");
+    std::fs::write(&config, text).unwrap();
+    server
+        .admin(&sb, &["config", "check"])
+        .code(1)
+        .out_has("BROKEN")
+        .err_has("dave holds ca-administrator and auditor");
+    server.restart();
+    assert!(server.log_text().contains("dave holds ca-administrator and auditor"), "{}", server.log_text());
+    // Both of dave's tokens can do nothing, whatever the action.
+    let dave_admin = sb.read_text("d1.token").trim().to_string();
+    for (token, path) in [(&dave_admin, "/api/v1/search?name=x"), (&auditor, "/api/v1/audit")] {
+        let refused = server.request("GET", path, Some(token), &[], b"");
+        assert_eq!(refused.status, 403, "{}", refused.text());
+        assert!(refused.text().contains("strict role separation"), "{}", refused.text());
+    }
+    // The administrator may not give itself a role.
+    let body = br#"{"name": "admin", "roles": ["enrollee"]}"#;
+    let own = server.request("POST", "/api/v1/tokens", Some(&admin), &json, body);
+    assert_eq!(own.status, 403, "{}", own.text());
+    // Revoking the auditor token fixes dave.
+    let list = server.admin(&sb, &["token", "list", "--json"]).ok().json();
+    let extra = list.as_array().unwrap().iter().find(|t| t["name"] == "dave" && t["roles"][0] == "auditor").unwrap();
+    let extra_id = extra["id"].to_string();
+    server.admin(&sb, &["token", "revoke", &extra_id]).ok();
+    server.admin(&sb, &["token", "revoke", &extra_id]).code(2).err_has("no live token");
+    server.admin(&sb, &["config", "check"]).ok();
+    let fixed = server.request("GET", "/api/v1/search?name=x", Some(&dave_admin), &[], b"");
+    assert_eq!(fixed.status, 200, "{}", fixed.text());
+}
+
 /// A listed known-compromised key (the Debian CVE-2008-0166 list format) is refused at
 /// submission; the list line is computed by openssl, independently of signet.
 #[test]

@@ -77,7 +77,7 @@ impl Authority {
         )
         .await?;
         Ok(Self {
-            tokens: TokenAuthenticator::new(store.clone(), clock.clone()),
+            tokens: TokenAuthenticator::new(store.clone(), clock.clone(), settings.strict_role_separation),
             store,
             clock,
             registry,

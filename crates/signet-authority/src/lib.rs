@@ -33,5 +33,5 @@ pub use error::{AuthorityError, AuthorityResult, Kind};
 pub use keys::{CaKeys, SoftwareCaKeys};
 pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
-pub use tokens::create_token;
+pub use tokens::{SeparationViolation, create_token, revoke_token, separation_violations};
 pub use workflow::Access;

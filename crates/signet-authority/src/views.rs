@@ -36,6 +36,10 @@ pub struct RequestView {
     /// The certificate, once issued.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateView>,
+    /// In a Certificate Manager's queue: the manager submitted it themselves (deciding on it is
+    /// allowed without strict role separation, and audited as such).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub own_request: bool,
 }
 
 /// A certificate summary.
@@ -89,7 +93,14 @@ impl RequestView {
                 sha256: c.sha256.map(|d| d.to_hex()),
                 test: c.is_test,
             }),
+            own_request: false,
         }
+    }
+
+    /// This view as `viewer` sees it in the queue: flagged when it is their own request.
+    pub fn seen_by(mut self, viewer: &str) -> Self {
+        self.own_request = self.requester == viewer;
+        self
     }
 }
 

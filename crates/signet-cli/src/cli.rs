@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::cli_tokens::{TokenCommand, TokenCreateArgs, TokenListArgs, TokenRevokeArgs};
+
 /// signet: one tool for the whole life of an X.509 certificate.
 #[derive(Debug, Parser)]
 #[command(
@@ -209,33 +211,6 @@ pub struct CaListArgs {
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `signet token ...`
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Create an API token (printed once; only its hash is stored).
-    #[command(
-        after_help = "Examples:\n  signet token create --name alice --role enrollee\n  signet token create --name bob --role certificate-manager --out bob.token"
-    )]
-    Create(TokenCreateArgs),
-}
-
-/// `signet token create`
-#[derive(Debug, Args)]
-pub struct TokenCreateArgs {
-    /// Data location.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Identity the token stands for. Example: --name alice
-    #[arg(long)]
-    pub name: String,
-    /// Role: ca-administrator, certificate-manager, auditor, backup-operator, enrollee; repeat for several.
-    #[arg(long = "role", required = true)]
-    pub roles: Vec<String>,
-    /// Write the token to this file (mode 0600) instead of printing it. Example: --out alice.token
-    #[arg(long)]
-    pub out: Option<std::path::PathBuf>,
 }
 
 /// `signet audit ...`

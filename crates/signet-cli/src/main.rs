@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_tokens;
 mod commands;
 mod data;
 mod error;
@@ -62,6 +63,8 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
+        Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
+        Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
         Command::Audit(AuditCommand::List(args)) => commands::admin::audit_list(&args),
         Command::Config(ConfigCommand::Check(args)) => commands::admin::config_check(&args),

@@ -89,12 +89,37 @@ impl Drop for SqlStore {
     }
 }
 
+/// Creates the SQLite file with mode 0600 if it is missing, and sets 0600 on it and on its `-wal`
+/// and `-shm` files if they exist (SQLite gives the files it creates the database file's mode).
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = std::path::PathBuf::from(file);
+        if file.exists() && std::fs::metadata(&file)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// Idle read connections kept per store.
 const MAX_IDLE: usize = 16;
 
 impl SqlStore {
-    /// Opens (creating if needed) the SQLite database at `path` and migrates it.
+    /// Opens (creating if needed) the SQLite database at `path` and migrates it. The database
+    /// holds encrypted CA keys and token hashes: it and its WAL and shared-memory files are made
+    /// readable by their owner only (mode 0600), existing ones included.
     pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
+        owner_only(path).map_err(|e| {
+            StoreError::Unavailable(format!("cannot make {} readable by its owner only: {e}", path.display()))
+        })?;
         Self::open(Dialect::Sqlite, Target::Sqlite(path.to_path_buf())).await
     }
 

@@ -121,6 +121,10 @@ impl StoreWrite for SqlStore {
         self.id_op(Op::CreateToken(token, audit)).await
     }
 
+    async fn revoke_token(&self, id: i64, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::RevokeToken { id, at, audit }).await
+    }
+
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()> {
         self.unit_op(Op::Audit(events)).await
     }

@@ -197,3 +197,41 @@ async fn postgres_lookups_outlive_a_dropped_connection() {
     .unwrap();
     assert!(!store.key_used_for_test(&key).await.unwrap());
 }
+
+/// The SQLite files hold encrypted CA keys and token hashes: owner-only, new or existing, the WAL
+/// and shared-memory files included.
+#[tokio::test]
+async fn sqlite_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("signet.db");
+    let mode = |suffix: &str| {
+        let file = dir.path().join(format!("signet.db{suffix}"));
+        std::fs::metadata(file).unwrap().permissions().mode() & 0o777
+    };
+    {
+        let store = SqlStore::open_sqlite(&path).await.unwrap();
+        store
+            .append_audit(vec![audit::AuditEvent::new(
+                time::macros::datetime!(2026-06-01 12:00 UTC),
+                "t",
+                "test",
+                "x",
+                serde_json::json!({}),
+            )])
+            .await
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            assert_eq!(mode(suffix), 0o600, "signet.db{suffix}");
+        }
+    }
+    // A database an older version left world-readable is tightened when opened.
+    for suffix in ["", "-wal", "-shm"] {
+        let file = dir.path().join(format!("signet.db{suffix}"));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    let _store = SqlStore::open_sqlite(&path).await.unwrap();
+    assert_eq!(mode(""), 0o600);
+}

@@ -299,6 +299,12 @@ async fn tokens_by_hash(store: &dyn Store) {
         .create_token(NewToken { name: "x".into(), hash, roles: vec![], created_at: now() }, event("token.create", "x"))
         .await;
     assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("that token already exists")), "{dup:?}");
+    // A revoked token stops authenticating, once.
+    store.revoke_token(token.id, now(), event("token.revoke", "ops")).await.unwrap();
+    assert!(store.token_by_hash(&digest(0xcd)).await.unwrap().is_none());
+    assert_eq!(store.tokens().await.unwrap()[0].revoked_at, Some(now()));
+    let again = store.revoke_token(token.id, now(), event("token.revoke", "ops")).await;
+    assert!(matches!(again, Err(StoreError::NotFound(_))), "{again:?}");
 }
 
 async fn the_newest_config_change_is_found(store: &dyn Store) {

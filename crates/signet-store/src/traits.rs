@@ -82,6 +82,8 @@ pub trait StoreWrite: StoreRead {
     async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()>;
     /// Creates an API token.
     async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64>;
+    /// Revokes an API token (it stops authenticating); NotFound if there is no such live token.
+    async fn revoke_token(&self, id: i64, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()>;
     /// Appends audit events on their own.
     async fn append_audit(&self, events: Vec<AuditEvent>) -> StoreResult<()>;
     /// Marks reservations older than `before` abandoned (after a crash), auditing it at `at`;

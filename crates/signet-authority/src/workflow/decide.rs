@@ -23,7 +23,7 @@ impl Authority {
     pub async fn queue(&self, actor: &Actor) -> AuthorityResult<Vec<RequestView>> {
         permit(actor, Action::Queue)?;
         let pending = self.store.pending_requests(QUEUE_LIMIT).await?;
-        Ok(pending.iter().map(|r| RequestView::new(r, None)).collect())
+        Ok(pending.iter().map(|r| RequestView::new(r, None).seen_by(&actor.name)).collect())
     }
 
     /// Approves a pending request, optionally narrowing its names, and issues the certificate.
@@ -48,13 +48,14 @@ impl Authority {
         let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
         let reservation = self.reservation(issuer, &prepared, checked.key);
         let approved = names.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>());
-        let audit = AuditEvent::new(
-            self.clock.now(),
-            &actor.name,
-            "request.approve",
-            &format!("request:{id}"),
-            json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()}),
-        );
+        let mut details =
+            json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()});
+        if actor.name == request.requester {
+            // Allowed without strict separation, but on the record as what it is.
+            details["own_request"] = json!(true);
+        }
+        let audit =
+            AuditEvent::new(self.clock.now(), &actor.name, "request.approve", &format!("request:{id}"), details);
         let issued = self
             .sign_and_store(Signing {
                 store: self.store.as_ref(),
@@ -99,8 +100,11 @@ impl Authority {
         let request = self.stored_request(id).await?;
         self.separate(actor, &request)?;
         let at = self.clock.now();
-        let audit =
-            AuditEvent::new(at, &actor.name, "request.deny", &format!("request:{id}"), json!({"reason": reason}));
+        let mut details = json!({"reason": reason});
+        if actor.name == request.requester {
+            details["own_request"] = json!(true);
+        }
+        let audit = AuditEvent::new(at, &actor.name, "request.deny", &format!("request:{id}"), details);
         self.store.deny(id, &actor.name, reason, at, audit).await.map_err(|e| match e {
             StoreError::Conflict(m) => AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied")),
             other => other.into(),

@@ -1,8 +1,9 @@
 //! Local administration on the data directory: tokens, audit verification, configuration check.
 
 use signet_model::{Role, SystemClock};
+use signet_store::StoreRead;
 
-use crate::cli::{AuditListArgs, AuditVerifyArgs, ConfigCheckArgs, TokenCreateArgs};
+use crate::cli::{AuditListArgs, AuditVerifyArgs, ConfigCheckArgs, TokenCreateArgs, TokenListArgs, TokenRevokeArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -92,6 +93,48 @@ pub fn audit_list(args: &AuditListArgs) -> CliResult {
 }
 
 /// Runs `signet config check`.
+/// Runs `signet token list`.
+pub fn token_list(args: &TokenListArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let tokens = data.store.tokens().await.map_err(signet_authority::AuthorityError::from)?;
+        if args.json {
+            return output::json(&tokens);
+        }
+        for token in &tokens {
+            let roles: Vec<&str> = token.roles.iter().map(|r| r.as_str()).collect();
+            let state = match token.revoked_at {
+                Some(at) => format!("revoked {}", signet_codec::describe::rfc3339(at)),
+                None => "live".to_string(),
+            };
+            say!(
+                "{:>4}  {:<20} {:<40} created {}  {state}",
+                token.id,
+                token.name,
+                roles.join(","),
+                signet_codec::describe::rfc3339(token.created_at)
+            );
+        }
+        if data.settings.strict_role_separation {
+            for violation in signet_authority::separation_violations(data.store.as_ref()).await? {
+                output::warn(&violation.describe());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs `signet token revoke`.
+pub fn token_revoke(args: &TokenRevokeArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        signet_authority::revoke_token(data.store.as_ref(), &SystemClock, "local-admin", args.id).await?;
+        say!("Token {} revoked; front ends stop accepting it within 10 seconds.", args.id);
+        Ok(())
+    })
+}
+
+/// Runs `signet config check`.
 pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     let dir = args.data.dir()?;
     let settings = data::settings(&dir)?;
@@ -112,6 +155,26 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     );
     for warning in &settings.warnings {
         output::warn(warning);
+    }
+    if settings.strict_role_separation {
+        let violations = data::runtime()?.block_on(async {
+            let store = data::open_store(&settings).await?;
+            Ok::<_, CliError>(signet_authority::separation_violations(store.as_ref()).await?)
+        })?;
+        output::field(
+            "role separation",
+            if violations.is_empty() { "strict; every identity holds one separated role" } else { "strict; BROKEN" },
+        );
+        for violation in &violations {
+            output::warn(&violation.describe());
+        }
+        if !violations.is_empty() {
+            return Err(CliError::check_failed(format!(
+                "{} identit{} break strict role separation and can do nothing until fixed",
+                violations.len(),
+                if violations.len() == 1 { "y" } else { "ies" }
+            )));
+        }
     }
     Ok(())
 }

@@ -76,6 +76,11 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(keys);
+    if settings.strict_role_separation {
+        for violation in signet_authority::separation_violations(store.as_ref()).await? {
+            crate::output::warn(&format!("{}; until then it can do nothing", violation.describe()));
+        }
+    }
     if let Some(change) = authority.configuration_change() {
         if change.previous_sha256.is_some() {
             tracing::info!(sha256 = %change.sha256, "configuration change recorded in the audit log: {}", change.summary());

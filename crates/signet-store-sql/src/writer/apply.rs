@@ -225,6 +225,17 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             journal.append(event)?;
             Ok(Outcome::Id(id))
         }
+        Op::RevokeToken { id, at, audit } => {
+            let done = db.execute(
+                "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                &[Value::Int(secs(*at)), Value::Int(*id)],
+            )?;
+            if done == 0 {
+                return Err(refused(StoreError::NotFound(format!("live token {id}"))));
+            }
+            journal.append(audit)?;
+            Ok(Outcome::Done)
+        }
         Op::Audit(events) => {
             for event in events {
                 journal.append(event)?;

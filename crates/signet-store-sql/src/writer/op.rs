@@ -32,6 +32,11 @@ pub(crate) enum Op {
         audit: AuditEvent,
     },
     CreateToken(NewToken, AuditEvent),
+    RevokeToken {
+        id: i64,
+        at: time::OffsetDateTime,
+        audit: AuditEvent,
+    },
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
