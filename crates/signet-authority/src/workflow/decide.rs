@@ -50,10 +50,8 @@ impl Authority {
         let approved = names.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>());
         let mut details =
             json!({"serial": prepared.serial.to_hex(), "names": prepared.sans, "narrowed": approved.is_some()});
-        if actor.name == request.requester {
-            // Allowed without strict separation, but on the record as what it is.
-            details["own_request"] = json!(true);
-        }
+        // Allowed without strict separation, but on the record as what it is.
+        mark_own(&mut details, actor, &request);
         let audit =
             AuditEvent::new(self.clock.now(), &actor.name, "request.approve", &format!("request:{id}"), details);
         let issued = self
@@ -101,9 +99,7 @@ impl Authority {
         self.separate(actor, &request)?;
         let at = self.clock.now();
         let mut details = json!({"reason": reason});
-        if actor.name == request.requester {
-            details["own_request"] = json!(true);
-        }
+        mark_own(&mut details, actor, &request);
         let audit = AuditEvent::new(at, &actor.name, "request.deny", &format!("request:{id}"), details);
         self.store.deny(id, &actor.name, reason, at, audit).await.map_err(|e| match e {
             StoreError::Conflict(m) => AuthorityError::new(Kind::Conflict, format!("{m}; it cannot be denied")),
@@ -128,6 +124,15 @@ impl Authority {
             ));
         }
         Ok(())
+    }
+}
+
+/// Marks audit details `own_request` when the actor decides on a request they submitted.
+fn mark_own(details: &mut serde_json::Value, actor: &Actor, request: &RequestRecord) {
+    if actor.name == request.requester
+        && let Some(fields) = details.as_object_mut()
+    {
+        fields.insert("own_request".into(), json!(true));
     }
 }
 
