@@ -108,9 +108,10 @@ fn strict_role_separation_holds_for_tokens_made_before_it() {
     server.admin(&sb, &["token", "create", "--name", "dave", "--role", "auditor", "--out", "d2.token"]).ok();
     let manager = server.manager_token(&sb);
     let csr = make_csr(&sb, "own", "ec-p256", "own.example.com", &[]);
-    let id = server.submit(&manager, "server", &csr).json()["id"].to_string();
+    let submitted = server.submit(&manager, "server", &csr).json();
+    let id = submitted["id"].to_string();
     let queue = server.request("GET", "/api/v1/queue", Some(&manager), &[], b"").json();
-    let mine = queue.as_array().unwrap().iter().find(|r| r["id"].to_string() == id).unwrap().clone();
+    let mine = queue.as_array().unwrap().iter().find(|r| r["id"] == submitted["id"]).unwrap().clone();
     assert_eq!(mine["own_request"], true, "{mine}");
     let json = [("content-type", "application/json")];
     let approved = server.request("POST", &format!("/api/v1/requests/{id}/approve"), Some(&manager), &json, b"");
