@@ -14,4 +14,5 @@ mod convert;
 mod durability;
 mod key_csr;
 mod read_foreign;
+mod slow_clients;
 mod verify;

@@ -16,6 +16,7 @@ use signet_authority::{Access, Actor, Kind};
 use signet_codec::ObjectKind;
 use signet_model::{Identifier, RequestId, RequestState, Role, Serial};
 use signet_store::Query;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::problem::{ApiResult, Problem};
@@ -50,18 +51,21 @@ async fn not_found() -> Problem {
     Problem::new(Kind::NotFound, "no such endpoint; the API is under /api/v1 (see docs/API.md)")
 }
 
-/// The request body as bytes, with the size limit turned into a problem document.
+/// The request body as bytes, read within the body timeout, with the size limit and the timeout
+/// turned into problem documents.
 struct Body(Bytes);
 
 impl FromRequest<AppState> for Body {
     type Rejection = Problem;
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
-        match Bytes::from_request(request, state).await {
-            Ok(bytes) => Ok(Body(bytes)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::too_large(state.max_body_bytes))
+        let timeout = state.limits.body_read_timeout;
+        match tokio::time::timeout(timeout, Bytes::from_request(request, state)).await {
+            Err(_) => Err(Problem::body_timeout(timeout)),
+            Ok(Ok(bytes)) => Ok(Body(bytes)),
+            Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::too_large(state.limits.max_body_bytes))
             }
-            Err(rejection) => Err(Problem::malformed(format!("cannot read the request body: {rejection}"))),
+            Ok(Err(rejection)) => Err(Problem::malformed(format!("cannot read the request body: {rejection}"))),
         }
     }
 }
@@ -85,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 async fn detached<T: Send + 'static>(
     change: impl Future<Output = Result<T, signet_authority::AuthorityError>> + Send + 'static,
 ) -> ApiResult<T> {
-    match tokio::spawn(change).await {
+    match tokio::spawn(change.in_current_span()).await {
         Ok(result) => Ok(result?),
         Err(e) => {
             tracing::error!(error = %e, "a state change stopped unexpectedly");
@@ -110,7 +114,9 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| Problem::new(Kind::Unauthenticated, "send an API token: Authorization: Bearer TOKEN"))?;
-        Ok(Authenticated(state.authority.authenticate(token).await?))
+        let actor = state.authority.authenticate(token).await?;
+        crate::trace::record_actor(&actor.name);
+        Ok(Authenticated(actor))
     }
 }
 
@@ -133,6 +139,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         if let Some(token) = parts.headers.get("x-signet-retrieval-token").and_then(|v| v.to_str().ok()) {
+            crate::trace::record_actor("(retrieval token)");
             return Ok(Caller::RetrievalToken(token.trim().to_string()));
         }
         Ok(Caller::Actor(Authenticated::from_request_parts(parts, state).await?.0))

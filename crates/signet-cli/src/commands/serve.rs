@@ -97,8 +97,16 @@ async fn serve(args: &ServeArgs) -> CliResult {
                 s.operations.load(std::sync::atomic::Ordering::Relaxed),
             )
         })),
-        max_body_bytes: settings.max_body_bytes,
+        limits: signet_web::Limits {
+            max_body_bytes: settings.max_body_bytes,
+            max_header_bytes: settings.http.max_header_bytes,
+            body_read_timeout: settings.http.body_read_timeout,
+            max_connections: connection_cap(settings.http.max_connections),
+            header_read_timeout: settings.http.header_read_timeout,
+            keep_alive_timeout: settings.http.keep_alive_timeout,
+        },
     };
+    let limits = state.limits;
     let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|e| {
         CliError::runtime(format!(
             "cannot listen on {}: {e} (another signet serve running? use --listen)",
@@ -114,6 +122,15 @@ async fn serve(args: &ServeArgs) -> CliResult {
     say!("  data:         {} ({backend})", absolute(dir));
     say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
     say!("  CAs:          {base}/api/v1/cas");
+    say!(
+        "  connections:  at most {} at once{}",
+        limits.max_connections,
+        if limits.max_connections < settings.http.max_connections {
+            " (server.max_connections lowered to fit the open-file limit)"
+        } else {
+            ""
+        }
+    );
     if !weak_keys.is_empty() {
         say!("  weak keys:    {} known-compromised RSA keys refused", weak_keys.len());
     }
@@ -130,12 +147,40 @@ async fn serve(args: &ServeArgs) -> CliResult {
         say!("  signet queue list && signet queue approve ID && signet request get ID --out www.crt");
     }
     let app = signet_web::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
+    signet_web::serve(listener, app, limits, shutdown()).await;
     say!("signet serve: stopped");
     Ok(())
+}
+
+/// File descriptors kept for everything but client connections: the database (SQLite's files or
+/// PostgreSQL connections), standard streams, the runtime's own, files read at start.
+const RESERVED_FILES: u64 = 256;
+
+/// The number of connections to allow: `configured`, lowered to fit below the open-file limit
+/// with room for the database. The soft limit is first raised to the hard limit (as far as the
+/// kernel allows), since each connection holds one descriptor.
+fn connection_cap(configured: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let mut soft = limit.current;
+    if limit.current != limit.maximum {
+        // An unlimited hard limit cannot be the soft one on Linux (nr_open bounds it); try a
+        // large finite one instead.
+        let wanted = limit.maximum.unwrap_or(1 << 20);
+        match setrlimit(Resource::Nofile, Rlimit { current: Some(wanted), maximum: limit.maximum }) {
+            Ok(()) => soft = Some(wanted),
+            Err(e) => tracing::debug!(error = %e, "cannot raise the open-file limit; keeping {:?}", limit.current),
+        }
+    }
+    let Some(soft) = soft else { return configured };
+    let room = usize::try_from(soft.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX).max(1);
+    if room < configured {
+        tracing::warn!(
+            open_file_limit = soft,
+            "server.max_connections {configured} lowered to {room} to stay below the open-file limit"
+        );
+    }
+    configured.min(room)
 }
 
 async fn shutdown() {
