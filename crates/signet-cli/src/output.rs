@@ -32,7 +32,7 @@ pub fn json(value: &impl Serialize) -> CliResult {
 
 /// A `label: value` line with the label padded to a column.
 pub fn field(label: &str, value: impl std::fmt::Display) {
-    say!("  {:<14}{value}", format!("{label}:"));
+    say!("  {:<13} {value}", format!("{label}:"));
 }
 
 /// A hex string with colons every two digits, as fingerprints are usually shown.

@@ -214,8 +214,26 @@ async fn list_cas(State(state): State<AppState>) -> Response {
     Json(state.authority.cas()).into_response()
 }
 
-async fn list_profiles(State(state): State<AppState>) -> Response {
-    Json(state.authority.profiles()).into_response()
+/// The profiles as configured, with their validity in whole days: as configured
+/// (`validity_configured`), else what a certificate issued now gets (the CA/Browser Forum limit
+/// for server certificates, 365 days for others).
+async fn list_profiles(State(state): State<AppState>) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let views = state
+        .authority
+        .profiles()
+        .into_iter()
+        .map(|profile| {
+            let mut view = serde_json::to_value(profile).map_err(|e| Problem::new(Kind::Internal, e.to_string()))?;
+            if let Some(fields) = view.as_object_mut() {
+                fields.remove("validity");
+                fields.insert("validity_days".into(), profile.validity_at(now).whole_days().into());
+                fields.insert("validity_configured".into(), profile.validity.is_some().into());
+            }
+            Ok(view)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(views).into_response())
 }
 
 fn pem_response(text: String, content_type: &'static str) -> Response {
@@ -371,6 +389,23 @@ async fn deny(
     Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
 }
 
+/// Most search results one request may ask for (the store's documented bound on
+/// [`Query::limit`]); more is refused rather than quietly cut.
+const SEARCH_PAGE_LIMIT: u32 = 1000;
+
+/// A query parameter holding a whole number from `low` to `high`, written plainly (digits only:
+/// no sign, spaces or leading zeros), or a problem naming the parameter and the range.
+fn bounded<T>(name: &str, text: &str, low: T, high: T) -> ApiResult<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
+    match text.parse::<T>() {
+        Ok(n) if plain && n >= low && n <= high => Ok(n),
+        _ => Err(Problem::malformed(format!("{name}: {text:?} is not a whole number from {low} to {high}"))),
+    }
+}
+
 fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
@@ -404,9 +439,7 @@ async fn search(
             "fingerprint" => query.fingerprint = Some(value.clone()),
             "expires_after" => query.expires_after = Some(parse_time(key, value)?),
             "expires_before" => query.expires_before = Some(parse_time(key, value)?),
-            "limit" => {
-                query.limit = Some(value.parse().map_err(|_| Problem::malformed("limit: a number from 1 to 1000"))?)
-            }
+            "limit" => query.limit = Some(bounded(key, value, 1, SEARCH_PAGE_LIMIT)?),
             other => {
                 return Err(Problem::malformed(format!(
                     "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, limit"
@@ -442,20 +475,9 @@ async fn audit_entries(
     Authenticated(actor): Authenticated,
     Params(params): Params,
 ) -> ApiResult<Response> {
-    let number = |name: &str| -> ApiResult<Option<i64>> {
-        params
-            .get(name)
-            .map(|v| {
-                v.parse::<i64>().map_err(|_| Problem::malformed(format!("{name} must be a whole number, not {v:?}")))
-            })
-            .transpose()
-    };
-    let from = number("from")?;
-    let limit = match number("limit")? {
-        Some(n) if !(1..=i64::from(signet_authority::AUDIT_PAGE_LIMIT)).contains(&n) => {
-            return Err(Problem::malformed(format!("limit must be 1 to {}", signet_authority::AUDIT_PAGE_LIMIT)));
-        }
-        Some(n) => u32::try_from(n).unwrap_or(signet_authority::AUDIT_PAGE_LIMIT),
+    let from = params.get("from").map(|v| bounded("from", v, 1, i64::MAX)).transpose()?;
+    let limit = match params.get("limit") {
+        Some(v) => bounded("limit", v, 1, signet_authority::AUDIT_PAGE_LIMIT)?,
         None => 100,
     };
     Ok(Json(state.authority.audit_entries(&actor, from, limit).await?).into_response())

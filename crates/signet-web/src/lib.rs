@@ -18,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use signet_authority::Authority;
+use signet_model::Clock;
 
 pub use limits::{Limits, MAX_HEADERS};
 pub use server::serve;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub store_stats: Option<Arc<dyn Fn() -> (u64, u64) + Send + Sync>>,
     /// Request and connection limits (body and head sizes, read timeouts).
     pub limits: Limits,
+    /// The time, for views that depend on it (a profile's validity today).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The whole HTTP application: the routes, the limits on request heads and bodies, and a

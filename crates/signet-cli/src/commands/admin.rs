@@ -97,13 +97,27 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     say!("{}: valid", absolute(&data::config_path(&args.data.data)));
     output::field("listen", settings.listen);
     output::field("public URL", &settings.public_url);
+    let now = signet_model::Clock::now(&SystemClock);
     for profile in &settings.profiles {
-        let validity =
-            profile.validity.map(|v| format!("{} days", v.whole_days())).unwrap_or_else(|| "CA/B Forum limit".into());
+        let days = profile.validity_at(now).whole_days();
+        let validity = match (profile.validity, profile.kind) {
+            (Some(_), _) => format!("{days} days"),
+            (None, signet_issuance::ProfileKind::Server) => format!("{days} days (the CA/B Forum limit today)"),
+            (None, _) => format!("{days} days (the default)"),
+        };
+        // The names used in signet.toml (kebab-case), as the API shows them.
+        let named = |value: serde_json::Result<serde_json::Value>| match value {
+            Ok(serde_json::Value::String(text)) => text,
+            _ => String::from("?"),
+        };
         output::field(
             &format!("profile {}", profile.name),
-            format!("{:?} from {}, {validity}, approval {:?}", profile.kind, profile.issuer, profile.approval)
-                .to_lowercase(),
+            format!(
+                "{} from {}, {validity}, approval {}",
+                named(serde_json::to_value(profile.kind)),
+                profile.issuer,
+                named(serde_json::to_value(profile.approval))
+            ),
         );
     }
     let weak = data::weak_keys(&settings)?;

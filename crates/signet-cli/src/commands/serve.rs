@@ -59,7 +59,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         strict_role_separation: settings.strict_role_separation,
         weak_keys: weak_keys.clone(),
     };
-    let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock)
+    let authority = Authority::load(store.clone(), authority_settings, &passphrase, clock.clone())
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(passphrase);
@@ -97,6 +97,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
                 s.operations.load(std::sync::atomic::Ordering::Relaxed),
             )
         })),
+        clock,
         limits: signet_web::Limits {
             max_body_bytes: settings.max_body_bytes,
             max_header_bytes: settings.http.max_header_bytes,
