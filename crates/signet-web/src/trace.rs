@@ -40,9 +40,9 @@ pub(crate) async fn span(request: Request, next: Next) -> Response {
     span.record("latency_ms", latency_ms);
     span.in_scope(|| {
         if status >= 500 {
-            tracing::warn!(status, latency_ms, "request failed on the server side");
+            tracing::warn!("request failed on the server side");
         } else {
-            tracing::debug!(status, latency_ms, "request answered");
+            tracing::debug!("request answered");
         }
     });
     response.headers_mut().insert(REQUEST_ID_HEADER, HeaderValue::from(id));
@@ -51,5 +51,5 @@ pub(crate) async fn span(request: Request, next: Next) -> Response {
 
 /// Records the authenticated identity on the current request's span.
 pub(crate) fn record_actor(name: &str) {
-    tracing::Span::current().record("actor", name);
+    tracing::Span::current().record("actor", tracing::field::display(name));
 }
