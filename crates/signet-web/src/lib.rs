@@ -21,7 +21,7 @@ use signet_authority::Authority;
 use signet_model::Clock;
 
 pub use limits::{Limits, MAX_HEADERS};
-pub use server::serve;
+pub use server::{listen, serve};
 pub use trace::REQUEST_ID_HEADER;
 
 /// Shared state of the handlers.

@@ -108,7 +108,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         },
     };
     let limits = state.limits;
-    let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|e| {
+    let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
             "cannot listen on {}: {e} (another signet serve running? use --listen)",
             settings.listen

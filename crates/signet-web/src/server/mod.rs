@@ -12,6 +12,7 @@ mod table;
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +21,7 @@ use hyper::server::conn::http1;
 use hyper::service::{Service, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -30,6 +31,22 @@ use table::{Slot, Table};
 
 /// How long requests under way may take to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Connections the kernel completes and queues before they are accepted (capped by the system,
+/// `net.core.somaxconn`). Tokio's `TcpListener::bind` asks for 128, which a burst of connections
+/// overflows while the accept loop is busy for a moment; overflowed clients wait a second or more
+/// for their SYN to be sent again.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listens on `address` (with `SO_REUSEADDR`, as `TcpListener::bind` does) with a backlog deep
+/// enough for bursts of connections.
+pub fn listen(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if address.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then lets the requests
 /// under way finish (for at most ten seconds) and returns.
