@@ -2,6 +2,7 @@
 //! one clear line of error and exit status 2, or is described with its flaw named; none panics.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::support::Sandbox;
 
@@ -69,4 +70,67 @@ fn bad_csrs_cannot_be_used_as_keys_or_matched_silently() {
     sb.signet(&["csr", "new", "--key", path.to_str().unwrap(), "--cn", "x.example.com"])
         .code(2)
         .err_has("private key is needed");
+}
+
+/// Every file argument of every command, with `{}` where the file goes, and the environment it
+/// needs. The other files are valid (tests/corpus/good), so the hostile one is what is read.
+const FILE_ARGUMENTS: &[&[&str]] = &[
+    &["inspect", "{}"],
+    &["inspect", "leaf.pem", "--pass-file", "{}"],
+    &["match", "{}", "leaf.pem"],
+    &["match", "leaf-encrypted.key", "leaf.pem", "--pass-file", "{}"],
+    &["convert", "{}", "--to", "der", "--out", "out.der"],
+    &["convert", "leaf-encrypted.key", "--to", "pem", "--out", "out.pem", "--pass-file", "{}"],
+    &["convert", "leaf.pem", "--key", "{}", "--to", "p12", "--out", "out.p12"],
+    &["convert", "leaf.pem", "--key", "leaf.key", "--chain", "{}", "--to", "p12", "--out", "out.p12"],
+    &["convert", "leaf.pem", "--key", "leaf.key", "--to", "p12", "--out", "out.p12", "--out-pass-file", "{}"],
+    &["verify", "{}", "--roots", "ca.pem"],
+    &["verify", "leaf.pem", "--chain", "{}", "--roots", "ca.pem"],
+    &["verify", "leaf.pem", "--roots", "{}"],
+    &["csr", "new", "--key", "{}", "--cn", "www.example.com", "--out", "out.csr"],
+    &["csr", "new", "--key", "leaf-encrypted.key", "--pass-file", "{}", "--cn", "www.example.com", "--out", "out.csr"],
+    &["key", "new", "--out", "out.key", "--encrypt", "--pass-file", "{}"],
+    &["request", "submit", "--csr", "{}", "--profile", "test"],
+    &["request", "submit", "--csr", "leaf.csr", "--profile", "test", "--token-file", "{}"],
+    &["request", "status", "1", "--retrieval-token-file", "{}"],
+    &["ca", "install-cert", "--name", "extra", "--cert", "{}", "--data", "data"],
+];
+
+#[test]
+fn devices_pipes_and_symlink_loops_are_refused_without_blocking() {
+    let sb = Sandbox::new();
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/good");
+    for file in ["leaf.pem", "leaf.key", "leaf-encrypted.key", "leaf.csr", "ca.pem"] {
+        std::fs::copy(good.join(file), sb.path(file)).unwrap();
+    }
+    // A data directory for `ca install-cert` (its database is made on first use).
+    std::fs::create_dir(sb.path("data")).unwrap();
+    sb.write("data/signet.toml", "[profiles.p]\nissuer = \"ca\"\nkind = \"client\"\napproval = \"auto\"\n");
+    sb.write("data/ca-passphrase", "not used before the certificate is read\n");
+    sb.sh("mkfifo fifo && ln -s loop-a loop-b && ln -s loop-b loop-a && ln -s leaf.pem link.pem").ok();
+    // Nothing ever writes to the FIFO: a reader that opens it blocking would wait forever.
+    let env = [("SIGNET_SERVER", "http://127.0.0.1:9"), ("SIGNET_TOKEN", "not-used")];
+    for (hostile, says) in [
+        ("/dev/zero", "is a device, not a regular file"),
+        ("fifo", "is a named pipe (FIFO), not a regular file"),
+        ("loop-a", "too many levels of symbolic links"),
+        ("data", "is a directory"),
+    ] {
+        for template in FILE_ARGUMENTS {
+            let args: Vec<&str> = template.iter().map(|a| if *a == "{}" { hostile } else { a }).collect();
+            let run = sb.signet_bounded(&args, &env, Duration::from_secs(30));
+            run.code(2).err_has(says);
+            assert_eq!(run.stderr.lines().count(), 1, "{}: one line of error:\n{}", run.command, run.stderr);
+        }
+    }
+    // A symbolic link to a file is followed.
+    sb.signet(&["inspect", "link.pem"]).ok().out_has("Certificate");
+    // Outputs: a device is never renamed over, even with --force.
+    sb.signet(&["convert", "leaf.pem", "--to", "der", "--out", "/dev/null", "--force"])
+        .code(2)
+        .err_has("not a regular file");
+    {
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(), "/dev/null is untouched");
+    }
 }

@@ -266,6 +266,14 @@ fn bad_http_input_gets_precise_4xx_never_500() {
         ("GET", "/api/v1/cas/%FF/certificate", 404),
         ("GET", "/nope", 404),
         ("GET", "/api/v1/search?bogus=1", 400),
+        // One spelling per request ID; limits refused past their bounds, not quietly cut.
+        ("GET", "/api/v1/requests/01", 404),
+        ("GET", "/api/v1/requests/+1", 404),
+        ("GET", "/api/v1/requests/%201", 404),
+        ("GET", "/api/v1/search?request_id=01", 400),
+        ("GET", "/api/v1/search?limit=0", 400),
+        ("GET", "/api/v1/search?limit=1001", 400),
+        ("GET", "/api/v1/search?limit=+5", 400),
         ("DELETE", "/api/v1/requests", 405),
         ("GET", "/api/v1/requests/1/approve", 405),
     ] {

@@ -110,6 +110,11 @@ fn workflow(backend: Backend) {
     assert!(
         server.cli(&sb, &["search", "--requester", "manager", "--json"]).ok().json().as_array().unwrap().len() >= 4
     );
+    // LIKE wildcards in a name are the characters themselves (both backends).
+    for wildcard in ["%25", "_", "trial%25example", "trial_example", "%5C"] {
+        let found = server.request("GET", &format!("/api/v1/search?name={wildcard}"), Some(&admin), &[], b"");
+        assert_eq!(found.json().as_array().unwrap().len(), 0, "name={wildcard}: {}", found.text());
+    }
     assert_eq!(server.cli(&sb, &["search", "--request-id", &id, "--json"]).ok().json().as_array().unwrap().len(), 1);
     // 60 days from now: after the 21-day test certificate, before any server certificate (the
     // CA/Browser Forum limit stays above 60 days until 2029).

@@ -133,6 +133,43 @@ impl Sandbox {
         run(command, &format!("signet {}", args.join(" ")))
     }
 
+    /// Runs `signet ARGS` like [`Sandbox::signet_env`], but kills it and fails the test if it
+    /// has not ended within `limit` (for inputs that could make a careless reader block).
+    pub fn signet_bounded(&self, args: &[&str], env: &[(&str, &str)], limit: std::time::Duration) -> Run {
+        let shown = format!("signet {}", args.join(" "));
+        let (out, err) = (self.path(".bounded.out"), self.path(".bounded.err"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_signet"));
+        command
+            .args(args)
+            .current_dir(self.dir())
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).expect("stdout file"))
+            .stderr(std::fs::File::create(&err).expect("stderr file"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SIGNET_") {
+                command.env_remove(key);
+            }
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
+        let deadline = std::time::Instant::now() + limit;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for signet") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{shown} was still running after {limit:?}: it blocked on its input");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let read = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned();
+        Run { command: shown, code: status.code().unwrap_or(-1), stdout: read(&out), stderr: read(&err) }
+    }
+
     /// Runs openssl in the sandbox.
     pub fn openssl(&self, args: &[&str]) -> Run {
         let mut command = Command::new(tool("openssl"));

@@ -1,18 +1,29 @@
 //! Reading inputs and writing outputs safely.
 //!
+//! Every file the CLI reads goes through [`read_input`] or [`read_secret`], one reader that takes
+//! regular files only: a directory, a named pipe, a device or a socket is refused by name before
+//! it is opened (so `/dev/zero` or a FIFO with no writer never blocks or fills memory), the file
+//! is opened without blocking and checked again, and at most a fixed number of bytes is read.
+//! Symbolic links are followed; a loop is bad input.
+//!
 //! Writes are atomic (a temporary file in the same directory, fsync, rename, fsync of the
 //! directory), so a crash never leaves half a key. Existing files are never replaced without
-//! `--force`, and private keys are created with mode 0600.
+//! `--force`, never replaced at all unless they are regular files, and private keys are created
+//! with mode 0600.
 
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
 use signet_codec::object::MAX_INPUT;
+use zeroize::Zeroizing;
 
 use crate::error::{CliError, CliResult};
 
-/// Reads a whole input file (`-` for standard input), refusing oversized files before reading.
+/// Largest passphrase or token file read (they hold one line).
+pub const MAX_SECRET_FILE: usize = 64 * 1024;
+
+/// Reads a whole PKI input file (`-` for standard input), at most [`MAX_INPUT`] bytes.
 pub fn read_input(path: &str) -> CliResult<Vec<u8>> {
     if path == "-" {
         let mut bytes = Vec::new();
@@ -25,26 +36,109 @@ pub fn read_input(path: &str) -> CliResult<Vec<u8>> {
         }
         return Ok(bytes);
     }
-    let metadata = fs::metadata(path).map_err(|e| read_error(path, &e))?;
-    if metadata.is_dir() {
-        return Err(CliError::bad_input(format!("{path} is a directory; give a file")));
-    }
-    if metadata.len() > MAX_INPUT as u64 {
-        return Err(CliError::bad_input(format!(
-            "{path} is {} bytes; signet reads PKI files of at most {MAX_INPUT} bytes (is this the right file?)",
-            metadata.len()
-        )));
-    }
-    fs::read(path).map_err(|e| read_error(path, &e))
+    read_regular(Path::new(path), MAX_INPUT, "signet reads PKI files of at most")
 }
 
-fn read_error(path: &str, e: &std::io::Error) -> CliError {
+/// Reads a passphrase or token file into memory that is wiped after use.
+pub fn read_secret(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
+    read_regular(path, MAX_SECRET_FILE, "a passphrase or token file holds one line: at most").map(Zeroizing::new)
+}
+
+/// The one reader: `path` (symbolic links followed) if it is a regular file of at most `limit`
+/// bytes; `too_large` starts the message for a larger one.
+fn read_regular(path: &Path, limit: usize, too_large: &str) -> CliResult<Vec<u8>> {
+    let shown = path.display();
+    let metadata = fs::metadata(path).map_err(|e| read_error(path, &e))?;
+    refuse_non_file(path, &metadata)?;
+    let file = open_without_blocking(path).map_err(|e| read_error(path, &e))?;
+    // The path may have been replaced since it was looked at: check what was opened.
+    let metadata = file.metadata().map_err(|e| read_error(path, &e))?;
+    refuse_non_file(path, &metadata)?;
+    let oversized = |size: u64| {
+        CliError::bad_input(format!("{shown} is {size} bytes; {too_large} {limit} bytes (is this the right file?)"))
+    };
+    if metadata.len() > limit as u64 {
+        return Err(oversized(metadata.len()));
+    }
+    // Sized from the file so a secret is not copied by reallocation; bounded if it grows.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(limit).min(limit) + 1);
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| read_error(path, &e))?;
+    if bytes.len() > limit {
+        return Err(oversized(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// Refuses what is not a regular file, by name: reading a pipe, a device or a socket can block
+/// or never end.
+fn refuse_non_file(path: &Path, metadata: &fs::Metadata) -> CliResult {
+    let shown = path.display();
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    if kind.is_dir() {
+        return Err(CliError::bad_input(format!("{shown} is a directory; give a file")));
+    }
+    Err(CliError::bad_input(format!(
+        "{shown} is {}, not a regular file; save the data to a file and give that",
+        special_kind(&kind)
+    )))
+}
+
+#[cfg(unix)]
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_kind: &fs::FileType) -> &'static str {
+    "a special file"
+}
+
+/// Opens for reading with O_NONBLOCK (a FIFO without a writer opens at once instead of waiting;
+/// regular files read as usual) and O_NOCTTY (a terminal never becomes ours).
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY;
+    // The flag bits are small positive constants (0o4000, 0o400 on Linux), so they fit an i32.
+    fs::OpenOptions::new().read(true).custom_flags(i32::try_from(flags.bits()).unwrap_or_default()).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+fn read_error(path: &Path, e: &std::io::Error) -> CliError {
+    let shown = path.display();
+    if rustix::io::Errno::from_io_error(e) == Some(rustix::io::Errno::LOOP) {
+        return CliError::bad_input(format!(
+            "{shown}: too many levels of symbolic links (a loop?); give the file itself"
+        ));
+    }
     match e.kind() {
-        std::io::ErrorKind::NotFound => CliError::bad_input(format!("{path}: no such file; check the path")),
+        std::io::ErrorKind::NotFound => CliError::bad_input(format!("{shown}: no such file; check the path")),
         std::io::ErrorKind::PermissionDenied => {
-            CliError::bad_input(format!("{path}: permission denied; run as a user who can read it"))
+            CliError::bad_input(format!("{shown}: permission denied; run as a user who can read it"))
         }
-        _ => CliError::runtime(format!("cannot read {path}: {e}")),
+        std::io::ErrorKind::NotADirectory => {
+            CliError::bad_input(format!("{shown}: a part of the path is not a directory; check the path"))
+        }
+        std::io::ErrorKind::InvalidFilename => {
+            CliError::bad_input(format!("{shown}: the name is too long or invalid; check the path"))
+        }
+        _ => CliError::runtime(format!("cannot read {shown}: {e}")),
     }
 }
 
@@ -60,6 +154,14 @@ pub enum Mode {
 /// Writes `bytes` to `path` atomically; refuses to replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode, overwrite: bool) -> CliResult {
     let shown = path.display();
+    // Replacing a device, a pipe or a directory by renaming over it is never what was meant.
+    if let Ok(existing) = fs::metadata(path)
+        && !existing.is_file()
+    {
+        return Err(CliError::bad_input(format!(
+            "{shown} exists and is not a regular file; signet writes new files: choose another name"
+        )));
+    }
     if !overwrite && path.exists() {
         return Err(CliError::bad_input(format!(
             "{shown} already exists; signet never replaces a file silently: choose another name or add --force"
@@ -135,6 +237,32 @@ mod tests {
         }
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        fs::write(&big, vec![b'x'; MAX_SECRET_FILE + 1]).unwrap();
+        let e = read_secret(&big).unwrap_err();
+        assert_eq!(e.code, crate::error::EXIT_BAD_INPUT);
+        assert!(e.message.contains("at most 65536 bytes"), "{e}");
+        let small = dir.path().join("small");
+        fs::write(&small, b"secret\n").unwrap();
+        assert_eq!(read_secret(&small).unwrap().as_slice(), b"secret\n");
+        let e = read_secret(dir.path()).unwrap_err();
+        assert!(e.message.contains("is a directory"), "{e}");
+        #[cfg(unix)]
+        {
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            std::os::unix::fs::symlink(&a, &b).unwrap();
+            std::os::unix::fs::symlink(&b, &a).unwrap();
+            let e = read_secret(&a).unwrap_err();
+            assert_eq!(e.code, crate::error::EXIT_BAD_INPUT);
+            assert!(e.message.contains("symbolic links"), "{e}");
+            let e = read_input("/dev/zero").unwrap_err();
+            assert!(e.message.contains("is a device"), "{e}");
+        }
     }
 
     #[test]

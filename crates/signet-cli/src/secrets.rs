@@ -16,12 +16,9 @@ pub const OUT_PASSPHRASE_ENV: &str = "SIGNET_OUT_PASSPHRASE";
 /// A passphrase held in zeroizing memory.
 pub type Passphrase = Zeroizing<String>;
 
-/// Reads the first line of a passphrase file.
+/// Reads the first line of a passphrase file (through the one capped reader, [`crate::files`]).
 pub fn from_file(path: &Path) -> CliResult<Passphrase> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| CliError::bad_input(format!("cannot read the passphrase file {}: {e}", path.display())))?,
-    );
+    let bytes = crate::files::read_secret(path).map_err(|e| e.context("the passphrase file"))?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| CliError::bad_input(format!("the passphrase file {} is not UTF-8 text", path.display())))?;
     let line = text.lines().next().unwrap_or("");

@@ -9,6 +9,7 @@ mod raw;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use signet_issuance::profile::KeyRules;
 use signet_issuance::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
@@ -44,6 +45,8 @@ pub struct Settings {
     pub ocsp_url: Option<String>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// How the HTTP server guards itself against slow and greedy clients.
+    pub http: HttpLimits,
     /// The database.
     pub storage: Storage,
     /// File holding the CA key passphrase (relative paths are relative to the data directory).
@@ -56,6 +59,55 @@ pub struct Settings {
     pub profiles: Vec<Profile>,
     /// Warnings (valid but risky choices).
     pub warnings: Vec<String>,
+}
+
+/// The `[server]` limits on connections and request heads, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Largest request head (request line and headers) answered normally; larger gets 431.
+    pub max_header_bytes: usize,
+    /// Most connections held open at once (the server lowers it below the open-file limit).
+    pub max_connections: usize,
+    /// Time a client has to send a complete request head once its connection opens.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request body once its head has arrived.
+    pub body_read_timeout: Duration,
+    /// Time an idle kept-alive connection waits for its next request; `None` turns keep-alive off.
+    pub keep_alive_timeout: Option<Duration>,
+}
+
+/// Bounds of the `[server]` limits: (key, smallest, largest).
+const MAX_HEADER_BYTES: (&str, u64, u64) = ("max_header_bytes", 1024, 1024 * 1024);
+const MAX_CONNECTIONS: (&str, u64, u64) = ("max_connections", 1, 1_000_000);
+const HEADER_READ_TIMEOUT: (&str, u64, u64) = ("header_read_timeout_secs", 1, 300);
+const BODY_READ_TIMEOUT: (&str, u64, u64) = ("body_read_timeout_secs", 1, 600);
+
+fn within(bounds: (&str, u64, u64), value: u64) -> Result<u64, String> {
+    let (key, low, high) = bounds;
+    if (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("server.{key}: {value} is not between {low} and {high}"))
+    }
+}
+
+fn http_limits(server: &raw::Server) -> Result<HttpLimits, String> {
+    let size = |bounds, value: usize| within(bounds, u64::try_from(value).unwrap_or(u64::MAX)).map(|_| value);
+    let header_read_timeout = within(HEADER_READ_TIMEOUT, server.header_read_timeout_secs)?;
+    if server.keep_alive_timeout_secs > header_read_timeout {
+        return Err(format!(
+            "server.keep_alive_timeout_secs: {} is more than header_read_timeout_secs ({header_read_timeout}), which also bounds the wait for a next request; lower it, or 0 to turn keep-alive off",
+            server.keep_alive_timeout_secs
+        ));
+    }
+    Ok(HttpLimits {
+        max_header_bytes: size(MAX_HEADER_BYTES, server.max_header_bytes)?,
+        max_connections: size(MAX_CONNECTIONS, server.max_connections)?,
+        header_read_timeout: Duration::from_secs(header_read_timeout),
+        body_read_timeout: Duration::from_secs(within(BODY_READ_TIMEOUT, server.body_read_timeout_secs)?),
+        keep_alive_timeout: (server.keep_alive_timeout_secs > 0)
+            .then(|| Duration::from_secs(server.keep_alive_timeout_secs)),
+    })
 }
 
 impl Settings {
@@ -84,6 +136,7 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
     if !raw.server.public_url.starts_with("http://") && !raw.server.public_url.starts_with("https://") {
         return Err(format!("server.public_url: {:?} must start with http:// or https://", raw.server.public_url));
     }
+    let http = http_limits(&raw.server)?;
     let storage = match raw.storage.backend.as_str() {
         "sqlite" => Storage::Sqlite(data_dir.join(raw.storage.path.as_deref().unwrap_or("signet.db"))),
         "postgres" => Storage::Postgres(
@@ -106,6 +159,7 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
         public_url: raw.server.public_url.trim_end_matches('/').to_string(),
         ocsp_url: raw.server.ocsp_url,
         max_body_bytes: raw.server.max_body_bytes,
+        http,
         storage,
         passphrase_file: data_dir.join(&raw.keys.passphrase_file),
         strict_role_separation: raw.security.strict_role_separation,
@@ -330,5 +384,37 @@ mod tests {
         let odd = parse(&odd, Path::new("/d")).unwrap();
         assert_eq!(odd.storage, Storage::Postgres("postgres://u@h/d\"b\\".into()));
         assert_eq!(odd.public_url, "https://ca.example/\u{e9}");
+    }
+
+    #[test]
+    fn server_limits_have_defaults_and_bounds() {
+        let base = default_text("127.0.0.1:8443", None, None);
+        let defaults = parse(&base, Path::new("/d")).unwrap().http;
+        let bare = parse("[profiles.p]\nissuer = \"ca\"\nkind = \"client\"\napproval = \"auto\"\n", Path::new("/d"))
+            .unwrap()
+            .http;
+        assert_eq!(defaults, bare, "the shipped file states the defaults");
+        assert_eq!(defaults.max_connections, 4096);
+        assert_eq!(defaults.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(defaults.keep_alive_timeout, Some(Duration::from_secs(5)));
+        let set = |from: &str, to: &str| parse(&base.replacen(from, to, 1), Path::new("/d"));
+        assert_eq!(
+            set("keep_alive_timeout_secs = 5", "keep_alive_timeout_secs = 0").unwrap().http.keep_alive_timeout,
+            None
+        );
+        let e = set("keep_alive_timeout_secs = 5", "keep_alive_timeout_secs = 11").unwrap_err();
+        assert!(e.contains("server.keep_alive_timeout_secs") && e.contains("header_read_timeout_secs"), "{e}");
+        let e = set("max_connections = 4096", "max_connections = 0").unwrap_err();
+        assert!(e.contains("server.max_connections: 0 is not between 1 and"), "{e}");
+        let e = set("max_header_bytes = 16384", "max_header_bytes = 100").unwrap_err();
+        assert!(e.contains("server.max_header_bytes"), "{e}");
+        let e = set("header_read_timeout_secs = 10", "header_read_timeout_secs = 0").unwrap_err();
+        assert!(e.contains("server.header_read_timeout_secs"), "{e}");
+        let e = set("body_read_timeout_secs = 30", "body_read_timeout_secs = 100000").unwrap_err();
+        assert!(e.contains("server.body_read_timeout_secs"), "{e}");
+        let e = set("max_connections = 4096", "max_connection = 4096").unwrap_err();
+        assert!(e.contains("max_connection"), "unknown keys are refused: {e}");
+        let e = set("max_connections = 4096", "max_connections = -1").unwrap_err();
+        assert!(e.contains("max_connections"), "{e}");
     }
 }

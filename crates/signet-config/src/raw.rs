@@ -27,6 +27,11 @@ pub(crate) struct Server {
     pub public_url: String,
     pub ocsp_url: Option<String>,
     pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
+    pub max_connections: usize,
+    pub header_read_timeout_secs: u64,
+    pub body_read_timeout_secs: u64,
+    pub keep_alive_timeout_secs: u64,
 }
 
 impl Default for Server {
@@ -36,6 +41,11 @@ impl Default for Server {
             public_url: "http://127.0.0.1:8443".into(),
             ocsp_url: None,
             max_body_bytes: 64 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_connections: 4096,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            keep_alive_timeout_secs: 5,
         }
     }
 }

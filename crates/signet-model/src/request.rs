@@ -10,8 +10,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// The identifier of a certificate request, as the requester sees it ("Request ID 12").
+///
+/// Its text form is strict: decimal digits only, no sign, spaces or leading zeros, so `+1`, `01`
+/// and ` 1` name no request (one request has one spelling, in URLs, logs and searches alike).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(into = "i64", try_from = "i64")]
 pub struct RequestId(i64);
 
 impl RequestId {
@@ -35,11 +38,25 @@ impl fmt::Display for RequestId {
 impl std::str::FromStr for RequestId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim()
-            .parse::<i64>()
-            .ok()
+        let canonical = s.bytes().all(|b| b.is_ascii_digit()) && !s.starts_with('0');
+        canonical
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
             .and_then(Self::new)
-            .ok_or_else(|| format!("{s:?} is not a request ID (a positive number, e.g. 12)"))
+            .ok_or_else(|| format!("{s:?} is not a request ID (a positive whole number written plainly, e.g. 12)"))
+    }
+}
+
+impl TryFrom<i64> for RequestId {
+    type Error = String;
+    fn try_from(id: i64) -> Result<Self, Self::Error> {
+        Self::new(id).ok_or_else(|| format!("{id} is not a request ID (they are positive)"))
+    }
+}
+
+impl From<RequestId> for i64 {
+    fn from(id: RequestId) -> Self {
+        id.0
     }
 }
 
@@ -172,7 +189,20 @@ mod tests {
             assert_eq!(RequestState::parse(s.as_str()), Some(s));
         }
         assert_eq!("12".parse::<RequestId>().unwrap().get(), 12);
-        assert!("0".parse::<RequestId>().is_err());
-        assert!("x".parse::<RequestId>().is_err());
+        assert_eq!("9223372036854775807".parse::<RequestId>().unwrap().get(), i64::MAX);
+    }
+
+    #[test]
+    fn request_ids_have_one_spelling() {
+        for bad in
+            ["0", "x", "", "+1", "-1", "01", "00", " 1", "1 ", "1\n", "1.0", "1e3", "0x1", "１", "9223372036854775808"]
+        {
+            let e = bad.parse::<RequestId>().unwrap_err();
+            assert!(e.contains("is not a request ID"), "{bad:?}: {e}");
+        }
+        assert_eq!(serde_json::from_str::<RequestId>("7").unwrap().get(), 7);
+        assert!(serde_json::from_str::<RequestId>("0").is_err());
+        assert!(serde_json::from_str::<RequestId>("-3").is_err());
+        assert_eq!(serde_json::to_string(&RequestId::new(7).unwrap()).unwrap(), "7");
     }
 }

@@ -83,8 +83,10 @@ impl StoreRead for SqlStore {
             conditions.push(format!("c.serial = {p}"));
         }
         if let Some(name) = &query_in.name {
-            let p = param(format!("%{}%", name.to_lowercase()).into(), &mut values);
-            conditions.push(format!("(LOWER(r.subject) LIKE {p} OR LOWER(r.sans) LIKE {p} OR LOWER(c.sans) LIKE {p})"));
+            let p = param(format!("%{}%", like_literal(&name.to_lowercase())).into(), &mut values);
+            conditions.push(format!(
+                "(LOWER(r.subject) LIKE {p} ESCAPE '\\' OR LOWER(r.sans) LIKE {p} ESCAPE '\\' OR LOWER(c.sans) LIKE {p} ESCAPE '\\')"
+            ));
         }
         if let Some(state) = query_in.state {
             let p = param(state.into(), &mut values);
@@ -188,4 +190,17 @@ impl StoreRead for SqlStore {
         })
         .await
     }
+}
+
+/// `text` as a LIKE pattern matching exactly itself: `%`, `_` and the escape character `\` are
+/// escaped (used with `ESCAPE '\'`, which both SQLite and PostgreSQL accept).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -16,6 +16,7 @@ use signet_authority::{Access, Actor, Kind};
 use signet_codec::ObjectKind;
 use signet_model::{Identifier, RequestId, RequestState, Role, Serial};
 use signet_store::Query;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::problem::{ApiResult, Problem};
@@ -50,18 +51,21 @@ async fn not_found() -> Problem {
     Problem::new(Kind::NotFound, "no such endpoint; the API is under /api/v1 (see docs/API.md)")
 }
 
-/// The request body as bytes, with the size limit turned into a problem document.
+/// The request body as bytes, read within the body timeout, with the size limit and the timeout
+/// turned into problem documents.
 struct Body(Bytes);
 
 impl FromRequest<AppState> for Body {
     type Rejection = Problem;
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Problem> {
-        match Bytes::from_request(request, state).await {
-            Ok(bytes) => Ok(Body(bytes)),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::too_large(state.max_body_bytes))
+        let timeout = state.limits.body_read_timeout;
+        match tokio::time::timeout(timeout, Bytes::from_request(request, state)).await {
+            Err(_) => Err(Problem::body_timeout(timeout)),
+            Ok(Ok(bytes)) => Ok(Body(bytes)),
+            Ok(Err(rejection)) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::too_large(state.limits.max_body_bytes))
             }
-            Err(rejection) => Err(Problem::malformed(format!("cannot read the request body: {rejection}"))),
+            Ok(Err(rejection)) => Err(Problem::malformed(format!("cannot read the request body: {rejection}"))),
         }
     }
 }
@@ -85,7 +89,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 async fn detached<T: Send + 'static>(
     change: impl Future<Output = Result<T, signet_authority::AuthorityError>> + Send + 'static,
 ) -> ApiResult<T> {
-    match tokio::spawn(change).await {
+    match tokio::spawn(change.in_current_span()).await {
         Ok(result) => Ok(result?),
         Err(e) => {
             tracing::error!(error = %e, "a state change stopped unexpectedly");
@@ -110,7 +114,9 @@ impl FromRequestParts<AppState> for Authenticated {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| Problem::new(Kind::Unauthenticated, "send an API token: Authorization: Bearer TOKEN"))?;
-        Ok(Authenticated(state.authority.authenticate(token).await?))
+        let actor = state.authority.authenticate(token).await?;
+        crate::trace::record_actor(&actor.name);
+        Ok(Authenticated(actor))
     }
 }
 
@@ -133,6 +139,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
         if let Some(token) = parts.headers.get("x-signet-retrieval-token").and_then(|v| v.to_str().ok()) {
+            crate::trace::record_actor("(retrieval token)");
             return Ok(Caller::RetrievalToken(token.trim().to_string()));
         }
         Ok(Caller::Actor(Authenticated::from_request_parts(parts, state).await?.0))
@@ -207,8 +214,26 @@ async fn list_cas(State(state): State<AppState>) -> Response {
     Json(state.authority.cas()).into_response()
 }
 
-async fn list_profiles(State(state): State<AppState>) -> Response {
-    Json(state.authority.profiles()).into_response()
+/// The profiles as configured, with their validity in whole days: as configured
+/// (`validity_configured`), else what a certificate issued now gets (the CA/Browser Forum limit
+/// for server certificates, 365 days for others).
+async fn list_profiles(State(state): State<AppState>) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let views = state
+        .authority
+        .profiles()
+        .into_iter()
+        .map(|profile| {
+            let mut view = serde_json::to_value(profile).map_err(|e| Problem::new(Kind::Internal, e.to_string()))?;
+            if let Some(fields) = view.as_object_mut() {
+                fields.remove("validity");
+                fields.insert("validity_days".into(), profile.validity_at(now).whole_days().into());
+                fields.insert("validity_configured".into(), profile.validity.is_some().into());
+            }
+            Ok(view)
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(views).into_response())
 }
 
 fn pem_response(text: String, content_type: &'static str) -> Response {
@@ -364,6 +389,23 @@ async fn deny(
     Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
 }
 
+/// Most search results one request may ask for (the store's documented bound on
+/// [`Query::limit`]); more is refused rather than quietly cut.
+const SEARCH_PAGE_LIMIT: u32 = 1000;
+
+/// A query parameter holding a whole number from `low` to `high`, written plainly (digits only:
+/// no sign, spaces or leading zeros), or a problem naming the parameter and the range.
+fn bounded<T>(name: &str, text: &str, low: T, high: T) -> ApiResult<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
+    match text.parse::<T>() {
+        Ok(n) if plain && n >= low && n <= high => Ok(n),
+        _ => Err(Problem::malformed(format!("{name}: {text:?} is not a whole number from {low} to {high}"))),
+    }
+}
+
 fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
@@ -399,9 +441,7 @@ async fn search(
             }
             "expires_after" => query.expires_after = Some(parse_time(key, value)?),
             "expires_before" => query.expires_before = Some(parse_time(key, value)?),
-            "limit" => {
-                query.limit = Some(value.parse().map_err(|_| Problem::malformed("limit: a number from 1 to 1000"))?)
-            }
+            "limit" => query.limit = Some(bounded(key, value, 1, SEARCH_PAGE_LIMIT)?),
             other => {
                 return Err(Problem::malformed(format!(
                     "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, limit"
@@ -437,20 +477,9 @@ async fn audit_entries(
     Authenticated(actor): Authenticated,
     Params(params): Params,
 ) -> ApiResult<Response> {
-    let number = |name: &str| -> ApiResult<Option<i64>> {
-        params
-            .get(name)
-            .map(|v| {
-                v.parse::<i64>().map_err(|_| Problem::malformed(format!("{name} must be a whole number, not {v:?}")))
-            })
-            .transpose()
-    };
-    let from = number("from")?;
-    let limit = match number("limit")? {
-        Some(n) if !(1..=i64::from(signet_authority::AUDIT_PAGE_LIMIT)).contains(&n) => {
-            return Err(Problem::malformed(format!("limit must be 1 to {}", signet_authority::AUDIT_PAGE_LIMIT)));
-        }
-        Some(n) => u32::try_from(n).unwrap_or(signet_authority::AUDIT_PAGE_LIMIT),
+    let from = params.get("from").map(|v| bounded("from", v, 1, i64::MAX)).transpose()?;
+    let limit = match params.get("limit") {
+        Some(v) => bounded("limit", v, 1, signet_authority::AUDIT_PAGE_LIMIT)?,
         None => 100,
     };
     Ok(Json(state.authority.audit_entries(&actor, from, limit).await?).into_response())

@@ -48,6 +48,29 @@ impl Problem {
 }
 
 impl Problem {
+    /// The request line and headers are larger (or more) than the server accepts (RFC 6585 §5).
+    pub fn header_too_large(detail: impl Into<String>) -> Self {
+        Self {
+            kind: "https://signet.dev/problems/header-too-large".into(),
+            title: "Request header fields too large",
+            status: StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE.as_u16(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The body did not arrive in time; the connection is closed after this answer.
+    pub fn body_timeout(timeout: std::time::Duration) -> Self {
+        Self {
+            kind: "https://signet.dev/problems/request-timeout".into(),
+            title: "Request body too slow",
+            status: StatusCode::REQUEST_TIMEOUT.as_u16(),
+            detail: format!(
+                "the request body did not arrive within {} seconds of its headers; send it at once",
+                timeout.as_secs()
+            ),
+        }
+    }
+
     /// The endpoint exists but not with this method.
     pub fn method_not_allowed() -> Self {
         Self {
@@ -85,6 +108,10 @@ impl IntoResponse for Problem {
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a late body may still arrive: it must not be read as the next request.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -141,8 +141,9 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     say!("{}: valid", absolute(&data::config_path(&dir)));
     output::field("listen", settings.listen);
     output::field("public URL", &settings.public_url);
+    let now = signet_model::Clock::now(&SystemClock);
     for profile in &settings.profiles {
-        output::field(&format!("profile {}", profile.name), describe_profile(profile));
+        output::field(&format!("profile {}", profile.name), describe_profile(profile, now));
     }
     let weak = data::weak_keys(&settings)?;
     output::field(
@@ -181,16 +182,18 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
 
 /// One line on a profile: "client certificates from dev-issuing, 365 days, approved by a
 /// Certificate Manager".
-fn describe_profile(profile: &signet_issuance::profile::Profile) -> String {
+fn describe_profile(profile: &signet_issuance::profile::Profile, now: time::OffsetDateTime) -> String {
     use signet_issuance::profile::{Approval, ProfileKind};
     let kind = match profile.kind {
         ProfileKind::Server => "server certificates",
         ProfileKind::Client => "client certificates",
         ProfileKind::SubordinateCa => "subordinate CA certificates",
     };
-    let validity = match profile.validity {
-        Some(v) => format!("{} days", v.whole_days()),
-        None => "the CA/Browser Forum maximum validity".into(),
+    let days = profile.validity_at(now).whole_days();
+    let validity = match (profile.validity, profile.kind) {
+        (Some(_), _) => format!("{days} days"),
+        (None, ProfileKind::Server) => format!("{days} days (the CA/Browser Forum limit today)"),
+        (None, _) => format!("{days} days (the default)"),
     };
     let approval = match profile.approval {
         Approval::Auto => "issued at once",

@@ -94,9 +94,10 @@ fn server_url(listen: SocketAddr) -> String {
 }
 
 fn read_token(path: &std::path::Path) -> CliResult<String> {
-    std::fs::read_to_string(path)
+    let bytes = crate::files::read_secret(path).map_err(|e| e.context("the token file"))?;
+    std::str::from_utf8(&bytes)
         .map(|t| t.trim().to_string())
-        .map_err(|e| CliError::bad_input(format!("cannot read the token file {}: {e}", path.display())))
+        .map_err(|_| CliError::bad_input(format!("the token file {} is not UTF-8 text", path.display())))
 }
 
 impl Connection {

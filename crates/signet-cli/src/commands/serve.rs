@@ -72,7 +72,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         weak_keys: weak_keys.clone(),
     };
     let keys = SoftwareCaKeys::new(passphrase);
-    let authority = Authority::load(store.clone(), authority_settings, &keys, clock)
+    let authority = Authority::load(store.clone(), authority_settings, &keys, clock.clone())
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(keys);
@@ -115,9 +115,18 @@ async fn serve(args: &ServeArgs) -> CliResult {
                 s.operations.load(std::sync::atomic::Ordering::Relaxed),
             )
         })),
-        max_body_bytes: settings.max_body_bytes,
+        clock,
+        limits: signet_web::Limits {
+            max_body_bytes: settings.max_body_bytes,
+            max_header_bytes: settings.http.max_header_bytes,
+            body_read_timeout: settings.http.body_read_timeout,
+            max_connections: connection_cap(settings.http.max_connections),
+            header_read_timeout: settings.http.header_read_timeout,
+            keep_alive_timeout: settings.http.keep_alive_timeout,
+        },
     };
-    let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|e| {
+    let limits = state.limits;
+    let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
             "cannot listen on {}: {e} (another signet serve running? use --listen)",
             settings.listen
@@ -137,13 +146,50 @@ async fn serve(args: &ServeArgs) -> CliResult {
         cas: &cas,
         fresh,
     });
+    say!(
+        "  connections:  at most {} at once{}",
+        limits.max_connections,
+        if limits.max_connections < settings.http.max_connections {
+            " (server.max_connections lowered to fit the open-file limit)"
+        } else {
+            ""
+        }
+    );
     let app = signet_web::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
+    signet_web::serve(listener, app, limits, shutdown()).await;
     say!("signet serve: stopped");
     Ok(())
+}
+
+/// File descriptors kept for everything but client connections: the database (SQLite's files or
+/// PostgreSQL connections), standard streams, the runtime's own, files read at start.
+const RESERVED_FILES: u64 = 256;
+
+/// The number of connections to allow: `configured`, lowered to fit below the open-file limit
+/// with room for the database. The soft limit is first raised to the hard limit (as far as the
+/// kernel allows), since each connection holds one descriptor.
+fn connection_cap(configured: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let mut soft = limit.current;
+    if limit.current != limit.maximum {
+        // An unlimited hard limit cannot be the soft one on Linux (nr_open bounds it); try a
+        // large finite one instead.
+        let wanted = limit.maximum.unwrap_or(1 << 20);
+        match setrlimit(Resource::Nofile, Rlimit { current: Some(wanted), maximum: limit.maximum }) {
+            Ok(()) => soft = Some(wanted),
+            Err(e) => tracing::debug!(error = %e, "cannot raise the open-file limit; keeping {:?}", limit.current),
+        }
+    }
+    let Some(soft) = soft else { return configured };
+    let room = usize::try_from(soft.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX).max(1);
+    if room < configured {
+        tracing::warn!(
+            open_file_limit = soft,
+            "server.max_connections {configured} lowered to {room} to stay below the open-file limit"
+        );
+    }
+    configured.min(room)
 }
 
 async fn shutdown() {
