@@ -9,6 +9,11 @@
 # runs per point, alternating the two servers. Results: bench/results/issuance-<date>.tsv and
 # bench/results/issuance-latest.md (medians, ratios, p99, server CPU per request).
 #   DUR=5 REPS=3 CONC="1 4 16" ./bench/issuance.sh
+# Before/after: BASELINE=/path/to/an/older/signet adds that binary's servers to the same run
+# (alternating with the others), and the table gains its figures and the ratio of this build to
+# it, so a change is judged side by side rather than against figures from another day.
+#   git worktree add /tmp/base <commit> && (cd /tmp/base && cargo build --release -p signet-cli)
+#   BASELINE=/tmp/base/target/release/signet ./bench/issuance.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -55,11 +60,11 @@ CFSSL_PID=$!; PIDS+=("$CFSSL_PID")
 cd "$WORK"
 
 # --- signet: SQLite and PostgreSQL, an auto-approving profile on the P-256 issuing CA --------
-start_signet() { # name port [database-url]
-  local name=$1 port=$2 url=${3:-}
+start_signet() { # name port [database-url] [binary]
+  local name=$1 port=$2 url=${3:-} bin=${4:-$SIGNET}
   local args=(serve --data "$WORK/$name" --listen "127.0.0.1:$port")
   [ -n "$url" ] && args+=(--database-url "$url")
-  "$SIGNET" "${args[@]}" >"$WORK/$name.first.log" 2>&1 & local pid=$!
+  "$bin" "${args[@]}" >"$WORK/$name.first.log" 2>&1 & local pid=$!
   wait_port "$port"; kill "$pid"; wait "$pid" 2>/dev/null || true
   cat >>"$WORK/$name/signet.toml" <<'TOML'
 
@@ -68,7 +73,7 @@ issuer = "dev-issuing"
 kind = "server"
 approval = "auto"
 TOML
-  "$SIGNET" serve --data "$WORK/$name" --listen "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
+  "$bin" serve --data "$WORK/$name" --listen "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"; PIDS+=("$(cat "$WORK/$name.pid")")
   wait_port "$port"
 }
@@ -78,6 +83,14 @@ eval "$("$ROOT/scripts/postgres.sh" start)"
 PG_DB="signet_bench_$$"
 psql "$SIGNET_TEST_POSTGRES_URL" -q -c "CREATE DATABASE $PG_DB"
 start_signet signet-postgres 8444 "${SIGNET_TEST_POSTGRES_URL%/*}/$PG_DB"
+SERVERS=(signet-sqlite signet-postgres)
+if [ -n "${BASELINE:-}" ]; then
+  start_signet baseline-sqlite 8445 "" "$BASELINE"
+  psql "$SIGNET_TEST_POSTGRES_URL" -q -c "CREATE DATABASE ${PG_DB}_base"
+  start_signet baseline-postgres 8446 "${SIGNET_TEST_POSTGRES_URL%/*}/${PG_DB}_base" "$BASELINE"
+  SERVERS+=(baseline-sqlite baseline-postgres)
+fi
+declare -A PORT=([signet-sqlite]=8443 [signet-postgres]=8444 [baseline-sqlite]=8445 [baseline-postgres]=8446)
 wait_port 8888
 
 # Sanity: each server issues a certificate that openssl can read.
@@ -88,10 +101,11 @@ req = urllib.request.Request(url, data=body, headers={'Content-Type': 'applicati
 print(urllib.request.urlopen(req).status)
 PY
 }
-TOKEN=$(tr -d '\n' <"$WORK/signet-sqlite/admin.token")
-PG_TOKEN=$(tr -d '\n' <"$WORK/signet-postgres/admin.token")
-curl_issue http://127.0.0.1:8443/api/v1/requests signet-body.json "$TOKEN" >/dev/null
-curl_issue http://127.0.0.1:8444/api/v1/requests signet-body.json "$PG_TOKEN" >/dev/null
+declare -A TOKENS
+for s in "${SERVERS[@]}"; do
+  TOKENS[$s]=$(tr -d '\n' <"$WORK/$s/admin.token")
+  curl_issue "http://127.0.0.1:${PORT[$s]}/api/v1/requests" signet-body.json "${TOKENS[$s]}" >/dev/null
+done
 curl_issue http://127.0.0.1:8888/api/v1/cfssl/sign cfssl-body.json "" >/dev/null
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -116,8 +130,9 @@ PY
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     point cfssl 8888 "$CFSSL_PID" "$WORK/cfssl-body.json" "" 200 '"success":true' "$c" "$r"
-    point signet-sqlite 8443 "$(cat "$WORK/signet-sqlite.pid")" "$WORK/signet-body.json" "$TOKEN" 201 '"state":"issued"' "$c" "$r"
-    point signet-postgres 8444 "$(cat "$WORK/signet-postgres.pid")" "$WORK/signet-body.json" "$PG_TOKEN" 201 '"state":"issued"' "$c" "$r"
+    for s in "${SERVERS[@]}"; do
+      point "$s" "${PORT[$s]}" "$(cat "$WORK/$s.pid")" "$WORK/signet-body.json" "${TOKENS[$s]}" 201 '"state":"issued"' "$c" "$r"
+    done
   done
 done
 log "cfssl stored $(sqlite3 cfssl/certdb.sqlite 'select count(*) from certificates') certificates"
@@ -143,6 +158,13 @@ for c in conns:
     p99 = "/".join("%.1f" % med(s, c, "p99_ms") for s in ("cfssl", "signet-sqlite", "signet-postgres"))
     cpu_ms = "/".join("%.2f" % med(s, c, "server_cpu_ms_per_req") for s in ("cfssl", "signet-sqlite", "signet-postgres"))
     out.append(f"| {c} | {cf:,.0f} | {sq:,.0f} | {sq/cf:.1f}x | {pg:,.0f} | {pg/cf:.1f}x | {p99} | {cpu_ms} |")
+if any(r["server"].startswith("baseline") for r in rows):
+    out += ["", "Before and after, side by side in this run (BASELINE = " + os.environ.get("BASELINE", "?") + "):", "",
+            "| connections | SQLite before | SQLite now | now/before | PostgreSQL before | PostgreSQL now | now/before |",
+            "|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in conns:
+        bs, ns, bp, np_ = (med(s, c, "rps") for s in ("baseline-sqlite", "signet-sqlite", "baseline-postgres", "signet-postgres"))
+        out.append(f"| {c} | {bs:,.0f} | {ns:,.0f} | {ns/bs:.2f} | {bp:,.0f} | {np_:,.0f} | {np_/bp:.2f} |")
 bad = sum(int(r["bad"]) for r in rows)
 out += ["", f"Responses that were not a successful issuance: {bad}."]
 open(md, "w").write("\n".join(out) + "\n")
