@@ -13,6 +13,7 @@
 pub mod describe;
 mod describe_ocsp;
 pub mod error;
+pub mod name_constraints;
 pub mod object;
 pub mod ocsp;
 pub mod oids;

@@ -1,8 +1,12 @@
-//! `signet verify`: build the chain and report every problem in one line each (P12, P16, P30).
+//! `signet verify`: will a client trust this certificate? The decision is signet-subscriber's
+//! (rustls-webpki plus signet's profile rules); this file reads the files, fetches CRLs for
+//! `--check-revocation`, and prints one line per problem (P12, P16, P30).
+
+use std::time::Duration;
 
 use serde::Serialize;
-use signet_model::DnsName;
-use signet_subscriber::verify::{self, HostName, Purpose, VerifyInput, VerifyReport};
+use signet_codec::PkiObject;
+use signet_subscriber::verify::{self, KeyUsageBit, Purpose, VerifyInput, VerifyReport, revocation};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -14,9 +18,14 @@ use crate::pki;
 const SYSTEM_ROOTS: &[&str] =
     &["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
 
+/// The largest CRL `--check-revocation` downloads.
+const MAX_CRL_BYTES: usize = 20 * 1024 * 1024;
+
 #[derive(Serialize)]
 struct Report<'a> {
     roots: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    fetched_crls: &'a [String],
     #[serde(flatten)]
     result: &'a VerifyReport,
 }
@@ -38,42 +47,165 @@ pub fn run(args: &VerifyArgs) -> CliResult {
             })?,
     };
     let roots = pki::load_certificates(&roots_path, None)?;
-    let host = args.host.as_deref().map(parse_host).transpose()?;
     let at = match &args.at {
         Some(text) => parse_time(text)?,
         None => signet_model::Clock::now(&signet_model::SystemClock),
     };
+    let extended_key_usages = args
+        .eku
+        .iter()
+        .map(|e| {
+            verify::extended_key_usage_oid(e).ok_or_else(|| {
+                CliError::bad_input(format!(
+                    "--eku {e:?}: not an extendedKeyUsage name (serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, OCSPSigning) or dotted OID"
+                ))
+            })
+        })
+        .collect::<CliResult<Vec<String>>>()?;
+    let key_usages = args
+        .key_usage
+        .iter()
+        .flat_map(|k| k.split(','))
+        .map(|k| {
+            KeyUsageBit::parse(k.trim()).ok_or_else(|| {
+                let names: Vec<&str> = KeyUsageBit::ALL.iter().map(|b| b.name()).collect();
+                CliError::bad_input(format!("--key-usage {k:?}: not a keyUsage bit; use one of {}", names.join(", ")))
+            })
+        })
+        .collect::<CliResult<Vec<KeyUsageBit>>>()?;
+    let mut crls = Vec::new();
+    for path in &args.crl {
+        crls.extend(load_crls(path)?);
+    }
+    let mut fetched = Vec::new();
+    if args.check_revocation {
+        for (url, result) in fetch_crls(&leaf, &certificates, Duration::from_secs(args.timeout))? {
+            match result {
+                Ok(ders) => {
+                    crls.extend(ders);
+                    fetched.push(url);
+                }
+                Err(why) => output::warn(&format!("could not fetch the CRL at {url}: {why}")),
+            }
+        }
+    }
     let purpose = match args.purpose {
         PurposeArg::Server => Purpose::Server,
         PurposeArg::Client => Purpose::Client,
         PurposeArg::Any => Purpose::Any,
     };
-    let input = VerifyInput { leaf: &leaf, intermediates: &certificates, roots: &roots, host, at, purpose };
+    let input = VerifyInput {
+        crls: &crls,
+        require_revocation_status: args.check_revocation,
+        host: args.host.as_deref(),
+        email: args.email.as_deref(),
+        purpose,
+        extended_key_usages: &extended_key_usages,
+        key_usages: &key_usages,
+        max_depth: args.max_depth,
+        ..VerifyInput::new(&leaf, &certificates, &roots, at)
+    };
     let result = verify::verify(&input).map_err(|e| CliError::from(e).context(&args.cert))?;
     if args.json {
-        output::json(&Report { roots: &roots_path, result: &result })?;
+        output::json(&Report { roots: &roots_path, fetched_crls: &fetched, result: &result })?;
     } else {
         say!("Path: {}", result.path.join("  <-  "));
         say!("Trusted roots: {roots_path}{}", if result.trusted { " (path ends at a trusted root)" } else { "" });
+        for url in &fetched {
+            say!("CRL fetched: {url}");
+        }
         for problem in &result.problems {
             say!("PROBLEM [{}] {}", problem.code, problem.message);
         }
     }
-    if result.problems.is_empty() {
+    if result.ok() {
         if !args.json {
-            say!("OK: the certificate verifies{}", args.host.as_ref().map(|h| format!(" for {h}")).unwrap_or_default());
+            let name = args.host.as_ref().or(args.email.as_ref());
+            say!("OK: the certificate verifies{}", name.map(|h| format!(" for {h}")).unwrap_or_default());
         }
         Ok(())
     } else {
-        Err(CliError::check_failed(format!("{} problem(s) found", result.problems.len())))
+        Err(CliError::check_failed(format!("{} problem(s) found", result.problems.len().max(1))))
     }
 }
 
-fn parse_host(text: &str) -> CliResult<HostName> {
-    if let Ok(ip) = text.parse() {
-        return Ok(HostName::Ip(ip));
+/// The CRLs in `path` (PEM, DER or a PKCS#7 bundle).
+fn load_crls(path: &str) -> CliResult<Vec<Vec<u8>>> {
+    let decoded = pki::load(path)?;
+    let kinds: Vec<signet_codec::ObjectKind> = decoded.objects.iter().map(PkiObject::kind).collect();
+    let crls: Vec<Vec<u8>> = pki::expand(path, decoded.objects, None)?
+        .into_iter()
+        .filter_map(|o| match o {
+            PkiObject::Crl(der) => Some(der),
+            _ => None,
+        })
+        .collect();
+    if crls.is_empty() {
+        return Err(pki::wrong_kind(path, &kinds, "a CRL"));
     }
-    DnsName::parse(text).map(HostName::Dns).map_err(|e| CliError::bad_input(format!("--host: {e}")))
+    Ok(crls)
+}
+
+/// Downloads every CRL the leaf and the intermediates name, each within `timeout`.
+#[allow(clippy::type_complexity)] // (url, CRLs or why not), read once by the caller
+fn fetch_crls(
+    leaf: &[u8],
+    intermediates: &[Vec<u8>],
+    timeout: Duration,
+) -> CliResult<Vec<(String, Result<Vec<Vec<u8>>, String>)>> {
+    let mut urls: Vec<String> = Vec::new();
+    for source in revocation::sources(leaf, intermediates) {
+        if source.crls.is_empty() && !source.ocsp.is_empty() {
+            output::warn(&format!(
+                "\"{}\" names only an OCSP responder ({}); signet checks revocation with CRLs, so its status will be unknown",
+                source.subject,
+                source.ocsp.join(", ")
+            ));
+        }
+        for url in source.crls {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+    }
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| CliError::runtime(format!("cannot start an HTTP client: {e}")))?;
+    let runtime = crate::data::runtime()?;
+    Ok(runtime.block_on(async {
+        let mut results = Vec::new();
+        for url in urls {
+            let result = fetch_one(&client, &url).await;
+            results.push((url, result));
+        }
+        results
+    }))
+}
+
+async fn fetch_one(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<u8>>, String> {
+    let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !response.status().is_success() {
+        return Err(format!("the server answered {}", response.status()));
+    }
+    if response.content_length().is_some_and(|n| n > MAX_CRL_BYTES as u64) {
+        return Err(format!("it is larger than {} MiB", MAX_CRL_BYTES / 1024 / 1024));
+    }
+    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_CRL_BYTES {
+        return Err(format!("it is larger than {} MiB", MAX_CRL_BYTES / 1024 / 1024));
+    }
+    let decoded = signet_codec::decode(&bytes).map_err(|e| e.to_string())?;
+    let crls: Vec<Vec<u8>> = decoded
+        .objects
+        .into_iter()
+        .filter_map(|o| match o {
+            PkiObject::Crl(der) => Some(der),
+            _ => None,
+        })
+        .collect();
+    if crls.is_empty() { Err("the answer is not a CRL".into()) } else { Ok(crls) }
 }
 
 /// Parses RFC 3339 or a bare date (midnight UTC).
