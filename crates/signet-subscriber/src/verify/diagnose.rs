@@ -30,6 +30,8 @@ pub(crate) enum End {
     WrongKey,
     /// The walk went on for more than [`MAX_WALK`] certificates.
     TooLong,
+    /// The only issuers left are already on the path: the intermediates sign each other.
+    Cycle,
 }
 
 /// What the explanations read: the walked path and the request.
@@ -95,9 +97,15 @@ pub(crate) fn walk<'a>(
         match next {
             Some(next) => path.push(next),
             None => {
+                let cycle = path.iter().any(|p| signed_by(current, p));
                 let named =
                     intermediates.iter().chain(roots).any(|c| c.subject().as_raw() == current.issuer().as_raw());
-                return (path, if named { End::WrongKey } else { End::UnknownIssuer });
+                let end = match (cycle, named) {
+                    (true, _) => End::Cycle,
+                    (false, true) => End::WrongKey,
+                    (false, false) => End::UnknownIssuer,
+                };
+                return (path, end);
             }
         }
     }
@@ -201,7 +209,12 @@ pub(crate) fn eku_problems(certs: &[X509Certificate<'_>], input: &VerifyInput<'_
                 x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(oid.as_slice())).to_id_string();
             let wanted = oids::extended_key_usage(&wanted).to_string();
             let allows = eku_names(eku).join(", ");
-            let message = if index == 0 {
+            let message = if allows.is_empty() {
+                format!(
+                    "\"{}\" has an empty extendedKeyUsage (RFC 5280 §4.2.1.12 needs at least one purpose)",
+                    subject(cert)
+                )
+            } else if index == 0 {
                 format!("the certificate is not valid for {wanted}: its extendedKeyUsage allows only {allows}")
             } else {
                 format!(
@@ -224,6 +237,12 @@ fn end_problem(context: &Context<'_, '_>) -> Option<Problem> {
         End::TooLong => Problem::new(
             "path-too-long",
             format!("no trusted root within {MAX_WALK} certificates of \"{}\"", subject(context.certs.first()?)),
+        ),
+        End::Cycle => Problem::new(
+            "untrusted-root",
+            format!(
+                "the intermediates given sign each other in a cycle (\"{who}\" was issued by \"{issuer}\", already on the path) and none leads to a trusted root; give --roots FILE with the root that issued them"
+            ),
         ),
         End::UntrustedSelfSigned => Problem::new(
             "untrusted-root",
@@ -315,6 +334,42 @@ fn signature_problems(context: &Context<'_, '_>) -> Vec<Problem> {
     problems
 }
 
+/// Signatures and keys clients refuse anywhere on the walked path, and malformed structure.
+fn crypto_problems(context: &Context<'_, '_>) -> Vec<Problem> {
+    let mut problems = signature_problems(context);
+    for cert in &context.certs {
+        super::profile::public_key(cert, &mut problems);
+    }
+    // When the walk stopped, the issuer it could not use may be the one with the weak key.
+    if let Some(last) = context.certs.last()
+        && context.end != End::Trusted
+    {
+        let input = context.input;
+        for der in input.roots.iter().chain(input.intermediates) {
+            if let Ok(candidate) = parse(der)
+                && candidate.subject().as_raw() == last.issuer().as_raw()
+            {
+                super::profile::public_key(&candidate, &mut problems);
+            }
+        }
+    }
+    problems
+}
+
+fn structure_problems(context: &Context<'_, '_>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let last = context.certs.len().saturating_sub(1);
+    for (index, cert) in context.certs.iter().enumerate() {
+        let role = match index {
+            0 => super::profile::Role::Leaf,
+            i if i == last && context.end == End::Trusted => super::profile::Role::Root,
+            _ => super::profile::Role::Intermediate,
+        };
+        super::profile::structure(cert, role, &mut problems);
+    }
+    problems
+}
+
 fn critical_extension_problems(context: &Context<'_, '_>) -> Vec<Problem> {
     // The extensions webpki acts on (RFC 5280 §4.2: a critical extension not understood means
     // the certificate must be refused).
@@ -371,7 +426,14 @@ pub(crate) fn explain(error: &webpki::Error, context: &Context<'_, '_>) -> Vec<P
         #[allow(deprecated)]
         E::RequiredEkuNotFound => eku_problems(&context.certs, input),
         E::NameConstraintViolation | E::MalformedNameConstraint | E::InvalidNetworkMaskConstraint => {
-            super::profile::name_constraint_problems(&context.certs)
+            let mut found = super::profile::name_constraint_problems(&context.certs);
+            if found.is_empty() {
+                found.push(Problem::new(
+                    "name-constraints",
+                    "a CA on the path sets nameConstraints the validator cannot confirm these names against (e-mail or directory-name subtrees, or a name form it refuses); the certificate is refused",
+                ));
+            }
+            found
         }
         E::PathLenConstraintViolated => path_length_problems(context),
         E::CaUsedAsEndEntity => vec![Problem::new(
@@ -398,8 +460,10 @@ pub(crate) fn explain(error: &webpki::Error, context: &Context<'_, '_>) -> Vec<P
             "old-version",
             "a certificate on the path is not version 3; only version 3 certificates are verified (RFC 5280 §4.1.2.1)",
         )],
-        E::InvalidSignatureForPublicKey => {
-            let mut found = signature_problems(context);
+        E::InvalidSignatureForPublicKey
+        | E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            let mut found = crypto_problems(context);
             if found.is_empty() {
                 found.push(Problem::new("bad-signature", "a signature on the path does not verify with its issuer's key"));
             }
@@ -416,11 +480,37 @@ pub(crate) fn explain(error: &webpki::Error, context: &Context<'_, '_>) -> Vec<P
                 "gave up: the certificates given form too many candidate paths (or names to compare) to check in bounded time; remove unrelated certificates from --chain",
             )]
         }
+        E::MalformedDnsIdentifier => context
+            .certs
+            .iter()
+            .flat_map(|cert| {
+                let names: Vec<String> = signet_codec::name_constraints::names_of(cert)
+                    .into_iter()
+                    .filter_map(|n| match n {
+                        signet_codec::name_constraints::CertifiedName::Dns(d)
+                            if signet_model::DnsName::parse(&d).is_err() =>
+                        {
+                            Some(d)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                names.into_iter().map(move |d| {
+                    Problem::new(
+                        "malformed-certificate",
+                        format!("\"{}\" has the dNSName {d:?}, which is not a valid DNS name", subject(cert)),
+                    )
+                })
+            })
+            .collect(),
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions | E::ExtensionValueInvalid => {
+            structure_problems(context)
+        }
         _ => Vec::new(),
     };
     if problems.is_empty() {
-        // Signatures webpki refuses (SHA-1, small keys) are the usual cause of what remains.
-        problems.extend(signature_problems(context));
+        // Signatures and keys webpki refuses (SHA-1, small keys) are the usual cause of what remains.
+        problems.extend(crypto_problems(context));
     }
     if problems.is_empty() {
         problems.push(Problem::new("invalid-chain", format!("the chain does not verify: {}", describe(error))));

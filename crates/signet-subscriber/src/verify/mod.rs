@@ -289,6 +289,9 @@ impl ExtendedKeyUsageValidator for EkuPolicy {
 /// name, and reports every problem found, one line each. An error means the leaf itself is not a
 /// certificate; everything else is a problem in the report.
 pub fn verify(input: &VerifyInput<'_>) -> Result<VerifyReport, CodecError> {
+    // Certificate times have whole seconds; so does webpki's clock. Compare alike.
+    let at = input.at.replace_nanosecond(0).unwrap_or(input.at);
+    let input = &VerifyInput { at, ..input.clone() };
     let leaf = parse(input.leaf)?;
     let mut problems = names::check(&leaf, input);
     problems.extend(profile::check_leaf_request(&leaf, input));
@@ -335,6 +338,7 @@ fn verify_end_entity(leaf: &X509Certificate<'_>, input: &VerifyInput<'_>) -> (Ve
     let intermediates: Vec<CertificateDer<'_>> =
         input.intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     let (crls, mut problems) = revocation::parse_crls(input.crls);
+    problems.extend(revocation::crl_profile(input));
     if !problems.is_empty() {
         let context = diagnose::Context::new(leaf, input);
         return (context.subjects(), false, problems);

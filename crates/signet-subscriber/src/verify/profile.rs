@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
     OID_KEY_TYPE_DSA, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION, OID_X509_EXT_BASIC_CONSTRAINTS,
     OID_X509_EXT_CERTIFICATE_POLICIES, OID_X509_EXT_CRL_DISTRIBUTION_POINTS, OID_X509_EXT_EXTENDED_KEY_USAGE,
@@ -45,6 +45,7 @@ fn understood(oid: &x509_parser::der_parser::oid::Oid<'_>) -> bool {
         OID_X509_EXT_SUBJECT_ALT_NAME,
         OID_X509_EXT_CRL_DISTRIBUTION_POINTS,
         OID_X509_EXT_SUBJECT_KEY_IDENTIFIER,
+        x509_parser::oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER,
         OID_X509_EXT_CERTIFICATE_POLICIES,
     ]
     .contains(oid)
@@ -97,6 +98,10 @@ pub(crate) fn check_parsed(certs: &[X509Certificate<'_>], input: &VerifyInput<'_
         && !is_ca(leaf)
     {
         end_entity_names(leaf, &mut problems);
+        if input.purpose == Purpose::Server {
+            common_name_rule(leaf, &mut problems);
+            server_eku_rule(leaf, &mut problems);
+        }
     }
     problems.extend(name_constraint_problems(certs));
     if let Some(max) = input.max_depth {
@@ -114,7 +119,7 @@ pub(crate) fn check_parsed(certs: &[X509Certificate<'_>], input: &VerifyInput<'_
     problems
 }
 
-fn structure(cert: &X509Certificate<'_>, role: Role, problems: &mut Vec<Problem>) {
+pub(crate) fn structure(cert: &X509Certificate<'_>, role: Role, problems: &mut Vec<Problem>) {
     let who = subject(cert);
     if cert.version().0 != 2 {
         problems.push(Problem::new(
@@ -146,6 +151,14 @@ fn structure(cert: &X509Certificate<'_>, role: Role, problems: &mut Vec<Problem>
                 format!(
                     "the trusted root \"{who}\" marks the {name} extension critical, which signet does not process, so it cannot be used"
                 ),
+            ));
+        }
+        let identifier = extension.oid == OID_X509_EXT_SUBJECT_KEY_IDENTIFIER
+            || extension.oid == x509_parser::oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER;
+        if identifier && extension.critical {
+            problems.push(Problem::new(
+                "malformed-certificate",
+                format!("\"{who}\" marks its {name} extension critical; RFC 5280 §4.2.1.1-2 requires it non-critical"),
             ));
         }
         if extension.oid == OID_X509_EXT_POLICY_CONSTRAINTS && !extension.critical {
@@ -266,7 +279,7 @@ fn ca_fields(cert: &X509Certificate<'_>, role: Role, problems: &mut Vec<Problem>
     }
 }
 
-fn public_key(cert: &X509Certificate<'_>, problems: &mut Vec<Problem>) {
+pub(crate) fn public_key(cert: &X509Certificate<'_>, problems: &mut Vec<Problem>) {
     let who = subject(cert);
     let spki = cert.public_key();
     let algorithm = &spki.algorithm.algorithm;
@@ -286,7 +299,13 @@ fn public_key(cert: &X509Certificate<'_>, problems: &mut Vec<Problem>) {
             }
         }
     } else if *algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
-        let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .filter(|p| p.tag() == x509_parser::der_parser::asn1_rs::Tag::Oid)
+            .and_then(|p| p.as_oid().ok())
+            .map(|o| o.to_id_string());
         match curve {
             Some(oid) if NAMED_CURVES.contains(&oid.as_str()) => {}
             Some(oid) => refuse(
@@ -385,6 +404,78 @@ pub(crate) fn name_constraint_problems(certs: &[X509Certificate<'_>]) -> Vec<Pro
         }
     }
     problems
+}
+
+/// The text forms a common name may take to repeat a subjectAltName entry exactly: a dNSName
+/// as written, an IP address in its canonical text (dotted decimal, RFC 5952 for IPv6).
+fn san_texts(leaf: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(san)) = leaf.subject_alternative_name() else { return Vec::new() };
+    san.value
+        .general_names
+        .iter()
+        .filter_map(|n| match n {
+            GeneralName::DNSName(d) => Some((*d).to_string()),
+            GeneralName::IPAddress(bytes) => match bytes.len() {
+                4 => <[u8; 4]>::try_from(*bytes).ok().map(|b| std::net::Ipv4Addr::from(b).to_string()),
+                16 => <[u8; 16]>::try_from(*bytes).ok().map(|b| std::net::Ipv6Addr::from(b).to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a common name is written as a host: a dotted name, an IPv6 address, or a number
+/// such as `0xC0A80101` that resolvers read as an IPv4 address. A CN like "My Server" or a single
+/// label is a label, not a host name, and is left alone.
+fn host_like(cn: &str) -> bool {
+    let hex_number = cn.len() > 2
+        && (cn.starts_with("0x") || cn.starts_with("0X"))
+        && cn.get(2..).is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+    !cn.chars().any(char::is_whitespace) && (cn.contains('.') || cn.contains(':') || hex_number)
+}
+
+/// A server certificate's common name, when it is written as a host, repeats one of its
+/// subjectAltName entries character for character (CA/B BR §7.1.4.3). Clients never read the
+/// CN, so a host in the CN that differs from every SAN (another host, another case, a Unicode or
+/// non-canonical IP spelling) is a mis-issued certificate (signet's rule; docs/VALIDATION.md).
+fn common_name_rule(leaf: &X509Certificate<'_>, problems: &mut Vec<Problem>) {
+    let texts = san_texts(leaf);
+    for cn in leaf.subject().iter_common_name() {
+        let value = cn
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|_| String::from_utf8_lossy(cn.attr_value().data).into_owned());
+        if host_like(&value) && !texts.contains(&value) {
+            problems.push(Problem::new(
+                "common-name",
+                format!(
+                    "the common name {value:?} is not a character-for-character copy of a subjectAltName entry ({}), as CA/B BR §7.1.4.3 requires of server certificates",
+                    if texts.is_empty() { "there are none".to_string() } else { texts.join(", ") }
+                ),
+            ));
+        }
+    }
+}
+
+/// A server certificate's extendedKeyUsage is not critical and does not grant every use
+/// (anyExtendedKeyUsage): CA/B BR §7.1.2.7.10. Either means the CA did not follow the profile.
+fn server_eku_rule(leaf: &X509Certificate<'_>, problems: &mut Vec<Problem>) {
+    let Some(extension) = leaf.extensions().iter().find(|e| e.oid == OID_X509_EXT_EXTENDED_KEY_USAGE) else { return };
+    if extension.critical {
+        problems.push(Problem::new(
+            "extended-key-usage",
+            "the server certificate marks extendedKeyUsage critical, which CA/B BR §7.1.2.7.10 forbids",
+        ));
+    }
+    if let ParsedExtension::ExtendedKeyUsage(eku) = extension.parsed_extension()
+        && eku.any
+    {
+        problems.push(Problem::new(
+            "extended-key-usage",
+            "the server certificate lists anyExtendedKeyUsage, which CA/B BR §7.1.2.7.10 forbids",
+        ));
+    }
 }
 
 /// What `--key-usage` asks of the certificate, and the keyUsage a TLS purpose needs.

@@ -53,6 +53,43 @@ fn why(error: &webpki::Error) -> String {
     }
 }
 
+/// RFC 5280 rules for the CRLs themselves that webpki leaves out: a cRLNumber, not critical
+/// (§5.2.3), and an issuer allowed to sign CRLs (keyUsage cRLSign, §4.2.1.3) even when the
+/// issuer is a trust anchor.
+pub(crate) fn crl_profile(input: &super::VerifyInput<'_>) -> Vec<Problem> {
+    let issuers: Vec<X509Certificate<'_>> =
+        input.roots.iter().chain(input.intermediates).filter_map(|d| super::parse(d).ok()).collect();
+    let mut problems = Vec::new();
+    for (index, crl) in parsed_crls(input.crls).iter().enumerate() {
+        let from = name_to_string(crl.issuer());
+        let number = crl.extensions().iter().find(|e| e.oid == x509_parser::oid_registry::OID_X509_EXT_CRL_NUMBER);
+        let unusable = |why: &str| {
+            Problem::new(
+                "crl-unusable",
+                format!(
+                    "CRL #{} from \"{from}\" cannot be used: {why}; without it the revocation status is unknown",
+                    index + 1
+                ),
+            )
+        };
+        match number {
+            None => problems.push(unusable("it has no cRLNumber (RFC 5280 §5.2.3 requires one)")),
+            Some(e) if e.critical => problems.push(unusable("its cRLNumber is marked critical (RFC 5280 §5.2.3)")),
+            Some(_) => {}
+        }
+        let signer = issuers
+            .iter()
+            .find(|c| c.subject().as_raw() == crl.issuer().as_raw() && crl.verify_signature(c.public_key()).is_ok());
+        if let Some(signer) = signer
+            && let Ok(Some(ku)) = signer.key_usage()
+            && !ku.value.crl_sign()
+        {
+            problems.push(unusable(&format!("\"{}\" signed it, but its keyUsage lacks cRLSign", subject(signer))));
+        }
+    }
+    problems
+}
+
 fn parsed_crls(crls: &[Vec<u8>]) -> Vec<CertificateRevocationList<'_>> {
     crls.iter().filter_map(|der| CertificateRevocationList::from_der(der).ok().map(|(_, c)| c)).collect()
 }
