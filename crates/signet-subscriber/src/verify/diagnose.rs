@@ -266,26 +266,33 @@ fn end_problem(context: &Context<'_, '_>) -> Option<Problem> {
                 )
             }
         }
-        End::UnknownIssuer => match ca_issuer_url(last) {
-            Some(url) => Problem::new(
-                "missing-intermediate",
-                format!(
-                    "missing intermediate: no certificate for \"{issuer}\", the issuer of \"{who}\" (it can be downloaded from {url}); include it with --chain, and serve the full chain"
+        // With intermediates given, the certificate missing is most likely the root: say the
+        // root is not trusted (issue 10). With the leaf alone and a caIssuers URL, it is most
+        // likely the intermediate a server forgot to send.
+        End::UnknownIssuer => {
+            let url = ca_issuer_url(last);
+            let download = url.as_deref().map(|u| format!(" (its certificate is at {u})")).unwrap_or_default();
+            match (context.certs.len() > 1 || is_ca(last), url) {
+                (true, _) => Problem::new(
+                    "untrusted-root",
+                    format!(
+                        "the chain ends at \"{who}\", issued by \"{issuer}\", which is not in your trusted roots; give --roots FILE with \"{issuer}\"{download}"
+                    ),
                 ),
-            ),
-            None if context.certs.len() > 1 || is_ca(last) => Problem::new(
-                "untrusted-root",
-                format!(
-                    "the chain ends at \"{who}\", issued by \"{issuer}\", which is not in your trusted roots; give --roots FILE with \"{issuer}\""
+                (false, Some(url)) => Problem::new(
+                    "missing-intermediate",
+                    format!(
+                        "missing intermediate: no certificate for \"{issuer}\", the issuer of \"{who}\" (it can be downloaded from {url}); include it with --chain, and serve the full chain"
+                    ),
                 ),
-            ),
-            None => Problem::new(
-                "untrusted-root",
-                format!(
-                    "the chain ends at \"{who}\": its issuer \"{issuer}\" is not in your trusted roots; give --roots FILE with it (or --chain FILE if it is an intermediate)"
+                (false, None) => Problem::new(
+                    "untrusted-root",
+                    format!(
+                        "the chain ends at \"{who}\": its issuer \"{issuer}\" is not in your trusted roots; give --roots FILE with it (or --chain FILE if it is an intermediate)"
+                    ),
                 ),
-            ),
-        },
+            }
+        }
     })
 }
 
