@@ -158,6 +158,9 @@ pub struct CaInitArgs {
 
 /// `signet ca install-cert`
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet ca install-cert --name offline-sub --cert sub.crt --roots parent-root.pem\n  signet ca install-cert --name offline-sub --cert sub-fullchain.pem --roots parent-root.pem --chain parent-intermediates.pem"
+)]
 pub struct CaInstallArgs {
     /// Data location.
     #[command(flatten)]
@@ -165,9 +168,17 @@ pub struct CaInstallArgs {
     /// The CA made with `ca init --external`. Example: --name offline-sub
     #[arg(long)]
     pub name: String,
-    /// The certificate the parent issued (PEM or DER). Example: --cert sub.crt
+    /// The certificate the parent issued (PEM or DER); further certificates in the file are
+    /// its chain. Example: --cert sub.crt
     #[arg(long)]
     pub cert: String,
+    /// The parent's root certificate(s): the new CA certificate must verify against them before
+    /// it is installed (recommended). Example: --roots parent-root.pem
+    #[arg(long)]
+    pub roots: Option<String>,
+    /// Intermediate certificates between the new CA and the root. Example: --chain parent-chain.pem
+    #[arg(long)]
+    pub chain: Option<String>,
 }
 
 /// `signet ca list`

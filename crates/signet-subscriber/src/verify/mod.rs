@@ -24,6 +24,8 @@ mod names;
 pub mod order;
 mod profile;
 pub mod revocation;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 
