@@ -4,16 +4,20 @@
 //! crate signs the to-be-signed part with a static signature first, lints it, and only then asks
 //! the real key to sign the byte-identical TBS. A finding of [`Severity::Error`] blocks issuance.
 //! The lints cover RFC 5280 basics and the BR subscriber profile; pkilint runs on top of them in
-//! the test suite. Depends on `x509-parser` and `signet-model` only.
+//! the test suite. [`lint_issuer_constraints`] checks the names against the issuer's
+//! nameConstraints (the issuance crate runs it with every certificate it signs under a CA).
+//! Depends on `x509-parser`, `signet-codec` and `signet-model` only.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod issuer;
 mod rules;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use issuer::lint_issuer_constraints;
 pub use rules::br_max_validity_days;
 
 /// How bad a finding is.
