@@ -765,8 +765,8 @@ pub struct VerifyArgs {
     /// A CRL to check the path against (PEM or DER); repeatable. Example: --crl issuing.crl
     #[arg(long = "crl", value_name = "FILE")]
     pub crl: Vec<String>,
-    /// Fetch the CRLs the certificates name and require every certificate below the root to be
-    /// covered by one. Example: --check-revocation
+    /// Fetch the CRLs the certificate and its intermediates name, check the path against them,
+    /// and require the certificate to be covered by one. Example: --check-revocation
     #[arg(long)]
     pub check_revocation: bool,
     /// Seconds to wait for each CRL download with --check-revocation. Example: --timeout 5

@@ -125,12 +125,10 @@ fn judge(certs: &[X509Certificate<'_>], input: &VerifyInput<'_>) -> Vec<Problem>
         for (index, cert) in certs.iter().enumerate().take(last) {
             problems.extend(revocation::revoked_line(cert, certs.get(index + 1), &crls));
         }
-        if input.require_revocation_status {
-            let uncovered =
-                certs.iter().take(last).any(|c| !crls.iter().any(|crl| crl.issuer().as_raw() == c.issuer().as_raw()));
-            if uncovered {
-                problems.extend(revocation::explain_unknown(certs, input.crls));
-            }
+        if let (true, Some(leaf), Some(issuer)) = (input.require_revocation_status, certs.first(), certs.get(1))
+            && !revocation::covered(leaf, issuer, input.crls)
+        {
+            problems.push(revocation::unknown_status(leaf));
         }
     }
     problems

@@ -154,8 +154,8 @@ pub struct VerifyInput<'a> {
     pub roots: &'a [Vec<u8>],
     /// CRLs (DER) to check every certificate of the path against.
     pub crls: &'a [Vec<u8>],
-    /// Whether every certificate below the root must be covered by one of `crls`
-    /// (`--check-revocation`); otherwise a certificate no CRL covers is not checked.
+    /// Whether the certificate verified must be covered by one of `crls` (`--check-revocation`);
+    /// either way, every certificate of the path a CRL covers is checked against it.
     pub require_revocation_status: bool,
     /// The host (DNS name or IP address) the certificate must be valid for.
     pub host: Option<&'a str>,
@@ -349,11 +349,9 @@ fn verify_end_entity(leaf: &X509Certificate<'_>, input: &VerifyInput<'_>) -> (Ve
     let revocation = webpki::RevocationOptionsBuilder::new(&crl_refs).ok().map(|builder| {
         builder
             .with_depth(webpki::RevocationCheckDepth::Chain)
-            .with_status_policy(if input.require_revocation_status {
-                webpki::UnknownStatusPolicy::Deny
-            } else {
-                webpki::UnknownStatusPolicy::Allow
-            })
+            // Every certificate a CRL covers is checked; `require_revocation_status` then asks
+            // that the leaf be covered (below), as CRLs for intermediates are often not at hand.
+            .with_status_policy(webpki::UnknownStatusPolicy::Allow)
             .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
             .build()
     });
@@ -397,7 +395,18 @@ fn verify_end_entity(leaf: &X509Certificate<'_>, input: &VerifyInput<'_>) -> (Ve
                 .and_then(|der| parse(der).ok())
                 .map(|root| subject(&root));
             subjects.extend(anchor_subject);
-            (subjects, true, Vec::new())
+            let issuer_der = match path.intermediate_certificates().next() {
+                Some(issuer) => Some(issuer.der().as_ref().to_vec()),
+                None => anchors
+                    .iter()
+                    .position(|a| std::ptr::eq(a, path.anchor()))
+                    .and_then(|i| anchor_roots.get(i))
+                    .map(|der| der.to_vec()),
+            };
+            let issuer = issuer_der.as_deref().and_then(|der| parse(der).ok());
+            let unknown = input.require_revocation_status
+                && !issuer.as_ref().is_some_and(|issuer| revocation::covered(leaf, issuer, input.crls));
+            (subjects, true, if unknown { vec![revocation::unknown_status(leaf)] } else { Vec::new() })
         }
         Err(error) => {
             let context = diagnose::Context::new(leaf, input);

@@ -140,6 +140,36 @@ pub(crate) fn explain_revoked(path: &[X509Certificate<'_>], crls: &[Vec<u8>]) ->
     }
 }
 
+/// Whether a CRL from `issuer` (its name, and a signature its key verifies) is among `crls`.
+pub(crate) fn covered(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>, crls: &[Vec<u8>]) -> bool {
+    parsed_crls(crls)
+        .iter()
+        .any(|crl| crl.issuer().as_raw() == cert.issuer().as_raw() && crl.verify_signature(issuer.public_key()).is_ok())
+}
+
+/// "The revocation status of CERT is unknown", with where its CRL is.
+pub(crate) fn unknown_status(cert: &X509Certificate<'_>) -> Problem {
+    let urls = distribution_points(cert);
+    let hint = if urls.is_empty() {
+        let ocsp = ocsp_responders(cert);
+        if ocsp.is_empty() {
+            " and it names no CRL distribution point".to_string()
+        } else {
+            format!(" and it names only an OCSP responder ({}), which signet does not query", ocsp.join(", "))
+        }
+    } else {
+        format!("; its CRL is at {}", urls.join(", "))
+    };
+    Problem::new(
+        "revocation-unknown",
+        format!(
+            "the revocation status of \"{}\" is unknown: no CRL from \"{}\" was given or fetched{hint}",
+            subject(cert),
+            name_to_string(cert.issuer())
+        ),
+    )
+}
+
 /// Which certificate of `path` no CRL covers.
 pub(crate) fn explain_unknown(path: &[X509Certificate<'_>], crls: &[Vec<u8>]) -> Vec<Problem> {
     let parsed = parsed_crls(crls);
@@ -148,23 +178,12 @@ pub(crate) fn explain_unknown(path: &[X509Certificate<'_>], crls: &[Vec<u8>]) ->
         .iter()
         .take(last.max(1))
         .find(|cert| !parsed.iter().any(|crl| crl.issuer().as_raw() == cert.issuer().as_raw()));
-    let message = match uncovered {
-        Some(cert) => {
-            let urls = distribution_points(cert);
-            let hint = if urls.is_empty() {
-                " and it names no CRL distribution point".to_string()
-            } else {
-                format!("; its CRL is at {}", urls.join(", "))
-            };
-            format!(
-                "the revocation status of \"{}\" is unknown: no CRL from \"{}\" was given{hint}",
-                subject(cert),
-                name_to_string(cert.issuer())
-            )
+    match uncovered {
+        Some(cert) => vec![unknown_status(cert)],
+        None => {
+            vec![Problem::new("revocation-unknown", "the revocation status of a certificate on the path is unknown")]
         }
-        None => "the revocation status of a certificate on the path is unknown".into(),
-    };
-    vec![Problem::new("revocation-unknown", message)]
+    }
 }
 
 /// The http(s) URLs of `cert`'s CRL distribution points.
