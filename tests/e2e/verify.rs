@@ -76,33 +76,82 @@ fn revoke_and_publish(sb: &Sandbox, cert: Option<&str>) {
     sb.openssl(&["ca", "-config", "ca.cnf", "-gencrl", "-crlexts", "crl_ext", "-out", "int.crl"]).ok();
 }
 
-/// `python3 -m http.server` on a free loopback port, stopped when dropped.
-struct Web(std::process::Child, u16);
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
 
-impl Web {
-    fn serve(dir: &std::path::Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let web = Self(
-            std::process::Command::new("python3")
-                .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
-                .arg(dir)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
+/// A server process on a loopback port (python3's http.server, openssl's OCSP responder),
+/// stopped when dropped.
+struct Daemon(std::process::Child, u16);
+
+impl Daemon {
+    /// Starts `command` and waits until it accepts connections on `port`.
+    fn start(command: &mut std::process::Command, port: u16) -> Self {
+        let daemon = Self(
+            command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap(),
             port,
         );
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return web;
+                return daemon;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        panic!("python3 -m http.server did not start on port {port}");
+        panic!("{command:?} did not start listening on port {port}");
+    }
+
+    /// Starts `command` and waits until it prints `ready` on standard error (for servers that
+    /// serve one connection at a time, where a probe connection would hold them up).
+    fn start_when(command: &mut std::process::Command, port: u16, ready: &str) -> Self {
+        use std::io::BufRead;
+        let mut daemon = Self(
+            command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap(),
+            port,
+        );
+        let mut lines = std::io::BufReader::new(daemon.0.stderr.take().unwrap()).lines();
+        let started = lines.by_ref().map_while(Result::ok).any(|line| line.contains(ready));
+        assert!(started, "{command:?} stopped before printing {ready:?}");
+        // Keep reading so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        daemon
+    }
+
+    fn web(dir: &std::path::Path) -> Self {
+        let port = free_port();
+        Self::start(
+            std::process::Command::new("python3")
+                .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1", "--directory"])
+                .arg(dir),
+            port,
+        )
+    }
+
+    /// openssl's OCSP responder for the intermediate of `openssl_pki`, answering from index.txt.
+    fn ocsp(sb: &Sandbox, port: u16) -> Self {
+        let openssl = crate::support::tool("openssl");
+        Self::start_when(
+            std::process::Command::new(openssl).current_dir(sb.dir()).args([
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-port",
+                &port.to_string(),
+                "-rsigner",
+                "int.pem",
+                "-rkey",
+                "int.key",
+                "-CA",
+                "int.pem",
+                "-ndays",
+                "1",
+            ]),
+            port,
+            "waiting for OCSP client connections",
+        )
     }
 }
 
-impl Drop for Web {
+impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -135,10 +184,13 @@ fn revocation_from_crl_files_and_from_the_certificates_urls() {
     ])
     .code(2);
     // A certificate naming no CRL has an unknown status under --check-revocation.
-    verify(&["--check-revocation"]).code(1).out_has("[revocation-unknown]").out_has("names no CRL distribution point");
+    verify(&["--check-revocation"])
+        .code(1)
+        .out_has("[revocation-unknown]")
+        .out_has("names neither a CRL distribution point nor an OCSP responder");
 
     // --check-revocation fetches the CRL the certificate names.
-    let web = Web::serve(sb.dir());
+    let web = Daemon::web(sb.dir());
     let url = format!("http://127.0.0.1:{}/int.crl", web.1);
     let extensions = format!(
         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:www.example.com\ncrlDistributionPoints=URI:{url}\n"
@@ -148,7 +200,7 @@ fn revocation_from_crl_files_and_from_the_certificates_urls() {
         let args = [["verify", "fetched.pem", "--chain", "int.pem", "--roots", "root.pem"].as_slice(), extra].concat();
         sb.signet(&args)
     };
-    fetched(&["--check-revocation"]).ok().out_has(&format!("CRL fetched: {url}"));
+    fetched(&["--check-revocation"]).ok().out_has(&format!("Revocation checked at: {url}"));
     revoke_and_publish(&sb, Some("fetched.pem"));
     fetched(&["--check-revocation"]).code(1).out_has("[revoked]");
     drop(web);
@@ -157,4 +209,24 @@ fn revocation_from_crl_files_and_from_the_certificates_urls() {
         .code(1)
         .err_has("could not fetch the CRL")
         .out_has("[revocation-unknown]");
+}
+
+#[test]
+fn revocation_from_an_openssl_ocsp_responder() {
+    let sb = Sandbox::new();
+    openssl_pki(&sb);
+    let port = free_port();
+    let extensions = format!(
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:www.example.com\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:{port}\n"
+    );
+    sb.openssl_sign("leaf.csr", "int", &extensions, 90, "ocsp.pem").ok();
+    sb.openssl(&["ca", "-config", "ca.cnf", "-valid", "ocsp.pem"]).ok();
+    let verify =
+        || sb.signet(&["verify", "ocsp.pem", "--chain", "int.pem", "--roots", "root.pem", "--check-revocation"]);
+    let responder = Daemon::ocsp(&sb, port);
+    verify().ok().out_has(&format!("Revocation checked at: http://127.0.0.1:{port}"));
+    drop(responder);
+    sb.openssl(&["ca", "-config", "ca.cnf", "-revoke", "ocsp.pem", "-crl_reason", "keyCompromise"]).ok();
+    let _responder = Daemon::ocsp(&sb, port);
+    verify().code(1).out_has("[revoked]").out_has("(reason: KeyCompromise) according to the OCSP responder");
 }

@@ -765,11 +765,12 @@ pub struct VerifyArgs {
     /// A CRL to check the path against (PEM or DER); repeatable. Example: --crl issuing.crl
     #[arg(long = "crl", value_name = "FILE")]
     pub crl: Vec<String>,
-    /// Fetch the CRLs the certificate and its intermediates name, check the path against them,
-    /// and require the certificate to be covered by one. Example: --check-revocation
+    /// Fetch the CRLs the certificate and its intermediates name and ask the certificate's OCSP
+    /// responder; the certificate must be covered by one of them. Example: --check-revocation
     #[arg(long)]
     pub check_revocation: bool,
-    /// Seconds to wait for each CRL download with --check-revocation. Example: --timeout 5
+    /// Seconds to wait for each CRL download or OCSP answer with --check-revocation.
+    /// Example: --timeout 5
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
     /// Print the result as JSON.

@@ -1,6 +1,6 @@
 //! `signet verify`: will a client trust this certificate? The decision is signet-subscriber's
-//! (rustls-webpki plus signet's profile rules); this file reads the files, fetches CRLs for
-//! `--check-revocation`, and prints one line per problem (P12, P16, P30).
+//! (rustls-webpki plus signet's profile rules); this file reads the files, fetches CRLs and OCSP
+//! answers for `--check-revocation`, and prints one line per problem (P12, P16, P30).
 
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ const MAX_CRL_BYTES: usize = 20 * 1024 * 1024;
 struct Report<'a> {
     roots: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    fetched_crls: &'a [String],
+    revocation_sources: &'a [String],
     #[serde(flatten)]
     result: &'a VerifyReport,
 }
@@ -78,14 +78,29 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         crls.extend(load_crls(path)?);
     }
     let mut fetched = Vec::new();
+    let mut ocsp_responses = Vec::new();
     if args.check_revocation {
-        for (url, result) in fetch_crls(&leaf, &certificates, Duration::from_secs(args.timeout))? {
+        let timeout = Duration::from_secs(args.timeout);
+        for (url, result) in fetch_crls(&leaf, &certificates, timeout)? {
             match result {
                 Ok(ders) => {
                     crls.extend(ders);
                     fetched.push(url);
                 }
                 Err(why) => output::warn(&format!("could not fetch the CRL at {url}: {why}")),
+            }
+        }
+        let candidates: Vec<Vec<u8>> = certificates.iter().chain(&roots).cloned().collect();
+        if let Some((urls, request)) = verify::ocsp::query(&leaf, &candidates) {
+            for url in urls {
+                match ask_ocsp(&url, &request, timeout) {
+                    Ok(response) => {
+                        ocsp_responses.push(response);
+                        fetched.push(url);
+                        break;
+                    }
+                    Err(why) => output::warn(&format!("could not ask the OCSP responder at {url}: {why}")),
+                }
             }
         }
     }
@@ -96,6 +111,7 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     };
     let input = VerifyInput {
         crls: &crls,
+        ocsp_responses: &ocsp_responses,
         require_revocation_status: args.check_revocation,
         host: args.host.as_deref(),
         email: args.email.as_deref(),
@@ -107,12 +123,12 @@ pub fn run(args: &VerifyArgs) -> CliResult {
     };
     let result = verify::verify(&input).map_err(|e| CliError::from(e).context(&args.cert))?;
     if args.json {
-        output::json(&Report { roots: &roots_path, fetched_crls: &fetched, result: &result })?;
+        output::json(&Report { roots: &roots_path, revocation_sources: &fetched, result: &result })?;
     } else {
         say!("Path: {}", result.path.join("  <-  "));
         say!("Trusted roots: {roots_path}{}", if result.trusted { " (path ends at a trusted root)" } else { "" });
         for url in &fetched {
-            say!("CRL fetched: {url}");
+            say!("Revocation checked at: {url}");
         }
         for problem in &result.problems {
             say!("PROBLEM [{}] {}", problem.code, problem.message);
@@ -155,13 +171,6 @@ fn fetch_crls(
 ) -> CliResult<Vec<(String, Result<Vec<Vec<u8>>, String>)>> {
     let mut urls: Vec<String> = Vec::new();
     for source in revocation::sources(leaf, intermediates) {
-        if source.crls.is_empty() && !source.ocsp.is_empty() {
-            output::warn(&format!(
-                "\"{}\" names only an OCSP responder ({}); signet checks revocation with CRLs, so its status will be unknown",
-                source.subject,
-                source.ocsp.join(", ")
-            ));
-        }
         for url in source.crls {
             if !urls.contains(&url) {
                 urls.push(url);
@@ -185,7 +194,7 @@ fn fetch_crls(
 }
 
 async fn fetch_one(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<u8>>, String> {
-    let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let response = client.get(url).send().await.map_err(|e| with_causes(&e))?;
     if !response.status().is_success() {
         return Err(format!("the server answered {}", response.status()));
     }
@@ -206,6 +215,44 @@ async fn fetch_one(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<u8>>, 
         })
         .collect();
     if crls.is_empty() { Err("the answer is not a CRL".into()) } else { Ok(crls) }
+}
+
+/// POSTs an OCSP request (RFC 6960 §A.1) and returns the response bytes.
+fn ask_ocsp(url: &str, request: &[u8], timeout: Duration) -> Result<Vec<u8>, String> {
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot start an HTTP client: {e}"))?;
+    let runtime = crate::data::runtime().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let response = client
+            .post(url)
+            .header("content-type", "application/ocsp-request")
+            .body(request.to_vec())
+            .send()
+            .await
+            .map_err(|e| with_causes(&e))?;
+        if !response.status().is_success() {
+            return Err(format!("the responder answered {}", response.status()));
+        }
+        let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+        if bytes.len() > MAX_CRL_BYTES {
+            return Err("the answer is too large".into());
+        }
+        Ok(bytes.to_vec())
+    })
+}
+
+/// An error with its causes, `a: b: c` (reqwest's own text stops at "error sending request").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// Parses RFC 3339 or a bare date (midnight UTC).

@@ -113,7 +113,7 @@ fn judge(certs: &[X509Certificate<'_>], input: &VerifyInput<'_>) -> Vec<Problem>
             }
         }
     }
-    if !input.crls.is_empty() || input.require_revocation_status {
+    if !input.crls.is_empty() || !input.ocsp_responses.is_empty() || input.require_revocation_status {
         let crls: Vec<_> = input
             .crls
             .iter()
@@ -125,10 +125,8 @@ fn judge(certs: &[X509Certificate<'_>], input: &VerifyInput<'_>) -> Vec<Problem>
         for (index, cert) in certs.iter().enumerate().take(last) {
             problems.extend(revocation::revoked_line(cert, certs.get(index + 1), &crls));
         }
-        if let (true, Some(leaf), Some(issuer)) = (input.require_revocation_status, certs.first(), certs.get(1))
-            && !revocation::covered(leaf, issuer, input.crls)
-        {
-            problems.push(revocation::unknown_status(leaf));
+        if let (Some(leaf), Some(issuer)) = (certs.first(), certs.get(1)) {
+            problems.extend(revocation::leaf_status(leaf, issuer, input));
         }
     }
     problems

@@ -21,6 +21,7 @@
 mod ca_path;
 mod diagnose;
 mod names;
+pub mod ocsp;
 pub mod order;
 mod profile;
 pub mod revocation;
@@ -154,6 +155,8 @@ pub struct VerifyInput<'a> {
     pub roots: &'a [Vec<u8>],
     /// CRLs (DER) to check every certificate of the path against.
     pub crls: &'a [Vec<u8>],
+    /// OCSP responses (DER) about the certificate, as fetched for `--check-revocation`.
+    pub ocsp_responses: &'a [Vec<u8>],
     /// Whether the certificate verified must be covered by one of `crls` (`--check-revocation`);
     /// either way, every certificate of the path a CRL covers is checked against it.
     pub require_revocation_status: bool,
@@ -182,6 +185,7 @@ impl<'a> VerifyInput<'a> {
             intermediates,
             roots,
             crls: &[],
+            ocsp_responses: &[],
             require_revocation_status: false,
             host: None,
             email: None,
@@ -404,9 +408,7 @@ fn verify_end_entity(leaf: &X509Certificate<'_>, input: &VerifyInput<'_>) -> (Ve
                     .map(|der| der.to_vec()),
             };
             let issuer = issuer_der.as_deref().and_then(|der| parse(der).ok());
-            let unknown = input.require_revocation_status
-                && !issuer.as_ref().is_some_and(|issuer| revocation::covered(leaf, issuer, input.crls));
-            (subjects, true, if unknown { vec![revocation::unknown_status(leaf)] } else { Vec::new() })
+            (subjects, true, issuer.map(|i| revocation::leaf_status(leaf, &i, input)).unwrap_or_default())
         }
         Err(error) => {
             let context = diagnose::Context::new(leaf, input);

@@ -147,15 +147,38 @@ pub(crate) fn covered(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>, 
         .any(|crl| crl.issuer().as_raw() == cert.issuer().as_raw() && crl.verify_signature(issuer.public_key()).is_ok())
 }
 
+/// What OCSP responses given say about the verified certificate (issued by `issuer`), and, with
+/// `require_revocation_status`, whether a CRL or a good OCSP answer covers it.
+pub(crate) fn leaf_status(
+    leaf: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+    input: &super::VerifyInput<'_>,
+) -> Vec<Problem> {
+    let answer = super::ocsp::answer(input.ocsp_responses, leaf, issuer, input.at);
+    match answer {
+        Some(super::ocsp::Answer::Revoked(problem)) => vec![problem],
+        Some(super::ocsp::Answer::Good) => Vec::new(),
+        _ if !input.require_revocation_status || covered(leaf, issuer, input.crls) => Vec::new(),
+        Some(super::ocsp::Answer::Unusable(why)) => vec![Problem::new(
+            "revocation-unknown",
+            format!(
+                "the revocation status of \"{}\" is unknown: the OCSP response cannot be used ({why})",
+                subject(leaf)
+            ),
+        )],
+        None => vec![unknown_status(leaf)],
+    }
+}
+
 /// "The revocation status of CERT is unknown", with where its CRL is.
 pub(crate) fn unknown_status(cert: &X509Certificate<'_>) -> Problem {
     let urls = distribution_points(cert);
     let hint = if urls.is_empty() {
         let ocsp = ocsp_responders(cert);
         if ocsp.is_empty() {
-            " and it names no CRL distribution point".to_string()
+            " and it names neither a CRL distribution point nor an OCSP responder".to_string()
         } else {
-            format!(" and it names only an OCSP responder ({}), which signet does not query", ocsp.join(", "))
+            format!(" and its OCSP responder ({}) gave no answer", ocsp.join(", "))
         }
     } else {
         format!("; its CRL is at {}", urls.join(", "))
@@ -163,7 +186,7 @@ pub(crate) fn unknown_status(cert: &X509Certificate<'_>) -> Problem {
     Problem::new(
         "revocation-unknown",
         format!(
-            "the revocation status of \"{}\" is unknown: no CRL from \"{}\" was given or fetched{hint}",
+            "the revocation status of \"{}\" is unknown: no CRL from \"{}\" or OCSP answer was given or fetched{hint}",
             subject(cert),
             name_to_string(cert.issuer())
         ),
