@@ -186,7 +186,7 @@ def main():
                         ("openssl_default", "`openssl verify -partial_chain` (default strictness)")):
         (right, fa, fr), (_, core_fa, _) = summary(rows, tool)
         lines.append(f"| {label} | {right} | {fa} | {fr} | {core_fa} |")
-    lines += ["", "The comparisons below are with `openssl verify -x509_strict`, the stricter of the two."]
+    lines += ["", "Compared with `openssl verify -x509_strict`, the stricter of the two openssl runs:"]
     both_wrong = sum(1 for r in rows if r["signet_verdict"] != "right" and r["openssl_verdict"] != "right")
     only_signet = sum(1 for r in rows if r["signet_verdict"] == "right" and r["openssl_verdict"] != "right")
     only_openssl = sum(1 for r in rows if r["signet_verdict"] != "right" and r["openssl_verdict"] == "right")
