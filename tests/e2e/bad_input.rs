@@ -134,3 +134,26 @@ fn devices_pipes_and_symlink_loops_are_refused_without_blocking() {
         assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device(), "/dev/null is untouched");
     }
 }
+
+/// The pathological chains (tests/corpus/verify, from x509-limbo by tests/corpus/make-verify.sh):
+/// each ends with its one problem and exit status 1 — bounded work, no hang, no panic.
+#[test]
+fn pathological_chains_end_with_a_clear_problem() {
+    let sb = Sandbox::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/verify");
+    let expected = std::fs::read_to_string(dir.join("EXPECTED")).expect("EXPECTED list");
+    let mut checked = 0;
+    for line in expected.lines().filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [name, host, at, code, ..] = fields.as_slice() else { panic!("bad EXPECTED line {line:?}") };
+        let file = |suffix: &str| dir.join(format!("{name}.{suffix}.pem")).to_str().unwrap().to_string();
+        let (leaf, roots, chain) = (file("leaf"), file("roots"), file("chain"));
+        let mut args = vec!["verify", &leaf, "--roots", &roots, "--host", host, "--at", at];
+        if Path::new(&chain).exists() {
+            args.extend(["--chain", &chain]);
+        }
+        sb.signet(&args).code(1).no_panic().out_has(&format!("[{code}]"));
+        checked += 1;
+    }
+    assert_eq!(checked, 8, "every pathological case in EXPECTED runs");
+}

@@ -57,7 +57,18 @@ fn external_parent_signs_the_csr_and_the_new_ca_issues() {
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub-as-leaf.pem"])
         .code(2)
         .err_has("not a CA certificate");
-    server.admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem"]).ok().out_has("complete");
+    // With the parent's root, the chain is verified before anything is installed (signet verify's
+    // validator); against another root it is refused.
+    server
+        .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem", "--roots", "other-ca.pem"])
+        .code(2)
+        .err_has("does not verify against other-ca.pem")
+        .err_has("[untrusted-root]");
+    server
+        .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem", "--roots", "parent.pem"])
+        .ok()
+        .out_has("complete")
+        .out_has("(verified)");
     server
         .admin(&sb, &["ca", "install-cert", "--name", "outside-sub", "--cert", "sub.pem"])
         .code(2)

@@ -45,6 +45,14 @@ fn workflow(backend: Backend) {
     let root = server.ca_file("dev-root");
     sb.openssl(&["verify", "-CAfile", path_str(&root), "-untrusted", "www.pem", "www.pem"]).ok().out_has("OK");
     sb.signet(&["verify", "www.pem", "--roots", path_str(&root), "--host", "example.com"]).ok();
+    // The README's verify line works with the --roots it shows; without them, the message says the
+    // root is not trusted rather than blaming an intermediate (issues 10, 11).
+    sb.signet(&["verify", "www.pem", "--roots", path_str(&root), "--host", "www.example.com"]).ok().out_has("OK");
+    let test_root = server.ca_file("test-root");
+    sb.signet_env(&["verify", "www.pem", "--host", "www.example.com"], &[("SSL_CERT_FILE", path_str(&test_root))])
+        .code(1)
+        .out_has("[untrusted-root]")
+        .out_has("which is not in your trusted roots; give --roots FILE");
     sb.signet(&["match", "www.key", "www.csr", "www.pem"]).ok();
     // DER and PKCS#7 downloads.
     server.cli(&sb, &["request", "get", &id, "--format", "der", "--out", "www.der"]).ok();

@@ -65,7 +65,7 @@ pub struct CertificateView {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    signet_codec::describe::rfc3339(t)
+    signet_model::time_text::format(t)
 }
 
 impl RequestView {

@@ -190,6 +190,9 @@ pub struct CaInitArgs {
 
 /// `signet ca install-cert`
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet ca install-cert --name offline-sub --cert sub.crt --roots parent-root.pem\n  signet ca install-cert --name offline-sub --cert sub-fullchain.pem --roots parent-root.pem --chain parent-intermediates.pem"
+)]
 pub struct CaInstallArgs {
     /// Data location.
     #[command(flatten)]
@@ -197,9 +200,17 @@ pub struct CaInstallArgs {
     /// The CA made with `ca init --external`. Example: --name offline-sub
     #[arg(long)]
     pub name: String,
-    /// The certificate the parent issued (PEM or DER). Example: --cert sub.crt
+    /// The certificate the parent issued (PEM or DER); further certificates in the file are
+    /// its chain. Example: --cert sub.crt
     #[arg(long)]
     pub cert: String,
+    /// The parent's root certificate(s): the new CA certificate must verify against them before
+    /// it is installed (recommended). Example: --roots parent-root.pem
+    #[arg(long)]
+    pub roots: Option<String>,
+    /// Intermediate certificates between the new CA and the root. Example: --chain parent-chain.pem
+    #[arg(long)]
+    pub chain: Option<String>,
 }
 
 /// `signet ca list`
@@ -729,33 +740,60 @@ pub enum PurposeArg {
     Server,
     /// TLS client certificate (clientAuth).
     Client,
-    /// Any purpose: skip the usage check.
+    /// Any purpose: no extendedKeyUsage check; a CA certificate may be verified on its own.
     Any,
 }
 
 /// `signet verify`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet verify fullchain.pem --host www.example.com\n  signet verify www.crt --chain intermediates.pem --roots my-root.pem --host www.example.com\n  signet verify www.crt --roots root.pem --at 2027-01-01\nExit status: 0 when the certificate verifies, 1 when problems are found."
+    after_help = "Examples:\n  signet verify fullchain.pem --roots signet-data/cas/dev-root.pem --host www.example.com\n  signet verify www.crt --chain intermediates.pem --roots my-root.pem --host 192.0.2.10\n  signet verify client.crt --roots root.pem --purpose client --email alice@example.com\n  signet verify www.crt --roots root.pem --crl issuing.crl --at 2027-01-01\n  signet verify fullchain.pem --check-revocation --max-depth 2\nThe trust decision is rustls-webpki's; signet adds RFC 5280 profile checks and one line per problem.\nExit status: 0 when the certificate verifies, 1 when problems are found, 2 for unreadable input."
 )]
 pub struct VerifyArgs {
     /// The certificate; further certificates in the file are used as intermediates.
     pub cert: String,
-    /// Intermediate certificates (PEM bundle or .p7b). Example: --chain intermediates.pem
+    /// Intermediate certificates (PEM bundle or .p7b), in any order. Example: --chain intermediates.pem
     #[arg(long)]
     pub chain: Option<String>,
     /// Trusted roots (default: the system store, or SSL_CERT_FILE). Example: --roots root.pem
     #[arg(long)]
     pub roots: Option<String>,
-    /// Host name or IP address the certificate must be valid for. Example: --host www.example.com
+    /// Host name or IP address the certificate must be valid for; a name that cannot be a host
+    /// name fails the check. Example: --host www.example.com
     #[arg(long)]
     pub host: Option<String>,
+    /// E-mail address the certificate must name (rfc822Name). Example: --email alice@example.com
+    #[arg(long)]
+    pub email: Option<String>,
     /// Check validity at this time instead of now (RFC 3339 or YYYY-MM-DD). Example: --at 2027-03-01
     #[arg(long)]
     pub at: Option<String>,
     /// What the certificate is for.
     #[arg(long, value_enum, default_value_t = PurposeArg::Server)]
     pub purpose: PurposeArg,
+    /// A further extendedKeyUsage the certificate (and its CAs, where they list EKUs) must allow,
+    /// by name or OID; repeatable. Example: --eku codeSigning --eku 1.3.6.1.5.5.7.3.4
+    #[arg(long = "eku", value_name = "EKU")]
+    pub eku: Vec<String>,
+    /// A keyUsage bit the certificate must allow (when it has keyUsage); repeatable.
+    /// Example: --key-usage digitalSignature
+    #[arg(long = "key-usage", value_name = "BIT")]
+    pub key_usage: Vec<String>,
+    /// The most intermediate CA certificates a path may have (self-issued ones not counted).
+    /// Example: --max-depth 2
+    #[arg(long)]
+    pub max_depth: Option<usize>,
+    /// A CRL to check the path against (PEM or DER); repeatable. Example: --crl issuing.crl
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crl: Vec<String>,
+    /// Fetch the CRLs the certificate and its intermediates name and ask the certificate's OCSP
+    /// responder; the certificate must be covered by one of them. Example: --check-revocation
+    #[arg(long)]
+    pub check_revocation: bool,
+    /// Seconds to wait for each CRL download or OCSP answer with --check-revocation.
+    /// Example: --timeout 5
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,

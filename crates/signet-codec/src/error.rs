@@ -81,7 +81,9 @@ pub enum CodecError {
         available: usize,
     },
     /// Bytes after the end of the object.
-    #[error("{extra} unexpected bytes follow the {kind} ending at byte {offset}")]
+    #[error(
+        "{extra} unexpected bytes follow {kind}, which ends at byte {offset}; remove them or give the object alone"
+    )]
     TrailingData {
         /// The object read.
         kind: ObjectKind,
@@ -183,5 +185,20 @@ impl CodecError {
     pub(crate) fn from_der(kind: ObjectKind, error: der::Error) -> Self {
         let offset = error.position().map(|p| u32::from(p) as usize);
         Self::Malformed { kind, offset, detail: error.kind().to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_data_reads_as_english() {
+        // Regression: "follow the a certificate" (issue 10).
+        let error = CodecError::TrailingData { kind: ObjectKind::Certificate, offset: 412, extra: 26 };
+        assert_eq!(
+            error.to_string(),
+            "26 unexpected bytes follow a certificate, which ends at byte 412; remove them or give the object alone"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod certificate;
 pub mod describe;
 mod describe_ocsp;
 pub mod error;
+pub mod name_constraints;
 pub mod object;
 pub mod ocsp;
 pub mod oids;

@@ -290,9 +290,12 @@ pub(crate) fn lint_and_record(
         }
     };
     let (_, parsed) = x509_parser::certificate::X509Certificate::from_der(draft.der()).map_err(build_error)?;
-    let (errors, warnings): (Vec<Finding>, Vec<Finding>) = signet_lint::lint_parsed(&parsed, context)
-        .into_iter()
-        .partition(|f| f.severity == signet_lint::Severity::Error);
+    let mut findings = signet_lint::lint_parsed(&parsed, context);
+    if let Some(parent) = parent {
+        findings.extend(signet_lint::lint_issuer_constraints(&parsed, parent));
+    }
+    let (errors, warnings): (Vec<Finding>, Vec<Finding>) =
+        findings.into_iter().partition(|f| f.severity == signet_lint::Severity::Error);
     if !errors.is_empty() {
         return Err(IssuanceError::Lint(errors));
     }

@@ -96,6 +96,16 @@ pub struct KeyRules {
     pub ed25519: bool,
 }
 
+impl KeyRules {
+    /// The key types allowed, named as `key_types` in signet.toml names them.
+    pub fn type_names(&self) -> Vec<&'static str> {
+        [(self.rsa, "rsa"), (self.ec_p256, "ec-p256"), (self.ec_p384, "ec-p384"), (self.ed25519, "ed25519")]
+            .into_iter()
+            .filter_map(|(allowed, name)| allowed.then_some(name))
+            .collect()
+    }
+}
+
 /// RSA 2048-8192 bits, EC P-256 and P-384: a profile that says nothing more.
 impl Default for KeyRules {
     fn default() -> Self {

@@ -6,17 +6,21 @@
 //! The lints cover RFC 5280 basics and the BR subscriber profile; the BR rules that set public
 //! certificates apart from private ones (names in the public DNS, a country in CA subjects) apply
 //! to certificates that assert a CA/Browser Forum policy. pkilint runs on top of them in the test
-//! suite. Depends on `x509-parser` and `signet-model` only.
+//! suite. [`lint_issuer_constraints`] checks the names against the issuer's nameConstraints (the
+//! issuance crate runs it with every certificate it signs under a CA). Depends on `x509-parser`,
+//! `signet-codec` and `signet-model` only.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod issuer;
 mod public_names;
 mod rules;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use issuer::lint_issuer_constraints;
 pub use rules::br_max_validity_days;
 
 /// How bad a finding is.

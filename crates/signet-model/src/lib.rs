@@ -20,6 +20,7 @@ pub mod request;
 pub mod role;
 pub mod serial;
 pub mod subject;
+pub mod time_text;
 
 pub use ca::CaId;
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -16,6 +16,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
     /// When.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub at: OffsetDateTime,
     /// Who (token name, or `system`).
     pub actor: String,
@@ -23,7 +24,8 @@ pub struct AuditEvent {
     pub action: String,
     /// On what, e.g. `request:12`, `ca:dev-issuing`.
     pub target: String,
-    /// Details as compact JSON (never secrets).
+    /// Details as compact JSON (never secrets), exactly as hashed; shown as a JSON object.
+    #[serde(serialize_with = "details_as_json")]
     pub details: String,
 }
 
@@ -37,6 +39,16 @@ impl AuditEvent {
             target: target.to_string(),
             details: details.to_string(),
         }
+    }
+}
+
+/// Writes stored details as the JSON they hold (text that is not JSON, which signet never writes,
+/// as a string).
+fn details_as_json<S: serde::Serializer>(details: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(value) => value.serialize(serializer),
+        Err(_) => serializer.serialize_str(details),
     }
 }
 

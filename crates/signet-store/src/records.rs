@@ -114,8 +114,10 @@ pub struct RequestRecord {
     #[serde(skip)]
     pub retrieval_token_hash: Sha256,
     /// Submission time.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub created_at: OffsetDateTime,
     /// Decision time.
+    #[serde(serialize_with = "signet_model::time_text::serialize_option")]
     pub decided_at: Option<OffsetDateTime>,
 }
 
@@ -304,12 +306,15 @@ pub struct CertificateRecord {
     /// Names.
     pub sans: Vec<String>,
     /// Validity start.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub not_before: OffsetDateTime,
     /// Validity end.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub not_after: OffsetDateTime,
     /// From a test hierarchy.
     pub is_test: bool,
     /// When reserved.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub created_at: OffsetDateTime,
 }
 
@@ -348,8 +353,10 @@ pub struct TokenRecord {
     /// Roles it holds.
     pub roles: Vec<Role>,
     /// When made.
+    #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub created_at: OffsetDateTime,
     /// When revoked.
+    #[serde(serialize_with = "signet_model::time_text::serialize_option")]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
@@ -382,8 +389,10 @@ pub struct Query {
     /// SHA-256 fingerprint of the certificate or of its key.
     pub fingerprint: Option<Sha256>,
     /// Certificates expiring after this time.
+    #[serde(serialize_with = "signet_model::time_text::serialize_option")]
     pub expires_after: Option<OffsetDateTime>,
     /// Certificates expiring before this time.
+    #[serde(serialize_with = "signet_model::time_text::serialize_option")]
     pub expires_before: Option<OffsetDateTime>,
     /// At most this many results (default 100, at most 1000).
     pub limit: Option<u32>,

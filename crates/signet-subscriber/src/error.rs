@@ -46,6 +46,20 @@ pub enum CsrError {
     /// Building or signing failed.
     #[error("cannot build the request: {0}")]
     Build(String),
+    /// None of the certificates holds the private key's public key (P7).
+    #[error(
+        "the private key does not belong to {}: key SPKI SHA-256 {key_sha256}, certificate {}. Use the key the CSR was made from (signet match KEY CERT)",
+        if *.certificates == 1 { "the certificate" } else { "any of the certificates" },
+        .first_certificate_sha256.as_deref().unwrap_or("none given")
+    )]
+    KeyNotInCertificates {
+        /// SHA-256 of the key's SubjectPublicKeyInfo, hex.
+        key_sha256: String,
+        /// SHA-256 of the first certificate's SubjectPublicKeyInfo, hex.
+        first_certificate_sha256: Option<String>,
+        /// How many certificates were searched.
+        certificates: usize,
+    },
     /// A format problem.
     #[error(transparent)]
     Codec(#[from] CodecError),

@@ -102,6 +102,12 @@ fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| Problem::malformed(format!("the JSON body is invalid: {e}")))
 }
 
+/// A JSON body that may be left out: an empty (or blank) body reads as `T::default()`, the same on
+/// every endpoint whose body is optional.
+fn optional_json_body<T: DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { json_body(body) }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
@@ -214,7 +220,8 @@ async fn list_cas(State(state): State<AppState>) -> Response {
     Json(state.authority.cas()).into_response()
 }
 
-/// The profiles as configured, with their validity in whole days: as configured
+/// The profiles as configured, keys and validity named as signet.toml names them, the validity in
+/// whole days: as configured
 /// (`validity_configured`), else what a certificate issued now gets (the CA/Browser Forum limit
 /// for server certificates, 365 days for others).
 async fn list_profiles(State(state): State<AppState>) -> ApiResult<Response> {
@@ -226,6 +233,11 @@ async fn list_profiles(State(state): State<AppState>) -> ApiResult<Response> {
         .map(|profile| {
             let mut view = serde_json::to_value(profile).map_err(|e| Problem::new(Kind::Internal, e.to_string()))?;
             if let Some(fields) = view.as_object_mut() {
+                // Named as signet.toml names them.
+                fields.remove("keys");
+                fields.insert("key_types".into(), profile.keys.type_names().into());
+                fields.insert("rsa_min_bits".into(), profile.keys.rsa_min_bits.into());
+                fields.insert("rsa_max_bits".into(), profile.keys.rsa_max_bits.into());
                 fields.remove("validity");
                 fields.insert("validity_days".into(), profile.validity_at(now).whole_days().into());
                 fields.insert("validity_configured".into(), profile.validity.is_some().into());
@@ -359,7 +371,7 @@ async fn approve(
     Id(id): Id,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let body: ApproveBody = if body.is_empty() { ApproveBody::default() } else { json_body(&body)? };
+    let body: ApproveBody = optional_json_body(&body)?;
     let names = match body.names {
         Some(list) => Some(
             list.iter()
@@ -373,9 +385,11 @@ async fn approve(
     Ok(Json(approved).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct DenyBody {
+    /// Required: the authority answers a missing or blank reason with what to send.
+    #[serde(default)]
     reason: String,
 }
 
@@ -385,7 +399,7 @@ async fn deny(
     Id(id): Id,
     Body(body): Body,
 ) -> ApiResult<Response> {
-    let body: DenyBody = json_body(&body)?;
+    let body: DenyBody = optional_json_body(&body)?;
     Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
 }
 
@@ -407,8 +421,7 @@ where
 }
 
 fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
+    signet_model::time_text::parse(text).map_err(|e| Problem::malformed(format!("{name}: {e}")))
 }
 
 async fn search(

@@ -403,3 +403,38 @@ async fn each_request_is_traced_with_route_actor_status_and_latency() {
     assert!(log.contains("route=/api/v1/requests/{id}"), "{log}");
     assert!(!log.contains(&api.admin), "a token never reaches the log");
 }
+
+/// One API shape: times are RFC 3339 strings at whole seconds wherever they appear, an audit
+/// entry's details are a JSON object, profiles name key types as signet.toml does, and optional
+/// bodies may be empty on every endpoint that takes one.
+#[tokio::test]
+async fn times_details_and_empty_bodies_have_one_shape() {
+    let api = api().await;
+    let pending = api.submit(&api.enrollee, "server").await.json();
+    assert_eq!(pending["submitted_at"], "2026-06-01T12:00:00Z");
+    let id = pending["id"].as_i64().unwrap();
+    let empty = |path: String| {
+        Request::post(path).header(header::AUTHORIZATION, format!("Bearer {}", api.admin)).body(Body::empty()).unwrap()
+    };
+    let answer = api.send(empty(format!("/api/v1/requests/{id}/deny"))).await;
+    answer.problem(400, "malformed");
+    assert!(answer.json()["detail"].as_str().unwrap().contains("needs a reason"), "{}", answer.json());
+    let approved = api.send(empty(format!("/api/v1/requests/{id}/approve"))).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.json());
+    assert_eq!(approved.json()["decided_at"], "2026-06-01T12:00:00Z");
+    let audit = api.get("/api/v1/audit?limit=1000", Some(&api.auditor)).await.json();
+    let entries = audit.as_array().unwrap();
+    assert!(!entries.is_empty());
+    for entry in entries {
+        let at = entry["at"].as_str().unwrap_or_else(|| panic!("at is not a string: {entry}"));
+        assert!(signet_model::time_text::parse(at).is_ok() && at.ends_with('Z') && at.len() == 20, "{at}");
+        assert!(entry["details"].is_object(), "details is not an object: {entry}");
+    }
+    let profiles = api.get("/api/v1/profiles", None).await.json();
+    let server = profiles.as_array().unwrap().iter().find(|p| p["name"] == "server").unwrap();
+    assert_eq!(server["key_types"], serde_json::json!(["rsa", "ec-p256", "ec-p384"]));
+    assert!(server.get("keys").is_none() && server.get("validity").is_none(), "{server}");
+    // Time parameters take a plain date as the CLI does.
+    let found = api.get("/api/v1/search?expires_after=2026-06-02", Some(&api.admin)).await;
+    assert_eq!(found.status, StatusCode::OK);
+}

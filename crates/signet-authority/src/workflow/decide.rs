@@ -9,7 +9,7 @@ use crate::actor::{Action, Actor, permit};
 use crate::authority::Authority;
 use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::metrics::Metrics;
-use crate::signing::{IssuanceOf, Signing};
+use crate::signing::IssuanceOf;
 use crate::views::RequestView;
 
 /// Most pending requests listed at once.
@@ -54,21 +54,8 @@ impl Authority {
         mark_own(&mut details, actor, &request);
         let audit =
             AuditEvent::new(self.clock.now(), &actor.name, "request.approve", &format!("request:{id}"), details);
-        let issued = self
-            .sign_and_store(Signing {
-                store: self.store.as_ref(),
-                clock: self.clock.as_ref(),
-                issuer: issuer.clone(),
-                prepared,
-                request: IssuanceOf::Pending(id),
-                reservation,
-                audit,
-                decided_by: actor.name.clone(),
-                approved,
-                fail_request: false,
-                details: json!({}),
-            })
-            .await?;
+        let issued =
+            self.sign_and_store(issuer, prepared, IssuanceOf::Pending(id), reservation, audit, actor, approved).await?;
         let decided = request.decided(Decided {
             decision: Decision::Issue,
             by: Some(issued.completion.decided_by.clone()),
@@ -86,7 +73,7 @@ impl Authority {
         if reason.is_empty() {
             return Err(AuthorityError::new(
                 Kind::Malformed,
-                "give a reason for the denial; the requester will see it",
+                "a denial needs a reason, which the requester will see: send {\"reason\": \"...\"} (signet queue deny ID --reason TEXT)",
             ));
         }
         if reason.chars().count() > MAX_REASON_CHARS {

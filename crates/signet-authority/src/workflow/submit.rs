@@ -75,19 +75,7 @@ impl Authority {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
                 let reservation = self.reservation(issuer, &prepared, checked.key);
                 let issued = self
-                    .sign_and_store(Signing {
-                        store: self.store.as_ref(),
-                        clock: self.clock.as_ref(),
-                        issuer: issuer.clone(),
-                        prepared,
-                        request: IssuanceOf::New(request),
-                        reservation,
-                        audit,
-                        decided_by: actor.name.clone(),
-                        approved: None,
-                        fail_request: true,
-                        details: json!({}),
-                    })
+                    .sign_and_store(issuer, prepared, IssuanceOf::New(request), reservation, audit, actor, None)
                     .await?;
                 let stored = issued.request.ok_or_else(|| {
                     AuthorityError::new(Kind::Internal, "the issuance did not answer the request it stored")
@@ -172,9 +160,35 @@ impl Authority {
         }
     }
 
-    /// Reserves, signs and stores a certificate (see [`Signing`]).
-    pub(super) async fn sign_and_store(&self, signing: Signing<'_>) -> AuthorityResult<crate::signing::Issued> {
-        let issued = signing.run().await?;
+    /// Reserves, signs and stores a certificate decided by `actor` (see [`Signing`]); a new
+    /// request that cannot be signed is failed, since nobody would approve it again.
+    #[allow(clippy::too_many_arguments)] // the parts of one issuance, each named at the call
+    pub(super) async fn sign_and_store(
+        &self,
+        issuer: &std::sync::Arc<IssuingCa>,
+        prepared: Prepared,
+        request: IssuanceOf,
+        reservation: Reservation,
+        audit: AuditEvent,
+        actor: &Actor,
+        approved: Option<Vec<String>>,
+    ) -> AuthorityResult<crate::signing::Issued> {
+        let fail_request = matches!(request, IssuanceOf::New(_));
+        let issued = Signing {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer: issuer.clone(),
+            prepared,
+            request,
+            reservation,
+            audit,
+            decided_by: actor.name.clone(),
+            approved,
+            fail_request,
+            details: json!({}),
+        }
+        .run()
+        .await?;
         Metrics::count(&self.metrics.issued);
         Ok(issued)
     }

@@ -9,6 +9,7 @@ use signet_authority::ca_admin::{self, CaOptions, Placement};
 use signet_issuance::ca::CaSpec;
 use signet_model::{Country, DnsName, SystemClock};
 use signet_store::{CaRecord, Store, StoreRead};
+use signet_subscriber::verify::{self, Purpose, VerifyInput};
 
 use crate::cli::{CaExportArgs, CaInitArgs, CaInstallArgs, CaListArgs};
 use crate::data;
@@ -108,7 +109,9 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
-        let certificate = pki::load_certificates(&args.cert, None)?.remove(0);
+        let mut certificates = pki::load_certificates(&args.cert, None)?;
+        let certificate = certificates.remove(0);
+        let checked = check_chain(args, &certificate, certificates)?;
         let record = ca_admin::install_certificate(
             data.store.as_ref(),
             &SystemClock,
@@ -120,8 +123,37 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
         .await?;
         export_certificates(&data.dir, data.store.as_ref()).await?;
         say!("CA {} is complete; restart signet serve to issue from it.", record.name);
+        match checked {
+            Some(path) => say!("  chain:        {path} (verified)"),
+            None => output::note(
+                "the certificate was not checked against its parent's root: give --roots PARENT-ROOT.pem (and --chain) to verify it before installing",
+            ),
+        }
         Ok(())
     })
+}
+
+/// Verifies the new CA certificate against `--roots` (and `--chain`, and the rest of its file)
+/// with the same validator as `signet verify --purpose any`; the path on success, `None` when no
+/// roots were given.
+fn check_chain(args: &CaInstallArgs, certificate: &[u8], mut chain: Vec<Vec<u8>>) -> CliResult<Option<String>> {
+    let Some(roots_path) = &args.roots else { return Ok(None) };
+    let roots = pki::load_certificates(roots_path, None)?;
+    if let Some(path) = &args.chain {
+        chain.extend(pki::load_certificates(path, None)?);
+    }
+    let now = signet_model::Clock::now(&SystemClock);
+    let input = VerifyInput { purpose: Purpose::Any, ..VerifyInput::new(certificate, &chain, &roots, now) };
+    let report = verify::verify(&input).map_err(|e| CliError::from(e).context(&args.cert))?;
+    if report.ok() {
+        return Ok(Some(report.path.join("  <-  ")));
+    }
+    let problems: Vec<String> = report.problems.iter().map(|p| format!("[{}] {}", p.code, p.message)).collect();
+    Err(CliError::bad_input(format!(
+        "{} does not verify against {roots_path}: {}; nothing was installed",
+        args.cert,
+        problems.join("; ")
+    )))
 }
 
 #[derive(Serialize)]

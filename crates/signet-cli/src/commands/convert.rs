@@ -1,7 +1,6 @@
 //! `signet convert`: PEM, DER, PKCS#7 and PKCS#12 in any direction (seed FMT-1 to FMT-9).
 
-use signet_codec::{ObjectKind, PkiObject, SecretDer, pem, pkcs12, public_key};
-use x509_parser::prelude::FromDer;
+use signet_codec::{ObjectKind, PkiObject, SecretDer, pem, pkcs12};
 
 use crate::cli::{ConvertArgs, FormatArg};
 use crate::error::{CliError, CliResult};
@@ -143,12 +142,6 @@ fn to_p7b(args: &ConvertArgs, objects: &[PkiObject]) -> CliResult {
     Ok(())
 }
 
-fn spki_of_certificate(der: &[u8]) -> CliResult<Vec<u8>> {
-    x509_parser::certificate::X509Certificate::from_der(der)
-        .map(|(_, c)| c.public_key().raw.to_vec())
-        .map_err(|e| CliError::bad_input(format!("unreadable certificate: {e}")))
-}
-
 fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
     let mut keys: Vec<SecretDer> = Vec::new();
     let mut certificates: Vec<Vec<u8>> = Vec::new();
@@ -169,34 +162,11 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
         _ => return Err(CliError::bad_input("more than one private key given; a PKCS#12 file here holds one")),
     };
     let key_spki = signet_codec::private_key::public_spki(key)?;
-    let mut leaf_index = None;
-    for (index, cert) in certificates.iter().enumerate() {
-        if spki_of_certificate(cert)? == key_spki {
-            leaf_index = Some(index);
-            break;
-        }
-    }
-    let Some(leaf_index) = leaf_index else {
-        let cert_fp =
-            certificates.first().map(|c| spki_of_certificate(c)).transpose()?.map(|s| public_key::sha256_hex(&s));
-        return Err(CliError::bad_input(format!(
-            "the private key does not belong to {}: key SPKI SHA-256 {}, certificate {}. Use the key the CSR was made from (signet match KEY CERT)",
-            if certificates.len() == 1 { "the certificate" } else { "any of the certificates" },
-            public_key::sha256_hex(&key_spki),
-            cert_fp.unwrap_or_else(|| "none given".into())
-        )));
-    };
-    let leaf = certificates.remove(leaf_index);
-    let chain = order_chain(&leaf, certificates);
+    let bundle = signet_subscriber::bundle::for_key(&key_spki, certificates)?;
+    let (leaf, chain) = (bundle.leaf, bundle.chain);
     let friendly_name = match &args.name {
         Some(name) => name.clone(),
-        // The certificate's common name, read from the parsed name (a CN may contain ", ").
-        None => x509_parser::certificate::X509Certificate::from_der(&leaf)
-            .ok()
-            .and_then(|(_, c)| {
-                c.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok().map(str::to_string))
-            })
-            .unwrap_or_else(|| "signet".into()),
+        None => bundle.common_name.unwrap_or_else(|| "signet".into()),
     };
     let given = secrets::lookup(&Source {
         file: args.out_pass_file.as_deref(),
@@ -221,41 +191,6 @@ fn to_p12(args: &ConvertArgs, objects: Vec<PkiObject>) -> CliResult {
         say!("This password is shown once and stored nowhere: keep it apart from the file.");
     }
     Ok(())
-}
-
-/// A certificate with its subject and issuer DER (empty when it does not parse, so it matches
-/// nothing).
-struct Linked {
-    der: Vec<u8>,
-    subject: Vec<u8>,
-    issuer: Vec<u8>,
-}
-
-impl Linked {
-    fn new(der: Vec<u8>) -> Self {
-        let (subject, issuer) = x509_parser::certificate::X509Certificate::from_der(&der)
-            .map(|(_, c)| (c.subject().as_raw().to_vec(), c.issuer().as_raw().to_vec()))
-            .unwrap_or_default();
-        Self { der, subject, issuer }
-    }
-}
-
-/// Orders certificates from the leaf's issuer upwards, keeping unrelated ones at the end; each
-/// is parsed once.
-fn order_chain(leaf: &[u8], rest: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    let mut rest: Vec<Linked> = rest.into_iter().map(Linked::new).collect();
-    let mut ordered = Vec::with_capacity(rest.len());
-    let mut wanted = Linked::new(leaf.to_vec()).issuer;
-    while let Some(position) = rest.iter().position(|c| !wanted.is_empty() && c.subject == wanted) {
-        let next = rest.remove(position);
-        ordered.push(next.der);
-        if next.subject == next.issuer {
-            break;
-        }
-        wanted = next.issuer;
-    }
-    ordered.extend(rest.into_iter().map(|c| c.der));
-    ordered
 }
 
 fn report(args: &ConvertArgs, count: usize, mode: Mode) {
