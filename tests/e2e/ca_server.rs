@@ -118,6 +118,9 @@ fn workflow(backend: Backend) {
     assert!(
         server.cli(&sb, &["search", "--requester", "manager", "--json"]).ok().json().as_array().unwrap().len() >= 4
     );
+    let limited = server.cli(&sb, &["search", "--requester", "manager", "--limit", "2", "--json"]).ok().json();
+    assert_eq!(limited.as_array().unwrap().len(), 2, "--limit is passed on");
+    server.cli(&sb, &["search", "--limit", "1001"]).code(2);
     // LIKE wildcards in a name are the characters themselves (both backends).
     for wildcard in ["%25", "_", "trial%25example", "trial_example", "%5C"] {
         let found = server.request("GET", &format!("/api/v1/search?name={wildcard}"), Some(&admin), &[], b"");

@@ -467,12 +467,15 @@ pub struct SearchArgs {
     /// SHA-256 fingerprint of the certificate or of its key.
     #[arg(long)]
     pub fingerprint: Option<String>,
-    /// Certificates expiring after this time (RFC 3339).
+    /// Certificates expiring after this time (RFC 3339 or a plain date). Example: --expires-after 2027-01-01
     #[arg(long)]
     pub expires_after: Option<String>,
-    /// Certificates expiring before this time (RFC 3339).
+    /// Certificates expiring before this time (RFC 3339 or a plain date). Example: --expires-before 2027-01-01T00:00:00Z
     #[arg(long)]
     pub expires_before: Option<String>,
+    /// At most this many results, newest first (1-1000; the server's default is 100). Example: --limit 500
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: Option<u32>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

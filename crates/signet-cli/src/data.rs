@@ -41,7 +41,15 @@ pub fn settings(dir: &Path) -> CliResult<Settings> {
             dir.display()
         )));
     }
-    signet_config::load(&path, dir).map_err(|e| CliError::bad_input(e.to_string()))
+    // Through the CLI's one hardened reader (size cap, no devices or FIFOs), like every file.
+    let bytes = crate::files::read_input(&path.to_string_lossy())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text; signet.toml is TOML", path.display())))?;
+    signet_config::parse(&text, dir).map_err(|problem| {
+        CliError::bad_input(
+            signet_config::ConfigError::Invalid { file: path.display().to_string(), problem }.to_string(),
+        )
+    })
 }
 
 /// Opens the data directory: settings and store.

@@ -348,6 +348,10 @@ pub fn search(args: &SearchArgs) -> CliResult {
             params.push((key, v.as_str()));
         }
     }
+    let limit = args.limit.map(|n| n.to_string());
+    if let Some(limit) = &limit {
+        params.push(("limit", limit));
+    }
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
         let answer = conn.json(conn.authorised(conn.client.get(conn.url("/api/v1/search")).query(&params))).await?;
