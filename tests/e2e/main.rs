@@ -17,4 +17,5 @@ mod issuance_policy;
 mod key_csr;
 mod read_foreign;
 mod readme;
+mod revocation;
 mod verify;

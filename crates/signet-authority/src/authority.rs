@@ -45,6 +45,8 @@ pub struct Authority {
     pub(crate) strict_role_separation: bool,
     pub(crate) weak_keys: Arc<WeakKeys>,
     pub(crate) metrics: Metrics,
+    /// Woken after every revocation or release, for the publishers.
+    pub(crate) revocations: Arc<tokio::sync::Notify>,
     configuration_change: Option<ConfigurationChange>,
 }
 
@@ -86,6 +88,7 @@ impl Authority {
             strict_role_separation: settings.strict_role_separation,
             weak_keys: settings.weak_keys,
             metrics: Metrics::default(),
+            revocations: Arc::new(tokio::sync::Notify::new()),
             configuration_change,
         })
     }

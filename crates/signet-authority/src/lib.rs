@@ -34,4 +34,4 @@ pub use keys::{CaKeys, SoftwareCaKeys};
 pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
 pub use tokens::create_token;
-pub use workflow::Access;
+pub use workflow::{Access, CertificateRef, REQUESTER_REASONS};

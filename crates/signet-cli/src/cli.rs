@@ -61,6 +61,10 @@ pub enum Command {
     Queue(QueueCommand),
     /// Search requests and certificates on a signet server.
     Search(SearchArgs),
+    /// Revoke a certificate, by serial or by request, with a reason.
+    Revoke(crate::cli_revocation::RevokeArgs),
+    /// Release a certificate from hold (certificateHold is the only reason that can be undone).
+    Unrevoke(crate::cli_revocation::UnrevokeArgs),
 }
 
 /// Where the CA's data lives.
@@ -457,7 +461,7 @@ pub struct QueueDenyArgs {
 /// `signet search`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet search --name example.com\n  signet search --state pending --requester alice\n  signet search --expires-before 2027-01-01T00:00:00Z --json"
+    after_help = "Examples:\n  signet search --name example.com\n  signet search --state pending --requester alice\n  signet search --expires-before 2027-01-01T00:00:00Z --json\n  signet search --revoked --reason keyCompromise"
 )]
 pub struct SearchArgs {
     /// Server and token.
@@ -487,6 +491,15 @@ pub struct SearchArgs {
     /// Certificates expiring before this time (RFC 3339).
     #[arg(long)]
     pub expires_before: Option<String>,
+    /// Only revoked certificates (holds included).
+    #[arg(long, conflicts_with = "not_revoked")]
+    pub revoked: bool,
+    /// Only issued certificates that are not revoked.
+    #[arg(long)]
+    pub not_revoked: bool,
+    /// Only certificates revoked for this reason. Example: --reason keyCompromise
+    #[arg(long, conflicts_with = "not_revoked")]
+    pub reason: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

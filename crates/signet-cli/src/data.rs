@@ -84,7 +84,11 @@ pub fn weak_keys(settings: &Settings) -> CliResult<signet_issuance::WeakKeys> {
 
 /// The issuance URLs of the settings.
 pub fn urls(settings: &Settings) -> signet_issuance::Urls {
-    signet_issuance::Urls { base: Some(settings.public_url.clone()), ocsp: settings.ocsp_url.clone() }
+    signet_issuance::Urls {
+        base: Some(settings.public_url.clone()),
+        ocsp: settings.ocsp_url.clone(),
+        ..Default::default()
+    }
 }
 
 /// Builds a tokio runtime for a command.

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_revocation;
 mod commands;
 mod data;
 mod error;
@@ -72,5 +73,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Queue(QueueCommand::Approve(args)) => commands::client::approve(&args),
         Command::Queue(QueueCommand::Deny(args)) => commands::client::deny(&args),
         Command::Search(args) => commands::client::search(&args),
+        Command::Revoke(args) => commands::revoke::revoke(&args),
+        Command::Unrevoke(args) => commands::revoke::unrevoke(&args),
     }
 }

@@ -13,6 +13,7 @@
 
 mod db;
 mod flush;
+mod lease;
 mod lookup;
 mod migrate;
 mod read;
@@ -66,6 +67,8 @@ pub struct SqlStore {
     durability: Option<Arc<Durability>>,
     /// The submission path's lookup over an asynchronous connection (PostgreSQL).
     lookups: Option<lookup::PgLookups>,
+    /// Publisher leases held ([`lease`]).
+    leases: Arc<Mutex<lease::Leases>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -142,7 +145,16 @@ impl SqlStore {
             Target::Postgres(url) => Some(lookup::PgLookups::new(url)),
             Target::Sqlite(_) => None,
         };
-        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability, lookups })
+        Ok(Self {
+            dialect,
+            target,
+            idle: Arc::new(Mutex::new(Vec::new())),
+            writer,
+            stats,
+            durability,
+            lookups,
+            leases: Arc::default(),
+        })
     }
 
     /// Which database this is.

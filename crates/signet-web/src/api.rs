@@ -38,6 +38,11 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/audit", get(audit_entries))
         .route("/api/v1/audit/verify", get(verify_audit))
+        .route("/api/v1/certificates", get(crate::revocation::with_serial))
+        .route("/api/v1/certificates/{ca}/{serial}", get(crate::revocation::status))
+        .route("/api/v1/certificates/{ca}/{serial}/revoke", post(crate::revocation::revoke))
+        .route("/api/v1/certificates/{ca}/{serial}/unrevoke", post(crate::revocation::release_hold))
+        .route("/api/v1/requests/{id}/revoke", post(crate::revocation::revoke_request))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -51,7 +56,7 @@ async fn not_found() -> Problem {
 }
 
 /// The request body as bytes, with the size limit turned into a problem document.
-struct Body(Bytes);
+pub(crate) struct Body(pub(crate) Bytes);
 
 impl FromRequest<AppState> for Body {
     type Rejection = Problem;
@@ -67,7 +72,7 @@ impl FromRequest<AppState> for Body {
 }
 
 /// Query parameters, with parse failures as problem documents.
-struct Params(HashMap<String, String>);
+pub(crate) struct Params(pub(crate) HashMap<String, String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Problem;
@@ -82,7 +87,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 /// Runs a change to its end even if the client hangs up meanwhile. Hyper drops the handler of a
 /// connection that closed; an issuance dropped between its reservation and its certificate would
 /// leave its request pending, its serial reserved, until the next start.
-async fn detached<T: Send + 'static>(
+pub(crate) async fn detached<T: Send + 'static>(
     change: impl Future<Output = Result<T, signet_authority::AuthorityError>> + Send + 'static,
 ) -> ApiResult<T> {
     match tokio::spawn(change).await {
@@ -94,7 +99,7 @@ async fn detached<T: Send + 'static>(
     }
 }
 
-fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| Problem::malformed(format!("the JSON body is invalid: {e}")))
 }
 
@@ -103,7 +108,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The holder of the API token in `Authorization: Bearer`.
-struct Authenticated(Actor);
+pub(crate) struct Authenticated(pub(crate) Actor);
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
@@ -115,13 +120,13 @@ impl FromRequestParts<AppState> for Authenticated {
 }
 
 /// Who asks about a request: its retrieval token (`X-Signet-Retrieval-Token`), else an API token.
-enum Caller {
+pub(crate) enum Caller {
     Actor(Actor),
     RetrievalToken(String),
 }
 
 impl Caller {
-    fn access(&self) -> Access<'_> {
+    pub(crate) fn access(&self) -> Access<'_> {
         match self {
             Caller::Actor(a) => Access::Actor(a),
             Caller::RetrievalToken(t) => Access::RetrievalToken(t),
@@ -153,7 +158,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
 }
 
 /// The `{id}` of a request route.
-struct Id(RequestId);
+pub(crate) struct Id(pub(crate) RequestId);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = Problem;
@@ -364,7 +369,7 @@ async fn deny(
     Ok(Json(state.authority.deny(&actor, id, &body.reason).await?).into_response())
 }
 
-fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
+pub(crate) fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|_| Problem::malformed(format!("{name}: {text:?} is not an RFC 3339 time like 2027-01-01T00:00:00Z")))
 }
@@ -402,9 +407,16 @@ async fn search(
             "limit" => {
                 query.limit = Some(value.parse().map_err(|_| Problem::malformed("limit: a number from 1 to 1000"))?)
             }
+            "revoked" => query.revoked = Some(value.parse().map_err(|_| Problem::malformed("revoked: true or false"))?),
+            "reason" => {
+                query.reason = Some(
+                    signet_model::RevocationReason::parse(value)
+                        .map_err(|e| Problem::malformed(format!("reason: {e}")))?,
+                )
+            }
             other => {
                 return Err(Problem::malformed(format!(
-                    "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, limit"
+                    "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, revoked, reason, limit"
                 )));
             }
         }

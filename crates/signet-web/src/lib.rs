@@ -8,6 +8,7 @@
 
 mod api;
 pub mod problem;
+mod revocation;
 
 use std::sync::Arc;
 

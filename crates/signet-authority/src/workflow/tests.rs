@@ -44,7 +44,7 @@ async fn ca(strict: bool) -> Ca {
     let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
     let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
     let settings = signet_config::parse(&text, dir.path()).unwrap();
-    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ocsp: None };
+    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ..Default::default() };
     crate::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &PlainKeys).await.unwrap();
     let authority = Authority::load(
         store.clone(),
@@ -206,4 +206,78 @@ async fn a_remembered_token_is_asked_for_again_once_its_time_is_up() {
     ca.clock.advance(time::Duration::seconds(6));
     assert_eq!(kind(ca.authority.authenticate(&secret).await), Kind::Unauthenticated);
     assert!(ca.clock.now() > datetime!(2026-06-01 12:00 UTC));
+}
+
+#[tokio::test]
+async fn requesters_revoke_their_own_for_their_reasons_and_managers_any() {
+    use signet_model::RevocationReason::*;
+
+    use crate::CertificateRef;
+    use crate::views::CertificateState;
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let eve = actor("eve", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let submitted = ca.authority.submit(&alice, "test", &csr(&["r.example.com"])).await.unwrap();
+    let id = submitted.request.id;
+    let serial: signet_model::Serial = submitted.request.certificate.as_ref().unwrap().serial.parse().unwrap();
+    let by_serial = CertificateRef::Serial { ca: "test-root".into(), serial };
+    let status = ca.authority.certificate_status(Access::Actor(&alice), &by_serial).await.unwrap();
+    assert_eq!(status.status, CertificateState::Good);
+    // A stranger cannot even see it; the requester may not use a manager's reasons.
+    assert_eq!(kind(ca.authority.certificate_status(Access::Actor(&eve), &by_serial).await), Kind::NotFound);
+    assert_eq!(kind(ca.authority.revoke(Access::Actor(&eve), &by_serial, KeyCompromise, None).await), Kind::NotFound);
+    let refused = ca.authority.revoke(Access::Actor(&alice), &by_serial, CertificateHold, None).await.unwrap_err();
+    assert_eq!(refused.kind(), Kind::Forbidden);
+    assert!(refused.to_string().contains("keyCompromise, superseded or cessationOfOperation"), "{refused}");
+    // An invalidity date in the future is refused; the requester revokes with its retrieval token.
+    let later = ca.clock.now() + time::Duration::hours(1);
+    let token = Access::RetrievalToken(&submitted.retrieval_token);
+    assert_eq!(kind(ca.authority.revoke(token, &by_serial, KeyCompromise, Some(later)).await), Kind::Malformed);
+    ca.clock.advance(time::Duration::minutes(3));
+    let since = ca.clock.now() - time::Duration::days(1);
+    let revoked = ca.authority.revoke(token, &CertificateRef::Request(id), KeyCompromise, Some(since)).await.unwrap();
+    assert_eq!(revoked.status, CertificateState::Revoked);
+    let revocation = revoked.revocation.unwrap();
+    assert_eq!((revocation.reason, revocation.revoked_at.as_str()), (KeyCompromise, "2026-06-01T12:03:00Z"));
+    assert_eq!(revocation.invalidity_date.as_deref(), Some("2026-05-31T12:03:00Z"));
+    assert!(revocation.revoked_by.contains("retrieval token of request"), "{}", revocation.revoked_by);
+    let again = ca.authority.revoke(Access::Actor(&manager), &by_serial, Superseded, None).await.unwrap_err();
+    assert_eq!(again.kind(), Kind::Conflict);
+    assert!(again.to_string().contains("already revoked (keyCompromise"), "{again}");
+    // The request view shows it too.
+    let view = ca.authority.status(Access::Actor(&alice), id).await.unwrap();
+    assert_eq!(view.certificate.unwrap().revocation.unwrap().reason, KeyCompromise);
+
+    // A manager holds and releases another certificate; only a hold can be released.
+    let other = ca.authority.submit(&alice, "test", &csr(&["h.example.com"])).await.unwrap().request;
+    let held = CertificateRef::Request(other.id);
+    assert_eq!(kind(ca.authority.release_hold(&alice, &held).await), Kind::Forbidden);
+    assert_eq!(kind(ca.authority.release_hold(&manager, &held).await), Kind::Conflict, "not revoked");
+    ca.authority.revoke(Access::Actor(&manager), &held, CertificateHold, None).await.unwrap();
+    let released = ca.authority.release_hold(&manager, &held).await.unwrap();
+    assert_eq!((released.status, released.revocation), (CertificateState::Good, None));
+    let final_release = ca.authority.release_hold(&manager, &by_serial).await.unwrap_err();
+    assert!(final_release.to_string().contains("which is final"), "{final_release}");
+    // Unknown CAs and serials, and a request without a certificate, say so.
+    let unknown = CertificateRef::Serial { ca: "nope".into(), serial };
+    assert!(
+        ca.authority
+            .certificate_status(Access::Actor(&manager), &unknown)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("dev-issuing")
+    );
+    let pending = ca.authority.submit(&alice, "server", &csr(&["p.example.com"])).await.unwrap().request.id;
+    let no_cert =
+        ca.authority.revoke(Access::Actor(&manager), &CertificateRef::Request(pending), Superseded, None).await;
+    assert!(no_cert.unwrap_err().to_string().contains("pending and has no certificate"));
+    // Found by serial across CAs; every change audited.
+    assert_eq!(ca.authority.certificates_with_serial(Access::Actor(&manager), &serial).await.unwrap().len(), 1);
+    assert!(ca.authority.certificates_with_serial(Access::Actor(&eve), &serial).await.unwrap().is_empty());
+    let audit = ca.store.audit_entries(1, 1000).await.unwrap();
+    let actions: Vec<&str> =
+        audit.iter().map(|e| e.event.action.as_str()).filter(|a| a.starts_with("certificate.re")).collect();
+    assert_eq!(actions, ["certificate.revoke", "certificate.revoke", "certificate.release"]);
 }

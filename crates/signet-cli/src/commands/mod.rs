@@ -8,6 +8,7 @@ pub mod csr;
 pub mod inspect;
 pub mod key;
 pub mod matching;
+pub mod revoke;
 pub mod serve;
 pub mod startup;
 pub mod verify;

@@ -231,6 +231,24 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             }
             Ok(Outcome::Done)
         }
+        Op::Revoke { ca_id, serial, revocation, audit } => {
+            let record = super::revocation::revoke(db, *ca_id, serial, revocation)?;
+            journal.append(audit)?;
+            Ok(Outcome::Certificate(Box::new(record)))
+        }
+        Op::ReleaseHold { ca_id, serial, audit } => {
+            let record = super::revocation::release_hold(db, *ca_id, serial)?;
+            journal.append(audit)?;
+            Ok(Outcome::Certificate(Box::new(record)))
+        }
+        Op::NextCrlNumber { ca_id, floor } => {
+            Ok(Outcome::Number(super::revocation::next_crl_number(db, *ca_id, *floor)?))
+        }
+        Op::StoreCrl(crl, audit) => {
+            super::revocation::store_crl(db, crl)?;
+            journal.append(audit)?;
+            Ok(Outcome::Done)
+        }
         Op::AbandonStale(before, at) => {
             // One statement: what it returns is exactly what it changed, even with other front
             // ends completing reservations at the same moment.

@@ -32,6 +32,22 @@ pub(crate) enum Op {
         audit: AuditEvent,
     },
     CreateToken(NewToken, AuditEvent),
+    Revoke {
+        ca_id: CaId,
+        serial: Serial,
+        revocation: Revocation,
+        audit: AuditEvent,
+    },
+    ReleaseHold {
+        ca_id: CaId,
+        serial: Serial,
+        audit: AuditEvent,
+    },
+    NextCrlNumber {
+        ca_id: CaId,
+        floor: u64,
+    },
+    StoreCrl(Box<CrlRecord>, AuditEvent),
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
@@ -64,6 +80,10 @@ pub(crate) enum Outcome {
     Request(Box<RequestRecord>),
     Done,
     Abandoned(Vec<CertificateRecord>),
+    /// A certificate as the operation left it.
+    Certificate(Box<CertificateRecord>),
+    /// A CRL number handed out.
+    Number(u64),
 }
 
 impl Outcome {

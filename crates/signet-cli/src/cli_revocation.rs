@@ -1,0 +1,134 @@
+//! The command-line grammar of revocation: `signet revoke`, `signet unrevoke`, `signet crl`,
+//! `signet ocsp`. Kept apart from `cli.rs`, which holds the rest of the grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use signet_model::{RequestId, RevocationReason};
+
+use crate::cli::{DataArgs, ServerArgs};
+
+fn reason(text: &str) -> Result<RevocationReason, String> {
+    RevocationReason::parse(text).map_err(|e| e.to_string())
+}
+
+/// `signet revoke`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
+)]
+pub struct RevokeArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Serial of the certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
+    #[arg(conflicts_with = "request", required_unless_present = "request")]
+    pub serial: Option<String>,
+    /// Revoke the certificate issued for this request instead of naming its serial. Example: --request 12
+    #[arg(long)]
+    pub request: Option<RequestId>,
+    /// Why: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
+    /// certificateHold (can be released), privilegeWithdrawn or unspecified. Example: --reason keyCompromise
+    #[arg(long, value_parser = reason)]
+    pub reason: RevocationReason,
+    /// When the key was, or may have been, compromised (RFC 3339, not in the future). Example:
+    /// --invalidity-date 2026-11-20T08:00:00Z
+    #[arg(long)]
+    pub invalidity_date: Option<String>,
+    /// The issuing CA of SERIAL; without it, the one CA that has a certificate with that serial.
+    /// Example: --ca dev-issuing
+    #[arg(long, conflicts_with = "request")]
+    pub ca: Option<String>,
+    /// File with the retrieval token printed at submission: revoke as the requester, without an
+    /// API token. Example: --retrieval-token-file www.rtoken
+    #[arg(long)]
+    pub retrieval_token_file: Option<PathBuf>,
+    /// Print the certificate's new status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet unrevoke`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
+)]
+pub struct UnrevokeArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Serial of the held certificate (hex). Example: 1b:4a:b7:1e
+    pub serial: String,
+    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    #[arg(long)]
+    pub ca: Option<String>,
+    /// Print the certificate's new status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet crl ...`
+#[derive(Debug, Subcommand)]
+pub enum CrlCommand {
+    /// Download a CA's CRL (the full one, or one partition) from a signet server.
+    #[command(
+        after_help = "Examples:\n  signet crl get --ca dev-issuing --out dev-issuing.crl\n  signet crl get --ca dev-issuing --shard 3 --out dev-issuing-3.crl\n  signet crl get --url http://pki.example.com/crl/dev-issuing.crl --out dev-issuing.crl"
+    )]
+    Get(CrlGetArgs),
+    /// Describe a CRL file: issuer, number, partition, times, entries.
+    #[command(
+        after_help = "Examples:\n  signet crl inspect dev-issuing.crl\n  signet crl inspect dev-issuing.crl --json"
+    )]
+    Inspect(CrlInspectArgs),
+}
+
+/// `signet crl get`
+#[derive(Debug, Args)]
+pub struct CrlGetArgs {
+    /// Server (no token is needed: CRLs are public).
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The CA whose CRL to fetch. Example: --ca dev-issuing
+    #[arg(long, required_unless_present = "url")]
+    pub ca: Option<String>,
+    /// One partition of a partitioned CA's CRL instead of the full one. Example: --shard 3
+    #[arg(long, requires = "ca")]
+    pub shard: Option<u16>,
+    /// Fetch this URL instead (a CRL distribution point from a certificate). Example:
+    /// --url http://pki.example.com/crl/dev-issuing.crl
+    #[arg(long, conflicts_with_all = ["ca", "shard"])]
+    pub url: Option<String>,
+    /// Where to write the CRL (DER). Example: --out dev-issuing.crl
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write PEM instead of DER.
+    #[arg(long)]
+    pub pem: bool,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `signet crl inspect`
+#[derive(Debug, Args)]
+pub struct CrlInspectArgs {
+    /// The CRL (PEM, DER or pasted base64; `-` for standard input).
+    pub file: String,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet ca status`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet ca status\n  signet ca status --data /var/lib/signet --json\nExit status: 1 when a CRL is missing, stale or about to become stale."
+)]
+pub struct CaStatusArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
