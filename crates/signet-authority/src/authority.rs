@@ -32,6 +32,8 @@ pub struct AuthoritySettings {
     pub strict_role_separation: bool,
     /// Known-compromised keys, refused at submission.
     pub weak_keys: Arc<WeakKeys>,
+    /// How CRLs are published.
+    pub crl: crate::publication::CrlPolicy,
 }
 
 /// The certificate authority's workflow.
@@ -45,6 +47,7 @@ pub struct Authority {
     pub(crate) strict_role_separation: bool,
     pub(crate) weak_keys: Arc<WeakKeys>,
     pub(crate) metrics: Metrics,
+    pub(crate) crl_policy: crate::publication::CrlPolicy,
     /// Woken after every revocation or release, for the publishers.
     pub(crate) revocations: Arc<tokio::sync::Notify>,
     configuration_change: Option<ConfigurationChange>,
@@ -88,6 +91,7 @@ impl Authority {
             strict_role_separation: settings.strict_role_separation,
             weak_keys: settings.weak_keys,
             metrics: Metrics::default(),
+            crl_policy: settings.crl,
             revocations: Arc::new(tokio::sync::Notify::new()),
             configuration_change,
         })
@@ -101,6 +105,11 @@ impl Authority {
     /// Counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The time now, by the authority's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     /// The store (for health checks and metrics).

@@ -78,6 +78,13 @@ impl CaRegistry {
         all
     }
 
+    /// The CAs that can sign (have a certificate and an opened key), by name.
+    pub(crate) fn signing(&self) -> Vec<&Arc<IssuingCa>> {
+        let mut all: Vec<&Arc<IssuingCa>> = self.cas.values().filter_map(|c| c.issuing.as_ref()).collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
     /// CA certificates above an issuing CA: intermediates (issuer first) and the root, if signet
     /// holds it (a parent outside signet is the requester's to supply).
     pub(crate) fn chain_of(&self, ca_id: CaId) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {

@@ -65,6 +65,9 @@ pub enum Command {
     Revoke(crate::cli_revocation::RevokeArgs),
     /// Release a certificate from hold (certificateHold is the only reason that can be undone).
     Unrevoke(crate::cli_revocation::UnrevokeArgs),
+    /// Fetch a CA's CRL from a server, or describe a CRL file.
+    #[command(subcommand)]
+    Crl(crate::cli_revocation::CrlCommand),
 }
 
 /// Where the CA's data lives.
@@ -124,6 +127,8 @@ pub enum CaCommand {
         after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
     )]
     Export(CaExportArgs),
+    /// Show each CA's CRLs: number, age, next update; warns before one goes stale.
+    Status(crate::cli_revocation::CaStatusArgs),
 }
 
 /// `signet ca export`

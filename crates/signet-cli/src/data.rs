@@ -87,7 +87,17 @@ pub fn urls(settings: &Settings) -> signet_issuance::Urls {
     signet_issuance::Urls {
         base: Some(settings.public_url.clone()),
         ocsp: settings.ocsp_url.clone(),
-        ..Default::default()
+        crl_shards: settings.crl.shards.clone(),
+    }
+}
+
+/// The CRL policy of the settings.
+pub fn crl_policy(settings: &Settings) -> signet_authority::CrlPolicy {
+    signet_authority::CrlPolicy {
+        validity: settings.crl.validity,
+        refresh: settings.crl.refresh,
+        after_revocation: settings.crl.after_revocation,
+        expired_grace: settings.crl.expired_grace,
     }
 }
 

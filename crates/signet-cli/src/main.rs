@@ -24,6 +24,7 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
+use crate::cli_revocation::CrlCommand;
 use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
+        Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),
         Command::Audit(AuditCommand::List(args)) => commands::admin::audit_list(&args),
@@ -75,5 +77,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Search(args) => commands::client::search(&args),
         Command::Revoke(args) => commands::revoke::revoke(&args),
         Command::Unrevoke(args) => commands::revoke::unrevoke(&args),
+        Command::Crl(CrlCommand::Get(args)) => commands::crl::get(&args),
+        Command::Crl(CrlCommand::Inspect(args)) => commands::crl::inspect(&args),
     }
 }

@@ -33,6 +33,27 @@ pub enum Storage {
     Postgres(String),
 }
 
+/// How CRLs are published (`[crl]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlSettings {
+    /// nextUpdate - thisUpdate.
+    pub validity: time::Duration,
+    /// Republished at least this often.
+    pub refresh: time::Duration,
+    /// A revocation is in a published CRL within this.
+    pub after_revocation: time::Duration,
+    /// Certificates expired longer than this are left out.
+    pub expired_grace: time::Duration,
+    /// CRL partitions per CA name (absent: 1, one full CRL).
+    pub shards: std::collections::BTreeMap<String, u16>,
+}
+
+/// The longest CRL validity the CA/Browser Forum allows for subscriber CRLs (BR §4.9.7), hours.
+pub const MAX_CRL_VALIDITY_HOURS: i64 = 240;
+
+/// Most partitions a CA's CRL may have.
+pub const MAX_CRL_SHARDS: i64 = 4096;
+
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -52,6 +73,8 @@ pub struct Settings {
     pub strict_role_separation: bool,
     /// Lists of known-compromised RSA keys to refuse ([`signet_issuance::weak_keys`]).
     pub weak_key_files: Vec<PathBuf>,
+    /// CRL publication.
+    pub crl: CrlSettings,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
     /// Warnings (valid but risky choices).
@@ -94,6 +117,7 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
         ),
         other => return Err(format!("storage.backend: {other:?} is not sqlite or postgres")),
     };
+    let crl = crl_settings(&raw.crl)?;
     let mut profiles = Vec::new();
     for (name, p) in &raw.profiles {
         profiles.push(profile(name, p, &mut warnings).map_err(|e| format!("profiles.{name}.{e}"))?);
@@ -113,8 +137,48 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
             Some(files) => files.iter().map(|f| data_dir.join(f)).collect(),
             None => signet_issuance::WeakKeys::debian_files(),
         },
+        crl,
         profiles,
         warnings,
+    })
+}
+
+fn crl_settings(raw: &raw::Crl) -> Result<CrlSettings, String> {
+    if !(1..=MAX_CRL_VALIDITY_HOURS).contains(&raw.validity_hours) {
+        return Err(format!(
+            "crl.validity_hours: {} is not between 1 and {MAX_CRL_VALIDITY_HOURS} (the CA/Browser Forum allows CRLs of at most 10 days, BR §4.9.7)",
+            raw.validity_hours
+        ));
+    }
+    if !(1..raw.validity_hours).contains(&raw.refresh_hours) {
+        return Err(format!(
+            "crl.refresh_hours: {} must be at least 1 and less than crl.validity_hours ({}), so a new CRL is out well before the old one's nextUpdate",
+            raw.refresh_hours, raw.validity_hours
+        ));
+    }
+    if !(1..=86_400).contains(&raw.publish_after_revocation_seconds) {
+        return Err(format!(
+            "crl.publish_after_revocation_seconds: {} is not between 1 and 86400 (BR §4.9.7 asks for a new CRL within 24 hours of a revocation)",
+            raw.publish_after_revocation_seconds
+        ));
+    }
+    if !(0..=24 * 3650).contains(&raw.expired_grace_hours) {
+        return Err(format!("crl.expired_grace_hours: {} is not between 0 and 87600", raw.expired_grace_hours));
+    }
+    let mut shards = std::collections::BTreeMap::new();
+    for (ca, count) in &raw.shards {
+        let count = u16::try_from(*count)
+            .ok()
+            .filter(|n| (1..=MAX_CRL_SHARDS).contains(&i64::from(*n)))
+            .ok_or_else(|| format!("crl.shards.{ca}: {count} is not between 1 and {MAX_CRL_SHARDS}"))?;
+        shards.insert(ca.clone(), count);
+    }
+    Ok(CrlSettings {
+        validity: time::Duration::hours(raw.validity_hours),
+        refresh: time::Duration::hours(raw.refresh_hours),
+        after_revocation: time::Duration::seconds(raw.publish_after_revocation_seconds),
+        expired_grace: time::Duration::hours(raw.expired_grace_hours),
+        shards,
     })
 }
 
@@ -270,6 +334,9 @@ mod tests {
         assert_eq!(test.validity, Some(time::Duration::days(21)));
         assert_eq!(settings.profile("server").unwrap().approval, Approval::Manager);
         assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+        assert_eq!(settings.crl.validity, time::Duration::days(7));
+        assert_eq!(settings.crl.after_revocation, time::Duration::minutes(1));
+        assert!(settings.crl.shards.is_empty());
         // Each shipped profile says whether it is private; none asserts a CA/B Forum policy.
         for (name, internal) in [("server", true), ("client", true), ("test", false), ("subca", false)] {
             let profile = settings.profile(name).unwrap();
@@ -321,6 +388,18 @@ mod tests {
         assert!(parse(&huge, Path::new("/d")).unwrap_err().contains("between 1 and 36525"));
         let weak = base.replacen("rsa_min_bits = 2048", "rsa_min_bits = 1024", 1);
         assert!(parse(&weak, Path::new("/d")).unwrap_err().contains("2048"));
+        let crl = |from: &str, to: &str| base.replacen(from, to, 1);
+        let long = crl("validity_hours = 168", "validity_hours = 241");
+        assert!(parse(&long, Path::new("/d")).unwrap_err().contains("at most 10 days"));
+        let late = crl("refresh_hours = 24", "refresh_hours = 168");
+        assert!(parse(&late, Path::new("/d")).unwrap_err().contains("crl.refresh_hours"));
+        let none = crl("# shards = { dev-issuing = 16 }", "shards = { dev-issuing = 0 }");
+        assert!(parse(&none, Path::new("/d")).unwrap_err().contains("crl.shards.dev-issuing"));
+        let never = crl("publish_after_revocation_seconds = 60", "publish_after_revocation_seconds = 0");
+        assert!(parse(&never, Path::new("/d")).unwrap_err().contains("24 hours"));
+        let sharded = crl("# shards = { dev-issuing = 16 }", "shards = { dev-issuing = 16 }");
+        let sharded = parse(&sharded, Path::new("/d")).unwrap();
+        assert_eq!(sharded.crl.shards.get("dev-issuing"), Some(&16));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
         assert!(parse(&pg, Path::new("/d")).unwrap_err().contains("storage.url"));
         let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db"), None), Path::new("/d")).unwrap();

@@ -1,4 +1,4 @@
-//! Issuance: the only crate that asks a CA key to sign.
+//! Issuance: the only crate that asks a CA key to sign (certificates and CRLs, [`crl`]).
 //!
 //! It turns a checked request into a certificate in three steps the CA workflow interleaves with
 //! storage: [`csr::examine`] parses a PKCS#10 request, refuses key types the profile does not
@@ -15,6 +15,7 @@
 
 pub mod ca;
 pub mod certificate;
+pub mod crl;
 pub mod csr;
 pub mod error;
 pub mod extensions;

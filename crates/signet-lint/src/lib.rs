@@ -1,4 +1,5 @@
-//! Lints run on every certificate before it is signed (CA/B Forum BR §4.3.1.2 requires it).
+//! Lints run on every certificate and CRL before it is signed (CA/B Forum BR §4.3.1.2 requires
+//! it for certificates; signet holds CRLs to the same rule, [`crl`]).
 //!
 //! [`lint_certificate`] looks at a certificate whose signature is a placeholder — the issuance
 //! crate signs the to-be-signed part with a static signature first, lints it, and only then asks
@@ -11,12 +12,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod crl;
 mod public_names;
 mod rules;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use crl::{CrlContext, lint_tbs_crl};
 pub use rules::br_max_validity_days;
 
 /// How bad a finding is.

@@ -28,6 +28,6 @@ pub use country::Country;
 pub use digest::{DigestError, Sha256};
 pub use name::{DnsName, Identifier, NameError};
 pub use request::{Decision, RequestId, RequestState, TransitionError};
-pub use revocation::{CrlScope, RevocationReason};
+pub use revocation::{CrlScope, RevocationReason, RevokedEntry};
 pub use role::Role;
 pub use serial::Serial;

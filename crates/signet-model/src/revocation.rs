@@ -125,6 +125,20 @@ impl<'de> Deserialize<'de> for RevocationReason {
     }
 }
 
+/// One entry of a CRL (RFC 5280 §5.1.2.6): what a revoked certificate contributes. Kept small
+/// and inline, since a CA may have millions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// The certificate's serial.
+    pub serial: crate::Serial,
+    /// revocationDate.
+    pub revoked_at: time::OffsetDateTime,
+    /// reasonCode (left out of the CRL when unspecified).
+    pub reason: RevocationReason,
+    /// invalidityDate.
+    pub invalidity_date: Option<time::OffsetDateTime>,
+}
+
 /// Which certificates a CRL covers: all the CA's, or one partition (shard) of them, fixed for a
 /// certificate when it is issued and named in its CRL distribution point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

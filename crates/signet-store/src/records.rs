@@ -1,6 +1,7 @@
 //! The records a CA keeps.
 
 use serde::{Deserialize, Serialize};
+pub use signet_model::revocation::RevokedEntry;
 use signet_model::{CaId, CrlScope, Decision, RequestId, RequestState, RevocationReason, Role, Serial, Sha256};
 use time::OffsetDateTime;
 
@@ -365,20 +366,6 @@ impl Revocation {
         self.invalidity_date = self.invalidity_date.map(stored_time);
         self
     }
-}
-
-/// One entry of a CRL: what a revoked certificate contributes. Kept small, since a CA may have
-/// millions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RevokedEntry {
-    /// The certificate's serial.
-    pub serial: Serial,
-    /// revocationDate.
-    pub revoked_at: OffsetDateTime,
-    /// reasonCode.
-    pub reason: RevocationReason,
-    /// invalidityDate.
-    pub invalidity_date: Option<OffsetDateTime>,
 }
 
 /// What a CRL publication stores: the signed CRL and what it was made from.

@@ -173,7 +173,7 @@ fn request_id(text: &str) -> ApiResult<RequestId> {
 
 async fn health(State(state): State<AppState>) -> Response {
     match state.authority.store().audit_head().await {
-        Ok(_) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Ok(_) => Json(crate::health::with_crls(&state.authority).await).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "degraded", "database": "unavailable"})),
@@ -199,6 +199,16 @@ async fn metrics(State(state): State<AppState>) -> Response {
         "signet_requests_rejected_total",
         "Submissions refused as malformed or by policy.",
         m.rejected.load(Ordering::Relaxed),
+    );
+    counter(
+        "signet_certificates_revoked_total",
+        "Certificates revoked (holds included).",
+        m.revoked.load(Ordering::Relaxed),
+    );
+    counter(
+        "signet_crls_published_total",
+        "CRLs signed and stored by this front end.",
+        m.crls_published.load(Ordering::Relaxed),
     );
     if let Some(stats) = &state.store_stats {
         let (batches, operations) = stats();

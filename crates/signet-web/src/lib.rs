@@ -1,5 +1,5 @@
-//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, `/healthz` and
-//! Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
+//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, CRLs at their
+//! distribution points (`crl`), `/healthz` and Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
 //! (RFC 7807 problem documents, [`problem`]); it holds no policy of its own — every action is a
 //! call into [`signet_authority::Authority`], which checks roles.
 #![forbid(unsafe_code)]
@@ -7,6 +7,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod api;
+mod crl;
+mod health;
 pub mod problem;
 mod revocation;
 
@@ -30,5 +32,6 @@ pub struct AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    api::routes().layer(DefaultBodyLimit::max(limit)).with_state(state)
+    let crls = crl::routes(state.authority.clone());
+    api::routes().layer(DefaultBodyLimit::max(limit)).with_state(state).merge(crls)
 }

@@ -39,12 +39,21 @@ struct Ca {
 }
 
 async fn ca(strict: bool) -> Ca {
+    ca_with(strict, &[]).await
+}
+
+/// A fresh CA whose CAs named in `shards` have that many CRL partitions.
+async fn ca_with(strict: bool, shards: &[(&str, u16)]) -> Ca {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
     let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
     let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
     let settings = signet_config::parse(&text, dir.path()).unwrap();
-    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ..Default::default() };
+    let urls = signet_issuance::Urls {
+        base: Some(settings.public_url.clone()),
+        crl_shards: shards.iter().map(|(ca, n)| (ca.to_string(), *n)).collect(),
+        ..Default::default()
+    };
     crate::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &PlainKeys).await.unwrap();
     let authority = Authority::load(
         store.clone(),
@@ -53,6 +62,7 @@ async fn ca(strict: bool) -> Ca {
             urls,
             strict_role_separation: strict,
             weak_keys: Arc::new(signet_issuance::WeakKeys::default()),
+            crl: crate::CrlPolicy::default(),
         },
         &PlainKeys,
         clock.clone(),
@@ -280,4 +290,69 @@ async fn requesters_revoke_their_own_for_their_reasons_and_managers_any() {
     let actions: Vec<&str> =
         audit.iter().map(|e| e.event.action.as_str()).filter(|a| a.starts_with("certificate.re")).collect();
     assert_eq!(actions, ["certificate.revoke", "certificate.revoke", "certificate.release"]);
+}
+
+/// The serials in a stored CRL, read back by x509-parser, and its number.
+async fn crl_of(ca: &Ca, name: &str, scope: signet_model::CrlScope) -> (u64, Vec<String>, Vec<u8>) {
+    use x509_parser::prelude::FromDer;
+    let id = ca.authority.ca_id_of(name).unwrap();
+    let record = ca.store.crl(id, scope).await.unwrap().unwrap();
+    let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&record.der).unwrap();
+    let serials = parsed.iter_revoked_certificates().map(|e| hex::encode(e.raw_serial())).collect();
+    (record.summary.number, serials, record.der.clone())
+}
+
+#[tokio::test]
+async fn crls_are_published_when_due_and_revocations_reach_them() {
+    use signet_model::CrlScope;
+    let ca = ca_with(false, &[("test-root", 4)]).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let issued = ca.authority.submit(&alice, "test", &csr(&["crl.example.com"])).await.unwrap().request;
+    let serial = issued.certificate.unwrap().serial;
+    let record = ca.store.certificate(ca.authority.ca_id_of("test-root").unwrap(), &serial.parse().unwrap()).await;
+    let shard = record.unwrap().unwrap().crl_shard.expect("a partitioned CA fixes the shard at issuance");
+    // The first round publishes every CRL: the full ones, and test-root's four partitions.
+    let first = ca.authority.publish_crls().await.unwrap();
+    assert!(first.leader);
+    assert_eq!(first.published.len(), 3 + 4, "{:?}", first.published);
+    assert!(ca.authority.crl_status().await.unwrap().iter().all(|s| s.state == "ok"));
+    assert!(ca.authority.publish_crls().await.unwrap().published.is_empty(), "nothing is due yet");
+    let (number, serials, _) = crl_of(&ca, "test-root", CrlScope::Full).await;
+    assert!(serials.is_empty());
+
+    // A revocation: its CRLs wait half the interval (bursts make one CRL), then both its
+    // partition and the full CRL carry it; the other partitions are left alone.
+    ca.authority
+        .revoke(
+            Access::Actor(&manager),
+            &crate::CertificateRef::Request(issued.id),
+            signet_model::RevocationReason::Superseded,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(ca.authority.publish_crls().await.unwrap().published.is_empty());
+    ca.clock.advance(time::Duration::seconds(31));
+    let after = ca.authority.publish_crls().await.unwrap().published;
+    let scopes: Vec<(String, CrlScope)> = after.iter().map(|(ca, s, ..)| (ca.clone(), *s)).collect();
+    assert_eq!(scopes, vec![("test-root".into(), CrlScope::Full), ("test-root".into(), CrlScope::Shard(shard))]);
+    let (newer, serials, der) = crl_of(&ca, "test-root", CrlScope::Full).await;
+    assert!(newer > number, "CRL numbers only grow");
+    assert_eq!(serials.len(), 1);
+    assert!(serials[0].ends_with(&serial), "{serials:?} {serial}");
+    assert_eq!(crl_of(&ca, "test-root", CrlScope::Shard(shard)).await.1.len(), 1);
+    let info = signet_codec::describe::crl(&der, ca.clock.now()).unwrap();
+    assert_eq!(info.revoked_count, 1);
+
+    // Refreshed daily without revocations; reported stale when nobody publishes.
+    ca.clock.advance(time::Duration::hours(25));
+    assert_eq!(ca.authority.publish_crls().await.unwrap().published.len(), 7);
+    ca.clock.advance(time::Duration::days(5));
+    let soon: Vec<&'static str> = ca.authority.crl_status().await.unwrap().iter().map(|s| s.state).collect();
+    assert!(soon.iter().all(|s| *s == "stale-soon"), "{soon:?}");
+    ca.clock.advance(time::Duration::days(3));
+    assert!(ca.authority.crl_status().await.unwrap().iter().all(|s| s.state == "stale"));
+    let audit = ca.store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "crl.publish").count(), 7 + 2 + 7);
 }

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod ca;
 pub mod client;
 pub mod convert;
+pub mod crl;
 pub mod csr;
 pub mod inspect;
 pub mod key;

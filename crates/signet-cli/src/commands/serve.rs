@@ -70,6 +70,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         urls: data::urls(&settings),
         strict_role_separation: settings.strict_role_separation,
         weak_keys: weak_keys.clone(),
+        crl: data::crl_policy(&settings),
     };
     let keys = SoftwareCaKeys::new(passphrase);
     let authority = Authority::load(store.clone(), authority_settings, &keys, clock)
@@ -100,9 +101,17 @@ async fn serve(args: &ServeArgs) -> CliResult {
             "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
         ));
     }
+    let authority = Arc::new(authority);
+    for name in settings.crl.shards.keys() {
+        if authority.ca_id_of(name).is_none() {
+            crate::output::warn(&format!("[crl] shards names {name}, which is not a CA here; it has no effect"));
+        }
+    }
+    // CRLs are made in the background; one front end at a time publishes (a database lease).
+    let publisher = tokio::spawn(authority.clone().run_crl_publisher());
     let stats_store = store.clone();
     let state = signet_web::AppState {
-        authority: Arc::new(authority),
+        authority,
         store_stats: Some(Arc::new(move || {
             let s = stats_store.writer_stats();
             (
@@ -137,6 +146,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
+    publisher.abort();
     say!("signet serve: stopped");
     Ok(())
 }
