@@ -181,6 +181,8 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     assert_eq!(health["crls"].as_array().unwrap().len(), 3 + 4);
     let status = server.admin(&sb, &["ca", "status", "--json"]).ok().json();
     assert_eq!(status["problems"], 0, "{status}");
+    // The running server holds the publishing lease: `crl publish` beside it publishes nothing.
+    server.admin(&sb, &["crl", "publish", "--force"]).code(1).err_has("holds the publishing lease");
 }
 
 #[test]

@@ -75,6 +75,12 @@ pub enum CrlCommand {
         after_help = "Examples:\n  signet crl get --ca dev-issuing --out dev-issuing.crl\n  signet crl get --ca dev-issuing --shard 3 --out dev-issuing-3.crl\n  signet crl get --url http://pki.example.com/crl/dev-issuing.crl --out dev-issuing.crl"
     )]
     Get(CrlGetArgs),
+    /// Make and sign the due CRLs now, in this process, from the data directory (what `signet
+    /// serve` does in the background); `--force` makes every CRL, due or not.
+    #[command(
+        after_help = "Examples:\n  signet crl publish\n  signet crl publish --data /var/lib/signet --force --json\n\nWhen a `signet serve` on the same database holds the publishing lease, it publishes and this\ncommand does nothing (exit 1)."
+    )]
+    Publish(CrlPublishArgs),
     /// Describe a CRL file: issuer, number, partition, times, entries.
     #[command(
         after_help = "Examples:\n  signet crl inspect dev-issuing.crl\n  signet crl inspect dev-issuing.crl --json"
@@ -107,6 +113,20 @@ pub struct CrlGetArgs {
     /// Replace --out if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `signet crl publish`
+#[derive(Debug, Args)]
+pub struct CrlPublishArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Make every CRL now, even those not due.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what was published as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet crl inspect`

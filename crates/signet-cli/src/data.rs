@@ -91,6 +91,27 @@ pub fn urls(settings: &Settings) -> signet_issuance::Urls {
     }
 }
 
+/// Loads the CA workflow on `store`: opens the CA keys with the CA passphrase and records the
+/// configuration in force (as `signet serve` does at start).
+pub async fn authority(
+    settings: &Settings,
+    store: Arc<SqlStore>,
+    weak_keys: Arc<signet_issuance::WeakKeys>,
+) -> CliResult<signet_authority::Authority> {
+    let passphrase = ca_passphrase(settings)?;
+    let authority_settings = signet_authority::AuthoritySettings {
+        profiles: settings.profiles.clone(),
+        urls: urls(settings),
+        strict_role_separation: settings.strict_role_separation,
+        weak_keys,
+        crl: crl_policy(settings),
+    };
+    let keys = signet_authority::SoftwareCaKeys::new(passphrase);
+    signet_authority::Authority::load(store, authority_settings, &keys, Arc::new(signet_model::SystemClock))
+        .await
+        .map_err(|e| CliError::from(e).context("cannot start the CA"))
+}
+
 /// The CRL policy of the settings.
 pub fn crl_policy(settings: &Settings) -> signet_authority::CrlPolicy {
     signet_authority::CrlPolicy {

@@ -79,5 +79,6 @@ fn run(cli: Cli) -> CliResult {
         Command::Unrevoke(args) => commands::revoke::unrevoke(&args),
         Command::Crl(CrlCommand::Get(args)) => commands::crl::get(&args),
         Command::Crl(CrlCommand::Inspect(args)) => commands::crl::inspect(&args),
+        Command::Crl(CrlCommand::Publish(args)) => commands::crl::publish(&args),
     }
 }

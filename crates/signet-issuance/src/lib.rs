@@ -1,4 +1,5 @@
-//! Issuance: the only crate that asks a CA key to sign (certificates and CRLs, [`crl`]).
+//! Issuance: the only crate that asks a CA key to sign (certificates; CRLs, [`crl`]; OCSP
+//! responses and delegated responder certificates, [`ocsp`]).
 //!
 //! It turns a checked request into a certificate in three steps the CA workflow interleaves with
 //! storage: [`csr::examine`] parses a PKCS#10 request, refuses key types the profile does not
@@ -21,6 +22,7 @@ pub mod error;
 pub mod extensions;
 pub mod issuer;
 pub mod key_quality;
+pub mod ocsp;
 pub mod profile;
 pub mod serial;
 pub mod weak_keys;

@@ -1,5 +1,6 @@
-//! Lints run on every certificate and CRL before it is signed (CA/B Forum BR §4.3.1.2 requires
-//! it for certificates; signet holds CRLs to the same rule, [`crl`]).
+//! Lints run on every certificate, CRL and OCSP response before it is signed (CA/B Forum BR
+//! §4.3.1.2 requires it for certificates; signet holds CRLs, [`crl`], and OCSP responses,
+//! [`ocsp`], to the same rule).
 //!
 //! [`lint_certificate`] looks at a certificate whose signature is a placeholder — the issuance
 //! crate signs the to-be-signed part with a static signature first, lints it, and only then asks
@@ -13,6 +14,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 pub mod crl;
+pub mod ocsp;
 mod public_names;
 mod rules;
 
@@ -55,6 +57,8 @@ pub enum CertificateKind {
     SubordinateCa,
     /// Self-signed root.
     Root,
+    /// Delegated OCSP responder (id-kp-OCSPSigning, id-pkix-ocsp-nocheck), RFC 6960 §4.2.2.2.
+    OcspResponder,
 }
 
 /// What the lints need besides the certificate.

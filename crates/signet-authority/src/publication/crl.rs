@@ -72,14 +72,39 @@ impl CrlPolicy {
 }
 
 /// What one round of publication did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct PublishReport {
     /// Whether this front end held the lease (else it published nothing).
     pub leader: bool,
-    /// CRLs signed and stored: CA name, scope, number, entries.
-    pub published: Vec<(String, CrlScope, u64, u64)>,
+    /// CRLs signed and stored.
+    pub published: Vec<Published>,
     /// CAs whose CRLs failed, with why (logged too).
     pub failed: Vec<(String, String)>,
+}
+
+/// One CRL signed and stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    /// CA name.
+    pub ca: String,
+    /// Full or a partition.
+    #[serde(serialize_with = "scope_text")]
+    pub scope: CrlScope,
+    /// CRL number.
+    pub number: u64,
+    /// Entries.
+    pub entries: u64,
+    /// Size of the DER.
+    pub bytes: usize,
+    /// Seconds spent reading its entries, building, linting, signing and storing it.
+    pub seconds: f64,
+}
+
+fn scope_text<S: serde::Serializer>(scope: &CrlScope, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&match scope {
+        CrlScope::Full => "full".to_string(),
+        CrlScope::Shard(n) => n.to_string(),
+    })
 }
 
 /// The scopes a CA publishes: the full CRL, each configured partition, and any partition stored
@@ -107,6 +132,16 @@ impl Authority {
     /// One round: publishes every due CRL of every CA that can sign, if this front end holds
     /// the publishing lease.
     pub async fn publish_crls(&self) -> AuthorityResult<PublishReport> {
+        self.publish_round(false).await
+    }
+
+    /// Publishes every CRL of every CA that can sign now, due or not (`signet crl publish
+    /// --force`), if this process holds the publishing lease.
+    pub async fn publish_all_crls(&self) -> AuthorityResult<PublishReport> {
+        self.publish_round(true).await
+    }
+
+    async fn publish_round(&self, force: bool) -> AuthorityResult<PublishReport> {
         let mut report = PublishReport::default();
         if !self.store.publisher_lease(LEASE).await? {
             return Ok(report);
@@ -115,8 +150,8 @@ impl Authority {
         let stored = self.store.crls().await?;
         for ca in self.registry.signing() {
             let mine: Vec<&CrlSummary> = stored.iter().filter(|s| s.ca_id == ca.id).collect();
-            match self.publish_due(ca, &mine).await {
-                Ok(done) => report.published.extend(done.into_iter().map(|(s, n, e)| (ca.name.clone(), s, n, e))),
+            match self.publish_due(ca, &mine, force).await {
+                Ok(done) => report.published.extend(done),
                 Err(e) => {
                     tracing::warn!(ca = %ca.name, error = %e, "publishing a CRL failed; trying again next round");
                     report.failed.push((ca.name.clone(), e.to_string()));
@@ -131,7 +166,8 @@ impl Authority {
         &self,
         ca: &Arc<IssuingCa>,
         stored: &[&CrlSummary],
-    ) -> AuthorityResult<Vec<(CrlScope, u64, u64)>> {
+        force: bool,
+    ) -> AuthorityResult<Vec<Published>> {
         let now = self.clock.now();
         let policy = self.crl_policy;
         let scopes = scopes(ca, &self.urls, stored);
@@ -143,6 +179,7 @@ impl Authority {
         let mut done = Vec::new();
         for scope in scopes {
             let due = match by_scope.get(&scope) {
+                _ if force => true,
                 None => true,
                 Some(current) => {
                     let touched = match scope {
@@ -157,15 +194,15 @@ impl Authority {
                 }
             };
             if due {
-                let (number, entries) = self.publish(ca, scope, version).await?;
-                done.push((scope, number, entries));
+                done.push(self.publish(ca, scope, version).await?);
             }
         }
         Ok(done)
     }
 
     /// Makes, signs and stores one CRL from the entries as they are now.
-    async fn publish(&self, ca: &Arc<IssuingCa>, scope: CrlScope, version: i64) -> AuthorityResult<(u64, u64)> {
+    async fn publish(&self, ca: &Arc<IssuingCa>, scope: CrlScope, version: i64) -> AuthorityResult<Published> {
+        let started = std::time::Instant::now();
         let policy = self.crl_policy;
         let cutoff = self.clock.now() - policy.expired_grace;
         let entries = self.store.revoked(ca.id, scope, cutoff).await?;
@@ -200,6 +237,7 @@ impl Authority {
         .await
         .map_err(|e| AuthorityError::new(Kind::Internal, format!("CRL signing stopped: {e}")))??;
         let (der, count) = signed;
+        let bytes = der.len();
         let sha256 = Sha256::from_bytes(signet_codec::public_key::sha256(&der));
         let summary = CrlSummary {
             ca_id: ca.id,
@@ -226,8 +264,9 @@ impl Authority {
         );
         self.store.store_crl(CrlRecord { summary, der }, audit).await?;
         Metrics::count(&self.metrics.crls_published);
-        tracing::info!(ca = %ca.name, %scope, number, entries = count, "CRL published");
-        Ok((number, count))
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::info!(ca = %ca.name, %scope, number, entries = count, bytes, seconds, "CRL published");
+        Ok(Published { ca: ca.name.clone(), scope, number, entries: count, bytes, seconds })
     }
 
     /// Runs [`Self::publish_crls`] every [`CrlPolicy::tick`], and at once after a revocation

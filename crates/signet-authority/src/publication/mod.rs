@@ -3,4 +3,4 @@
 
 pub mod crl;
 
-pub use crl::{CrlPolicy, CrlStatus, PublishReport, crl_status};
+pub use crl::{CrlPolicy, CrlStatus, PublishReport, Published, crl_status};

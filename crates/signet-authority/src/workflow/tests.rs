@@ -335,7 +335,7 @@ async fn crls_are_published_when_due_and_revocations_reach_them() {
     assert!(ca.authority.publish_crls().await.unwrap().published.is_empty());
     ca.clock.advance(time::Duration::seconds(31));
     let after = ca.authority.publish_crls().await.unwrap().published;
-    let scopes: Vec<(String, CrlScope)> = after.iter().map(|(ca, s, ..)| (ca.clone(), *s)).collect();
+    let scopes: Vec<(String, CrlScope)> = after.iter().map(|p| (p.ca.clone(), p.scope)).collect();
     assert_eq!(scopes, vec![("test-root".into(), CrlScope::Full), ("test-root".into(), CrlScope::Shard(shard))]);
     let (newer, serials, der) = crl_of(&ca, "test-root", CrlScope::Full).await;
     assert!(newer > number, "CRL numbers only grow");

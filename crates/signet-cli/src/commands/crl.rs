@@ -5,7 +5,7 @@ use signet_codec::ObjectKind;
 use signet_model::{CaId, Clock, SystemClock};
 use signet_store::StoreRead;
 
-use crate::cli_revocation::{CaStatusArgs, CrlGetArgs, CrlInspectArgs};
+use crate::cli_revocation::{CaStatusArgs, CrlGetArgs, CrlInspectArgs, CrlPublishArgs};
 use crate::commands::client::connect;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -55,6 +55,46 @@ pub fn inspect(args: &CrlInspectArgs) -> CliResult {
     say!("Certificate revocation list (CRL)");
     crate::commands::inspect::crl(&info);
     Ok(())
+}
+
+/// Runs `signet crl publish`.
+pub fn publish(args: &CrlPublishArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let weak_keys = std::sync::Arc::new(data::weak_keys(&data.settings)?);
+        let authority = data::authority(&data.settings, data.store.clone(), weak_keys).await?;
+        let report = if args.force { authority.publish_all_crls().await? } else { authority.publish_crls().await? };
+        if args.json {
+            output::json(&report)?;
+        } else {
+            for p in &report.published {
+                say!(
+                    "{} {}: CRL number {}, {} entries, {} bytes, {:.3} s",
+                    p.ca,
+                    match p.scope {
+                        signet_model::CrlScope::Full => "full".to_string(),
+                        signet_model::CrlScope::Shard(n) => format!("partition {n}"),
+                    },
+                    p.number,
+                    p.entries,
+                    p.bytes,
+                    p.seconds
+                );
+            }
+            if report.leader && report.published.is_empty() {
+                say!("No CRL was due (--force makes them all).");
+            }
+        }
+        if !report.leader {
+            return Err(CliError::check_failed(
+                "another process (a running `signet serve` on this database) holds the publishing lease and publishes the CRLs",
+            ));
+        }
+        if let Some((ca, why)) = report.failed.first() {
+            return Err(CliError::runtime(format!("the CRLs of {ca} failed: {why}")));
+        }
+        Ok(())
+    })
 }
 
 /// Runs `signet ca status`.

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use signet_authority::{Authority, AuthoritySettings, SoftwareCaKeys};
+use signet_authority::SoftwareCaKeys;
 use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
@@ -62,21 +62,8 @@ async fn serve(args: &ServeArgs) -> CliResult {
         crate::output::warn(warning);
     }
     let store = data::open_store(&settings).await?;
-    let passphrase = data::ca_passphrase(&settings)?;
-    let clock = Arc::new(SystemClock);
     let weak_keys = Arc::new(data::weak_keys(&settings)?);
-    let authority_settings = AuthoritySettings {
-        profiles: settings.profiles.clone(),
-        urls: data::urls(&settings),
-        strict_role_separation: settings.strict_role_separation,
-        weak_keys: weak_keys.clone(),
-        crl: data::crl_policy(&settings),
-    };
-    let keys = SoftwareCaKeys::new(passphrase);
-    let authority = Authority::load(store.clone(), authority_settings, &keys, clock)
-        .await
-        .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
-    drop(keys);
+    let authority = data::authority(&settings, store.clone(), weak_keys.clone()).await?;
     if let Some(change) = authority.configuration_change() {
         if change.previous_sha256.is_some() {
             tracing::info!(sha256 = %change.sha256, "configuration change recorded in the audit log: {}", change.summary());
