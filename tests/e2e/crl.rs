@@ -227,6 +227,27 @@ fn two_front_ends_on_postgres_revoke_at_once_and_publish_one_crl_sequence() {
         crls[0].body == crls[1].body && serials.iter().all(|s| text.contains(&s.to_uppercase()))
     });
     lint_crl(&sb, "pg0.crl", "BR");
+    // OCSP answers agree on both front ends: every one of them revoked, for keyCompromise.
+    let test_root = first.ca_file("test-root");
+    for n in [0, 7, 19] {
+        for front_end in [&first, &second] {
+            let url = format!("{}/ocsp", front_end.url());
+            let args = [
+                "ocsp",
+                "-issuer",
+                path_str(&test_root),
+                "-cert",
+                &format!("c{n}.pem"),
+                "-url",
+                &url,
+                "-CAfile",
+                path_str(&test_root),
+                "-no_nonce",
+            ];
+            wait_for("OCSP to show the revocation", || sb.openssl(&args).stdout.contains(": revoked"));
+            sb.openssl(&args).ok().out_has("Reason: keyCompromise").err_has("Response verify OK");
+        }
+    }
     // Numbers each front end served never went down, and one front end made them all.
     for front_end in 0..2 {
         let seen: Vec<u64> = numbers.iter().skip(front_end).step_by(2).copied().collect();

@@ -16,6 +16,7 @@ mod durability;
 mod first_start;
 mod issuance_policy;
 mod key_csr;
+mod ocsp;
 mod read_foreign;
 mod readme;
 pub mod revocation;

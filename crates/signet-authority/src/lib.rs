@@ -34,6 +34,6 @@ pub use error::{AuthorityError, AuthorityResult, Kind};
 pub use keys::{CaKeys, SoftwareCaKeys};
 pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
-pub use publication::{CrlPolicy, CrlStatus};
+pub use publication::{CrlPolicy, CrlStatus, OcspPolicy, OcspSigner};
 pub use tokens::create_token;
 pub use workflow::{Access, CertificateRef, REQUESTER_REASONS};

@@ -68,6 +68,9 @@ pub enum Command {
     /// Fetch a CA's CRL from a server, or describe a CRL file.
     #[command(subcommand)]
     Crl(crate::cli_revocation::CrlCommand),
+    /// Run the OCSP responder on its own.
+    #[command(subcommand)]
+    Ocsp(crate::cli_revocation::OcspCommand),
 }
 
 /// Where the CA's data lives.

@@ -152,3 +152,25 @@ pub struct CaStatusArgs {
     #[arg(long)]
     pub json: bool,
 }
+
+/// `signet ocsp ...`
+#[derive(Debug, Subcommand)]
+pub enum OcspCommand {
+    /// Run only the OCSP responder, reading the responses `signet serve` signs ahead from the same
+    /// database (read-only; never migrates it), to scale OCSP out apart from issuance.
+    #[command(
+        after_help = "Examples:\n  signet ocsp serve --listen 0.0.0.0:8080\n  signet ocsp serve --data /var/lib/signet --listen 127.0.0.1:8888\n\nIt answers POST / and /ocsp, GET /BASE64 and /ocsp/BASE64, and /healthz. With the CA\npassphrase (the data directory's file or SIGNET_CA_PASSPHRASE) it also opens the delegated\nresponders' keys (never a CA key) to answer serials never issued (unknown) and nonces;\nwithout it those get unauthorized."
+    )]
+    Serve(OcspServeArgs),
+}
+
+/// `signet ocsp serve`
+#[derive(Debug, Args)]
+pub struct OcspServeArgs {
+    /// Data location (its signet.toml names the database).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on. Example: --listen 0.0.0.0:8080
+    #[arg(long)]
+    pub listen: String,
+}

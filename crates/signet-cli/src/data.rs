@@ -105,11 +105,36 @@ pub async fn authority(
         strict_role_separation: settings.strict_role_separation,
         weak_keys,
         crl: crl_policy(settings),
+        ocsp: ocsp_policy(settings),
     };
-    let keys = signet_authority::SoftwareCaKeys::new(passphrase);
-    signet_authority::Authority::load(store, authority_settings, &keys, Arc::new(signet_model::SystemClock))
+    let keys = Arc::new(signet_authority::SoftwareCaKeys::new(passphrase));
+    signet_authority::Authority::load(store, authority_settings, keys, Arc::new(signet_model::SystemClock))
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))
+}
+
+/// The OCSP policy of the settings: responses are made when an OCSP URL is configured.
+pub fn ocsp_policy(settings: &Settings) -> signet_authority::OcspPolicy {
+    signet_authority::OcspPolicy {
+        enabled: settings.ocsp_url.is_some(),
+        validity: settings.ocsp.validity,
+        refresh: settings.ocsp.refresh,
+        signer: match settings.ocsp.signer {
+            signet_config::OcspSignerSetting::Delegated => signet_authority::OcspSigner::Delegated,
+            signet_config::OcspSignerSetting::Ca => signet_authority::OcspSigner::Ca,
+        },
+        responder_validity: settings.ocsp.responder_validity,
+        nonce: settings.ocsp.nonce,
+    }
+}
+
+/// How the OCSP responder answers, from the settings.
+pub fn ocsp_serving(settings: &Settings) -> signet_ocsp::ServeSettings {
+    signet_ocsp::ServeSettings {
+        validity: settings.ocsp.validity,
+        refresh: settings.ocsp.refresh,
+        nonce: settings.ocsp.nonce,
+    }
 }
 
 /// The CRL policy of the settings.

@@ -24,7 +24,7 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
-use crate::cli_revocation::CrlCommand;
+use crate::cli_revocation::{CrlCommand, OcspCommand};
 use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -80,5 +80,6 @@ fn run(cli: Cli) -> CliResult {
         Command::Crl(CrlCommand::Get(args)) => commands::crl::get(&args),
         Command::Crl(CrlCommand::Inspect(args)) => commands::crl::inspect(&args),
         Command::Crl(CrlCommand::Publish(args)) => commands::crl::publish(&args),
+        Command::Ocsp(OcspCommand::Serve(args)) => commands::ocsp::serve(&args),
     }
 }

@@ -316,6 +316,11 @@ pub struct Options<'a> {
     pub password: Option<&'a str>,
 }
 
+/// Describes a DER OCSP response.
+pub fn ocsp_response(der: &[u8]) -> Result<OcspResponseInfo, CodecError> {
+    crate::describe_ocsp::response(der)
+}
+
 /// Describes one object.
 pub fn describe(object: &PkiObject, options: &Options<'_>) -> Result<Description, CodecError> {
     let der = object.der();

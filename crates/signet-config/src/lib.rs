@@ -48,6 +48,30 @@ pub struct CrlSettings {
     pub shards: std::collections::BTreeMap<String, u16>,
 }
 
+/// Who signs OCSP responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcspSignerSetting {
+    /// A delegated responder certificate signet issues and rotates.
+    Delegated,
+    /// The CA key itself.
+    Ca,
+}
+
+/// How OCSP responses are made and served (`[ocsp]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspSettings {
+    /// nextUpdate - thisUpdate.
+    pub validity: time::Duration,
+    /// A response is made again after this.
+    pub refresh: time::Duration,
+    /// Who signs.
+    pub signer: OcspSignerSetting,
+    /// Validity of a delegated responder's certificate (replaced at half of it).
+    pub responder_validity: time::Duration,
+    /// Whether a request's nonce is echoed (RFC 8954) in a response signed for it.
+    pub nonce: bool,
+}
+
 /// The longest CRL validity the CA/Browser Forum allows for subscriber CRLs (BR §4.9.7), hours.
 pub const MAX_CRL_VALIDITY_HOURS: i64 = 240;
 
@@ -75,6 +99,8 @@ pub struct Settings {
     pub weak_key_files: Vec<PathBuf>,
     /// CRL publication.
     pub crl: CrlSettings,
+    /// OCSP responses (made when `ocsp_url` is set).
+    pub ocsp: OcspSettings,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
     /// Warnings (valid but risky choices).
@@ -118,6 +144,16 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
         other => return Err(format!("storage.backend: {other:?} is not sqlite or postgres")),
     };
     let crl = crl_settings(&raw.crl)?;
+    let ocsp = ocsp_settings(&raw.ocsp)?;
+    if let Some(url) = &raw.server.ocsp_url {
+        if url.starts_with("https://") {
+            warnings.push(format!(
+                "server.ocsp_url {url:?} is HTTPS: OCSP is normally served over plain HTTP (RFC 5019 §5), since a client checking the TLS server's own certificate could loop"
+            ));
+        } else if !url.starts_with("http://") {
+            return Err(format!("server.ocsp_url: {url:?} must start with http:// (RFC 5019 §5)"));
+        }
+    }
     let mut profiles = Vec::new();
     for (name, p) in &raw.profiles {
         profiles.push(profile(name, p, &mut warnings).map_err(|e| format!("profiles.{name}.{e}"))?);
@@ -138,8 +174,42 @@ pub fn parse(text: &str, data_dir: &Path) -> Result<Settings, String> {
             None => signet_issuance::WeakKeys::debian_files(),
         },
         crl,
+        ocsp,
         profiles,
         warnings,
+    })
+}
+
+fn ocsp_settings(raw: &raw::Ocsp) -> Result<OcspSettings, String> {
+    if !(8..=240).contains(&raw.validity_hours) {
+        return Err(format!(
+            "ocsp.validity_hours: {} is not between 8 and 240 (BR §4.9.10: 8 hours to 10 days)",
+            raw.validity_hours
+        ));
+    }
+    if !(1..raw.validity_hours).contains(&raw.refresh_hours) {
+        return Err(format!(
+            "ocsp.refresh_hours: {} must be at least 1 and less than ocsp.validity_hours ({})",
+            raw.refresh_hours, raw.validity_hours
+        ));
+    }
+    let signer = match raw.signer.as_str() {
+        "delegated" => OcspSignerSetting::Delegated,
+        "ca" => OcspSignerSetting::Ca,
+        other => return Err(format!("ocsp.signer: {other:?} is not delegated or ca")),
+    };
+    if !(1..=365).contains(&raw.responder_validity_days) || raw.responder_validity_days * 24 < 2 * raw.validity_hours {
+        return Err(format!(
+            "ocsp.responder_validity_days: {} must be 1 to 365 days and at least twice ocsp.validity_hours, so no response outlives its responder",
+            raw.responder_validity_days
+        ));
+    }
+    Ok(OcspSettings {
+        validity: time::Duration::hours(raw.validity_hours),
+        refresh: time::Duration::hours(raw.refresh_hours),
+        signer,
+        responder_validity: time::Duration::days(raw.responder_validity_days),
+        nonce: raw.nonce,
     })
 }
 
@@ -313,6 +383,7 @@ pub fn default_text(listen: &str, database_url: Option<&str>, public_url: Option
     include_str!("default.toml")
         .replace("@LISTEN@", &quoted(listen))
         .replace("@PUBLIC_URL@", &quoted(&public_url))
+        .replace("@OCSP_URL@", &quoted(&format!("{}/ocsp", public_url.trim_end_matches('/'))))
         .replace("@BACKEND@", &quoted(backend))
         .replace("@URL@", &url)
 }
@@ -337,6 +408,8 @@ mod tests {
         assert_eq!(settings.crl.validity, time::Duration::days(7));
         assert_eq!(settings.crl.after_revocation, time::Duration::minutes(1));
         assert!(settings.crl.shards.is_empty());
+        assert_eq!(settings.ocsp_url.as_deref(), Some("http://127.0.0.1:8443/ocsp"));
+        assert_eq!((settings.ocsp.signer, settings.ocsp.nonce), (OcspSignerSetting::Delegated, false));
         // Each shipped profile says whether it is private; none asserts a CA/B Forum policy.
         for (name, internal) in [("server", true), ("client", true), ("test", false), ("subca", false)] {
             let profile = settings.profile(name).unwrap();
@@ -400,6 +473,14 @@ mod tests {
         let sharded = crl("# shards = { dev-issuing = 16 }", "shards = { dev-issuing = 16 }");
         let sharded = parse(&sharded, Path::new("/d")).unwrap();
         assert_eq!(sharded.crl.shards.get("dev-issuing"), Some(&16));
+        let short = crl("validity_hours = 72", "validity_hours = 4");
+        assert!(parse(&short, Path::new("/d")).unwrap_err().contains("8 hours to 10 days"));
+        let signer = crl("signer = \"delegated\"", "signer = \"hsm\"");
+        assert!(parse(&signer, Path::new("/d")).unwrap_err().contains("ocsp.signer"));
+        let https = crl("ocsp_url = \"http://", "ocsp_url = \"https://");
+        assert!(parse(&https, Path::new("/d")).unwrap().warnings[0].contains("plain HTTP"));
+        let ftp = crl("ocsp_url = \"http://", "ocsp_url = \"ftp://");
+        assert!(parse(&ftp, Path::new("/d")).unwrap_err().contains("server.ocsp_url"));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
         assert!(parse(&pg, Path::new("/d")).unwrap_err().contains("storage.url"));
         let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db"), None), Path::new("/d")).unwrap();

@@ -18,7 +18,31 @@ pub(crate) struct Config {
     #[serde(default)]
     pub crl: Crl,
     #[serde(default)]
+    pub ocsp: Ocsp,
+    #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Ocsp {
+    pub validity_hours: i64,
+    pub refresh_hours: i64,
+    pub signer: String,
+    pub responder_validity_days: i64,
+    pub nonce: bool,
+}
+
+impl Default for Ocsp {
+    fn default() -> Self {
+        Self {
+            validity_hours: 72,
+            refresh_hours: 24,
+            signer: "delegated".into(),
+            responder_validity_days: 14,
+            nonce: false,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -287,3 +287,13 @@ pub fn responder_certificate(
         Vec::new(),
     )
 }
+
+/// The request recorded for a delegated responder's certificate: a PKCS#10 its key signed,
+/// naming `{ca} OCSP Responder` (the store keeps a CSR with every request).
+pub fn responder_request(ca: &str, key: &dyn Signer) -> Result<Vec<u8>, IssuanceError> {
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, format!("{ca} OCSP Responder"));
+    params.distinguished_name = dn;
+    params.serialize_request(&signet_keys::RcgenSigner(key)).map(|csr| csr.der().to_vec()).map_err(build_error)
+}

@@ -170,6 +170,82 @@ impl StoreRead for SqlStore {
         .await
     }
 
+    async fn ocsp_due(
+        &self,
+        ca_id: CaId,
+        now: time::OffsetDateTime,
+        expired_before: time::OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OcspWork>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT serial, revoked_at, revocation_reason, COALESCE(revocation_version, 0) AS version, not_after \
+                 FROM certificates WHERE ca_id = $1 AND status = 'issued' AND ocsp_due <= $2 AND not_after >= $3 LIMIT $4",
+                &[ca_id.into(), Value::Int(secs(now)), Value::Int(secs(expired_before)), Value::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(rows::ocsp_work)
+            .collect()
+        })
+        .await
+    }
+
+    async fn ocsp_response(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<StoredOcspResponse>> {
+        let serial = serial.to_hex();
+        self.read_unsettled(move |db| {
+            query(
+                db,
+                "SELECT der, this_update, next_update FROM ocsp_responses WHERE ca_id = $1 AND serial = $2",
+                &[ca_id.into(), serial.into()],
+            )?
+            .first()
+            .map(|row| {
+                Ok(StoredOcspResponse {
+                    der: rows::blob(row, "der")?,
+                    this_update: rows::time(rows::int(row, "this_update")?)?,
+                    next_update: rows::time(rows::int(row, "next_update")?)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn ocsp_changes(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> StoreResult<Vec<(CaId, Serial, time::OffsetDateTime)>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT ca_id, serial, this_update FROM ocsp_responses WHERE this_update >= $1",
+                &[Value::Int(secs(since))],
+            )?
+            .iter()
+            .map(|row| {
+                let serial = rows::text(row, "serial")?;
+                Ok((
+                    rows::ca_id(row, "ca_id")?,
+                    Serial::parse_hex(&serial).map_err(|e| rows::corrupt("serial", e))?,
+                    rows::time(rows::int(row, "this_update")?)?,
+                ))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn ocsp_responders(&self) -> StoreResult<Vec<OcspResponderRecord>> {
+        self.read(|db| {
+            query(db, "SELECT * FROM ocsp_responders ORDER BY not_after, serial", &[])?
+                .iter()
+                .map(rows::ocsp_responder)
+                .collect()
+        })
+        .await
+    }
+
     async fn search(&self, query_in: &Query) -> StoreResult<Vec<Found>> {
         let mut conditions: Vec<String> = Vec::new();
         let mut values: Vec<Value<'static>> = Vec::new();

@@ -190,6 +190,34 @@ pub(crate) fn revoked_entry(row: &Row) -> StoreResult<RevokedEntry> {
     })
 }
 
+/// A certificate due for an OCSP response: `serial, revoked_at, revocation_reason, version, not_after`.
+pub(crate) fn ocsp_work(row: &Row) -> StoreResult<OcspWork> {
+    let serial = text(row, "serial")?;
+    let revocation = match opt_int(row, "revoked_at")? {
+        Some(at) => Some((time(at)?, reason(&text(row, "revocation_reason")?)?)),
+        None => None,
+    };
+    Ok(OcspWork {
+        serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
+        revocation,
+        revocation_version: int(row, "version")?,
+        not_after: time(int(row, "not_after")?)?,
+    })
+}
+
+/// A delegated OCSP responder row.
+pub(crate) fn ocsp_responder(row: &Row) -> StoreResult<OcspResponderRecord> {
+    let serial = text(row, "serial")?;
+    Ok(OcspResponderRecord {
+        ca_id: ca_id(row, "ca_id")?,
+        serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
+        certificate: blob(row, "certificate")?,
+        encrypted_key: blob(row, "encrypted_key")?,
+        not_after: time(int(row, "not_after")?)?,
+        created_at: time(int(row, "created_at")?)?,
+    })
+}
+
 /// A stored CRL's description (every column but `der`).
 pub(crate) fn crl_summary(row: &Row) -> StoreResult<CrlSummary> {
     let shard_column = int(row, "shard")?;

@@ -149,6 +149,17 @@ impl StoreWrite for SqlStore {
         self.unit_op(Op::StoreCrl(Box::new(crl), audit)).await
     }
 
+    async fn store_ocsp_responses(&self, responses: Vec<OcspResponseRecord>, audit: AuditEvent) -> StoreResult<usize> {
+        match self.submit_op(Op::StoreOcspResponses(responses, audit)).await? {
+            Outcome::Count(n) => Ok(n),
+            _ => Err(StoreError::Corrupt("writer returned no count".into())),
+        }
+    }
+
+    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::StoreOcspResponder(Box::new(responder), audit)).await
+    }
+
     async fn publisher_lease(&self, what: &str) -> StoreResult<bool> {
         self.lease(what).await
     }

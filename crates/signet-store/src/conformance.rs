@@ -113,6 +113,7 @@ where
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
     revocations_change_once_and_say_why(fresh().await.as_ref()).await;
     crl_entries_numbers_and_publications(fresh().await.as_ref()).await;
+    ocsp_responses_follow_revocations(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
     refusals_among_concurrent_changes_leave_no_trace(fresh().await).await;
 }
@@ -485,6 +486,75 @@ async fn crl_entries_numbers_and_publications(store: &dyn Store) {
     assert_eq!(listed, vec![(CrlScope::Full, 9), (CrlScope::Shard(3), 8)]);
     let entries = store.audit_entries(1, 1000).await.unwrap();
     assert_eq!(entries.iter().filter(|e| e.event.action == "crl.publish").count(), 3, "a refused CRL leaves no entry");
+}
+
+async fn ocsp_responses_follow_revocations(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    for n in 20..23u64 {
+        issue(store, ca, &format!("o{n}.example.com"), n).await;
+    }
+    let due = |at: OffsetDateTime| async move { store.ocsp_due(ca, at, now(), 100).await.unwrap() };
+    let mut first: Vec<Serial> = due(now()).await.iter().map(|w| w.serial).collect();
+    first.sort();
+    assert_eq!(first, vec![serial(20), serial(21), serial(22)], "new certificates are due at once");
+    let response = |n: u64, version: i64, due: Option<OffsetDateTime>| OcspResponseRecord {
+        ca_id: ca,
+        serial: serial(n),
+        this_update: now(),
+        next_update: now() + Duration::days(3),
+        der: vec![0x30, 0x03, 0x0a, 0x01, n as u8],
+        revocation_version: version,
+        due,
+    };
+    let event = || event("ocsp.refresh", "ca");
+    let batch = vec![
+        response(20, 0, Some(now() + Duration::days(1))),
+        response(21, 0, Some(now() + Duration::days(1))),
+        response(22, 0, None),
+    ];
+    assert_eq!(store.store_ocsp_responses(batch, event()).await.unwrap(), 3);
+    assert!(due(now()).await.is_empty());
+    assert_eq!(due(now() + Duration::days(1)).await.len(), 2, "refreshed when due; 22 expires first, never again");
+    let stored = store.ocsp_response(ca, &serial(20)).await.unwrap().unwrap();
+    assert_eq!((stored.der, stored.next_update), (vec![0x30, 0x03, 0x0a, 0x01, 20], now() + Duration::days(3)));
+    assert!(store.ocsp_response(ca, &serial(99)).await.unwrap().is_none());
+    // A revocation makes it due again; a response made before the revocation is not stored.
+    store.revoke(ca, &serial(21), revocation(RevocationReason::KeyCompromise, "m"), event()).await.unwrap();
+    let work = due(now()).await;
+    assert_eq!(work.len(), 1);
+    assert_eq!(
+        (work[0].serial, work[0].revocation.map(|r| r.1), work[0].revocation_version),
+        (serial(21), Some(RevocationReason::KeyCompromise), 1)
+    );
+    assert_eq!(store.store_ocsp_responses(vec![response(21, 0, None)], event()).await.unwrap(), 0);
+    assert_eq!(due(now()).await.len(), 1, "the stale response changed nothing");
+    assert_eq!(store.store_ocsp_responses(vec![response(21, 1, None)], event()).await.unwrap(), 1);
+    assert!(due(now()).await.is_empty());
+    // Expired certificates are left alone; changes are found by time.
+    assert!(
+        store.ocsp_due(ca, now() + Duration::days(400), now() + Duration::days(365), 100).await.unwrap().is_empty()
+    );
+    assert_eq!(store.ocsp_changes(now()).await.unwrap().len(), 3);
+    assert!(store.ocsp_changes(now() + Duration::seconds(1)).await.unwrap().is_empty());
+    // Delegated responders, once each.
+    issue(store, ca, "responder.example.com", 30).await;
+    let responder = OcspResponderRecord {
+        ca_id: ca,
+        serial: serial(30),
+        certificate: vec![0x30, 0x00],
+        encrypted_key: vec![1, 2],
+        not_after: now() + Duration::days(14),
+        created_at: now(),
+    };
+    store.store_ocsp_responder(responder.clone(), event()).await.unwrap();
+    assert!(matches!(store.store_ocsp_responder(responder.clone(), event()).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.ocsp_responders().await.unwrap(), vec![responder]);
+    let audit = store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(
+        audit.iter().filter(|e| e.event.action == "ocsp.refresh").count(),
+        1 + 1 + 1 + 1,
+        "batches that stored something, the revocation, the responder"
+    );
 }
 
 async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {

@@ -407,6 +407,68 @@ pub struct CrlRecord {
     pub der: Vec<u8>,
 }
 
+/// A certificate whose OCSP response is due ([`crate::StoreRead::ocsp_due`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspWork {
+    /// The certificate's serial.
+    pub serial: Serial,
+    /// Its revocation time and reason, if revoked (or on hold).
+    pub revocation: Option<(OffsetDateTime, RevocationReason)>,
+    /// Its revocation version as read (0 if never revoked): a response made from it is stored
+    /// only if the certificate has not changed since.
+    pub revocation_version: i64,
+    /// Its notAfter.
+    pub not_after: OffsetDateTime,
+}
+
+/// A signed OCSP response to store as a certificate's current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspResponseRecord {
+    /// The issuing CA.
+    pub ca_id: CaId,
+    /// The certificate's serial.
+    pub serial: Serial,
+    /// thisUpdate (and producedAt).
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+    /// The `OCSPResponse` DER.
+    pub der: Vec<u8>,
+    /// The revocation version it was made from ([`OcspWork::revocation_version`]).
+    pub revocation_version: i64,
+    /// When the next one is due; None: never (the certificate expires first).
+    pub due: Option<OffsetDateTime>,
+}
+
+/// A stored OCSP response, as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOcspResponse {
+    /// The `OCSPResponse` DER.
+    pub der: Vec<u8>,
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+}
+
+/// A delegated OCSP responder of a CA: a certificate signet issued to itself (also recorded
+/// among the CA's certificates) and its key, sealed like CA keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspResponderRecord {
+    /// The CA it answers for.
+    pub ca_id: CaId,
+    /// Its certificate's serial.
+    pub serial: Serial,
+    /// Its certificate (DER).
+    pub certificate: Vec<u8>,
+    /// Its key, sealed (as [`CaRecord::encrypted_key`]).
+    pub encrypted_key: Vec<u8>,
+    /// End of its validity.
+    pub not_after: OffsetDateTime,
+    /// When made.
+    pub created_at: OffsetDateTime,
+}
+
 /// An API token as stored (only its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenRecord {

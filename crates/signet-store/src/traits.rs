@@ -40,6 +40,23 @@ pub trait StoreRead: Send + Sync {
     async fn crl(&self, ca_id: CaId, scope: CrlScope) -> StoreResult<Option<CrlRecord>>;
     /// The CRLs stored, without their bytes.
     async fn crls(&self) -> StoreResult<Vec<CrlSummary>>;
+    /// Up to `limit` issued certificates of a CA whose OCSP response is due at `now` (new,
+    /// revoked or released since their last one, or due for a refresh), not expired before
+    /// `expired_before`.
+    async fn ocsp_due(
+        &self,
+        ca_id: CaId,
+        now: time::OffsetDateTime,
+        expired_before: time::OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OcspWork>>;
+    /// The current OCSP response of a certificate.
+    async fn ocsp_response(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<StoredOcspResponse>>;
+    /// The certificates whose OCSP response was made at `since` or later, with when.
+    async fn ocsp_changes(&self, since: time::OffsetDateTime)
+    -> StoreResult<Vec<(CaId, Serial, time::OffsetDateTime)>>;
+    /// Every delegated OCSP responder, newest last.
+    async fn ocsp_responders(&self) -> StoreResult<Vec<OcspResponderRecord>>;
     /// Requests (with their certificates) matching a query, newest first.
     async fn search(&self, query: &Query) -> StoreResult<Vec<Found>>;
     /// Whether a key (by SPKI SHA-256) ever got a test certificate (seed P6).
@@ -121,6 +138,12 @@ pub trait StoreWrite: StoreRead {
     /// conflict) if one with an equal or higher number is stored, so a slower publisher never
     /// replaces a newer CRL.
     async fn store_crl(&self, crl: CrlRecord, audit: AuditEvent) -> StoreResult<()>;
+    /// Stores signed OCSP responses as their certificates' current ones, with one audit event
+    /// for the batch, skipping (and not counting) a response whose certificate was revoked or
+    /// released after it was read; answers how many were stored.
+    async fn store_ocsp_responses(&self, responses: Vec<OcspResponseRecord>, audit: AuditEvent) -> StoreResult<usize>;
+    /// Stores a new delegated OCSP responder (its certificate already issued and stored).
+    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()>;
     /// Whether this store (process) holds the lease to publish `what`, taking it if free: one
     /// publisher at a time among the front ends sharing a database. Held until the process ends
     /// or loses its connection.

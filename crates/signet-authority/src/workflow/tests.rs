@@ -26,7 +26,11 @@ impl CaKeys for PlainKeys {
     }
 
     fn open(&self, ca: &CaRecord) -> AuthorityResult<Arc<dyn Signer>> {
-        Ok(Arc::new(SoftwareKey::from_pkcs8(SecretDer::new(ca.encrypted_key.clone())).unwrap()))
+        self.open_sealed(&ca.encrypted_key, &ca.name)
+    }
+
+    fn open_sealed(&self, sealed: &[u8], _what: &str) -> AuthorityResult<Arc<dyn Signer>> {
+        Ok(Arc::new(SoftwareKey::from_pkcs8(SecretDer::new(sealed.to_vec())).unwrap()))
     }
 }
 
@@ -63,8 +67,9 @@ async fn ca_with(strict: bool, shards: &[(&str, u16)]) -> Ca {
             strict_role_separation: strict,
             weak_keys: Arc::new(signet_issuance::WeakKeys::default()),
             crl: crate::CrlPolicy::default(),
+            ocsp: crate::publication::OcspPolicy { enabled: true, ..Default::default() },
         },
-        &PlainKeys,
+        Arc::new(PlainKeys),
         clock.clone(),
     )
     .await
@@ -355,4 +360,51 @@ async fn crls_are_published_when_due_and_revocations_reach_them() {
     assert!(ca.authority.crl_status().await.unwrap().iter().all(|s| s.state == "stale"));
     let audit = ca.store.audit_entries(1, 1000).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.event.action == "crl.publish").count(), 7 + 2 + 7);
+}
+
+#[tokio::test]
+async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let issued = ca.authority.submit(&alice, "test", &csr(&["ocsp.example.com"])).await.unwrap().request;
+    let serial: signet_model::Serial = issued.certificate.as_ref().unwrap().serial.parse().unwrap();
+    let test_root = ca.authority.ca_id_of("test-root").unwrap();
+    // The first round issues a delegated responder per CA, then signs every certificate's
+    // response: the test certificate, dev-issuing's, and the three responders' own.
+    let first = ca.authority.publish_ocsp().await.unwrap();
+    assert!(first.leader && first.failed.is_empty(), "{first:?}");
+    assert_eq!((first.responders_issued, first.stored), (3, 5));
+    let read = |found: Option<signet_store::StoredOcspResponse>| {
+        signet_codec::describe::ocsp_response(&found.unwrap().der).unwrap()
+    };
+    let good = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
+    assert_eq!((good.response_status.as_str(), good.responses[0].status.as_str()), ("successful", "good"));
+    assert_eq!(good.certificate_count, 1, "the delegated responder's certificate is included");
+    assert!(good.responder.as_deref().unwrap().starts_with("key-sha1:"));
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 0, "nothing is due");
+    // A revocation is signed in the next round; the CA key never signed a response.
+    ca.authority
+        .revoke(
+            Access::Actor(&manager),
+            &crate::CertificateRef::Request(issued.id),
+            signet_model::RevocationReason::KeyCompromise,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 1);
+    let revoked = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
+    assert_eq!(revoked.responses[0].status, "revoked");
+    assert_eq!(revoked.responses[0].reason.as_deref(), Some("KeyCompromise"));
+    // Refreshed daily; responders replaced at half their life.
+    ca.clock.advance(time::Duration::hours(25));
+    let refreshed = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!((refreshed.responders_issued, refreshed.stored), (0, 5));
+    ca.clock.advance(time::Duration::days(7));
+    let rotated = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!(rotated.responders_issued, 3);
+    assert_eq!(ca.authority.responders().len(), 3);
+    let audit = ca.store.audit_entries(1, 10_000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "ocsp.responder").count(), 6);
 }

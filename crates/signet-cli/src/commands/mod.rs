@@ -9,6 +9,7 @@ pub mod csr;
 pub mod inspect;
 pub mod key;
 pub mod matching;
+pub mod ocsp;
 pub mod revoke;
 pub mod serve;
 pub mod startup;

@@ -23,7 +23,7 @@ pub fn run(args: &ServeArgs) -> CliResult {
 }
 
 /// Logs go to standard error; `SIGNET_LOG` sets the filter (default: warnings, and signet's info).
-fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,signet=info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
@@ -88,14 +88,35 @@ async fn serve(args: &ServeArgs) -> CliResult {
             "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
         ));
     }
+    if fresh && settings.ocsp_url.is_some() {
+        // The delegated OCSP responders are issued now, before any client's request, so a fresh
+        // CA numbers its first request the same every time (the README says which).
+        let report = authority.publish_ocsp().await?;
+        tracing::info!(responders = report.responders_issued, "delegated OCSP responders issued");
+    }
     let authority = Arc::new(authority);
     for name in settings.crl.shards.keys() {
         if authority.ca_id_of(name).is_none() {
             crate::output::warn(&format!("[crl] shards names {name}, which is not a CA here; it has no effect"));
         }
     }
-    // CRLs are made in the background; one front end at a time publishes (a database lease).
-    let publisher = tokio::spawn(authority.clone().run_crl_publisher());
+    // CRLs and OCSP responses are made in the background; one front end at a time publishes
+    // each (a database lease), the others serve what it stores.
+    let mut background = vec![tokio::spawn(authority.clone().run_crl_publisher())];
+    let ocsp = match settings.ocsp_url {
+        Some(_) => {
+            background.push(tokio::spawn(authority.clone().run_ocsp_publisher()));
+            let service = Arc::new(
+                signet_ocsp::OcspService::new(store.clone(), Arc::new(SystemClock), data::ocsp_serving(&settings))
+                    .await
+                    .map_err(|e| CliError::runtime(format!("cannot start the OCSP responder: {e}")))?,
+            );
+            background.push(tokio::spawn(service.clone().follow_changes()));
+            background.push(tokio::spawn(keep_responders(authority.clone(), service.clone())));
+            Some(service)
+        }
+        None => None,
+    };
     let stats_store = store.clone();
     let state = signet_web::AppState {
         authority,
@@ -128,17 +149,31 @@ async fn serve(args: &ServeArgs) -> CliResult {
         cas: &cas,
         fresh,
     });
-    let app = signet_web::router(state);
+    let mut app = signet_web::router(state);
+    if let Some(service) = ocsp {
+        app = app.merge(signet_ocsp::router(service, false));
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| CliError::runtime(format!("the server failed: {e}")))?;
-    publisher.abort();
+    for task in background {
+        task.abort();
+    }
     say!("signet serve: stopped");
     Ok(())
 }
 
-async fn shutdown() {
+/// Hands the responder the keys it signs on demand with (delegated responders rotate), every
+/// few seconds.
+async fn keep_responders(authority: Arc<signet_authority::Authority>, service: Arc<signet_ocsp::OcspService>) {
+    loop {
+        service.set_responders(authority.responders());
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
+pub(crate) async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -48,6 +48,8 @@ pub(crate) enum Op {
         floor: u64,
     },
     StoreCrl(Box<CrlRecord>, AuditEvent),
+    StoreOcspResponses(Vec<OcspResponseRecord>, AuditEvent),
+    StoreOcspResponder(Box<OcspResponderRecord>, AuditEvent),
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
@@ -84,6 +86,8 @@ pub(crate) enum Outcome {
     Certificate(Box<CertificateRecord>),
     /// A CRL number handed out.
     Number(u64),
+    /// How many were stored.
+    Count(usize),
 }
 
 impl Outcome {

@@ -67,7 +67,7 @@ fn stamp(db: &mut dyn Db, ca_id: CaId, serial: &Serial) -> Result<CertificateRec
         .map_err(refused)?
         .ok_or_else(|| refused(StoreError::NotFound(format!("CA {ca_id}"))))?;
     let rows = db.query(
-        "UPDATE certificates SET revocation_version = $3 WHERE ca_id = $1 AND serial = $2 RETURNING *",
+        "UPDATE certificates SET revocation_version = $3, ocsp_due = 0 WHERE ca_id = $1 AND serial = $2 RETURNING *",
         &[ca_id.into(), serial.to_hex().into(), Value::Int(version)],
     )?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("the revoked certificate vanished".into())))?;
@@ -174,5 +174,55 @@ pub(crate) fn store_crl(db: &mut dyn Db, crl: &CrlRecord) -> Result<(), Failure>
             s.number
         ))));
     }
+    Ok(())
+}
+
+/// Stores OCSP responses whose certificates did not change since they were read; answers how
+/// many. The certificate's revocation version must still be the one the response was made
+/// from, so a response made just before a revocation never replaces the revoked one's.
+pub(crate) fn store_ocsp_responses(db: &mut dyn Db, responses: &[OcspResponseRecord]) -> Result<usize, Failure> {
+    let mut stored = 0;
+    for r in responses {
+        let due = r.due.map_or(i64::MAX, secs);
+        let current = db.execute(
+            "UPDATE certificates SET ocsp_due = $3 \
+             WHERE ca_id = $1 AND serial = $2 AND status = 'issued' AND COALESCE(revocation_version, 0) = $4",
+            &[r.ca_id.into(), r.serial.to_hex().into(), Value::Int(due), Value::Int(r.revocation_version)],
+        )?;
+        if current == 0 {
+            continue;
+        }
+        db.execute(
+            "INSERT INTO ocsp_responses (ca_id, serial, this_update, next_update, der) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (ca_id, serial) DO UPDATE SET this_update = excluded.this_update, \
+               next_update = excluded.next_update, der = excluded.der",
+            &[
+                r.ca_id.into(),
+                r.serial.to_hex().into(),
+                Value::Int(secs(r.this_update)),
+                Value::Int(secs(r.next_update)),
+                r.der.as_slice().into(),
+            ],
+        )?;
+        stored += 1;
+    }
+    Ok(stored)
+}
+
+/// Stores a delegated OCSP responder.
+pub(crate) fn store_ocsp_responder(db: &mut dyn Db, r: &OcspResponderRecord) -> Result<(), Failure> {
+    db.execute(
+        "INSERT INTO ocsp_responders (ca_id, serial, certificate, encrypted_key, not_after, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            r.ca_id.into(),
+            r.serial.to_hex().into(),
+            r.certificate.as_slice().into(),
+            r.encrypted_key.as_slice().into(),
+            Value::Int(secs(r.not_after)),
+            Value::Int(secs(r.created_at)),
+        ],
+    )
+    .map_err(super::apply::Constraint::refuse(&[super::apply::Constraint::OcspResponder]))?;
     Ok(())
 }

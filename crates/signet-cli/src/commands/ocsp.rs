@@ -1,0 +1,111 @@
+//! `signet ocsp serve`: the OCSP responder alone, over the same database as `signet serve`,
+//! reading only: it never migrates the database, writes nothing and opens no CA key.
+
+use std::sync::Arc;
+
+use axum::response::IntoResponse;
+use signet_authority::CaKeys;
+use signet_config::Storage;
+use signet_issuance::ocsp::Responder;
+use signet_model::{CaId, SystemClock};
+use signet_store::StoreRead;
+use signet_store_sql::SqlStore;
+
+use crate::cli_revocation::OcspServeArgs;
+use crate::commands::serve::{init_logging, shutdown};
+use crate::data;
+use crate::error::{CliError, CliResult};
+
+/// Runs `signet ocsp serve`.
+pub fn serve(args: &OcspServeArgs) -> CliResult {
+    let listen: std::net::SocketAddr = args.listen.parse().map_err(|_| {
+        CliError::bad_input(format!("--listen {:?} is not an address like 127.0.0.1:8080", args.listen))
+    })?;
+    data::runtime()?.block_on(async {
+        init_logging();
+        let dir = args.data.dir()?;
+        let settings = data::settings(&dir)?;
+        let store = match &settings.storage {
+            Storage::Sqlite(path) => SqlStore::open_sqlite_existing(path).await,
+            Storage::Postgres(url) => SqlStore::open_postgres_existing(url).await,
+        }
+        .map(Arc::new)
+        .map_err(|e| CliError::runtime(format!("{e}; check [storage] in signet.toml")))?;
+        let service = Arc::new(
+            signet_ocsp::OcspService::new(store.clone(), Arc::new(SystemClock), data::ocsp_serving(&settings))
+                .await
+                .map_err(|e| CliError::runtime(format!("cannot start the OCSP responder: {e}")))?,
+        );
+        let keys = match data::ca_passphrase(&settings) {
+            Ok(passphrase) => Some(signet_authority::SoftwareCaKeys::new(passphrase)),
+            Err(e) => {
+                crate::output::warn(&format!(
+                    "no CA passphrase ({e}): only pre-signed responses are served; serials never issued and nonces get unauthorized"
+                ));
+                None
+            }
+        };
+        let mut background = vec![tokio::spawn(service.clone().follow_changes())];
+        if let Some(keys) = keys {
+            background.push(tokio::spawn(load_responders(store.clone(), keys, service.clone())));
+        }
+        let app = signet_ocsp::router(service, true).route(
+            "/healthz",
+            axum::routing::get(move || {
+                let store = store.clone();
+                async move {
+                    match store.audit_head().await {
+                        Ok(_) => axum::Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+                        Err(_) => (
+                            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                            axum::Json(serde_json::json!({"status": "degraded", "database": "unavailable"})),
+                        )
+                            .into_response(),
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| CliError::runtime(format!("cannot listen on {listen}: {e}")))?;
+        say!("signet ocsp serve: answering OCSP on http://{listen}/ (read-only, from {})", dir.display());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| CliError::runtime(format!("the OCSP responder failed: {e}")))?;
+        for task in background {
+            task.abort();
+        }
+        Ok(())
+    })
+}
+
+/// Loads the delegated responders `signet serve` issued (their keys only, never a CA's), again
+/// every minute as they rotate, for signing on demand.
+async fn load_responders(
+    store: Arc<SqlStore>,
+    keys: signet_authority::SoftwareCaKeys,
+    service: Arc<signet_ocsp::OcspService>,
+) {
+    loop {
+        match store.ocsp_responders().await {
+            Ok(records) => {
+                // Newest last: the last of each CA is the one in use; only it is opened.
+                let newest: std::collections::HashMap<CaId, signet_store::OcspResponderRecord> =
+                    records.into_iter().map(|r| (r.ca_id, r)).collect();
+                let mut current: std::collections::HashMap<CaId, Responder> = std::collections::HashMap::new();
+                for record in newest.into_values() {
+                    match keys.open_sealed(&record.encrypted_key, "a delegated OCSP responder") {
+                        Ok(signer) => {
+                            current.insert(record.ca_id, Responder { signer, certificate: Some(record.certificate) });
+                        }
+                        Err(e) => tracing::warn!(error = %e, "cannot open a delegated OCSP responder's key"),
+                    }
+                }
+                service.set_responders(current.into_iter().collect());
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the OCSP responders failed"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
+}
