@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_revocation;
 mod cli_tokens;
 mod commands;
 mod data;
@@ -24,6 +25,7 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
+use crate::cli_revocation::{CrlCommand, OcspCommand};
 use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -62,6 +64,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
+        Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
@@ -75,5 +78,11 @@ fn run(cli: Cli) -> CliResult {
         Command::Queue(QueueCommand::Approve(args)) => commands::client::approve(&args),
         Command::Queue(QueueCommand::Deny(args)) => commands::client::deny(&args),
         Command::Search(args) => commands::client::search(&args),
+        Command::Revoke(args) => commands::revoke::revoke(&args),
+        Command::Unrevoke(args) => commands::revoke::unrevoke(&args),
+        Command::Crl(CrlCommand::Get(args)) => commands::crl::get(&args),
+        Command::Crl(CrlCommand::Inspect(args)) => commands::crl::inspect(&args),
+        Command::Crl(CrlCommand::Publish(args)) => commands::crl::publish(&args),
+        Command::Ocsp(OcspCommand::Serve(args)) => commands::ocsp::serve(&args),
     }
 }

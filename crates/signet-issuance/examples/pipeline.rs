@@ -48,7 +48,7 @@ fn main() {
         policies: vec!["2.23.140.1.2.1".into()],
         path_length: None,
     };
-    let urls = Urls { base: Some("http://pki.example.com".into()), ocsp: None };
+    let urls = Urls { base: Some("http://pki.example.com".into()), ..Default::default() };
     let leaf = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();
     let plan = signet_subscriber::plan(&signet_subscriber::CsrInput {
         subject: signet_subscriber::SubjectInput { common_name: Some("leaf.example.com".into()), ..Default::default() },

@@ -1,5 +1,5 @@
-//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, `/healthz` and
-//! Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
+//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, CRLs at their
+//! distribution points (`crl`), `/healthz` and Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
 //! (RFC 7807 problem documents, [`problem`]); it holds no policy of its own — every action is a
 //! call into [`signet_authority::Authority`], which checks roles. It also runs the HTTP server
 //! ([`serve`]), which bounds what slow and greedy clients can hold ([`Limits`]).
@@ -8,8 +8,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod api;
+mod crl;
+mod health;
 mod limits;
 pub mod problem;
+mod revocation;
 mod server;
 mod trace;
 
@@ -41,9 +44,11 @@ pub struct AppState {
 /// tracing span per request.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
+    let crls = crl::routes(state.authority.clone());
     api::routes()
+        .with_state(state.clone())
+        .merge(crls)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::check_head))
+        .layer(axum::middleware::from_fn_with_state(state, limits::check_head))
         .layer(axum::middleware::from_fn(trace::span))
-        .with_state(state)
 }

@@ -15,12 +15,14 @@
 //!
 //! Files: [`op`] the operations; [`apply`] running them statement by statement and telling a
 //! refusal from a failure; [`statements`] the SQL, with the two dialects' variants side by side;
-//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain.
+//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain; [`revocation`]
+//! revocations and CRLs.
 
 mod apply;
 mod journal;
 mod op;
 mod pipeline;
+mod revocation;
 mod statements;
 
 use std::collections::VecDeque;
