@@ -13,6 +13,7 @@ mod ca_server;
 mod convert;
 mod durability;
 mod first_start;
+mod https;
 mod issuance_policy;
 mod key_csr;
 mod read_foreign;

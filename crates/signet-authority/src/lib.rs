@@ -21,6 +21,7 @@ pub mod keys;
 pub mod metrics;
 pub mod policy;
 mod registry;
+pub mod server_tls;
 mod signing;
 pub mod tokens;
 pub mod views;

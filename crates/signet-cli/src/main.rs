@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_server;
 mod cli_tokens;
 mod commands;
 mod data;
@@ -15,6 +16,7 @@ mod locate;
 mod lookalike_args;
 mod pki;
 mod secrets;
+mod trust;
 
 use std::process::ExitCode;
 

@@ -11,6 +11,7 @@ mod api;
 mod limits;
 pub mod problem;
 mod server;
+mod tls;
 mod trace;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use signet_model::Clock;
 
 pub use limits::{Limits, MAX_HEADERS};
 pub use server::{listen, serve};
+pub use tls::{ServerCertificate, ServerTls, TlsError};
 pub use trace::REQUEST_ID_HEADER;
 
 /// Shared state of the handlers.
@@ -40,8 +42,18 @@ pub struct AppState {
 /// The whole HTTP application: the routes, the limits on request heads and bodies, and a
 /// tracing span per request.
 pub fn router(state: AppState) -> Router {
+    layered(api::routes(), state)
+}
+
+/// The plain-HTTP listener's application: only what relying parties fetch without TLS (CA
+/// certificates for caIssuers; CRLs and OCSP), with the same limits and tracing.
+pub fn plain_router(state: AppState) -> Router {
+    layered(api::plain_routes(), state)
+}
+
+fn layered(routes: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    api::routes()
+    routes
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::check_head))
         .layer(axum::middleware::from_fn(trace::span))

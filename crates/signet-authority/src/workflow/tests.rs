@@ -207,3 +207,27 @@ async fn a_remembered_token_is_asked_for_again_once_its_time_is_up() {
     assert_eq!(kind(ca.authority.authenticate(&secret).await), Kind::Unauthenticated);
     assert!(ca.clock.now() > datetime!(2026-06-01 12:00 UTC));
 }
+
+#[tokio::test]
+async fn the_servers_own_certificate_is_an_ordinary_audited_request() {
+    let ca = ca(false).await;
+    let names = ["localhost", "127.0.0.1", "ca.example.com"];
+    let issued =
+        ca.authority.issue_server_certificate("dev-issuing", &csr(&names), time::Duration::days(30)).await.unwrap();
+    let facts = signet_codec::certificate::facts(&issued.certificate).unwrap();
+    // RFC 5280 validity is inclusive: the last second counts.
+    assert_eq!(facts.not_after - facts.not_before + time::Duration::SECOND, time::Duration::days(30));
+    assert_eq!(issued.intermediates.len(), 1, "the issuing CA's certificate");
+    assert!(issued.root.is_some());
+    let query = Query { requester: Some(crate::server_tls::SERVER_IDENTITY.into()), ..Query::default() };
+    let admin = actor("admin", &[Role::CaAdministrator]);
+    let found = ca.authority.search(&admin, &query).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].state, RequestState::Issued);
+    assert_eq!(found[0].profile, crate::server_tls::SERVER_TLS_PROFILE);
+    // Nobody can submit to the built-in profile.
+    let e = ca.authority.submit(&admin, crate::server_tls::SERVER_TLS_PROFILE, &csr(&names)).await.unwrap_err();
+    assert_eq!(e.kind(), Kind::NotFound);
+    let e = ca.authority.issue_server_certificate("nope", &csr(&names), time::Duration::days(30)).await.unwrap_err();
+    assert!(e.to_string().contains("server.tls_issuer \"nope\""), "{e}");
+}

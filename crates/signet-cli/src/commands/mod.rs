@@ -9,5 +9,6 @@ pub mod inspect;
 pub mod key;
 pub mod matching;
 pub mod serve;
+pub mod serve_tls;
 pub mod startup;
 pub mod verify;

@@ -1,6 +1,8 @@
-//! `signet serve`: the CA's HTTP API. On first start it makes everything a working CA needs in the
-//! data directory (configuration, SQLite database, a development root and issuing CA, a separate
-//! test root, default profiles, the CA passphrase and an admin token, both mode 0600).
+//! `signet serve`: the CA's API over HTTPS, and a plain-HTTP listener for what relying parties
+//! fetch without TLS (CA certificates, CRLs, OCSP). On first start it makes everything a working
+//! CA needs in the data directory (configuration, SQLite database, a development root and issuing
+//! CA, a separate test root, default profiles, the CA passphrase and an admin token, both mode
+//! 0600); the HTTPS certificate comes from [`super::serve_tls`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
 use crate::cli::ServeArgs;
-use crate::commands::startup;
+use crate::commands::{serve_tls, startup};
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -46,6 +48,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         initialise(
             dir,
             args.listen.as_deref().unwrap_or("127.0.0.1:8443"),
+            args.http_listen.as_deref().unwrap_or("127.0.0.1:8080"),
             args.database_url.as_deref(),
             args.public_url.as_deref(),
         )
@@ -57,6 +60,11 @@ async fn serve(args: &ServeArgs) -> CliResult {
         settings.listen = listen
             .parse()
             .map_err(|_| CliError::bad_input(format!("--listen {listen:?} is not an address like 127.0.0.1:8443")))?;
+    }
+    if let Some(listen) = &args.http_listen {
+        settings.listeners.http_listen = listen.parse().map_err(|_| {
+            CliError::bad_input(format!("--http-listen {listen:?} is not an address like 127.0.0.1:8080"))
+        })?;
     }
     for warning in &settings.warnings {
         crate::output::warn(warning);
@@ -76,6 +84,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         .await
         .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
     drop(keys);
+    let authority = Arc::new(authority);
     if settings.strict_role_separation {
         for violation in signet_authority::separation_violations(store.as_ref()).await? {
             crate::output::warn(&format!("{}; until then it can do nothing", violation.describe()));
@@ -105,9 +114,12 @@ async fn serve(args: &ServeArgs) -> CliResult {
             "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
         ));
     }
+    let dyn_clock: Arc<dyn signet_model::Clock> = clock.clone();
+    let presented = serve_tls::present(&settings, dir, settings.listen, &authority, &dyn_clock).await?;
+    crate::commands::ca::export_certificates(dir, store.as_ref()).await?;
     let stats_store = store.clone();
     let state = signet_web::AppState {
-        authority: Arc::new(authority),
+        authority: authority.clone(),
         store_stats: Some(Arc::new(move || {
             let s = stats_store.writer_stats();
             (
@@ -120,7 +132,8 @@ async fn serve(args: &ServeArgs) -> CliResult {
             max_body_bytes: settings.max_body_bytes,
             max_header_bytes: settings.http.max_header_bytes,
             body_read_timeout: settings.http.body_read_timeout,
-            max_connections: connection_cap(settings.http.max_connections),
+            // Each of the two listeners may hold this many.
+            max_connections: connection_cap(settings.http.max_connections.saturating_mul(2)) / 2,
             header_read_timeout: settings.http.header_read_timeout,
             keep_alive_timeout: settings.http.keep_alive_timeout,
         },
@@ -130,6 +143,12 @@ async fn serve(args: &ServeArgs) -> CliResult {
         CliError::runtime(format!(
             "cannot listen on {}: {e} (another signet serve running? use --listen)",
             settings.listen
+        ))
+    })?;
+    let http_listen = settings.listeners.http_listen;
+    let plain_listener = signet_web::listen(http_listen).map_err(|e| {
+        CliError::runtime(format!(
+            "cannot listen on {http_listen} for plain HTTP: {e} (another signet serve running? use --http-listen)"
         ))
     })?;
     let backend = match &settings.storage {
@@ -142,12 +161,18 @@ async fn serve(args: &ServeArgs) -> CliResult {
         backend,
         listening: settings.listen,
         configured: configured_listen,
+        public_url: &settings.public_url,
+        http_listening: http_listen,
+        http_public_url: &settings.listeners.http_public_url,
+        tls_source: &presented.source,
+        tls_not_after: presented.not_after,
+        managed_tls: presented.renewal.is_some(),
         weak_keys: weak_keys.len(),
         cas: &cas,
         fresh,
     });
     say!(
-        "  connections:  at most {} at once{}",
+        "  connections:  at most {} at once on each listener{}",
         limits.max_connections,
         if limits.max_connections < settings.http.max_connections {
             " (server.max_connections lowered to fit the open-file limit)"
@@ -155,8 +180,29 @@ async fn serve(args: &ServeArgs) -> CliResult {
             ""
         }
     );
-    let app = signet_web::router(state);
-    signet_web::serve(listener, app, limits, shutdown()).await;
+    if let Some(managed) = presented.renewal {
+        let (tls, not_after) = (presented.tls.clone(), presented.not_after);
+        let not_before = presented.not_before;
+        tokio::spawn(managed.keep_renewed(tls, not_before, not_after));
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let plain = signet_web::serve(
+        plain_listener,
+        signet_web::plain_router(state.clone()),
+        limits,
+        None,
+        until_stopped(stopped.clone()),
+    );
+    let api =
+        signet_web::serve(listener, signet_web::router(state), limits, Some(presented.tls), until_stopped(stopped));
+    tokio::join!(plain, api);
     say!("signet serve: stopped");
     Ok(())
 }
@@ -211,7 +257,13 @@ async fn shutdown() {
 }
 
 /// Creates a development CA in `dir`.
-async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public_url: Option<&str>) -> CliResult {
+async fn initialise(
+    dir: &Path,
+    listen: &str,
+    http_listen: &str,
+    database_url: Option<&str>,
+    public_url: Option<&str>,
+) -> CliResult {
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(CliError::bad_input(format!(
             "{} exists but has no signet.toml: an earlier first start was interrupted, or it is not a signet data directory; remove it or choose another --data",
@@ -226,7 +278,7 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
     }
     let passphrase = secrets::generate_password()?;
     write_atomic(&dir.join("ca-passphrase"), format!("{}\n", passphrase.as_str()).as_bytes(), Mode::Secret, false)?;
-    let text = signet_config::default_text(listen, database_url, public_url);
+    let text = signet_config::default_text_with(listen, http_listen, database_url, public_url);
     let settings =
         signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
     let store = data::open_store(&settings).await?;
