@@ -44,7 +44,7 @@ async fn ca(strict: bool) -> Ca {
     let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
     let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
     let settings = signet_config::parse(&text, dir.path()).unwrap();
-    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ocsp: None };
+    let urls = signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ocsp: None };
     crate::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &PlainKeys).await.unwrap();
     let authority = Authority::load(
         store.clone(),
