@@ -114,7 +114,8 @@ PY
 declare -A TOKENS
 for s in "${SERVERS[@]}"; do
   TOKENS[$s]=$(tr -d '\n' <"$WORK/$s/admin.token")
-  curl_issue "${SCHEME[$s]}://127.0.0.1:${PORT[$s]}/api/v1/requests" signet-body.json "${TOKENS[$s]}" "$WORK/$s/roots.pem" >/dev/null
+  roots=""; [ "${SCHEME[$s]}" = https ] && roots="$WORK/$s/roots.pem"
+  curl_issue "${SCHEME[$s]}://127.0.0.1:${PORT[$s]}/api/v1/requests" signet-body.json "${TOKENS[$s]}" $roots >/dev/null
 done
 curl_issue http://127.0.0.1:8888/api/v1/cfssl/sign cfssl-body.json "" >/dev/null
 
