@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod acme;
 pub mod actor;
 pub mod audit_log;
 pub mod authority;

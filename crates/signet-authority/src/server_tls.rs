@@ -51,6 +51,8 @@ impl Authority {
             enroll_roles: Vec::new(),
             policies: Vec::new(),
             path_length: None,
+            acme: false,
+            description: None,
         };
         let ca = self
             .registry

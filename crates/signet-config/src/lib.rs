@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod acme;
 mod listeners;
 mod raw;
 
@@ -16,6 +17,7 @@ use signet_issuance::profile::KeyRules;
 use signet_issuance::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
 use signet_model::{DnsName, Role};
 
+pub use acme::{AcmeSettings, DEFAULT_NETWORKS, Network};
 pub use listeners::{Listeners, TlsSource, url_host};
 
 /// What is wrong with a configuration text.
@@ -111,6 +113,8 @@ pub struct Settings {
     pub weak_key_files: Vec<PathBuf>,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
+    /// The ACME server.
+    pub acme: AcmeSettings,
     /// Warnings (valid but risky choices).
     pub warnings: Vec<String>,
 }
@@ -226,6 +230,8 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
     if profiles.is_empty() {
         return Err(ConfigProblem::NoProfiles);
     }
+    let acme_profiles: Vec<String> = profiles.iter().filter(|p| p.acme).map(|p| p.name.clone()).collect();
+    let acme = acme::settings(&raw.acme, &profiles, &acme_profiles, &public_url)?;
     Ok(Settings {
         listen,
         public_url,
@@ -241,6 +247,7 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
             None => signet_issuance::WeakKeys::debian_files(),
         },
         profiles,
+        acme,
         warnings,
     })
 }
@@ -262,6 +269,9 @@ fn profile(
         "manager" => Approval::Manager,
         other => return Err(setting("approval", format!("{other:?} is not auto or manager"))),
     };
+    if p.acme && kind != ProfileKind::Server {
+        return Err(setting("acme", "only server profiles can be offered over ACME, which validates DNS names and addresses"));
+    }
     if kind == ProfileKind::SubordinateCa && approval == Approval::Auto {
         return Err(setting("approval", "subordinate CA certificates always need a Certificate Manager"));
     }
@@ -353,6 +363,8 @@ fn profile(
         // (BR §7.1.2.7.6), a private one asserts none by default.
         policies: p.policies.clone(),
         path_length: p.path_length,
+        acme: p.acme,
+        description: p.description.clone(),
     })
 }
 
@@ -494,6 +506,30 @@ mod tests {
         let odd = parse(&odd, Path::new("/d")).unwrap();
         assert_eq!(odd.storage, Storage::Postgres("postgres://u@h/d\"b\\".into()));
         assert_eq!(odd.public_url, "https://ca.example/\u{e9}");
+    }
+
+    #[test]
+    fn acme_is_configured_and_checked() {
+        let base = default_text("127.0.0.1:8443", None, None);
+        let settings = parse(&base, Path::new("/d")).unwrap();
+        assert!(settings.acme.enabled);
+        assert_eq!(settings.acme.default_profile, "acme");
+        assert_eq!(settings.profile("shortlived").unwrap().validity, Some(time::Duration::days(7)));
+        assert!(settings.profile("shortlived").unwrap().acme && !settings.profile("server").unwrap().acme);
+        assert_eq!(settings.acme.caa_identities, ["127.0.0.1"], "the public host by default");
+        assert_eq!(settings.acme.validation_networks.len(), DEFAULT_NETWORKS.len());
+        assert!(!settings.acme.danger_skip_validation);
+        let bare = "[profiles.p]\nissuer = \"ca\"\nkind = \"client\"\napproval = \"auto\"\n";
+        assert!(!parse(bare, Path::new("/d")).unwrap().acme.enabled, "no ACME profile: ACME is off");
+        let wrong = base.replace("default_profile = \"acme\"", "default_profile = \"server\"");
+        let e = parse(&wrong, Path::new("/d")).unwrap_err().to_string();
+        assert!(e.starts_with("acme.default_profile: \"server\" is not a profile with acme = true"), "{e}");
+        let client = base.replace("[profiles.client]\n", "[profiles.client]\nacme = true\n");
+        assert!(parse(&client, Path::new("/d")).unwrap_err().to_string().contains("only server profiles"));
+        let resolver = base.replace("# dns_resolver = \"127.0.0.1:8053\"", "dns_resolver = \"localhost\"");
+        assert!(parse(&resolver, Path::new("/d")).unwrap_err().to_string().starts_with("acme.dns_resolver:"));
+        let networks = base.replace("validation_networks = [", "validation_networks = [\"10.0.0.0/99\", ");
+        assert!(parse(&networks, Path::new("/d")).unwrap_err().to_string().starts_with("acme.validation_networks:"));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub(crate) struct Config {
     pub security: Security,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    pub acme: crate::acme::RawAcme,
 }
 
 /// Sections whose every field may be left out take them from `Default` (`#[serde(default)]`).
@@ -120,6 +122,10 @@ pub(crate) struct Profile {
     pub policies: Vec<String>,
     #[serde(default)]
     pub path_length: Option<u8>,
+    #[serde(default)]
+    pub acme: bool,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 fn default_key_types() -> Vec<String> {

@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, "lean_indexes", include_str!("../migrations/sqlite/0002_lean_indexes.sql")),
     (3, "config_changes", include_str!("../migrations/sqlite/0003_config_changes.sql")),
+    (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -18,6 +19,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (3, "audit_head_guard", include_str!("../migrations/postgres/0003_audit_head_guard.sql")),
     (4, "config_changes", include_str!("../migrations/postgres/0004_config_changes.sql")),
     (5, "refusal_guard", include_str!("../migrations/postgres/0005_refusal_guard.sql")),
+    (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

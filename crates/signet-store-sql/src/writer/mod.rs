@@ -15,8 +15,10 @@
 //!
 //! Files: [`op`] the operations; [`apply`] running them statement by statement and telling a
 //! refusal from a failure; [`statements`] the SQL, with the two dialects' variants side by side;
-//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain.
+//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain; [`acme`] the
+//! ACME front end's changes.
 
+pub(crate) mod acme;
 mod apply;
 mod journal;
 mod op;
@@ -32,6 +34,7 @@ use signet_store::*;
 
 use self::apply::{Failure, apply, apply_all};
 use self::journal::{AuditHead, Journal, commit_with_audit};
+pub(crate) use self::acme::AcmeOp;
 pub(crate) use self::op::{Job, Op, Outcome};
 use crate::Dialect;
 use crate::db::{Db, DbError};
