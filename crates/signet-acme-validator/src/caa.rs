@@ -8,8 +8,8 @@ use hickory_resolver::proto::rr::RData;
 use hickory_resolver::proto::rr::RecordType;
 use hickory_resolver::proto::rr::rdata::CAA;
 
-use crate::dns::{Found, Lookup};
 use crate::ValidationError;
+use crate::dns::{Found, Lookup};
 
 /// A CAA check for one name.
 #[derive(Debug, Clone)]
@@ -49,7 +49,8 @@ async fn relevant(lookup: &Lookup, name: &str) -> Result<Option<(String, Vec<CAA
 
 pub(crate) async fn check(lookup: &Lookup, identities: &[String], check: &CaaCheck) -> Result<(), ValidationError> {
     let Some((owner, set)) = relevant(lookup, &check.name).await? else { return Ok(()) };
-    let forbid = |why: String| ValidationError::Caa(format!("CAA records at {owner} forbid issuance for {}: {why}", check.name));
+    let forbid =
+        |why: String| ValidationError::Caa(format!("CAA records at {owner} forbid issuance for {}: {why}", check.name));
     let tag = |record: &CAA| record.tag.to_ascii_lowercase();
     for record in &set {
         if record.issuer_critical && !["issue", "issuewild", "iodef"].contains(&tag(record).as_str()) {
@@ -82,5 +83,9 @@ pub(crate) async fn check(lookup: &Lookup, identities: &[String], check: &CaaChe
             return Ok(());
         }
     }
-    Err(forbid(format!("no {} record names {} for this account and method", if check.wildcard { "issuewild/issue" } else { "issue" }, identities.join(" or "))))
+    Err(forbid(format!(
+        "no {} record names {} for this account and method",
+        if check.wildcard { "issuewild/issue" } else { "issue" },
+        identities.join(" or ")
+    )))
 }

@@ -49,7 +49,9 @@ async fn fetch(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>, Va
     let mut limited = (&mut stream).take(MAX_ANSWER as u64 + 1);
     limited.read_to_end(&mut answer).await.map_err(connection)?;
     if answer.len() > MAX_ANSWER {
-        return Err(ValidationError::IncorrectResponse(format!("{address}: the answer is larger than {MAX_ANSWER} bytes")));
+        return Err(ValidationError::IncorrectResponse(format!(
+            "{address}: the answer is larger than {MAX_ANSWER} bytes"
+        )));
     }
     Ok(answer)
 }
@@ -57,7 +59,8 @@ async fn fetch(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>, Va
 /// Whether an HTTP answer is 200 with the key authorization as its body.
 fn judge(answer: &[u8], challenge: &Challenge, address: SocketAddr) -> Result<(), ValidationError> {
     let wrong = |why: String| ValidationError::IncorrectResponse(format!("{address}: {why}"));
-    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| wrong("the answer is not HTTP".into()))?;
+    let split =
+        answer.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| wrong("the answer is not HTTP".into()))?;
     let (head, rest) = answer.split_at(split);
     let body = rest.get(4..).unwrap_or_default();
     let head = String::from_utf8_lossy(head);
@@ -71,7 +74,8 @@ fn judge(answer: &[u8], challenge: &Challenge, address: SocketAddr) -> Result<()
             k.trim().eq_ignore_ascii_case("transfer-encoding") && v.to_ascii_lowercase().contains("chunked")
         })
     });
-    let body = if chunked { dechunk(body).ok_or_else(|| wrong("a malformed chunked body".into()))? } else { body.to_vec() };
+    let body =
+        if chunked { dechunk(body).ok_or_else(|| wrong("a malformed chunked body".into()))? } else { body.to_vec() };
     let text = String::from_utf8_lossy(&body);
     if text.trim() == challenge.key_authorization {
         Ok(())
@@ -117,7 +121,9 @@ mod tests {
         assert!(judge(chunked, &challenge(), at).is_ok());
         let e = judge(b"HTTP/1.1 200 OK\r\n\r\nsecret internal page", &challenge(), at).unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
-        assert!(matches!(judge(b"HTTP/1.1 404 Not Found\r\n\r\n", &challenge(), at), Err(ValidationError::IncorrectResponse(m)) if m.contains("404")));
+        assert!(
+            matches!(judge(b"HTTP/1.1 404 Not Found\r\n\r\n", &challenge(), at), Err(ValidationError::IncorrectResponse(m)) if m.contains("404"))
+        );
         assert!(judge(b"garbage", &challenge(), at).is_err());
     }
 }

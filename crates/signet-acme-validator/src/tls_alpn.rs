@@ -45,7 +45,7 @@ impl ServerCertVerifier for Capture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        self.verify_with_key(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -54,11 +54,40 @@ impl ServerCertVerifier for Capture {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        self.verify_with_key(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+impl Capture {
+    /// Verifies the handshake signature with the certificate's public key alone: the challenge
+    /// certificate carries a critical extension (acmeIdentifier) that a path validator rightly
+    /// refuses, so the key is taken from it without validating it as a certificate.
+    fn verify_with_key(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let bad = || rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
+        let facts = signet_codec::certificate::facts(cert.as_ref()).map_err(|_| bad())?;
+        let spki = rustls::pki_types::SubjectPublicKeyInfoDer::from(facts.spki_der.as_slice());
+        let key = webpki::RawPublicKeyEntity::try_from(&spki).map_err(|_| bad())?;
+        let algorithms = &self.provider.signature_verification_algorithms;
+        for (scheme, candidates) in algorithms.mapping {
+            if *scheme != dss.scheme {
+                continue;
+            }
+            for algorithm in *candidates {
+                if key.verify_signature(*algorithm, message, dss.signature()).is_ok() {
+                    return Ok(HandshakeSignatureValid::assertion());
+                }
+            }
+        }
+        Err(bad())
     }
 }
 
@@ -112,9 +141,7 @@ async fn handshake(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>
     config.alpn_protocols = vec![ACME_TLS.to_vec()];
     let name = ServerName::try_from(server_name(&challenge.target))
         .map_err(|_| ValidationError::Tls(format!("{} cannot be sent as SNI", challenge.target.describe())))?;
-    let tcp = TcpStream::connect(address)
-        .await
-        .map_err(|e| ValidationError::Connection(format!("{address}: {e}")))?;
+    let tcp = TcpStream::connect(address).await.map_err(|e| ValidationError::Connection(format!("{address}: {e}")))?;
     let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await

@@ -71,7 +71,9 @@ impl Algorithm {
             mac if mac.starts_with("HS") => Err(JwsError::BadSignatureAlgorithm(format!(
                 "alg {mac:?} is a MAC, accepted only inside externalAccountBinding; sign with one of {ALLOWED}"
             ))),
-            other => Err(JwsError::BadSignatureAlgorithm(format!("alg {other:?} is not accepted; use one of {ALLOWED}"))),
+            other => {
+                Err(JwsError::BadSignatureAlgorithm(format!("alg {other:?} is not accepted; use one of {ALLOWED}")))
+            }
         }
     }
 
@@ -174,7 +176,9 @@ impl Jwk {
                     "P-256" => Curve::P256,
                     "P-384" => Curve::P384,
                     other => {
-                        return Err(JwsError::BadPublicKey(format!("EC curve {other:?} is not accepted; use P-256 or P-384")));
+                        return Err(JwsError::BadPublicKey(format!(
+                            "EC curve {other:?} is not accepted; use P-256 or P-384"
+                        )));
                     }
                 };
                 let (x, y) = (key_bytes(object, "x")?, key_bytes(object, "y")?);
@@ -343,7 +347,8 @@ pub struct Jws {
 
 /// The members of a flattened JWS object.
 fn jws_members(value: &Value) -> Result<(&str, &str, &str), JwsError> {
-    let object = value.as_object().ok_or_else(|| malformed("the request body is not a JSON object (a flattened JWS)"))?;
+    let object =
+        value.as_object().ok_or_else(|| malformed("the request body is not a JSON object (a flattened JWS)"))?;
     if object.contains_key("signatures") {
         return Err(malformed("use the flattened JWS serialization, not the general one (RFC 8555 §6.2)"));
     }
@@ -380,7 +385,10 @@ impl Jws {
         if header.get("b64").is_some() {
             return Err(malformed("\"b64\" is not accepted: the payload must be base64url-encoded (RFC 8555 §6.2)"));
         }
-        let alg = header.get("alg").and_then(Value::as_str).ok_or_else(|| malformed("the protected header has no \"alg\""))?;
+        let alg = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed("the protected header has no \"alg\""))?;
         let alg = Algorithm::parse(alg)?;
         let url = header
             .get("url")
@@ -394,7 +402,9 @@ impl Jws {
         };
         let key = match (header.get("jwk"), header.get("kid")) {
             (Some(_), Some(_)) => {
-                return Err(malformed("the protected header has both \"jwk\" and \"kid\"; send exactly one (RFC 8555 §6.2)"));
+                return Err(malformed(
+                    "the protected header has both \"jwk\" and \"kid\"; send exactly one (RFC 8555 §6.2)",
+                ));
             }
             (Some(jwk), None) => KeyRef::Jwk(Jwk::from_json(jwk)?),
             (None, Some(Value::String(kid))) if outer => KeyRef::Kid(kid.clone()),
@@ -588,7 +598,10 @@ pub(crate) mod tests {
     #[test]
     fn every_allowed_algorithm_verifies() {
         for key in [TestKey::p256(), TestKey::p384(), TestKey::ed25519(), TestKey::rsa()] {
-            let body = key.jws(json!({"jwk": key.jwk(), "nonce": "n", "url": "https://ca/acme/new-account"}), Some(&json!({"termsOfServiceAgreed": true})));
+            let body = key.jws(
+                json!({"jwk": key.jwk(), "nonce": "n", "url": "https://ca/acme/new-account"}),
+                Some(&json!({"termsOfServiceAgreed": true})),
+            );
             let jws = parse(&body).unwrap();
             let KeyRef::Jwk(jwk) = &jws.protected.key else { panic!("jwk") };
             jws.verify(jwk).unwrap();

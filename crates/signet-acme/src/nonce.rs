@@ -59,7 +59,12 @@ impl Nonces {
 
     /// Redeems a nonce: `badNonce` unless it is one of this database's, unexpired and unused.
     pub async fn redeem(&self, nonce: &str) -> AcmeResult<()> {
-        let bad = |why: &str| AcmeProblem::new(ProblemType::BadNonce, format!("{why}; retry with the nonce in this answer's Replay-Nonce header"));
+        let bad = |why: &str| {
+            AcmeProblem::new(
+                ProblemType::BadNonce,
+                format!("{why}; retry with the nonce in this answer's Replay-Nonce header"),
+            )
+        };
         let bytes = b64_decode(nonce, "the nonce").map_err(|_| bad("the nonce was not issued by this server"))?;
         if bytes.len() != LENGTH {
             return Err(bad("the nonce was not issued by this server"));

@@ -225,7 +225,6 @@ impl From<JwsError> for AcmeProblem {
             JwsError::BadSignatureAlgorithm(_) => ProblemType::BadSignatureAlgorithm,
             JwsError::BadPublicKey(_) => ProblemType::BadPublicKey,
             JwsError::Malformed(_) | JwsError::BadSignature => ProblemType::Malformed,
-            _ => ProblemType::Malformed,
         };
         Self::new(kind, e.to_string())
     }

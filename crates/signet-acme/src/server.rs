@@ -12,8 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use signet_authority::Authority;
 use signet_model::Clock;
-use signet_store::acme::{AccountStatus, AcmeAccountRecord};
 use signet_store::AcmeStore;
+use signet_store::acme::{AccountStatus, AcmeAccountRecord};
 
 use crate::eab::EabSecret;
 use crate::jws::{Jwk, Jws, KeyRef};
@@ -93,8 +93,6 @@ pub(crate) enum Signer {
     Jwk,
     /// The account named by `kid`.
     Account,
-    /// Either (revokeCert).
-    Either,
 }
 
 /// A verified request.
@@ -110,7 +108,9 @@ pub(crate) struct Signed {
 impl Signed {
     /// The account, which a `kid`-signed request always has.
     pub(crate) fn account(&self) -> AcmeResult<&AcmeAccountRecord> {
-        self.account.as_ref().ok_or_else(|| AcmeProblem::new(ProblemType::AccountDoesNotExist, "no account has this key"))
+        self.account
+            .as_ref()
+            .ok_or_else(|| AcmeProblem::new(ProblemType::AccountDoesNotExist, "no account has this key"))
     }
 }
 
@@ -131,12 +131,17 @@ impl FromRequest<AcmeState> for Posted {
         if content_type.split(';').next().map(str::trim) != Some("application/jose+json") {
             return Err(AcmeProblem {
                 status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ..AcmeProblem::malformed("ACME requests are JWS with Content-Type: application/jose+json (RFC 8555 §6.2)")
+                ..AcmeProblem::malformed(
+                    "ACME requests are JWS with Content-Type: application/jose+json (RFC 8555 §6.2)",
+                )
             });
         }
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AcmeProblem { status: StatusCode::PAYLOAD_TOO_LARGE, ..AcmeProblem::malformed("the request body is too large") }
+                AcmeProblem {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    ..AcmeProblem::malformed("the request body is too large")
+                }
             } else {
                 AcmeProblem::malformed(format!("cannot read the request body: {rejection}"))
             }
@@ -157,13 +162,14 @@ impl Acme {
             )));
         }
         let (jwk, account) = match (&jws.protected.key, signer) {
-            (KeyRef::Jwk(jwk), Signer::Jwk | Signer::Either) => {
+            (KeyRef::Jwk(jwk), Signer::Jwk) => {
                 let account = self.store.acme_account_by_key(&jwk.thumbprint()).await?;
                 (jwk.clone(), account)
             }
-            (KeyRef::Kid(kid), Signer::Account | Signer::Either) => {
+            (KeyRef::Kid(kid), Signer::Account) => {
                 let account = self.account_for_kid(kid).await?;
-                let stored: serde_json::Value = serde_json::from_str(&account.jwk).map_err(|_| AcmeProblem::internal())?;
+                let stored: serde_json::Value =
+                    serde_json::from_str(&account.jwk).map_err(|_| AcmeProblem::internal())?;
                 (Jwk::from_json(&stored)?, Some(account))
             }
             (KeyRef::Jwk(_), Signer::Account) => {
@@ -172,7 +178,9 @@ impl Acme {
                 ));
             }
             (KeyRef::Kid(_), Signer::Jwk) => {
-                return Err(AcmeProblem::malformed("a new account is requested with its key in \"jwk\", not a \"kid\""));
+                return Err(AcmeProblem::malformed(
+                    "a new account is requested with its key in \"jwk\", not a \"kid\"",
+                ));
             }
         };
         jws.verify(&jwk)?;

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// needs a public host name here. Example: --public-url https://pki.example.com:8443
     #[arg(long)]
     pub public_url: Option<String>,
+    /// Let ACME orders through without checking their challenges or CAA, for benchmarks only;
+    /// also needs `danger_skip_validation = true` in [acme]. Example: --danger-skip-validation
+    #[arg(long)]
+    pub danger_skip_validation: bool,
 }
 
 /// How client commands reach a server.

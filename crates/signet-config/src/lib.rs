@@ -270,7 +270,10 @@ fn profile(
         other => return Err(setting("approval", format!("{other:?} is not auto or manager"))),
     };
     if p.acme && kind != ProfileKind::Server {
-        return Err(setting("acme", "only server profiles can be offered over ACME, which validates DNS names and addresses"));
+        return Err(setting(
+            "acme",
+            "only server profiles can be offered over ACME, which validates DNS names and addresses",
+        ));
     }
     if kind == ProfileKind::SubordinateCa && approval == Approval::Auto {
         return Err(setting("approval", "subordinate CA certificates always need a Certificate Manager"));

@@ -61,7 +61,10 @@ impl AcmeStore for SqlStore {
 
     async fn acme_account(&self, id: i64) -> StoreResult<Option<AcmeAccountRecord>> {
         self.read(move |db| {
-            query(db, "SELECT * FROM acme_accounts WHERE id = $1", &[Value::Int(id)])?.first().map(rows::account).transpose()
+            query(db, "SELECT * FROM acme_accounts WHERE id = $1", &[Value::Int(id)])?
+                .first()
+                .map(rows::account)
+                .transpose()
         })
         .await
     }
@@ -101,7 +104,10 @@ impl AcmeStore for SqlStore {
 
     async fn acme_order(&self, id: i64) -> StoreResult<Option<AcmeOrderRecord>> {
         self.read(move |db| {
-            query(db, "SELECT * FROM acme_orders WHERE id = $1", &[Value::Int(id)])?.first().map(rows::order).transpose()
+            query(db, "SELECT * FROM acme_orders WHERE id = $1", &[Value::Int(id)])?
+                .first()
+                .map(rows::order)
+                .transpose()
         })
         .await
     }

@@ -132,10 +132,11 @@ async fn accounts_round_trip(store: &dyn AcmeStore) {
 async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
     let account = acme.create_account(account(1, None), event("acme.account.create")).await.unwrap();
     let first = acme
-        .create_order(order(account.id, vec![new_authorization("a.example.com"), new_authorization("b.example.com")], &[
-            "a.example.com",
-            "b.example.com",
-        ]))
+        .create_order(order(
+            account.id,
+            vec![new_authorization("a.example.com"), new_authorization("b.example.com")],
+            &["a.example.com", "b.example.com"],
+        ))
         .await
         .unwrap();
     assert_eq!(first.status, OrderStatus::Pending);
@@ -165,7 +166,8 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
     assert_eq!(acme.reusable_authorization(account.id, &dns("a.example.com"), true, now()).await.unwrap(), None);
     assert_eq!(acme.reusable_authorization(account.id + 1, &dns("a.example.com"), false, now()).await.unwrap(), None);
     assert_eq!(acme.reusable_authorization(account.id, &dns("a.example.com"), false, valid_until).await.unwrap(), None);
-    let second = acme.create_order(order(account.id, vec![AuthorizationFor::Reuse(id)], &["a.example.com"])).await.unwrap();
+    let second =
+        acme.create_order(order(account.id, vec![AuthorizationFor::Reuse(id)], &["a.example.com"])).await.unwrap();
     assert_eq!(second.authorizations, vec![id]);
     // An order moves on once from each status: two finalizes racing, one wins.
     let request = store

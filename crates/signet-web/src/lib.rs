@@ -42,20 +42,27 @@ pub struct AppState {
 /// The whole HTTP application: the routes, the limits on request heads and bodies, and a
 /// tracing span per request.
 pub fn router(state: AppState) -> Router {
-    layered(api::routes(), state)
+    layered(api::routes(), state, None)
+}
+
+/// [`router`] with the routes of another front end mounted beside the API (ACME under `/acme`),
+/// under the same limits on heads and bodies and the same tracing.
+pub fn router_with(state: AppState, mounted: Router) -> Router {
+    layered(api::routes(), state, Some(mounted))
 }
 
 /// The plain-HTTP listener's application: only what relying parties fetch without TLS (CA
 /// certificates for caIssuers; CRLs and OCSP), with the same limits and tracing.
 pub fn plain_router(state: AppState) -> Router {
-    layered(api::plain_routes(), state)
+    layered(api::plain_routes(), state, None)
 }
 
-fn layered(routes: Router<AppState>, state: AppState) -> Router {
+fn layered(routes: Router<AppState>, state: AppState, mounted: Option<Router>) -> Router {
     let body_limit = state.limits.max_body_bytes;
-    routes
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::check_head))
-        .layer(axum::middleware::from_fn(trace::span))
-        .with_state(state)
+    let check_head = axum::middleware::from_fn_with_state(state.clone(), limits::check_head);
+    let mut app = routes.with_state(state);
+    if let Some(mounted) = mounted {
+        app = app.merge(mounted);
+    }
+    app.layer(DefaultBodyLimit::max(body_limit)).layer(check_head).layer(axum::middleware::from_fn(trace::span))
 }

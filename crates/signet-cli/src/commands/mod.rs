@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod key;
 pub mod matching;
 pub mod serve;
+pub mod serve_acme;
 pub mod serve_tls;
 pub mod startup;
 pub mod verify;

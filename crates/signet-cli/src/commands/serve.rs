@@ -12,7 +12,7 @@ use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
 use crate::cli::ServeArgs;
-use crate::commands::{serve_tls, startup};
+use crate::commands::{serve_acme, serve_tls, startup};
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -79,6 +79,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         strict_role_separation: settings.strict_role_separation,
         weak_keys: weak_keys.clone(),
     };
+    let eab = signet_acme::eab::EabSecret::from_passphrase(passphrase.as_bytes());
     let keys = SoftwareCaKeys::new(passphrase);
     let authority = Authority::load(store.clone(), authority_settings, &keys, clock.clone())
         .await
@@ -138,6 +139,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
             keep_alive_timeout: settings.http.keep_alive_timeout,
         },
     };
+    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab).await?;
     let limits = state.limits;
     let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
@@ -167,6 +169,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         tls_source: &presented.source,
         tls_not_after: presented.not_after,
         managed_tls: presented.renewal.is_some(),
+        acme: acme.as_ref().map(|(_, text)| text.as_str()),
         weak_keys: weak_keys.len(),
         cas: &cas,
         fresh,
@@ -200,8 +203,11 @@ async fn serve(args: &ServeArgs) -> CliResult {
         None,
         until_stopped(stopped.clone()),
     );
-    let api =
-        signet_web::serve(listener, signet_web::router(state), limits, Some(presented.tls), until_stopped(stopped));
+    let app = match acme {
+        Some((acme, _)) => signet_web::router_with(state, signet_acme::router(acme)),
+        None => signet_web::router(state),
+    };
+    let api = signet_web::serve(listener, app, limits, Some(presented.tls), until_stopped(stopped));
     tokio::join!(plain, api);
     say!("signet serve: stopped");
     Ok(())

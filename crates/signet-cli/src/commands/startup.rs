@@ -69,6 +69,8 @@ pub struct Banner<'a> {
     pub tls_not_after: time::OffsetDateTime,
     /// Issued and renewed by this server (clients trust DATA/roots.pem).
     pub managed_tls: bool,
+    /// The ACME line, when ACME is served.
+    pub acme: Option<&'a str>,
     /// Known-compromised keys refused.
     pub weak_keys: usize,
     /// The CA certificates.
@@ -88,6 +90,9 @@ pub fn print(banner: &Banner<'_>) {
     }
     say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
     say!("  CAs:          {base}/api/v1/cas");
+    if let Some(acme) = banner.acme {
+        say!("  ACME:         {acme}");
+    }
     say!(
         "  plain HTTP:   http://{} (CA certificates, CRLs, OCSP only; certificates point at {})",
         banner.http_listening,

@@ -15,11 +15,29 @@ use crate::rows::{self, json_list, secs};
 
 /// An ACME state change.
 pub(crate) enum AcmeOp {
-    Secret { name: String, fresh: Vec<u8>, at: time::OffsetDateTime },
-    RedeemNonce { nonce: String, expires_at: time::OffsetDateTime, now: time::OffsetDateTime },
+    Secret {
+        name: String,
+        fresh: Vec<u8>,
+        at: time::OffsetDateTime,
+    },
+    RedeemNonce {
+        nonce: String,
+        expires_at: time::OffsetDateTime,
+        now: time::OffsetDateTime,
+    },
     CreateAccount(NewAcmeAccount, AuditEvent),
-    UpdateAccount { id: i64, contact: Option<Vec<String>>, status: Option<AccountStatus>, audit: AuditEvent },
-    ChangeKey { id: i64, thumbprint: String, jwk: String, audit: AuditEvent },
+    UpdateAccount {
+        id: i64,
+        contact: Option<Vec<String>>,
+        status: Option<AccountStatus>,
+        audit: AuditEvent,
+    },
+    ChangeKey {
+        id: i64,
+        thumbprint: String,
+        jwk: String,
+        audit: AuditEvent,
+    },
     CreateOrder(NewAcmeOrder),
     ChangeOrder(OrderChange),
     UpdateAuthorization {
@@ -112,11 +130,7 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
             let done = db.execute(
                 "UPDATE acme_accounts SET contact = COALESCE($1, contact), status = COALESCE($2, status) \
                  WHERE id = $3 AND status = 'valid'",
-                &[
-                    contact.as_deref().map(json_list).into(),
-                    status.map(AccountStatus::as_str).into(),
-                    Value::Int(*id),
-                ],
+                &[contact.as_deref().map(json_list).into(), status.map(AccountStatus::as_str).into(), Value::Int(*id)],
             )?;
             if done == 0 {
                 return Err(refused(StoreError::Conflict(format!("account {id} is not valid"))));

@@ -32,9 +32,9 @@ use std::sync::mpsc;
 
 use signet_store::*;
 
+pub(crate) use self::acme::AcmeOp;
 use self::apply::{Failure, apply, apply_all};
 use self::journal::{AuditHead, Journal, commit_with_audit};
-pub(crate) use self::acme::AcmeOp;
 pub(crate) use self::op::{Job, Op, Outcome};
 use crate::Dialect;
 use crate::db::{Db, DbError};
