@@ -49,10 +49,22 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
     if payload.get("notBefore").is_some() || payload.get("notAfter").is_some() {
         return Err(AcmeProblem::malformed("notBefore and notAfter are not supported: the profile sets the validity"));
     }
-    let profile = match payload.get("profile") {
-        None => acme.config.settings.default_profile.clone(),
-        Some(Value::String(name)) => name.clone(),
-        Some(_) => return Err(AcmeProblem::malformed("\"profile\" must be a string")),
+    // An account bound to an EAB key made for one profile orders from that profile only.
+    let bound = match &account.eab_key_id {
+        Some(key_id) => acme.store.eab_key(key_id).await?.and_then(|key| key.profile),
+        None => None,
+    };
+    let profile = match (payload.get("profile"), &bound) {
+        (None, Some(only)) => only.clone(),
+        (None, None) => acme.config.settings.default_profile.clone(),
+        (Some(Value::String(name)), Some(only)) if name != only => {
+            return Err(AcmeProblem::new(
+                ProblemType::InvalidProfile,
+                format!("this account's external account key allows the profile {only:?} only"),
+            ));
+        }
+        (Some(Value::String(name)), _) => name.clone(),
+        (Some(_), _) => return Err(AcmeProblem::malformed("\"profile\" must be a string")),
     };
     if let Err(e) = acme.authority.acme_profile(&profile) {
         return Err(AcmeProblem::new(ProblemType::InvalidProfile, e.to_string()));

@@ -42,7 +42,7 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Build and check a certificate's chain, validity, name and usage.
     Verify(VerifyArgs),
-    /// Run the certificate authority's HTTP API (creates a development CA on first start).
+    /// Run the certificate authority's HTTPS API and ACME server (creates a development CA on first start).
     Serve(ServeArgs),
     /// Create and complete CAs in the data directory.
     #[command(subcommand)]
@@ -50,6 +50,9 @@ pub enum Command {
     /// Create API tokens bound to roles.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Administer the ACME server (External Account Binding keys).
+    #[command(subcommand)]
+    Acme(crate::cli_acme::AcmeCommand),
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),

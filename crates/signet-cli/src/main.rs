@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_acme;
 mod cli_server;
 mod cli_tokens;
 mod commands;
@@ -65,6 +66,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
+        Command::Acme(cli_acme::AcmeCommand::Eab(cli_acme::EabCommand::Create(args))) => {
+            commands::acme::eab_create(&args)
+        }
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),

@@ -1,5 +1,6 @@
 //! One module per command; each validates its arguments and calls into the library crates.
 
+pub mod acme;
 pub mod admin;
 pub mod ca;
 pub mod client;
