@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: certificate issuance over HTTP with durable storage, signet against cfssl run side
-# by side in the same run on loopback.
-#   signet: `signet serve`, an auto-approving server profile on the ECDSA P-256 issuing CA,
-#           SQLite (WAL, fsync on every commit that answers a client) and PostgreSQL.
+# Benchmark: certificate issuance over HTTP(S) with durable storage, signet against cfssl run
+# side by side in the same run on loopback.
+#   signet: `signet serve` over HTTPS (TLS 1.3, keep-alive connections as wrk holds them), an
+#           auto-approving server profile on the ECDSA P-256 issuing CA, SQLite (WAL, fsync on
+#           every commit that answers a client) and PostgreSQL.
 #   cfssl:  `cfssl serve` (Debian golang-cfssl) with an ECDSA P-256 CA, signing into SQLite
 #           (-db-config), the reference setup of ../shared/peers.
 # Load: wrk POSTing one P-256 CSR per request at 1, 4 and 16 connections, DUR seconds each, REPS
@@ -11,7 +12,9 @@
 #   DUR=5 REPS=3 CONC="1 4 16" ./bench/issuance.sh
 # Before/after: BASELINE=/path/to/an/older/signet adds that binary's servers to the same run
 # (alternating with the others), and the table gains its figures and the ratio of this build to
-# it, so a change is judged side by side rather than against figures from another day.
+# it, so a change is judged side by side rather than against figures from another day. A
+# baseline from before HTTPS is driven over plain HTTP (it has no --http-listen), which measures
+# what TLS in front costs.
 #   git worktree add /tmp/base <commit> && (cd /tmp/base && cargo build --release -p signet-cli)
 #   BASELINE=/tmp/base/target/release/signet ./bench/issuance.sh
 set -euo pipefail
@@ -60,9 +63,14 @@ CFSSL_PID=$!; PIDS+=("$CFSSL_PID")
 cd "$WORK"
 
 # --- signet: SQLite and PostgreSQL, an auto-approving profile on the P-256 issuing CA --------
+declare -A SCHEME
 start_signet() { # name port [database-url] [binary]
   local name=$1 port=$2 url=${3:-} bin=${4:-$SIGNET}
   local args=(serve --data "$WORK/$name" --listen "127.0.0.1:$port")
+  SCHEME[$name]=http
+  if "$bin" serve --help | grep -q -- --http-listen; then   # HTTPS, with its plain listener beside
+    args+=(--http-listen "127.0.0.1:$((port + 1000))"); SCHEME[$name]=https
+  fi
   [ -n "$url" ] && args+=(--database-url "$url")
   "$bin" "${args[@]}" >"$WORK/$name.first.log" 2>&1 & local pid=$!
   wait_port "$port"; kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -73,7 +81,7 @@ issuer = "dev-issuing"
 kind = "server"
 approval = "auto"
 TOML
-  "$bin" serve --data "$WORK/$name" --listen "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
+  "$bin" "${args[@]}" >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"; PIDS+=("$(cat "$WORK/$name.pid")")
   wait_port "$port"
 }
@@ -95,16 +103,19 @@ wait_port 8888
 
 # Sanity: each server issues a certificate that openssl can read.
 curl_issue() { python3 - "$@" <<'PY'
-import json, sys, urllib.request
+import json, ssl, sys, urllib.request
 url, body, token = sys.argv[1], open(sys.argv[2], 'rb').read(), sys.argv[3]
+roots = sys.argv[4] if len(sys.argv) > 4 else None
+context = ssl.create_default_context(cafile=roots) if roots else None
 req = urllib.request.Request(url, data=body, headers={'Content-Type': 'application/json', **({'Authorization': 'Bearer ' + token} if token else {})})
-print(urllib.request.urlopen(req).status)
+print(urllib.request.urlopen(req, context=context).status)
 PY
 }
 declare -A TOKENS
 for s in "${SERVERS[@]}"; do
   TOKENS[$s]=$(tr -d '\n' <"$WORK/$s/admin.token")
-  curl_issue "http://127.0.0.1:${PORT[$s]}/api/v1/requests" signet-body.json "${TOKENS[$s]}" >/dev/null
+  roots=""; [ "${SCHEME[$s]}" = https ] && roots="$WORK/$s/roots.pem"
+  curl_issue "${SCHEME[$s]}://127.0.0.1:${PORT[$s]}/api/v1/requests" signet-body.json "${TOKENS[$s]}" $roots >/dev/null
 done
 curl_issue http://127.0.0.1:8888/api/v1/cfssl/sign cfssl-body.json "" >/dev/null
 
@@ -112,11 +123,11 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/issuance-$(date -u +%Y%m%d).tsv
 printf 'date\tserver\tconnections\trun\trequests\trps\tbad\tp50_ms\tp99_ms\tserver_cpu_ms_per_req\n' >"$tsv"
 point() { # server-name port pid body token ok-status expect connections run
-  local name=$1 port=$2 pid=$3 body=$4 token=$5 ok=$6 expect=$7 c=$8 run=$9 t res c0 c1
+  local name=$1 port=$2 pid=$3 body=$4 token=$5 ok=$6 expect=$7 c=$8 run=$9 t res c0 c1 scheme=${SCHEME[$1]:-http}
   t=$(( c < 2 ? 1 : 2 ))
   local path=/api/v1/requests; [ "$name" = cfssl ] && path=/api/v1/cfssl/sign
   c0=$(cpu_s "$pid")
-  res=$(BODY_FILE="$body" TOKEN="$token" OK_STATUS="$ok" EXPECT="$expect" wrk -t"$t" -c"$c" -d"${DUR}s" -s "$ROOT/bench/wrk_post.lua" "http://127.0.0.1:$port$path" | grep '^RESULT')
+  res=$(BODY_FILE="$body" TOKEN="$token" OK_STATUS="$ok" EXPECT="$expect" wrk -t"$t" -c"$c" -d"${DUR}s" -s "$ROOT/bench/wrk_post.lua" "$scheme://127.0.0.1:$port$path" | grep '^RESULT')
   c1=$(cpu_s "$pid")
   python3 - "$stamp" "$name" "$c" "$run" "$res" "$c0" "$c1" >>"$tsv" <<'PY'
 import sys
@@ -146,7 +157,7 @@ def med(server, c, key):
     vals = [float(r[key]) for r in rows if r["server"] == server and r["connections"] == c]
     return statistics.median(vals) if vals else float("nan")
 conns = sorted({r["connections"] for r in rows}, key=int)
-out = ["# Issuance over HTTP with durable storage: signet vs cfssl", "",
+out = ["# Issuance with durable storage: signet (HTTPS) vs cfssl (HTTP)", "",
        f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, wrk on the same machine;",
        "medians of the runs at each point. Ratio = signet req/s / cfssl req/s (cfssl signing into SQLite).",
        "Every signet request: CSR verified, key and names checked, TBS linted and recorded, signed, stored",
@@ -159,7 +170,8 @@ for c in conns:
     cpu_ms = "/".join("%.2f" % med(s, c, "server_cpu_ms_per_req") for s in ("cfssl", "signet-sqlite", "signet-postgres"))
     out.append(f"| {c} | {cf:,.0f} | {sq:,.0f} | {sq/cf:.1f}x | {pg:,.0f} | {pg/cf:.1f}x | {p99} | {cpu_ms} |")
 if any(r["server"].startswith("baseline") for r in rows):
-    out += ["", "Before and after, side by side in this run (BASELINE = " + os.environ.get("BASELINE", "?") + "):", "",
+    out += ["", "Before and after, side by side in this run (BASELINE = " + os.environ.get("BASELINE", "?") + ";",
+            "a baseline from before HTTPS is driven over plain HTTP):", "",
             "| connections | SQLite before | SQLite now | now/before | PostgreSQL before | PostgreSQL now | now/before |",
             "|---:|---:|---:|---:|---:|---:|---:|"]
     for c in conns:

@@ -24,6 +24,7 @@ apt_packages=()
 command -v cc >/dev/null || apt_packages+=(gcc libc6-dev)   # bundled SQLite and AWS-LC are C
 type -P kill >/dev/null || apt_packages+=(procps)          # the e2e tests stop servers with kill
 command -v openssl >/dev/null || apt_packages+=(openssl)
+command -v curl >/dev/null || apt_packages+=(curl)         # the HTTPS tests run the printed curl line
 command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 command -v psql >/dev/null || apt_packages+=(postgresql-client)
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)

@@ -74,7 +74,8 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     let www_serial = serial_of(&sb, "www.pem");
     let info = sb.signet(&["inspect", "www.pem", "--json"]).ok().json();
     let cdp = info["objects"][0]["crl_urls"][0].as_str().unwrap().to_string();
-    let shard_path = cdp.trim_start_matches(&server.url()).to_string();
+    // Certificates name the plain-HTTP listener, where relying parties fetch CRLs without TLS.
+    let shard_path = cdp.trim_start_matches(&server.http_url()).to_string();
     assert!(shard_path.starts_with("/crl/dev-issuing/") && shard_path.ends_with(".crl"), "{cdp}");
     wait_for("the first CRLs", || server.request("GET", &shard_path, None, &[], b"").status == 200);
 

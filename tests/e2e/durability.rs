@@ -14,7 +14,7 @@ use std::time::Duration;
 use signet_codec::public_key::sha256_hex;
 use x509_parser::prelude::FromDer;
 
-use crate::server::{Backend, Server, http, make_csr, submit_body};
+use crate::server::{Backend, Endpoint, Server, https, make_csr, submit_body};
 use crate::support::{Sandbox, tool};
 
 /// A certificate a client was given: request id → SHA-256 of the DER it downloaded.
@@ -24,7 +24,7 @@ type Received = Arc<Mutex<HashMap<String, String>>>;
 /// counting answers other than 201 in `refused` (a kill shows as a broken connection, never as
 /// an answer).
 fn load(
-    port: u16,
+    endpoint: Endpoint,
     token: String,
     csr: String,
     received: Received,
@@ -34,13 +34,13 @@ fn load(
 ) -> Vec<std::thread::JoinHandle<()>> {
     (0..clients)
         .map(|_| {
-            let (token, csr, received, refused, stop) =
-                (token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone());
+            let (endpoint, token, csr, received, refused, stop) =
+                (endpoint.clone(), token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone());
             std::thread::spawn(move || {
                 let json = [("content-type", "application/json")];
                 while !stop.load(Ordering::Relaxed) {
                     let Ok(response) =
-                        http(port, "POST", "/api/v1/requests", Some(&token), &json, &submit_body("test", &csr))
+                        https(&endpoint, "POST", "/api/v1/requests", Some(&token), &json, &submit_body("test", &csr))
                     else {
                         std::thread::sleep(Duration::from_millis(20));
                         continue;
@@ -51,7 +51,7 @@ fn load(
                     }
                     let id = response.json()["id"].to_string();
                     let path = format!("/api/v1/requests/{id}/certificate?format=der");
-                    if let Ok(cert) = http(port, "GET", &path, Some(&token), &[], b"")
+                    if let Ok(cert) = https(&endpoint, "GET", &path, Some(&token), &[], b"")
                         && cert.status == 200
                     {
                         received.lock().unwrap().insert(id, sha256_hex(&cert.body));
@@ -160,8 +160,15 @@ fn kill_during_load(backend: Backend) {
     for round in 0..4 {
         let before = received.lock().unwrap().len();
         let stop = Arc::new(AtomicBool::new(false));
-        let workers =
-            load(server.port, server.admin_token(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 6);
+        let workers = load(
+            server.endpoint(),
+            server.admin_token(),
+            csr.clone(),
+            received.clone(),
+            refused.clone(),
+            stop.clone(),
+            6,
+        );
         seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         std::thread::sleep(Duration::from_millis(300 + (seed >> 33) % 500));
         server.kill9();
@@ -204,8 +211,17 @@ fn two_front_ends_share_one_postgres_database() {
     let received: Received = Arc::new(Mutex::new(HashMap::new()));
     let refused = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let mut workers = load(first.port, token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 3);
-    workers.extend(load(second.port, token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 3));
+    let mut workers =
+        load(first.endpoint(), token.clone(), csr.clone(), received.clone(), refused.clone(), stop.clone(), 3);
+    workers.extend(load(
+        second.endpoint(),
+        token.clone(),
+        csr.clone(),
+        received.clone(),
+        refused.clone(),
+        stop.clone(),
+        3,
+    ));
     std::thread::sleep(Duration::from_millis(1500));
     stop.store(true, Ordering::Relaxed);
     for worker in workers {
@@ -251,8 +267,9 @@ fn clients_hanging_up_do_not_cut_issuances_short() {
         body.len()
     );
     for n in 0..30u64 {
-        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        let mut stream = server.endpoint().connect().unwrap();
         stream.write_all(&[head.as_bytes(), &body].concat()).unwrap();
+        stream.flush().unwrap();
         // Hang up at different moments of the issuance.
         std::thread::sleep(Duration::from_millis(n % 10));
         drop(stream);

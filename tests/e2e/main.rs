@@ -14,6 +14,7 @@ mod convert;
 mod crl;
 mod durability;
 mod first_start;
+mod https;
 mod issuance_policy;
 mod key_csr;
 mod ocsp;

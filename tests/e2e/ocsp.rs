@@ -50,7 +50,8 @@ fn lint_response(sb: &Sandbox, file: &str) {
 fn the_delegated_responder_answers_good_then_revoked_and_refuses_bad_requests() {
     let sb = Sandbox::new();
     let server = Server::start(&sb, Backend::Sqlite);
-    let url = format!("{}/ocsp", server.url());
+    // Relying parties ask over plain HTTP (RFC 5019 §5): the listener certificates name.
+    let url = format!("{}/ocsp", server.http_url());
     let test_root = server.ca_file("test-root");
     let ca = path_str(&test_root);
     make_csr(&sb, "c", "ec-p256", "ocsp-e2e.example.com", &[]);
@@ -127,7 +128,7 @@ fn the_delegated_responder_answers_good_then_revoked_and_refuses_bad_requests() 
     ];
     let post = [("content-type", "application/ocsp-request")];
     for (what, body, status) in cases {
-        let answer = http(server.port, "POST", "/ocsp", None, &post, &body).unwrap();
+        let answer = http(server.http_port, "POST", "/ocsp", None, &post, &body).unwrap();
         assert_eq!(answer.status, 200, "{what}");
         assert_eq!(error_status(&answer.body), Some(status), "{what}: {:?}", answer.body);
     }
@@ -189,7 +190,7 @@ fn the_ca_signed_responder_echoes_nonces_and_ocsp_serve_answers_alone() {
         .replacen("nonce = false", "nonce = true", 1);
     std::fs::write(&config, text).unwrap();
     server.restart();
-    let url = format!("{}/ocsp", server.url());
+    let url = format!("{}/ocsp", server.http_url());
     let test_root = server.ca_file("test-root");
     let ca = path_str(&test_root);
     make_csr(&sb, "n", "ec-p256", "ocsp-nonce.example.com", &[]);

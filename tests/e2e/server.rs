@@ -1,12 +1,17 @@
-//! A real `signet serve` process for the tests, on a free loopback port, with SQLite or a fresh
-//! PostgreSQL database, plus a minimal HTTP/1.1 client (no TLS, loopback only).
+//! A real `signet serve` process for the tests, on free loopback ports (HTTPS for the API, plain
+//! HTTP for CA certificates, CRLs and OCSP), with SQLite or a fresh PostgreSQL database, plus a
+//! minimal HTTP/1.1 client over rustls that trusts the data directory's `roots.pem`, as clients
+//! are told to.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use rustls_pki_types::pem::PemObject;
 
 use crate::support::{Run, Sandbox, tool, user_config_home};
 
@@ -42,13 +47,58 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// A TLS connection to the server, trusting its roots.
+pub type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// Where to send HTTPS requests: a port on loopback and the roots to trust there.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The HTTPS port.
+    pub port: u16,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Endpoint {
+    /// A client trusting the certificates of PEM files.
+    pub fn new(port: u16, roots_pem: &[&Path]) -> std::io::Result<Self> {
+        let mut roots = rustls::RootCertStore::empty();
+        for file in roots_pem {
+            for cert in rustls_pki_types::CertificateDer::pem_file_iter(file).map_err(std::io::Error::other)? {
+                roots.add(cert.map_err(std::io::Error::other)?).map_err(std::io::Error::other)?;
+            }
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(std::io::Error::other)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self { port, tls: Arc::new(config) })
+    }
+
+    /// A TLS connection (the handshake completes on the first read or write).
+    pub fn connect(&self) -> std::io::Result<TlsStream> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.port))?;
+        tcp.set_read_timeout(Some(Duration::from_secs(60)))?;
+        let name = rustls_pki_types::ServerName::try_from("127.0.0.1").map_err(std::io::Error::other)?;
+        let connection = rustls::ClientConnection::new(self.tls.clone(), name).map_err(std::io::Error::other)?;
+        Ok(rustls::StreamOwned::new(connection, tcp))
+    }
+}
+
 /// A running `signet serve`.
 pub struct Server {
     child: Option<Child>,
     /// The data directory.
     pub data: PathBuf,
-    /// Port it listens on.
+    /// Port of the HTTPS API.
     pub port: u16,
+    /// Port of the plain-HTTP listener (CA certificates, CRLs, OCSP).
+    pub http_port: u16,
+    /// The HTTPS client, once the server has written its roots.
+    endpoint: OnceLock<Endpoint>,
+    /// More roots for the HTTPS client (a certificate from configured files).
+    extra_roots: Vec<PathBuf>,
     database_url: Option<String>,
     log: PathBuf,
     options: Vec<String>,
@@ -71,6 +121,9 @@ impl Server {
             child: None,
             data: sb.path("data"),
             port: free_port(),
+            http_port: free_port(),
+            endpoint: OnceLock::new(),
+            extra_roots: Vec::new(),
             database_url,
             log: sb.path("serve.log"),
             options: options.iter().map(|o| o.to_string()).collect(),
@@ -90,6 +143,9 @@ impl Server {
             child: None,
             data: cwd.join("signet-data"),
             port: free_port(),
+            http_port: free_port(),
+            endpoint: OnceLock::new(),
+            extra_roots: Vec::new(),
             database_url: None,
             log: sb.path(&format!("{subdir}-serve.log")),
             options: Vec::new(),
@@ -106,6 +162,9 @@ impl Server {
             child: None,
             data: self.data.clone(),
             port: free_port(),
+            http_port: free_port(),
+            endpoint: OnceLock::new(),
+            extra_roots: Vec::new(),
             database_url: self.database_url.clone(),
             log: sb.path(&format!("{name}.log")),
             options: Vec::new(),
@@ -130,6 +189,7 @@ impl Server {
         }
         command
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(["--http-listen", &format!("127.0.0.1:{}", self.http_port)])
             .env("XDG_CONFIG_HOME", &self.config_home)
             .env_remove("SIGNET_DATA")
             .stdin(Stdio::null())
@@ -142,7 +202,8 @@ impl Server {
         self.child = Some(command.spawn().expect("signet serve starts"));
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(response) = http(self.port, "GET", "/healthz", None, &[], &[])
+            if let Some(endpoint) = self.try_endpoint()
+                && let Ok(response) = https(&endpoint, "GET", "/healthz", None, &[], &[])
                 && response.status == 200
             {
                 return;
@@ -189,9 +250,48 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// The base URL.
+    /// The base URL of the HTTPS API.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The base URL of the plain-HTTP listener.
+    pub fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// DATA/roots.pem: what clients trust for the HTTPS certificate.
+    pub fn roots(&self) -> PathBuf {
+        self.data.join("roots.pem")
+    }
+
+    /// The HTTPS endpoint, trusting DATA/roots.pem, once that exists; or the roots the start-up
+    /// text names (a server started without --data may serve another, recorded, CA).
+    fn try_endpoint(&self) -> Option<Endpoint> {
+        if let Some(endpoint) = self.endpoint.get() {
+            return Some(endpoint.clone());
+        }
+        let printed = self.log_text().lines().find_map(|line| {
+            let rest = line.trim_start().strip_prefix("trust:")?.trim_start();
+            Some(PathBuf::from(rest.split(" (").next()?))
+        });
+        let roots = if self.roots().exists() { self.roots() } else { printed? };
+        let mut files = vec![roots.as_path()];
+        files.extend(self.extra_roots.iter().map(PathBuf::as_path));
+        let endpoint = Endpoint::new(self.port, &files).ok()?;
+        Some(self.endpoint.get_or_init(|| endpoint).clone())
+    }
+
+    /// Trusts the roots in `pem` too (for a certificate from configured files), from the next
+    /// start on.
+    pub fn trust(&mut self, pem: &Path) {
+        self.extra_roots.push(pem.to_path_buf());
+        self.endpoint = OnceLock::new();
+    }
+
+    /// The HTTPS endpoint (the server is running, so its roots are written).
+    pub fn endpoint(&self) -> Endpoint {
+        self.try_endpoint().expect("DATA/roots.pem of a running server")
     }
 
     /// The admin token written on first start.
@@ -237,7 +337,12 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
-        http(self.port, method, path, token, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+        https(&self.endpoint(), method, path, token, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// Sends a plain-HTTP request to the listener for CA certificates, CRLs and OCSP.
+    pub fn plain_request(&self, method: &str, path: &str) -> Response {
+        http(self.http_port, method, path, None, &[], b"").unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
     /// Submits a CSR (PEM) to a profile as JSON with `token`.
@@ -298,7 +403,19 @@ impl Response {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection (Connection: close).
+/// One HTTPS request over a fresh connection (Connection: close).
+pub fn https(
+    endpoint: &Endpoint,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
+    exchange(&mut endpoint.connect()?, endpoint.port, method, path, token, headers, body)
+}
+
+/// One plain-HTTP request over a fresh connection (Connection: close).
 pub fn http(
     port: u16,
     method: &str,
@@ -309,6 +426,65 @@ pub fn http(
 ) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    exchange(&mut stream, port, method, path, token, headers, body)
+}
+
+/// A connection a request is written to and its answer read from.
+pub trait Transport {
+    /// Writes bytes (and flushes them).
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    /// Reads until the server closes the connection.
+    fn receive_all(&mut self, into: &mut Vec<u8>) -> std::io::Result<()>;
+}
+
+impl Transport for TcpStream {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_all(bytes)
+    }
+
+    fn receive_all(&mut self, into: &mut Vec<u8>) -> std::io::Result<()> {
+        self.read_to_end(into).map(|_| ())
+    }
+}
+
+impl Transport for TlsStream {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_all(bytes)?;
+        self.flush()
+    }
+
+    /// Reads records straight off the socket: after a refused upload, rustls still holds the
+    /// unsent rest, which its stream would try to write before reading the answer.
+    fn receive_all(&mut self, into: &mut Vec<u8>) -> std::io::Result<()> {
+        loop {
+            match self.conn.reader().read_to_end(into) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                // Closed without close_notify: everything sent has been read.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            match self.conn.read_tls(&mut self.sock) {
+                Ok(0) => {}
+                Ok(_) => {
+                    self.conn.process_new_packets().map_err(std::io::Error::other)?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn exchange(
+    stream: &mut impl Transport,
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Response> {
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -320,15 +496,15 @@ pub fn http(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
+    stream.send(head.as_bytes())?;
     // A server refusing a large body answers before reading it all; read that answer anyway.
-    if let Err(e) = stream.write_all(body)
+    if let Err(e) = stream.send(body)
         && !matches!(e.kind(), std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset)
     {
         return Err(e);
     }
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
+    stream.receive_all(&mut raw)?;
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();

@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod acme;
 pub mod actor;
 pub mod audit_log;
 pub mod authority;
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod policy;
 pub mod publication;
 mod registry;
+pub mod server_tls;
 mod signing;
 pub mod tokens;
 pub mod views;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::cli_server::{ServeArgs, ServerArgs};
 pub use crate::cli_tokens::{TokenCommand, TokenCreateArgs, TokenListArgs, TokenRevokeArgs};
 
 /// signet: one tool for the whole life of an X.509 certificate.
@@ -41,7 +42,7 @@ pub enum Command {
     Convert(ConvertArgs),
     /// Build and check a certificate's chain, validity, name and usage.
     Verify(VerifyArgs),
-    /// Run the certificate authority's HTTP API (creates a development CA on first start).
+    /// Run the certificate authority's HTTPS API and ACME server (creates a development CA on first start).
     Serve(ServeArgs),
     /// Create and complete CAs in the data directory.
     #[command(subcommand)]
@@ -49,6 +50,9 @@ pub enum Command {
     /// Create API tokens bound to roles.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Administer the ACME server (External Account Binding keys).
+    #[command(subcommand)]
+    Acme(crate::cli_acme::AcmeCommand),
     /// Check the tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -90,29 +94,6 @@ impl DataArgs {
     pub fn dir(&self) -> crate::error::CliResult<std::path::PathBuf> {
         crate::locate::data_dir(self.data.as_deref())
     }
-}
-
-/// `signet serve`
-#[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  signet serve                         # ./signet-data (made on first start) or your recorded CA\n  signet serve --data /var/lib/signet --listen 127.0.0.1:9443"
-)]
-pub struct ServeArgs {
-    /// Data location.
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Address to listen on, overriding the configuration. Example: --listen 127.0.0.1:9443
-    #[arg(long)]
-    pub listen: Option<String>,
-    /// On first start, use this PostgreSQL database instead of SQLite (written to signet.toml).
-    /// Further front ends start with the same data directory (or a copy of signet.toml and
-    /// ca-passphrase). Example: --database-url postgres://signet@127.0.0.1/signet
-    #[arg(long, env = "SIGNET_DATABASE_URL")]
-    pub database_url: Option<String>,
-    /// On first start, the public base URL written into certificates (caIssuers, CRL points).
-    /// A public CA needs a public host name here. Example: --public-url http://pki.example.com
-    #[arg(long)]
-    pub public_url: Option<String>,
 }
 
 /// `signet ca ...`
@@ -292,23 +273,6 @@ pub struct ConfigCheckArgs {
     /// Data location.
     #[command(flatten)]
     pub data: DataArgs,
-}
-
-/// How client commands reach a server.
-#[derive(Debug, Args)]
-pub struct ServerArgs {
-    /// Server URL (or $SIGNET_SERVER). Default: the `listen` address in the data directory's
-    /// signet.toml. Example: --server http://127.0.0.1:8443
-    #[arg(long, env = "SIGNET_SERVER", hide_env = true)]
-    pub server: Option<String>,
-    /// File holding an API token (or $SIGNET_TOKEN_FILE; or the token itself in $SIGNET_TOKEN).
-    /// Default: the admin token in the data directory. Example: --token-file manager.token
-    #[arg(long, env = "SIGNET_TOKEN_FILE", hide_env = true)]
-    pub token_file: Option<std::path::PathBuf>,
-    /// Data directory to take the server URL and admin token from; found as for `signet token
-    /// create` when not given. Example: --data /var/lib/signet
-    #[arg(long)]
-    pub data: Option<std::path::PathBuf>,
 }
 
 /// `signet request ...`

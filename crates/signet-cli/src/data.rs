@@ -90,10 +90,10 @@ pub fn weak_keys(settings: &Settings) -> CliResult<signet_issuance::WeakKeys> {
         .map_err(|e| CliError::bad_input(format!("{e}; fix or remove it in [security] weak_key_files")))
 }
 
-/// The issuance URLs of the settings.
+/// The issuance URLs of the settings: certificates point at the plain-HTTP listener.
 pub fn urls(settings: &Settings) -> signet_issuance::Urls {
     signet_issuance::Urls {
-        base: Some(settings.public_url.clone()),
+        base: Some(settings.listeners.http_public_url.clone()),
         ocsp: settings.ocsp_url.clone(),
         crl_shards: settings.crl.shards.clone(),
     }

@@ -44,6 +44,11 @@ pub fn read_secret(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
     read_regular(path, MAX_SECRET_FILE, "a passphrase or token file holds one line: at most").map(Zeroizing::new)
 }
 
+/// Reads a private key file (PEM or DER) into memory that is wiped after use.
+pub fn read_private_key(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
+    read_regular(path, MAX_INPUT, "signet reads key files of at most").map(Zeroizing::new)
+}
+
 /// The one reader: `path` (symbolic links followed) if it is a regular file of at most `limit`
 /// bytes; `too_large` starts the message for a larger one.
 fn read_regular(path: &Path, limit: usize, too_large: &str) -> CliResult<Vec<u8>> {

@@ -5,7 +5,9 @@
 #[macro_use]
 mod output;
 mod cli;
+mod cli_acme;
 mod cli_revocation;
+mod cli_server;
 mod cli_tokens;
 mod commands;
 mod data;
@@ -16,6 +18,7 @@ mod locate;
 mod lookalike_args;
 mod pki;
 mod secrets;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -66,6 +69,9 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
+        Command::Acme(cli_acme::AcmeCommand::Eab(cli_acme::EabCommand::Create(args))) => {
+            commands::acme::eab_create(&args)
+        }
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),

@@ -40,6 +40,42 @@ pub fn facts(der: &[u8]) -> Result<CertificateFacts, CodecError> {
     })
 }
 
+/// What a tls-alpn-01 validation reads of the self-signed certificate it is shown (RFC 8737 §3):
+/// its subject alternative names and its acmeIdentifier extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlpnChallengeFacts {
+    /// Subject alternative names as `type:value` (`dns:example.com`, `ip:192.0.2.1`).
+    pub names: Vec<String>,
+    /// The acmeIdentifier extension (1.3.6.1.5.5.7.1.31): whether it is critical, and the digest
+    /// its OCTET STRING holds (None when the extension is absent or not one OCTET STRING).
+    pub acme_identifier: Option<(bool, Option<Vec<u8>>)>,
+}
+
+/// The acmeIdentifier extension's OID (RFC 8737 §6.1).
+const ACME_IDENTIFIER: &str = "1.3.6.1.5.5.7.1.31";
+
+/// Reads the facts tls-alpn-01 checks from a certificate (DER).
+pub fn alpn_challenge(der: &[u8]) -> Result<AlpnChallengeFacts, CodecError> {
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der)
+        .map_err(|e| CodecError::malformed(ObjectKind::Certificate, e))?;
+    let mut names = Vec::new();
+    let mut acme_identifier = None;
+    for extension in cert.extensions() {
+        if extension.oid.to_id_string() == ACME_IDENTIFIER {
+            // The value is an OCTET STRING holding the SHA-256 digest (32 bytes).
+            let digest = match extension.value {
+                [0x04, 0x20, rest @ ..] if rest.len() == 32 => Some(rest.to_vec()),
+                _ => None,
+            };
+            acme_identifier = Some((extension.critical, digest));
+        }
+        if let x509_parser::extensions::ParsedExtension::SubjectAlternativeName(san) = extension.parsed_extension() {
+            names.extend(san.general_names.iter().map(crate::describe::general_name));
+        }
+    }
+    Ok(AlpnChallengeFacts { names, acme_identifier })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

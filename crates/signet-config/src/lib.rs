@@ -5,6 +5,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod acme;
+mod listeners;
 mod raw;
 
 use std::net::SocketAddr;
@@ -14,6 +16,9 @@ use std::time::Duration;
 use signet_issuance::profile::KeyRules;
 use signet_issuance::{Approval, NameRules, Profile, ProfileKind, SubjectPolicy};
 use signet_model::{DnsName, Role};
+
+pub use acme::{AcmeSettings, DEFAULT_NETWORKS, Network};
+pub use listeners::{Listeners, TlsSource, url_host};
 
 /// What is wrong with a configuration text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -130,10 +135,13 @@ pub const MAX_CRL_SHARDS: i64 = 4096;
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Address the HTTP API listens on.
+    /// Address the HTTPS API (and ACME) listens on.
     pub listen: SocketAddr,
-    /// Base URL put in certificates (caIssuers, CRL distribution points).
+    /// Base URL of the HTTPS API, as clients reach it (its host is in the server certificate).
     pub public_url: String,
+    /// The HTTPS certificate, and the plain-HTTP listener whose URL goes into certificates
+    /// (caIssuers, CRL distribution points, OCSP).
+    pub listeners: Listeners,
     /// OCSP responder URL for AIA, if one runs.
     pub ocsp_url: Option<String>,
     /// Largest accepted request body.
@@ -154,6 +162,8 @@ pub struct Settings {
     pub ocsp: OcspSettings,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
+    /// The ACME server.
+    pub acme: AcmeSettings,
     /// Warnings (valid but risky choices).
     pub warnings: Vec<String>,
 }
@@ -239,12 +249,20 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
     let listen: SocketAddr = raw.server.listen.parse().map_err(|_| {
         setting("server.listen", format!("{:?} is not an address like 127.0.0.1:8443", raw.server.listen))
     })?;
-    if !raw.server.public_url.starts_with("http://") && !raw.server.public_url.starts_with("https://") {
+    if !raw.server.public_url.starts_with("https://") {
+        let hint = match raw.server.public_url.strip_prefix("http://") {
+            Some(rest) => format!(
+                "; the API is served over HTTPS: write \"https://{rest}\" (certificates point at the plain-HTTP listener, http_listen)"
+            ),
+            None => String::new(),
+        };
         return Err(setting(
             "server.public_url",
-            format!("{:?} must start with http:// or https://", raw.server.public_url),
+            format!("{:?} must start with https://{hint}", raw.server.public_url),
         ));
     }
+    let public_url = raw.server.public_url.trim_end_matches('/').to_string();
+    let listeners = listeners::listeners(&raw.server, &public_url, data_dir)?;
     let http = http_limits(&raw.server)?;
     let storage =
         match raw.storage.backend.as_str() {
@@ -272,9 +290,12 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
     if profiles.is_empty() {
         return Err(ConfigProblem::NoProfiles);
     }
+    let acme_profiles: Vec<String> = profiles.iter().filter(|p| p.acme).map(|p| p.name.clone()).collect();
+    let acme = acme::settings(&raw.acme, &profiles, &acme_profiles, &public_url)?;
     Ok(Settings {
         listen,
-        public_url: raw.server.public_url.trim_end_matches('/').to_string(),
+        public_url,
+        listeners,
         ocsp_url: raw.server.ocsp_url,
         max_body_bytes: raw.server.max_body_bytes,
         http,
@@ -288,6 +309,7 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
         crl,
         ocsp,
         profiles,
+        acme,
         warnings,
     })
 }
@@ -399,6 +421,12 @@ fn profile(
         "manager" => Approval::Manager,
         other => return Err(setting("approval", format!("{other:?} is not auto or manager"))),
     };
+    if p.acme && kind != ProfileKind::Server {
+        return Err(setting(
+            "acme",
+            "only server profiles can be offered over ACME, which validates DNS names and addresses",
+        ));
+    }
     if kind == ProfileKind::SubordinateCa && approval == Approval::Auto {
         return Err(setting("approval", "subordinate CA certificates always need a Certificate Manager"));
     }
@@ -490,6 +518,8 @@ fn profile(
         // (BR §7.1.2.7.6), a private one asserts none by default.
         policies: p.policies.clone(),
         path_length: p.path_length,
+        acme: p.acme,
+        description: p.description.clone(),
     })
 }
 
@@ -519,16 +549,33 @@ fn check_policies(p: &raw::Profile) -> Result<(), ConfigProblem> {
 /// The configuration `signet serve` writes on first start; with a PostgreSQL URL, it uses that
 /// database instead of the embedded SQLite.
 pub fn default_text(listen: &str, database_url: Option<&str>, public_url: Option<&str>) -> String {
+    default_text_with(listen, "127.0.0.1:8080", database_url, public_url)
+}
+
+/// [`default_text`] with the plain-HTTP listener's address.
+pub fn default_text_with(
+    listen: &str,
+    http_listen: &str,
+    database_url: Option<&str>,
+    public_url: Option<&str>,
+) -> String {
     let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
-    let public_url = public_url.map(str::to_string).unwrap_or_else(|| format!("http://{listen}"));
+    let public_url = public_url.map(str::to_string).unwrap_or_else(|| format!("https://{listen}"));
+    // OCSP is fetched over plain HTTP (RFC 5019 §5): at the plain listener, as certificates name it.
+    let plain = match http_listen.parse() {
+        Ok(address) => listeners::default_http_url(&public_url, address),
+        Err(_) => public_url.clone(),
+    };
+    let ocsp_url = format!("{}/ocsp", plain.trim_end_matches('/'));
     let (backend, url) = match database_url {
         Some(url) => ("postgres", format!("url = {}", quoted(url))),
         None => ("sqlite", "# url = \"postgres://signet@127.0.0.1:5432/signet\"   # for backend = \"postgres\"".into()),
     };
     include_str!("default.toml")
         .replace("@LISTEN@", &quoted(listen))
+        .replace("@HTTP_LISTEN@", &quoted(http_listen))
         .replace("@PUBLIC_URL@", &quoted(&public_url))
-        .replace("@OCSP_URL@", &quoted(&format!("{}/ocsp", public_url.trim_end_matches('/'))))
+        .replace("@OCSP_URL@", &quoted(&ocsp_url))
         .replace("@BACKEND@", &quoted(backend))
         .replace("@URL@", &url)
 }
@@ -553,7 +600,8 @@ mod tests {
         assert_eq!(settings.crl.validity, time::Duration::days(7));
         assert_eq!(settings.crl.after_revocation, time::Duration::minutes(1));
         assert!(settings.crl.shards.is_empty());
-        assert_eq!(settings.ocsp_url.as_deref(), Some("http://127.0.0.1:8443/ocsp"));
+        // On the plain-HTTP listener, which certificates name (RFC 5019 §5).
+        assert_eq!(settings.ocsp_url.as_deref(), Some("http://127.0.0.1:8080/ocsp"));
         assert_eq!((settings.ocsp.signer, settings.ocsp.nonce), (OcspSignerSetting::Delegated, false));
         // Each shipped profile says whether it is private; none asserts a CA/B Forum policy.
         for (name, internal) in [("server", true), ("client", true), ("test", false), ("subca", false)] {
@@ -646,6 +694,58 @@ mod tests {
         let odd = parse(&odd, Path::new("/d")).unwrap();
         assert_eq!(odd.storage, Storage::Postgres("postgres://u@h/d\"b\\".into()));
         assert_eq!(odd.public_url, "https://ca.example/\u{e9}");
+    }
+
+    #[test]
+    fn acme_is_configured_and_checked() {
+        let base = default_text("127.0.0.1:8443", None, None);
+        let settings = parse(&base, Path::new("/d")).unwrap();
+        assert!(settings.acme.enabled);
+        assert_eq!(settings.acme.default_profile, "acme");
+        assert_eq!(settings.profile("shortlived").unwrap().validity, Some(time::Duration::days(7)));
+        assert!(settings.profile("shortlived").unwrap().acme && !settings.profile("server").unwrap().acme);
+        assert_eq!(settings.acme.caa_identities, ["127.0.0.1"], "the public host by default");
+        assert_eq!(settings.acme.validation_networks.len(), DEFAULT_NETWORKS.len());
+        assert!(!settings.acme.danger_skip_validation);
+        let bare = "[profiles.p]\nissuer = \"ca\"\nkind = \"client\"\napproval = \"auto\"\n";
+        assert!(!parse(bare, Path::new("/d")).unwrap().acme.enabled, "no ACME profile: ACME is off");
+        let wrong = base.replace("default_profile = \"acme\"", "default_profile = \"server\"");
+        let e = parse(&wrong, Path::new("/d")).unwrap_err().to_string();
+        assert!(e.starts_with("acme.default_profile: \"server\" is not a profile with acme = true"), "{e}");
+        let client = base.replace("[profiles.client]\n", "[profiles.client]\nacme = true\n");
+        assert!(parse(&client, Path::new("/d")).unwrap_err().to_string().contains("only server profiles"));
+        let resolver = base.replace("# dns_resolver = \"127.0.0.1:8053\"", "dns_resolver = \"localhost\"");
+        assert!(parse(&resolver, Path::new("/d")).unwrap_err().to_string().starts_with("acme.dns_resolver:"));
+        let networks = base.replace("validation_networks = [", "validation_networks = [\"10.0.0.0/99\", ");
+        assert!(parse(&networks, Path::new("/d")).unwrap_err().to_string().starts_with("acme.validation_networks:"));
+    }
+
+    #[test]
+    fn the_api_is_https_and_certificates_point_at_plain_http() {
+        let base = default_text("127.0.0.1:8443", None, None);
+        let settings = parse(&base, Path::new("/d")).unwrap();
+        assert_eq!(settings.public_url, "https://127.0.0.1:8443");
+        assert_eq!(settings.listeners.http_listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(settings.listeners.http_public_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.listeners.tls, TlsSource::Managed { issuer: "dev-issuing".into() });
+        let public =
+            parse(&default_text("0.0.0.0:443", None, Some("https://ca.example.com")), Path::new("/d")).unwrap();
+        assert_eq!(public.listeners.http_public_url, "http://ca.example.com:8080");
+        // A configuration from before HTTPS is told what to write.
+        let old = base.replace("public_url = \"https://", "public_url = \"http://");
+        let e = parse(&old, Path::new("/d")).unwrap_err().to_string();
+        assert!(e.starts_with("server.public_url:") && e.contains("write \"https://127.0.0.1:8443\""), "{e}");
+        let files = base.replace("tls_issuer = \"dev-issuing\"", "tls_cert = \"tls.pem\"\ntls_key = \"/k/tls.key\"");
+        assert_eq!(
+            parse(&files, Path::new("/d")).unwrap().listeners.tls,
+            TlsSource::Files { certificate: PathBuf::from("/d/tls.pem"), key: PathBuf::from("/k/tls.key") }
+        );
+        let half = base.replace("tls_issuer = \"dev-issuing\"", "tls_cert = \"tls.pem\"");
+        assert!(parse(&half, Path::new("/d")).unwrap_err().to_string().starts_with("server.tls_key:"));
+        let bad = base.replace("http_listen = \"127.0.0.1:8080\"", "http_listen = \"8080\"");
+        assert!(parse(&bad, Path::new("/d")).unwrap_err().to_string().starts_with("server.http_listen:"));
+        let https = base.replace("http_listen = \"127.0.0.1:8080\"", "http_public_url = \"https://x.example\"");
+        assert!(parse(&https, Path::new("/d")).unwrap_err().to_string().starts_with("server.http_public_url:"));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub(crate) struct Config {
     pub ocsp: Ocsp,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    pub acme: crate::acme::RawAcme,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,13 +82,18 @@ pub(crate) struct Server {
     pub header_read_timeout_secs: u64,
     pub body_read_timeout_secs: u64,
     pub keep_alive_timeout_secs: u64,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    pub tls_issuer: String,
+    pub http_listen: String,
+    pub http_public_url: Option<String>,
 }
 
 impl Default for Server {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8443".into(),
-            public_url: "http://127.0.0.1:8443".into(),
+            public_url: "https://127.0.0.1:8443".into(),
             ocsp_url: None,
             max_body_bytes: 64 * 1024,
             max_header_bytes: 16 * 1024,
@@ -94,6 +101,11 @@ impl Default for Server {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 30,
             keep_alive_timeout_secs: 5,
+            tls_cert: None,
+            tls_key: None,
+            tls_issuer: "dev-issuing".into(),
+            http_listen: "127.0.0.1:8080".into(),
+            http_public_url: None,
         }
     }
 }
@@ -158,6 +170,10 @@ pub(crate) struct Profile {
     pub policies: Vec<String>,
     #[serde(default)]
     pub path_length: Option<u8>,
+    #[serde(default)]
+    pub acme: bool,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 fn default_key_types() -> Vec<String> {

@@ -47,6 +47,8 @@ fn main() {
         enroll_roles: vec![Role::Enrollee],
         policies: vec!["2.23.140.1.2.1".into()],
         path_length: None,
+        acme: false,
+        description: None,
     };
     let urls = Urls { base: Some("http://pki.example.com".into()), ..Default::default() };
     let leaf = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();

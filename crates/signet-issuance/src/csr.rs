@@ -382,6 +382,8 @@ mod tests {
             enroll_roles: Vec::new(),
             policies: Vec::new(),
             path_length: None,
+            acme: false,
+            description: None,
         }
     }
 

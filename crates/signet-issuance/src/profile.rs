@@ -179,6 +179,10 @@ pub struct Profile {
     pub policies: Vec<String>,
     /// pathLenConstraint for subordinate CA certificates.
     pub path_length: Option<u8>,
+    /// Offered to ACME clients (listed in the directory's `meta.profiles`).
+    pub acme: bool,
+    /// What it is for, in a sentence (the ACME directory shows it).
+    pub description: Option<String>,
 }
 
 /// The longest validity signet accepts for any certificate, in days (100 years): far beyond any

@@ -31,6 +31,8 @@ fn server_profile() -> Profile {
         enroll_roles: vec![Role::Enrollee],
         policies: vec!["2.23.140.1.2.1".into()],
         path_length: None,
+        acme: false,
+        description: None,
     }
 }
 

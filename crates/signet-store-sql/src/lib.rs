@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+mod acme;
 mod db;
 mod flush;
 mod lease;

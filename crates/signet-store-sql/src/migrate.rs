@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (3, "config_changes", include_str!("../migrations/sqlite/0003_config_changes.sql")),
     (4, "revocation", include_str!("../migrations/sqlite/0004_revocation.sql")),
     (5, "ocsp", include_str!("../migrations/sqlite/0005_ocsp.sql")),
+    (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -22,6 +23,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (5, "refusal_guard", include_str!("../migrations/postgres/0005_refusal_guard.sql")),
     (6, "revocation", include_str!("../migrations/postgres/0006_revocation.sql")),
     (7, "ocsp", include_str!("../migrations/postgres/0007_ocsp.sql")),
+    (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

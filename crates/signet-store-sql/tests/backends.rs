@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use signet_store::{Store, StoreRead, StoreWrite, audit};
+use signet_store::{AcmeStore, Store, StoreRead, StoreWrite, audit};
 use signet_store_sql::SqlStore;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -111,6 +111,35 @@ async fn conformance_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_on_postgres() {
     signet_store::conformance::run_all(|| async { postgres().await as Arc<dyn Store> }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acme_conformance_on_sqlite() {
+    let dirs = std::sync::Mutex::new(Vec::new());
+    signet_store::acme_conformance::run_all(|| async {
+        let (store, dir) = sqlite().await;
+        dirs.lock().unwrap().push(dir);
+        (store.clone() as Arc<dyn Store>, store as Arc<dyn AcmeStore>)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acme_conformance_on_postgres() {
+    signet_store::acme_conformance::run_all(|| async {
+        let store = postgres().await;
+        (store.clone() as Arc<dyn Store>, store as Arc<dyn AcmeStore>)
+    })
+    .await;
+}
+
+/// A nonce redeemed on one front end is refused on another sharing the PostgreSQL database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonces_are_single_use_across_front_ends_on_postgres() {
+    let url = postgres_database().await;
+    let first = SqlStore::open_postgres(&url).await.unwrap();
+    let second = SqlStore::open_postgres(&url).await.unwrap();
+    signet_store::acme_conformance::nonces_are_single_use(&first, &second).await;
 }
 
 /// An audit event for the n-th change of some setting.

@@ -13,12 +13,15 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod acme;
+pub mod acme_conformance;
 pub mod audit;
 pub mod conformance;
 pub mod error;
 pub mod records;
 pub mod traits;
 
+pub use acme::AcmeStore;
 pub use audit::{AuditEvent, AuditRecord, AuditReport};
 pub use error::{StoreError, StoreResult};
 pub use records::*;

@@ -22,10 +22,9 @@ use crate::AppState;
 use crate::problem::{ApiResult, Problem};
 
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new()
+    relying_party_routes()
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
-        .route("/ca/{file}", get(ca_certificate_file))
         .route("/api/v1/cas", get(list_cas))
         .route("/api/v1/cas/{name}/certificate", get(ca_certificate))
         .route("/api/v1/profiles", get(list_profiles))
@@ -46,6 +45,26 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/requests/{id}/revoke", post(crate::revocation::revoke_request))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// What relying parties fetch without TLS (RFC 5280 practice: a client checking a chain cannot
+/// depend on TLS to the CA that the check is about): CA certificates (caIssuers), and CRLs and
+/// OCSP as they are added. The only routes of the plain-HTTP listener; the HTTPS one serves them
+/// too.
+fn relying_party_routes() -> axum::Router<AppState> {
+    axum::Router::new().route("/ca/{file}", get(ca_certificate_file))
+}
+
+/// The plain-HTTP listener's routes: [`relying_party_routes`] and nothing else.
+pub(crate) fn plain_routes() -> axum::Router<AppState> {
+    relying_party_routes().fallback(plain_not_found).method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn plain_not_found() -> Problem {
+    Problem::new(
+        Kind::NotFound,
+        "this plain-HTTP listener serves only CA certificates, CRLs and OCSP; the API and ACME are on the HTTPS listener (`signet serve` prints its URL)",
+    )
 }
 
 async fn method_not_allowed() -> Problem {

@@ -14,6 +14,7 @@ mod limits;
 pub mod problem;
 mod revocation;
 mod server;
+mod tls;
 mod trace;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use signet_model::Clock;
 
 pub use limits::{Limits, MAX_HEADERS};
 pub use server::{listen, serve};
+pub use tls::{ServerCertificate, ServerTls, TlsError};
 pub use trace::REQUEST_ID_HEADER;
 
 /// Shared state of the handlers.
@@ -43,12 +45,31 @@ pub struct AppState {
 /// The whole HTTP application: the routes, the limits on request heads and bodies, and a
 /// tracing span per request.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.limits.max_body_bytes;
     let crls = crl::routes(state.authority.clone());
-    api::routes()
-        .with_state(state.clone())
-        .merge(crls)
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state, limits::check_head))
-        .layer(axum::middleware::from_fn(trace::span))
+    layered(api::routes(), state, vec![crls])
+}
+
+/// [`router`] with the routes of other front ends mounted beside the API (ACME under `/acme`, OCSP),
+/// under the same limits on heads and bodies and the same tracing.
+pub fn router_with(state: AppState, mut mounted: Vec<Router>) -> Router {
+    mounted.push(crl::routes(state.authority.clone()));
+    layered(api::routes(), state, mounted)
+}
+
+/// The plain-HTTP listener's application: only what relying parties fetch without TLS (CA
+/// certificates for caIssuers, CRLs, and the `mounted` OCSP routes), with the same limits and
+/// tracing.
+pub fn plain_router(state: AppState, mut mounted: Vec<Router>) -> Router {
+    mounted.push(crl::routes(state.authority.clone()));
+    layered(api::plain_routes(), state, mounted)
+}
+
+fn layered(routes: Router<AppState>, state: AppState, mounted: Vec<Router>) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    let check_head = axum::middleware::from_fn_with_state(state.clone(), limits::check_head);
+    let mut app = routes.with_state(state);
+    for routes in mounted {
+        app = app.merge(routes);
+    }
+    app.layer(DefaultBodyLimit::max(body_limit)).layer(check_head).layer(axum::middleware::from_fn(trace::span))
 }

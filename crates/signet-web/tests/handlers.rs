@@ -25,6 +25,8 @@ const CSR: &str = include_str!("../../../tests/corpus/good/leaf.csr");
 /// The router and a token per role.
 struct Api {
     app: Router,
+    /// The plain-HTTP listener's application.
+    plain: Router,
     admin: String,
     enrollee: String,
     auditor: String,
@@ -68,13 +70,13 @@ async fn api_with(limits: Limits) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
     // The corpus CSR names a documentation address: the test profile takes internal names here.
-    let config = signet_config::default_text("127.0.0.1:8443", None, Some("http://ca.example.com")).replace(
+    let config = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com")).replace(
         "names = { dns = true, ip = true, wildcard = true, internal = false }",
         "names = { dns = true, ip = true, wildcard = true, internal = true }",
     );
     let settings = signet_config::parse(&config, dir.path()).unwrap();
     let store = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
-    let urls = signet_issuance::Urls { base: Some(settings.public_url.clone()), ..Default::default() };
+    let urls = signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ..Default::default() };
     let keys = Arc::new(signet_authority::SoftwareCaKeys::new(PASSPHRASE.to_string().into()));
     signet_authority::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, keys.as_ref())
         .await
@@ -104,7 +106,14 @@ async fn api_with(limits: Limits) -> Api {
     .await
     .unwrap();
     let state = AppState { authority: Arc::new(authority), store_stats: None, limits, clock };
-    Api { app: signet_web::router(state), admin, enrollee, auditor, _dir: dir }
+    Api {
+        app: signet_web::router(state.clone()),
+        plain: signet_web::plain_router(state, Vec::new()),
+        admin,
+        enrollee,
+        auditor,
+        _dir: dir,
+    }
 }
 
 async fn api() -> Api {
@@ -441,4 +450,29 @@ async fn times_details_and_empty_bodies_have_one_shape() {
     // Time parameters take a plain date as the CLI does.
     let found = api.get("/api/v1/search?expires_after=2026-06-02", Some(&api.admin)).await;
     assert_eq!(found.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_plain_listener_serves_only_relying_party_files() {
+    let api = api().await;
+    let plain = |path: &'static str| {
+        let app = api.plain.clone();
+        async move {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            let response = TowerToHyperService::new(app).call(request).await.unwrap();
+            let (parts, body) = response.into_parts();
+            Answer {
+                status: parts.status,
+                headers: parts.headers,
+                body: axum::body::to_bytes(body, 1 << 20).await.unwrap(),
+            }
+        }
+    };
+    let ca = plain("/ca/dev-issuing.crt").await;
+    assert_eq!((ca.status.as_u16(), ca.header("content-type")), (200, Some("application/pkix-cert")));
+    assert_eq!(ca.body, api.get("/ca/dev-issuing.crt", None).await.body, "the same file on both listeners");
+    for path in ["/api/v1/cas", "/healthz", "/metrics", "/api/v1/requests/1"] {
+        let detail = plain(path).await.problem(404, "not-found");
+        assert!(detail.contains("HTTPS listener"), "{path}: {detail}");
+    }
 }

@@ -39,6 +39,18 @@ impl Authority {
                 allowed.join(", ")
             )));
         }
+        self.submit_to(actor, profile, csr_der).await
+    }
+
+    /// Submits a CSR (DER) to `profile` for `actor`, whose right to enroll in it the caller has
+    /// checked: every front end's submissions end here (the JSON API, ACME, the server's own
+    /// certificate).
+    pub(crate) async fn submit_to(
+        &self,
+        actor: &Actor,
+        profile: &Profile,
+        csr_der: &[u8],
+    ) -> AuthorityResult<Submitted> {
         let checked =
             self.check_request(profile, csr_der, None).inspect_err(|_| Metrics::count(&self.metrics.rejected))?;
         let mut warnings = Vec::new();

@@ -54,7 +54,7 @@ async fn ca_with(strict: bool, shards: &[(&str, u16)]) -> Ca {
     let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
     let settings = signet_config::parse(&text, dir.path()).unwrap();
     let urls = signet_issuance::Urls {
-        base: Some(settings.public_url.clone()),
+        base: Some(settings.listeners.http_public_url.clone()),
         crl_shards: shards.iter().map(|(ca, n)| (ca.to_string(), *n)).collect(),
         ..Default::default()
     };
@@ -407,4 +407,28 @@ async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
     assert_eq!(ca.authority.responders().len(), 3);
     let audit = ca.store.audit_entries(1, 10_000).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.event.action == "ocsp.responder").count(), 6);
+}
+
+#[tokio::test]
+async fn the_servers_own_certificate_is_an_ordinary_audited_request() {
+    let ca = ca(false).await;
+    let names = ["localhost", "127.0.0.1", "ca.example.com"];
+    let issued =
+        ca.authority.issue_server_certificate("dev-issuing", &csr(&names), time::Duration::days(30)).await.unwrap();
+    let facts = signet_codec::certificate::facts(&issued.certificate).unwrap();
+    // RFC 5280 validity is inclusive: the last second counts.
+    assert_eq!(facts.not_after - facts.not_before + time::Duration::SECOND, time::Duration::days(30));
+    assert_eq!(issued.intermediates.len(), 1, "the issuing CA's certificate");
+    assert!(issued.root.is_some());
+    let query = Query { requester: Some(crate::server_tls::SERVER_IDENTITY.into()), ..Query::default() };
+    let admin = actor("admin", &[Role::CaAdministrator]);
+    let found = ca.authority.search(&admin, &query).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].state, RequestState::Issued);
+    assert_eq!(found[0].profile, crate::server_tls::SERVER_TLS_PROFILE);
+    // Nobody can submit to the built-in profile.
+    let e = ca.authority.submit(&admin, crate::server_tls::SERVER_TLS_PROFILE, &csr(&names)).await.unwrap_err();
+    assert_eq!(e.kind(), Kind::NotFound);
+    let e = ca.authority.issue_server_certificate("nope", &csr(&names), time::Duration::days(30)).await.unwrap_err();
+    assert!(e.to_string().contains("server.tls_issuer \"nope\""), "{e}");
 }

@@ -17,18 +17,32 @@ use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
 use crate::{output, pki};
 
-/// Writes every CA certificate to DIR/cas/NAME.pem, for distribution to relying parties.
+/// Writes every CA certificate to DIR/cas/NAME.pem, and the roots to DIR/roots.pem, for
+/// distribution to relying parties.
 pub async fn export_certificates(dir: &Path, store: &dyn Store) -> CliResult {
     let cas_dir = dir.join("cas");
     std::fs::create_dir_all(&cas_dir)
         .map_err(|e| CliError::runtime(format!("cannot create {}: {e}", cas_dir.display())))?;
+    let mut roots = String::new();
     for ca in store.cas().await.map_err(|e| CliError::runtime(e.to_string()))? {
         if let Some(der) = &ca.certificate {
             let pem = signet_codec::pem::encode("CERTIFICATE", der);
             write_atomic(&cas_dir.join(format!("{}.pem", ca.name)), pem.as_bytes(), Mode::Public, true)?;
+            if ca.kind == signet_store::CaKind::Root {
+                roots.push_str(&pem);
+            }
         }
     }
+    if !roots.is_empty() {
+        write_atomic(&roots_path(dir), roots.as_bytes(), Mode::Public, true)?;
+    }
     Ok(())
+}
+
+/// DATA/roots.pem: the roots (not the test root) in one file, what clients trust for the
+/// server's HTTPS certificate and relying parties for the certificates issued under them.
+pub fn roots_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("roots.pem")
 }
 
 /// Runs `signet ca init`.

@@ -22,6 +22,8 @@ pub(crate) struct Connection {
     /// The admin token file, when that is the token in use (it holds CA Administrator only).
     admin_token: Option<PathBuf>,
     pub(crate) client: Client,
+    /// The signet roots trusted for the server's HTTPS certificate, if any.
+    roots_file: Option<PathBuf>,
 }
 
 /// Environment variable holding a token itself (rather than a file).
@@ -75,11 +77,14 @@ pub(crate) fn connect(args: &ServerArgs, token_required: bool) -> CliResult<Conn
             "no API token; looked at --token-file and $SIGNET_TOKEN_FILE (not given), ${TOKEN_ENV} (not set), {admin}. Give --token-file FILE with a token from `signet token create`"
         )));
     }
+    let data_roots = located.as_ref().ok().map(|found| crate::commands::ca::roots_path(&found.dir));
+    let trust = crate::trust::client(args.ca_bundle.as_deref(), data_roots.as_deref())?;
     let client = Client::builder()
         .timeout(std::time::Duration::from_secs(60))
+        .use_preconfigured_tls(trust.config)
         .build()
         .map_err(|e| CliError::runtime(format!("cannot make an HTTP client: {e}")))?;
-    Ok(Connection { base, base_origin, token, admin_token, client })
+    Ok(Connection { base, base_origin, token, admin_token, client, roots_file: trust.roots_file })
 }
 
 /// The URL clients use for a server listening on `listen`: a wildcard address is reached over
@@ -90,7 +95,7 @@ fn server_url(listen: SocketAddr) -> String {
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}", SocketAddr::new(host, listen.port()))
+    format!("https://{}", SocketAddr::new(host, listen.port()))
 }
 
 pub(crate) fn read_token(path: &std::path::Path) -> CliResult<String> {
@@ -114,7 +119,16 @@ impl Connection {
 
     pub(crate) async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
         let response = builder.send().await.map_err(|e| {
-            if e.is_connect() {
+            if crate::trust::is_untrusted(&e) {
+                let trusted = match &self.roots_file {
+                    Some(file) => format!("the roots in {} and the system's", absolute(file)),
+                    None => "the system's roots only (no roots.pem in a data directory)".into(),
+                };
+                CliError::runtime(format!(
+                    "the HTTPS certificate of {} is not trusted ({trusted}): give --ca-bundle ROOTS.pem, the roots.pem `signet serve` prints at start",
+                    self.base
+                ))
+            } else if e.is_connect() {
                 CliError::runtime(format!(
                     "cannot reach the signet server at {} (from {}): is `signet serve` running? (--server URL)",
                     self.base, self.base_origin

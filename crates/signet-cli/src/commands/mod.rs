@@ -1,5 +1,6 @@
 //! One module per command; each validates its arguments and calls into the library crates.
 
+pub mod acme;
 pub mod admin;
 pub mod ca;
 pub mod client;
@@ -12,5 +13,7 @@ pub mod matching;
 pub mod ocsp;
 pub mod revoke;
 pub mod serve;
+pub mod serve_acme;
+pub mod serve_tls;
 pub mod startup;
 pub mod verify;

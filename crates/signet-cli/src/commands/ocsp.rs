@@ -68,7 +68,7 @@ pub fn serve(args: &OcspServeArgs) -> CliResult {
             header_read_timeout: settings.http.header_read_timeout,
             keep_alive_timeout: settings.http.keep_alive_timeout,
         };
-        signet_web::serve(listener, app, limits, shutdown()).await;
+        signet_web::serve(listener, app, limits, None, shutdown()).await;
         for task in background {
             task.abort();
         }

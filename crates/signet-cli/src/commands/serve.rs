@@ -1,6 +1,8 @@
-//! `signet serve`: the CA's HTTP API. On first start it makes everything a working CA needs in the
-//! data directory (configuration, SQLite database, a development root and issuing CA, a separate
-//! test root, default profiles, the CA passphrase and an admin token, both mode 0600).
+//! `signet serve`: the CA's API over HTTPS, and a plain-HTTP listener for what relying parties
+//! fetch without TLS (CA certificates, CRLs, OCSP). On first start it makes everything a working
+//! CA needs in the data directory (configuration, SQLite database, a development root and issuing
+//! CA, a separate test root, default profiles, the CA passphrase and an admin token, both mode
+//! 0600); the HTTPS certificate comes from [`super::serve_tls`].
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,7 +12,7 @@ use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
 use crate::cli::ServeArgs;
-use crate::commands::startup;
+use crate::commands::{serve_acme, serve_tls, startup};
 use crate::data::{self, admin_token_path, config_path};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
@@ -46,6 +48,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
         initialise(
             dir,
             args.listen.as_deref().unwrap_or("127.0.0.1:8443"),
+            args.http_listen.as_deref().unwrap_or("127.0.0.1:8080"),
             args.database_url.as_deref(),
             args.public_url.as_deref(),
         )
@@ -58,11 +61,19 @@ async fn serve(args: &ServeArgs) -> CliResult {
             .parse()
             .map_err(|_| CliError::bad_input(format!("--listen {listen:?} is not an address like 127.0.0.1:8443")))?;
     }
+    if let Some(listen) = &args.http_listen {
+        settings.listeners.http_listen = listen.parse().map_err(|_| {
+            CliError::bad_input(format!("--http-listen {listen:?} is not an address like 127.0.0.1:8080"))
+        })?;
+    }
     for warning in &settings.warnings {
         crate::output::warn(warning);
     }
     let store = data::open_store(&settings).await?;
     let weak_keys = Arc::new(data::weak_keys(&settings)?);
+    let clock: Arc<dyn signet_model::Clock> = Arc::new(SystemClock);
+    // ACME's External Account Binding keys are sealed with a secret derived from the passphrase.
+    let eab = signet_acme::eab::EabSecret::from_passphrase(data::ca_passphrase(&settings)?.as_bytes());
     let authority = data::authority(&settings, store.clone(), weak_keys.clone()).await?;
     if settings.strict_role_separation {
         for violation in signet_authority::separation_violations(store.as_ref()).await? {
@@ -122,10 +133,12 @@ async fn serve(args: &ServeArgs) -> CliResult {
         }
         None => None,
     };
+    let dyn_clock = clock.clone();
+    let presented = serve_tls::present(&settings, dir, settings.listen, &authority, &dyn_clock).await?;
+    crate::commands::ca::export_certificates(dir, store.as_ref()).await?;
     let stats_store = store.clone();
-    let clock: Arc<dyn signet_model::Clock> = Arc::new(SystemClock);
     let state = signet_web::AppState {
-        authority,
+        authority: authority.clone(),
         store_stats: Some(Arc::new(move || {
             let s = stats_store.writer_stats();
             (
@@ -138,16 +151,24 @@ async fn serve(args: &ServeArgs) -> CliResult {
             max_body_bytes: settings.max_body_bytes,
             max_header_bytes: settings.http.max_header_bytes,
             body_read_timeout: settings.http.body_read_timeout,
-            max_connections: connection_cap(settings.http.max_connections),
+            // Each of the two listeners may hold this many.
+            max_connections: connection_cap(settings.http.max_connections.saturating_mul(2)) / 2,
             header_read_timeout: settings.http.header_read_timeout,
             keep_alive_timeout: settings.http.keep_alive_timeout,
         },
     };
+    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab).await?;
     let limits = state.limits;
     let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
             "cannot listen on {}: {e} (another signet serve running? use --listen)",
             settings.listen
+        ))
+    })?;
+    let http_listen = settings.listeners.http_listen;
+    let plain_listener = signet_web::listen(http_listen).map_err(|e| {
+        CliError::runtime(format!(
+            "cannot listen on {http_listen} for plain HTTP: {e} (another signet serve running? use --http-listen)"
         ))
     })?;
     let backend = match &settings.storage {
@@ -160,12 +181,19 @@ async fn serve(args: &ServeArgs) -> CliResult {
         backend,
         listening: settings.listen,
         configured: configured_listen,
+        public_url: &settings.public_url,
+        http_listening: http_listen,
+        http_public_url: &settings.listeners.http_public_url,
+        tls_source: &presented.source,
+        tls_not_after: presented.not_after,
+        managed_tls: presented.renewal.is_some(),
+        acme: acme.as_ref().map(|(_, text)| text.as_str()),
         weak_keys: weak_keys.len(),
         cas: &cas,
         fresh,
     });
     say!(
-        "  connections:  at most {} at once{}",
+        "  connections:  at most {} at once on each listener{}",
         limits.max_connections,
         if limits.max_connections < settings.http.max_connections {
             " (server.max_connections lowered to fit the open-file limit)"
@@ -173,11 +201,36 @@ async fn serve(args: &ServeArgs) -> CliResult {
             ""
         }
     );
-    let mut app = signet_web::router(state);
-    if let Some(service) = ocsp {
-        app = app.merge(signet_ocsp::router(service, false));
+    if let Some(managed) = presented.renewal {
+        let (tls, not_after) = (presented.tls.clone(), presented.not_after);
+        let not_before = presented.not_before;
+        tokio::spawn(managed.keep_renewed(tls, not_before, not_after));
     }
-    signet_web::serve(listener, app, limits, shutdown()).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    // OCSP on both listeners (relying parties use the plain one the certificates name); ACME on
+    // the HTTPS one only.
+    let ocsp_routes = || ocsp.iter().map(|service| signet_ocsp::router(service.clone(), false)).collect::<Vec<_>>();
+    let plain = signet_web::serve(
+        plain_listener,
+        signet_web::plain_router(state.clone(), ocsp_routes()),
+        limits,
+        None,
+        until_stopped(stopped.clone()),
+    );
+    let mut mounted = ocsp_routes();
+    if let Some((acme, _)) = acme {
+        mounted.push(signet_acme::router(acme));
+    }
+    let app = signet_web::router_with(state, mounted);
+    let api = signet_web::serve(listener, app, limits, Some(presented.tls), until_stopped(stopped));
+    tokio::join!(plain, api);
     for task in background {
         task.abort();
     }
@@ -244,7 +297,13 @@ pub(crate) async fn shutdown() {
 }
 
 /// Creates a development CA in `dir`.
-async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public_url: Option<&str>) -> CliResult {
+async fn initialise(
+    dir: &Path,
+    listen: &str,
+    http_listen: &str,
+    database_url: Option<&str>,
+    public_url: Option<&str>,
+) -> CliResult {
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(CliError::bad_input(format!(
             "{} exists but has no signet.toml: an earlier first start was interrupted, or it is not a signet data directory; remove it or choose another --data",
@@ -259,7 +318,7 @@ async fn initialise(dir: &Path, listen: &str, database_url: Option<&str>, public
     }
     let passphrase = secrets::generate_password()?;
     write_atomic(&dir.join("ca-passphrase"), format!("{}\n", passphrase.as_str()).as_bytes(), Mode::Secret, false)?;
-    let text = signet_config::default_text(listen, database_url, public_url);
+    let text = signet_config::default_text_with(listen, http_listen, database_url, public_url);
     let settings =
         signet_config::parse(&text, dir).map_err(|e| CliError::runtime(format!("built-in configuration: {e}")))?;
     let store = data::open_store(&settings).await?;

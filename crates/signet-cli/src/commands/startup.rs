@@ -57,6 +57,20 @@ pub struct Banner<'a> {
     pub listening: SocketAddr,
     /// Where signet.toml says it listens (where client commands look).
     pub configured: SocketAddr,
+    /// How clients reach the HTTPS API.
+    pub public_url: &'a str,
+    /// Where the plain-HTTP listener listens.
+    pub http_listening: SocketAddr,
+    /// Its URL in certificates.
+    pub http_public_url: &'a str,
+    /// Where the HTTPS certificate came from.
+    pub tls_source: &'a str,
+    /// Its end of validity.
+    pub tls_not_after: time::OffsetDateTime,
+    /// Issued and renewed by this server (clients trust DATA/roots.pem).
+    pub managed_tls: bool,
+    /// The ACME line, when ACME is served.
+    pub acme: Option<&'a str>,
     /// Known-compromised keys refused.
     pub weak_keys: usize,
     /// The CA certificates.
@@ -68,11 +82,39 @@ pub struct Banner<'a> {
 /// Prints the start-up text.
 pub fn print(banner: &Banner<'_>) {
     let dir = banner.dir;
-    let base = format!("http://{}", banner.listening);
+    let base = format!("https://{}", banner.listening);
     say!("signet serve: listening on {base}");
     say!("  data:         {} ({})", absolute(dir), banner.backend);
+    if banner.public_url != base {
+        say!("  public URL:   {}", banner.public_url);
+    }
     say!("  API:          {base}/api/v1   health: {base}/healthz   metrics: {base}/metrics");
     say!("  CAs:          {base}/api/v1/cas");
+    if let Some(acme) = banner.acme {
+        say!("  ACME:         {acme}");
+    }
+    say!(
+        "  plain HTTP:   http://{} (CA certificates, CRLs, OCSP only; certificates point at {})",
+        banner.http_listening,
+        banner.http_public_url
+    );
+    say!(
+        "  HTTPS cert:   {}, valid until {}{}",
+        banner.tls_source,
+        signet_model::time_text::format(banner.tls_not_after),
+        if banner.managed_tls { ", renewed by signet" } else { "" }
+    );
+    let roots = absolute(&crate::commands::ca::roots_path(dir));
+    if banner.managed_tls {
+        say!("  trust:        {roots} (the roots; the HTTPS certificate chains to one of them)");
+        say!("    curl --cacert {roots} {base}/healthz");
+        say!("    export REQUESTS_CA_BUNDLE={roots}     # certbot and other Python clients");
+        say!("    export LEGO_CA_CERTIFICATES={roots}   # lego");
+    } else {
+        say!(
+            "  trust:        {roots} (the roots of the certificates this CA issues; HTTPS clients trust the issuer of server.tls_cert)"
+        );
+    }
     if banner.weak_keys > 0 {
         say!("  weak keys:    {} known-compromised RSA keys refused", banner.weak_keys);
     }
@@ -113,7 +155,7 @@ fn say_where_clients_find_this(dir: &Path, configured: SocketAddr, listening: So
     }
     if configured != listening {
         crate::output::note(&format!(
-            "signet.toml says listen = \"{configured}\", which is where client commands look; with --listen {listening} they need --server http://{listening}"
+            "signet.toml says listen = \"{configured}\", which is where client commands look; with --listen {listening} they need --server https://{listening}"
         ));
     }
 }

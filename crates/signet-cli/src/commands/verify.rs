@@ -179,6 +179,7 @@ fn fetch_crls(
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
+        .use_preconfigured_tls(crate::trust::client(None, None)?.config)
         .build()
         .map_err(|e| CliError::runtime(format!("cannot start an HTTP client: {e}")))?;
     let runtime = crate::data::runtime()?;
@@ -218,9 +219,11 @@ async fn fetch_one(client: &reqwest::Client, url: &str) -> Result<Vec<Vec<u8>>, 
 
 /// POSTs an OCSP request (RFC 6960 §A.1) and returns the response bytes.
 fn ask_ocsp(url: &str, request: &[u8], timeout: Duration) -> Result<Vec<u8>, String> {
+    let tls = crate::trust::client(None, None).map_err(|e| e.message)?;
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
+        .use_preconfigured_tls(tls.config)
         .build()
         .map_err(|e| format!("cannot start an HTTP client: {e}"))?;
     let runtime = crate::data::runtime().map_err(|e| e.to_string())?;

@@ -297,6 +297,7 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             }
             Ok(Outcome::Abandoned(records))
         }
+        Op::Acme(op) => super::acme::apply(db, op, journal),
         Op::Raw(sql) => {
             db.script(sql).map_err(|e| refused(StoreError::Unavailable(e.to_string())))?;
             Ok(Outcome::Done)

@@ -16,8 +16,9 @@
 //! Files: [`op`] the operations; [`apply`] running them statement by statement and telling a
 //! refusal from a failure; [`statements`] the SQL, with the two dialects' variants side by side;
 //! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain; [`revocation`]
-//! revocations and CRLs.
+//! revocations and CRLs; [`acme`] the ACME front end's changes.
 
+pub(crate) mod acme;
 mod apply;
 mod journal;
 mod op;
@@ -32,6 +33,7 @@ use std::sync::mpsc;
 
 use signet_store::*;
 
+pub(crate) use self::acme::AcmeOp;
 use self::apply::{Failure, apply, apply_all};
 use self::journal::{AuditHead, Journal, commit_with_audit};
 pub(crate) use self::op::{Job, Op, Outcome};

@@ -59,6 +59,8 @@ pub(crate) enum Op {
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
     Raw(String),
+    /// An ACME state change.
+    Acme(super::acme::AcmeOp),
 }
 
 impl Op {
@@ -66,7 +68,11 @@ impl Op {
     /// the completion that follows it is durable, and the log is sequential, so its flush carries
     /// the reservation with it; nothing is signed that the database has not committed.
     pub(crate) fn durable(&self) -> bool {
-        !matches!(self, Op::Reserve(..) | Op::SubmitAndReserve(..))
+        match self {
+            Op::Reserve(..) | Op::SubmitAndReserve(..) => false,
+            Op::Acme(op) => op.durable(),
+            _ => true,
+        }
     }
 
     /// The existing request whose row this operation locks, if any. A batch takes its locks in
@@ -93,6 +99,12 @@ pub(crate) enum Outcome {
     Number(u64),
     /// How many were stored.
     Count(usize),
+    /// Whether something happened (a nonce redeemed the first time).
+    Flag(bool),
+    /// Bytes read back (an ACME secret).
+    Bytes(Vec<u8>),
+    /// A new ACME order, as stored.
+    AcmeOrder(Box<signet_store::acme::AcmeOrderRecord>),
 }
 
 impl Outcome {

@@ -7,6 +7,10 @@
 //! `header_read_timeout` (new) or `keep_alive_timeout` (kept alive), or when the table is full and
 //! it has waited longest; request heads are bounded in size by hyper (hard) and by the router
 //! (a problem document, [`crate::limits`]); bodies by size and time in the handlers.
+//!
+//! With TLS ([`crate::ServerTls`]) the handshake runs in the connection's own task, within the
+//! same bounds as a request head: it must complete before `header_read_timeout` from admission,
+//! and a connection still handshaking counts as waiting, so it is the first to make room.
 
 mod table;
 
@@ -21,12 +25,14 @@ use hyper::server::conn::http1;
 use hyper::service::{Service, service_fn};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::limits::{HARD_MAX_HEADERS, Limits};
+use crate::tls::ServerTls;
 use table::{Slot, Table};
 
 /// How long requests under way may take to finish once shutdown begins.
@@ -48,9 +54,15 @@ pub fn listen(address: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(LISTEN_BACKLOG)
 }
 
-/// Serves `app` on `listener` within `limits` until `shutdown` resolves, then lets the requests
-/// under way finish (for at most ten seconds) and returns.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) {
+/// Serves `app` on `listener` within `limits` (over TLS when `tls` is given) until `shutdown`
+/// resolves, then lets the requests under way finish (for at most ten seconds) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<ServerTls>,
+    shutdown: impl Future<Output = ()>,
+) {
     let table = Table::new(limits.max_connections);
     let http = connection_builder(&limits);
     let (stop, stopped) = watch::channel(());
@@ -73,7 +85,11 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             () = &mut shutdown => break,
         };
         let connection = Connection { table: table.clone(), slot, limits, stopped: stopped.clone() };
-        connections.spawn(connection.run(stream, http.clone(), app.clone()));
+        let (http, app) = (http.clone(), app.clone());
+        match &tls {
+            None => connections.spawn(connection.run(stream, http, app)),
+            Some(tls) => connections.spawn(connection.run_tls(stream, tls.clone(), http, app)),
+        };
         while connections.try_join_next().is_some() {}
     }
     drop(listener);
@@ -124,9 +140,48 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(mut self, stream: TcpStream, http: http1::Builder, app: Router) {
+    /// Completes the TLS handshake within the bounds of a request head, then serves the
+    /// connection; a handshake that fails, times out, or is evicted closes it unanswered.
+    async fn run_tls(mut self, stream: TcpStream, tls: ServerTls, http: http1::Builder, app: Router) {
         // Leaves the table however the task ends (even by a panic in hyper or a handler).
-        let _leave = Leave { table: self.table.clone(), slot: self.slot.clone() };
+        let leave = Leave { table: self.table.clone(), slot: self.slot.clone() };
+        let handshake = tls.acceptor().accept(stream);
+        tokio::pin!(handshake);
+        let far = Instant::now() + Duration::from_secs(3600);
+        let deadline = Table::deadline(&self.slot, self.limits.header_read_timeout, self.limits.keep_alive_timeout);
+        let stream = tokio::select! {
+            done = &mut handshake => match done {
+                Ok(stream) => stream,
+                Err(e) => {
+                    tracing::debug!(error = %e, "TLS handshake failed");
+                    return;
+                }
+            },
+            () = self.slot.evicted() => return,
+            _ = self.stopped.changed() => {
+                self.table.retire(&self.slot);
+                return;
+            }
+            () = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => {
+                tracing::debug!("closing a connection whose TLS handshake did not complete in time");
+                self.table.retire(&self.slot);
+                return;
+            }
+        };
+        self.serve(stream, http, app, leave).await;
+    }
+
+    async fn run(self, stream: TcpStream, http: http1::Builder, app: Router) {
+        // Leaves the table however the task ends (even by a panic in hyper or a handler).
+        let leave = Leave { table: self.table.clone(), slot: self.slot.clone() };
+        self.serve(stream, http, app, leave).await;
+    }
+
+    /// Serves requests on the connection until it closes; `_leave` takes it out of the table then.
+    async fn serve<S>(mut self, stream: S, http: http1::Builder, app: Router, _leave: Leave)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let service = {
             let (table, slot) = (self.table.clone(), self.slot.clone());
             let app = TowerToHyperService::new(app);

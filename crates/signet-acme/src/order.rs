@@ -1,0 +1,376 @@
+//! Orders (RFC 8555 §7.4): newOrder with its authorizations (reusing the account's valid ones
+//! within the reuse window), the order as it stands, finalize — an ordinary submission to the
+//! order's profile, which may wait for a Certificate Manager — and the certificate with its chain.
+//! An order's status is worked out from its authorizations and its request whenever it is read,
+//! so nothing has to move it along in the background.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use signet_model::{Identifier, RequestState};
+use signet_store::StoreError;
+use signet_store::acme::*;
+
+use crate::account::identity;
+use crate::identifier::{self, Ordered, compound};
+use crate::jws::b64;
+use crate::problem::{AcmeProblem, AcmeResult, ProblemType, Subproblem};
+use crate::server::{AcmeState, Posted, Signer, json};
+
+/// Seconds a client is asked to wait before polling an order still being processed.
+const RETRY_PROCESSING: u64 = 1;
+/// Seconds a client is asked to wait while a Certificate Manager decides.
+const RETRY_APPROVAL: u64 = 30;
+
+/// The challenges offered for an identifier: dns-01 only for wildcards (RFC 8555 §7.1.3), no
+/// dns-01 for addresses (RFC 8738 §7).
+fn challenge_kinds(ordered: &Ordered) -> &'static [&'static str] {
+    match (ordered.stored.kind.as_str(), ordered.wildcard) {
+        ("ip", _) => &["http-01", "tls-alpn-01"],
+        (_, true) => &["dns-01"],
+        _ => &["http-01", "dns-01", "tls-alpn-01"],
+    }
+}
+
+fn token() -> AcmeResult<String> {
+    use aws_lc_rs::rand::SecureRandom;
+    let mut random = [0u8; 32];
+    aws_lc_rs::rand::SystemRandom::new().fill(&mut random).map_err(|_| AcmeProblem::internal())?;
+    Ok(b64(&random))
+}
+
+/// `POST /acme/new-order`.
+pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> AcmeResult<Response> {
+    let signed = acme.authenticate(&posted, Signer::Account).await?;
+    let account = signed.account()?;
+    let payload = signed.jws.payload_json()?;
+    let ordered = identifier::read_all(payload.get("identifiers"))?;
+    if payload.get("notBefore").is_some() || payload.get("notAfter").is_some() {
+        return Err(AcmeProblem::malformed("notBefore and notAfter are not supported: the profile sets the validity"));
+    }
+    // An account bound to an EAB key made for one profile orders from that profile only.
+    let bound = match &account.eab_key_id {
+        Some(key_id) => acme.store.eab_key(key_id).await?.and_then(|key| key.profile),
+        None => None,
+    };
+    let profile = match (payload.get("profile"), &bound) {
+        (None, Some(only)) => only.clone(),
+        (None, None) => acme.config.settings.default_profile.clone(),
+        (Some(Value::String(name)), Some(only)) if name != only => {
+            return Err(AcmeProblem::new(
+                ProblemType::InvalidProfile,
+                format!("this account's external account key allows the profile {only:?} only"),
+            ));
+        }
+        (Some(Value::String(name)), _) => name.clone(),
+        (Some(_), _) => return Err(AcmeProblem::malformed("\"profile\" must be a string")),
+    };
+    if let Err(e) = acme.authority.acme_profile(&profile) {
+        return Err(AcmeProblem::new(ProblemType::InvalidProfile, e.to_string()));
+    }
+    let replaces = crate::renewal::replaces(&acme, account, payload.get("replaces")).await?;
+    // The profile's name rules, now rather than at finalization, each refusal named.
+    let mut problems = Vec::new();
+    for o in &ordered {
+        if let Err(e) = acme.authority.check_acme_name(&profile, &o.name) {
+            problems.push(Subproblem {
+                kind: ProblemType::RejectedIdentifier.urn(),
+                detail: e.to_string(),
+                identifier: identifier::json_of(&o.stored),
+            });
+        }
+    }
+    compound(problems, "the profile refuses some identifiers")?;
+    let now = acme.clock.now();
+    let limit = acme.config.settings.orders_per_account_per_hour;
+    if acme.store.count_orders_since(account.id, now - time::Duration::hours(1)).await? >= u64::from(limit) {
+        return Err(AcmeProblem::new(
+            ProblemType::RateLimited,
+            format!("at most {limit} new orders per account per hour (acme.orders_per_account_per_hour)"),
+        )
+        .retry_after(600));
+    }
+    let settings = &acme.config.settings;
+    let mut authorizations = Vec::with_capacity(ordered.len());
+    let mut expires_at = now + settings.order_lifetime;
+    for o in &ordered {
+        let reuse = acme.store.reusable_authorization(account.id, &o.authorization, o.wildcard, now).await?;
+        match reuse {
+            Some(id) => authorizations.push(AuthorizationFor::Reuse(id)),
+            None => {
+                let challenges = challenge_kinds(o)
+                    .iter()
+                    .map(|kind| {
+                        Ok(AcmeChallenge {
+                            kind: (*kind).to_string(),
+                            token: token()?,
+                            status: ChallengeStatus::Pending,
+                            validated: None,
+                            error: None,
+                        })
+                    })
+                    .collect::<AcmeResult<Vec<_>>>()?;
+                let authz_expires = now + settings.authorization_lifetime;
+                expires_at = expires_at.min(authz_expires);
+                authorizations.push(AuthorizationFor::New(NewAcmeAuthorization {
+                    identifier: o.authorization.clone(),
+                    wildcard: o.wildcard,
+                    expires_at: authz_expires,
+                    challenges,
+                }));
+            }
+        }
+    }
+    let order = acme
+        .store
+        .create_order(NewAcmeOrder {
+            account_id: account.id,
+            profile,
+            identifiers: ordered.iter().map(|o| o.stored.clone()).collect(),
+            authorizations,
+            not_before: None,
+            not_after: None,
+            expires_at,
+            replaces,
+            created_at: now,
+        })
+        .await?;
+    let (body, _) = view(&acme, &order).await?;
+    Ok(json(StatusCode::CREATED, Some(&acme.url(&format!("/order/{}", order.id))), &body))
+}
+
+/// An order of `account`, or 404 (also for another account's, so ids cannot be probed).
+pub(crate) async fn owned_order(
+    acme: &AcmeState,
+    id: &str,
+    account: &AcmeAccountRecord,
+) -> AcmeResult<AcmeOrderRecord> {
+    let missing = || AcmeProblem::not_found(format!("order {id}"));
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    match acme.store.acme_order(id).await? {
+        Some(order) if order.account_id == account.id => Ok(order),
+        _ => Err(missing()),
+    }
+}
+
+/// An order's status now, with the problem that made it invalid and the seconds to wait.
+async fn status(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(OrderStatus, Option<Value>, Option<u64>)> {
+    let now = acme.clock.now();
+    match order.status {
+        OrderStatus::Invalid => Ok((OrderStatus::Invalid, order.error.clone(), None)),
+        OrderStatus::Valid => Ok((OrderStatus::Valid, None, None)),
+        OrderStatus::Processing => {
+            let Some(request) = order.request_id else {
+                return Ok((OrderStatus::Processing, None, Some(RETRY_PROCESSING)));
+            };
+            let actor = signet_authority::Actor { name: identity(order.account_id), roles: Vec::new() };
+            let view = acme.authority.status(signet_authority::Access::Actor(&actor), request).await?;
+            Ok(match view.state {
+                RequestState::Issued => (OrderStatus::Valid, None, None),
+                RequestState::Pending => (OrderStatus::Processing, None, Some(RETRY_APPROVAL)),
+                RequestState::Denied | RequestState::Failed => {
+                    let reason = view.reason.unwrap_or_default();
+                    let problem =
+                        AcmeProblem::unauthorized(format!("the certificate request was {}: {reason}", view.state));
+                    (OrderStatus::Invalid, Some(problem.document()), None)
+                }
+            })
+        }
+        OrderStatus::Pending | OrderStatus::Ready => {
+            if order.expires_at <= now {
+                return Ok((OrderStatus::Invalid, Some(AcmeProblem::malformed("the order expired").document()), None));
+            }
+            let authorizations = acme.store.acme_authorizations(&order.authorizations).await?;
+            let mut all_valid = true;
+            for authz in &authorizations {
+                match crate::authz::current(authz, now) {
+                    AuthorizationStatus::Valid => {}
+                    AuthorizationStatus::Pending => all_valid = false,
+                    other => {
+                        let problem = AcmeProblem::unauthorized(format!(
+                            "the authorization for {} is {}",
+                            authz.identifier.value,
+                            other.as_str()
+                        ));
+                        return Ok((OrderStatus::Invalid, Some(problem.document()), None));
+                    }
+                }
+            }
+            Ok((if all_valid { OrderStatus::Ready } else { OrderStatus::Pending }, None, None))
+        }
+    }
+}
+
+/// The order object (RFC 8555 §7.1.3) and the seconds a client should wait before polling.
+pub(crate) async fn view(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(Value, Option<u64>)> {
+    let (current, error, retry) = status(acme, order).await?;
+    let mut body = json!({
+        "status": current.as_str(),
+        "expires": signet_model::time_text::format(order.expires_at),
+        "identifiers": order.identifiers.iter().map(identifier::json_of).collect::<Vec<_>>(),
+        "authorizations": order.authorizations.iter().map(|id| acme.url(&format!("/authz/{id}"))).collect::<Vec<_>>(),
+        "finalize": acme.url(&format!("/order/{}/finalize", order.id)),
+        "profile": order.profile,
+    });
+    if let Some(fields) = body.as_object_mut() {
+        if let Some(error) = error {
+            fields.insert("error".into(), error);
+        }
+        if current == OrderStatus::Valid
+            && let Some(request) = order.request_id
+        {
+            fields.insert("certificate".into(), json!(acme.url(&format!("/cert/{request}"))));
+        }
+        if let Some(replaces) = &order.replaces {
+            fields.insert("replaces".into(), json!(replaces));
+        }
+    }
+    Ok((body, retry))
+}
+
+fn with_retry(mut response: Response, retry: Option<u64>) -> Response {
+    if let Some(seconds) = retry {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// `POST /acme/order/{id}` (POST-as-GET).
+pub(crate) async fn order(
+    State(acme): State<AcmeState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> AcmeResult<Response> {
+    let signed = acme.authenticate(&posted, Signer::Account).await?;
+    let order = owned_order(&acme, &id, signed.account()?).await?;
+    let (body, retry) = view(&acme, &order).await?;
+    Ok(with_retry(json(StatusCode::OK, None, &body), retry))
+}
+
+/// `POST /acme/order/{id}/finalize`.
+pub(crate) async fn finalize(
+    State(acme): State<AcmeState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> AcmeResult<Response> {
+    let signed = acme.authenticate(&posted, Signer::Account).await?;
+    let account = signed.account()?;
+    let order = owned_order(&acme, &id, account).await?;
+    let (current, _, _) = status(&acme, &order).await?;
+    if current != OrderStatus::Ready {
+        return Err(AcmeProblem::new(
+            ProblemType::OrderNotReady,
+            format!(
+                "order {} is {}, not ready: {}",
+                order.id,
+                current.as_str(),
+                match current {
+                    OrderStatus::Pending => "complete its authorizations first",
+                    OrderStatus::Processing | OrderStatus::Valid => "it was finalized already",
+                    _ => "make a new order",
+                }
+            ),
+        ));
+    }
+    let payload = signed.jws.payload_json()?;
+    let csr = payload
+        .get("csr")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AcmeProblem::malformed("finalize needs {\"csr\": base64url DER}"))?;
+    let csr = crate::jws::b64_decode(csr, "the CSR")
+        .map_err(|_| AcmeProblem::new(ProblemType::BadCsr, "the CSR is not base64url DER"))?;
+    let asked = acme
+        .authority
+        .acme_csr_names(&order.profile, &csr)
+        .map_err(|e| AcmeProblem::new(ProblemType::BadCsr, e.to_string()))?;
+    check_csr_names(&order, &asked)?;
+    crate::authz::check_caa(&acme, account, &order).await?;
+    // Claim the order: of two finalizes racing, one goes on.
+    acme.store
+        .change_order(OrderChange {
+            id: order.id,
+            from: order.status,
+            to: OrderStatus::Processing,
+            request_id: None,
+            error: None,
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AcmeProblem::new(ProblemType::OrderNotReady, "the order was finalized already"),
+            other => other.into(),
+        })?;
+    let authority = acme.authority.clone();
+    let (who, profile) = (identity(account.id), order.profile.clone());
+    let submitted = tokio::spawn(async move { authority.submit_acme(&who, &profile, &csr).await })
+        .await
+        .map_err(|_| AcmeProblem::internal())?;
+    let processing = |request_id, error: Option<Value>| OrderChange {
+        id: order.id,
+        from: OrderStatus::Processing,
+        to: if error.is_some() { OrderStatus::Invalid } else { OrderStatus::Processing },
+        request_id,
+        error,
+    };
+    let submitted = match submitted {
+        Ok(submitted) => submitted,
+        Err(e) => {
+            let problem = AcmeProblem::from(e);
+            acme.store.change_order(processing(None, Some(problem.document()))).await?;
+            return Err(problem);
+        }
+    };
+    acme.store.change_order(processing(Some(submitted.request.id), None)).await?;
+    let mut stored = order.clone();
+    stored.status = OrderStatus::Processing;
+    stored.request_id = Some(submitted.request.id);
+    let (body, retry) = view(&acme, &stored).await?;
+    Ok(with_retry(json(StatusCode::OK, Some(&acme.url(&format!("/order/{}", order.id))), &body), retry))
+}
+
+/// The CSR must name exactly the order's identifiers (RFC 8555 §7.4).
+fn check_csr_names(order: &AcmeOrderRecord, asked: &[Identifier]) -> AcmeResult<()> {
+    let ordered: Vec<String> = order.identifiers.iter().map(|i| format!("{}:{}", i.kind, i.value)).collect();
+    let asked: Vec<String> = asked.iter().map(ToString::to_string).collect();
+    let missing: Vec<&String> = ordered.iter().filter(|o| !asked.contains(o)).collect();
+    let extra: Vec<&String> = asked.iter().filter(|a| !ordered.contains(a)).collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    let mut detail = "the CSR must name exactly the order's identifiers".to_string();
+    if !extra.is_empty() {
+        detail.push_str(&format!(
+            "; not in the order: {}",
+            extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        detail.push_str(&format!("; missing: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+    }
+    Err(AcmeProblem::new(ProblemType::BadCsr, detail))
+}
+
+/// `POST /acme/cert/{request}` (POST-as-GET): the certificate and its chain, leaf first.
+pub(crate) async fn certificate(
+    State(acme): State<AcmeState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> AcmeResult<Response> {
+    let signed = acme.authenticate(&posted, Signer::Account).await?;
+    let account = signed.account()?;
+    let missing = || AcmeProblem::not_found(format!("certificate {id}"));
+    let request = id.parse::<signet_model::RequestId>().map_err(|_| missing())?;
+    let actor = signet_authority::Actor { name: identity(account.id), roles: Vec::new() };
+    let issued =
+        acme.authority.certificate(signet_authority::Access::Actor(&actor), request).await.map_err(|e| {
+            match e.kind() {
+                signet_authority::Kind::NotFound => missing(),
+                _ => AcmeProblem::from(e),
+            }
+        })?;
+    let mut text = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
+    for ca in &issued.intermediates {
+        text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
+    }
+    Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], text).into_response())
+}

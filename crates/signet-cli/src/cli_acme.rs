@@ -1,0 +1,40 @@
+//! Arguments of `signet acme ...` (local administration of the ACME server).
+
+use clap::{Args, Subcommand};
+
+use crate::cli::DataArgs;
+
+/// `signet acme ...`
+#[derive(Debug, Subcommand)]
+pub enum AcmeCommand {
+    /// External Account Binding keys (RFC 8555 §7.3.4).
+    #[command(subcommand)]
+    Eab(EabCommand),
+}
+
+/// `signet acme eab ...`
+#[derive(Debug, Subcommand)]
+pub enum EabCommand {
+    /// Make a key id and MAC key for one new ACME account (shown once; only a hash is stored).
+    #[command(
+        after_help = "Examples:\n  signet acme eab create --name web-team\n  signet acme eab create --name build-farm --profile shortlived --json"
+    )]
+    Create(EabCreateArgs),
+}
+
+/// `signet acme eab create`
+#[derive(Debug, Args)]
+pub struct EabCreateArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Whom the key is for (recorded and audited). Example: --name web-team
+    #[arg(long)]
+    pub name: String,
+    /// The only ACME profile the account may order from. Example: --profile shortlived
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Print the key id and MAC key as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,66 @@
+//! `signet acme eab create`: an External Account Binding key. The MAC key is derived from the CA
+//! passphrase and the key id (`signet_acme::eab`), shown once, and only its SHA-256 is stored.
+
+use signet_acme::eab::{EabSecret, key_sha256, new_key_id};
+use signet_acme::jws::b64;
+use signet_model::{Clock, SystemClock};
+use signet_store::acme::EabKeyRecord;
+use signet_store::{AcmeStore, AuditEvent};
+
+use crate::cli_acme::EabCreateArgs;
+use crate::data;
+use crate::error::{CliError, CliResult};
+
+/// Runs `signet acme eab create`.
+pub fn eab_create(args: &EabCreateArgs) -> CliResult {
+    let name = args.name.trim();
+    if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 200 {
+        return Err(CliError::bad_input("--name must be 1 to 200 printable characters"));
+    }
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        if let Some(profile) = &args.profile
+            && !data.settings.profile(profile).is_some_and(|p| p.acme)
+        {
+            let offered: Vec<&str> =
+                data.settings.profiles.iter().filter(|p| p.acme).map(|p| p.name.as_str()).collect();
+            return Err(CliError::bad_input(format!(
+                "--profile {profile:?} is not an ACME profile; those are: {}",
+                offered.join(", ")
+            )));
+        }
+        let passphrase = data::ca_passphrase(&data.settings)?;
+        let secret = EabSecret::from_passphrase(passphrase.as_bytes());
+        let key_id = new_key_id().map_err(|_| CliError::runtime("the system's random generator failed"))?;
+        let mac_key = secret.mac_key(&key_id);
+        let now = SystemClock.now();
+        let record = EabKeyRecord {
+            key_id: key_id.clone(),
+            name: name.to_string(),
+            profile: args.profile.clone(),
+            key_sha256: key_sha256(&mac_key),
+            account_id: None,
+            created_at: now,
+        };
+        let audit = AuditEvent::new(
+            now,
+            "local-admin",
+            "acme.eab.create",
+            &format!("acme-eab:{key_id}"),
+            serde_json::json!({"name": name, "profile": args.profile}),
+        );
+        data.store.create_eab_key(record, audit).await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let hmac = b64(&mac_key);
+        if args.json {
+            let value = serde_json::json!({"key_id": key_id, "hmac_key": hmac, "name": name, "profile": args.profile});
+            say!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        } else {
+            say!("key id:    {key_id}");
+            say!("HMAC key:  {hmac}");
+            say!("For one new ACME account of {name}; shown once, only its hash is stored. Clients:");
+            say!("  lego --eab --kid {key_id} --hmac {hmac} ...");
+            say!("  certbot --eab-kid {key_id} --eab-hmac-key {hmac} ...");
+        }
+        Ok(())
+    })
+}

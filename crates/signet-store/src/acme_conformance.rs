@@ -1,0 +1,232 @@
+//! The ACME part of the backend test suite: what [`crate::AcmeStore`] promises, checked on every
+//! backend (`signet-store-sql` runs it on SQLite and PostgreSQL, and across two front ends on one
+//! PostgreSQL database).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // a test suite asserts by panicking
+
+use std::sync::Arc;
+
+use signet_model::Sha256;
+use time::{Duration, OffsetDateTime};
+
+use crate::acme::*;
+use crate::audit::AuditEvent;
+use crate::error::StoreError;
+use crate::records::NewRequest;
+use crate::traits::Store;
+
+fn now() -> OffsetDateTime {
+    time::macros::datetime!(2026-06-01 12:00:00 UTC)
+}
+
+fn event(action: &str) -> AuditEvent {
+    AuditEvent::new(now(), "acme", action, "acme", serde_json::json!({}))
+}
+
+fn account(n: u8, eab: Option<&str>) -> NewAcmeAccount {
+    NewAcmeAccount {
+        thumbprint: format!("thumb-{n}"),
+        jwk: format!(r#"{{"kty":"EC","n":{n}}}"#),
+        contact: vec![format!("mailto:a{n}@example.com")],
+        eab_key_id: eab.map(str::to_string),
+        created_at: now(),
+    }
+}
+
+fn dns(name: &str) -> AcmeIdentifier {
+    AcmeIdentifier { kind: "dns".into(), value: name.into() }
+}
+
+fn challenge(kind: &str) -> AcmeChallenge {
+    AcmeChallenge {
+        kind: kind.into(),
+        token: format!("token-{kind}"),
+        status: ChallengeStatus::Pending,
+        validated: None,
+        error: None,
+    }
+}
+
+fn new_authorization(name: &str) -> AuthorizationFor {
+    AuthorizationFor::New(NewAcmeAuthorization {
+        identifier: dns(name),
+        wildcard: false,
+        expires_at: now() + Duration::days(7),
+        challenges: vec![challenge("http-01"), challenge("dns-01")],
+    })
+}
+
+fn order(account_id: i64, authorizations: Vec<AuthorizationFor>, names: &[&str]) -> NewAcmeOrder {
+    NewAcmeOrder {
+        account_id,
+        profile: "acme".into(),
+        identifiers: names.iter().map(|n| dns(n)).collect(),
+        authorizations,
+        not_before: None,
+        not_after: None,
+        expires_at: now() + Duration::days(7),
+        replaces: None,
+        created_at: now(),
+    }
+}
+
+/// Runs every ACME check against stores made by `fresh` (the same store, as both interfaces).
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (Arc<dyn Store>, Arc<dyn AcmeStore>)>,
+{
+    let (_, acme) = fresh().await;
+    nonces_are_single_use(acme.as_ref(), acme.as_ref()).await;
+    secrets_are_made_once(acme.as_ref()).await;
+    let (_, acme) = fresh().await;
+    accounts_round_trip(acme.as_ref()).await;
+    let (store, acme) = fresh().await;
+    orders_and_authorizations(store.as_ref(), acme.as_ref()).await;
+    let (_, acme) = fresh().await;
+    external_account_keys_bind_once(acme.as_ref()).await;
+}
+
+/// A nonce is redeemed once, on whichever front end sees it first.
+pub async fn nonces_are_single_use(first: &dyn AcmeStore, second: &dyn AcmeStore) {
+    let expires = now() + Duration::minutes(10);
+    assert!(first.redeem_nonce("nonce-a", expires, now()).await.unwrap());
+    assert!(!first.redeem_nonce("nonce-a", expires, now()).await.unwrap(), "replayed on the same front end");
+    assert!(!second.redeem_nonce("nonce-a", expires, now()).await.unwrap(), "replayed on another front end");
+    assert!(second.redeem_nonce("nonce-b", expires, now()).await.unwrap());
+    assert!(!first.redeem_nonce("nonce-b", expires, now()).await.unwrap());
+}
+
+async fn secrets_are_made_once(store: &dyn AcmeStore) {
+    let made = store.acme_secret("nonce-key", vec![1; 32], now()).await.unwrap();
+    assert_eq!(made, vec![1; 32]);
+    assert_eq!(store.acme_secret("nonce-key", vec![2; 32], now()).await.unwrap(), made, "the first one stays");
+    assert_eq!(store.acme_secret("other", vec![3; 32], now()).await.unwrap(), vec![3; 32]);
+}
+
+async fn accounts_round_trip(store: &dyn AcmeStore) {
+    let created = store.create_account(account(1, None), event("acme.account.create")).await.unwrap();
+    assert!(created.id > 0);
+    assert_eq!(store.acme_account(created.id).await.unwrap().as_ref(), Some(&created));
+    assert_eq!(store.acme_account_by_key("thumb-1").await.unwrap().as_ref(), Some(&created));
+    assert!(store.acme_account_by_key("thumb-9").await.unwrap().is_none());
+    let again = store.create_account(account(1, None), event("acme.account.create")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    let second = store.create_account(account(2, None), event("acme.account.create")).await.unwrap();
+    // Contacts change; a key change to a key in use is refused, to a new one goes through.
+    let contact = vec!["mailto:new@example.com".to_string()];
+    store.update_account(created.id, Some(contact.clone()), None, event("acme.account.update")).await.unwrap();
+    let taken = store.change_account_key(created.id, "thumb-2", "{}", event("acme.account.key-change")).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    store.change_account_key(created.id, "thumb-3", "{\"new\":1}", event("acme.account.key-change")).await.unwrap();
+    let changed = store.acme_account_by_key("thumb-3").await.unwrap().unwrap();
+    assert_eq!((changed.id, changed.contact, changed.jwk.as_str()), (created.id, contact, "{\"new\":1}"));
+    assert!(store.acme_account_by_key("thumb-1").await.unwrap().is_none(), "the old key is gone");
+    // Deactivation is final.
+    let deactivated = Some(AccountStatus::Deactivated);
+    store.update_account(second.id, None, deactivated, event("acme.account.deactivate")).await.unwrap();
+    assert_eq!(store.acme_account(second.id).await.unwrap().unwrap().status, AccountStatus::Deactivated);
+    let after = store.update_account(second.id, Some(vec![]), None, event("acme.account.update")).await;
+    assert!(matches!(after, Err(StoreError::Conflict(_))), "{after:?}");
+}
+
+async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
+    let account = acme.create_account(account(1, None), event("acme.account.create")).await.unwrap();
+    let first = acme
+        .create_order(order(
+            account.id,
+            vec![new_authorization("a.example.com"), new_authorization("b.example.com")],
+            &["a.example.com", "b.example.com"],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(first.status, OrderStatus::Pending);
+    assert_eq!(first.authorizations.len(), 2);
+    assert_eq!(acme.acme_order(first.id).await.unwrap().as_ref(), Some(&first), "what was answered is what is stored");
+    let authorizations = acme.acme_authorizations(&first.authorizations).await.unwrap();
+    assert_eq!(authorizations[1].identifier, dns("b.example.com"));
+    assert_eq!(authorizations[0].challenges.len(), 2);
+    assert_eq!(authorizations[0].status, AuthorizationStatus::Pending);
+    // Validating one: its status and challenges change once, from the status it had.
+    let mut challenges = authorizations[0].challenges.clone();
+    challenges[0].status = ChallengeStatus::Valid;
+    challenges[0].validated = Some(now().unix_timestamp());
+    let (id, valid_until) = (authorizations[0].id, now() + Duration::days(30));
+    let (pending, valid) = (AuthorizationStatus::Pending, AuthorizationStatus::Valid);
+    acme.update_authorization(id, pending, valid, valid_until, challenges.clone(), Some(event("acme.validate")))
+        .await
+        .unwrap();
+    let twice = acme.update_authorization(id, pending, AuthorizationStatus::Invalid, now(), challenges, None).await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    let stored = acme.acme_authorization(id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.challenges[0].status), (AuthorizationStatus::Valid, ChallengeStatus::Valid));
+    // Reuse: found for its account and name while valid, not for others or after it expires.
+    let found = acme.reusable_authorization(account.id, &dns("a.example.com"), false, now()).await.unwrap();
+    assert_eq!(found, Some(id));
+    assert_eq!(acme.reusable_authorization(account.id, &dns("b.example.com"), false, now()).await.unwrap(), None);
+    assert_eq!(acme.reusable_authorization(account.id, &dns("a.example.com"), true, now()).await.unwrap(), None);
+    assert_eq!(acme.reusable_authorization(account.id + 1, &dns("a.example.com"), false, now()).await.unwrap(), None);
+    assert_eq!(acme.reusable_authorization(account.id, &dns("a.example.com"), false, valid_until).await.unwrap(), None);
+    let second =
+        acme.create_order(order(account.id, vec![AuthorizationFor::Reuse(id)], &["a.example.com"])).await.unwrap();
+    assert_eq!(second.authorizations, vec![id]);
+    // An order moves on once from each status: two finalizes racing, one wins.
+    let request = store
+        .submit(
+            NewRequest {
+                profile: "acme".into(),
+                csr: vec![0x30, 0x00],
+                subject: String::new(),
+                sans: vec!["dns:a.example.com".into()],
+                spki_sha256: Sha256::from_bytes([7; 32]),
+                requester: format!("acme-account:{}", account.id),
+                warnings: vec![],
+                retrieval_token_hash: Sha256::from_bytes([8; 32]),
+                created_at: now(),
+            },
+            event("request.submit"),
+        )
+        .await
+        .unwrap();
+    let ready = |from, to, request_id| OrderChange { id: second.id, from, to, request_id, error: None };
+    acme.change_order(ready(OrderStatus::Pending, OrderStatus::Ready, None)).await.unwrap();
+    acme.change_order(ready(OrderStatus::Ready, OrderStatus::Processing, Some(request.id))).await.unwrap();
+    let lost = acme.change_order(ready(OrderStatus::Ready, OrderStatus::Processing, Some(request.id))).await;
+    assert!(matches!(lost, Err(StoreError::Conflict(_))), "{lost:?}");
+    let by_request = acme.acme_order_for_request(request.id).await.unwrap().unwrap();
+    assert_eq!((by_request.id, by_request.status), (second.id, OrderStatus::Processing));
+    let error = serde_json::json!({"type": "urn:ietf:params:acme:error:unauthorized", "detail": "denied"});
+    acme.change_order(OrderChange {
+        id: second.id,
+        from: OrderStatus::Processing,
+        to: OrderStatus::Invalid,
+        request_id: None,
+        error: Some(error.clone()),
+    })
+    .await
+    .unwrap();
+    let failed = acme.acme_order(second.id).await.unwrap().unwrap();
+    assert_eq!((failed.status, failed.error, failed.request_id), (OrderStatus::Invalid, Some(error), Some(request.id)));
+    assert_eq!(acme.count_orders_since(account.id, now()).await.unwrap(), 2);
+    assert_eq!(acme.count_orders_since(account.id, now() + Duration::seconds(1)).await.unwrap(), 0);
+    assert!(acme.acme_order(9999).await.unwrap().is_none());
+    assert!(matches!(acme.acme_authorizations(&[9999]).await, Err(StoreError::NotFound(_))));
+}
+
+async fn external_account_keys_bind_once(store: &dyn AcmeStore) {
+    let key = EabKeyRecord {
+        key_id: "kid-1".into(),
+        name: "web team".into(),
+        profile: Some("shortlived".into()),
+        key_sha256: "ab".repeat(32),
+        account_id: None,
+        created_at: now(),
+    };
+    store.create_eab_key(key.clone(), event("acme.eab.create")).await.unwrap();
+    assert!(matches!(store.create_eab_key(key.clone(), event("acme.eab.create")).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.eab_key("kid-1").await.unwrap().as_ref(), Some(&key));
+    assert!(store.eab_key("kid-2").await.unwrap().is_none());
+    let bound = store.create_account(account(1, Some("kid-1")), event("acme.account.create")).await.unwrap();
+    assert_eq!(store.eab_key("kid-1").await.unwrap().unwrap().account_id, Some(bound.id));
+    let reused = store.create_account(account(2, Some("kid-1")), event("acme.account.create")).await;
+    assert!(matches!(reused, Err(StoreError::Conflict(_))), "an EAB key binds one account: {reused:?}");
+}
