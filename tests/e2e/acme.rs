@@ -270,11 +270,10 @@ fn certbot_gets_a_short_lived_certificate_by_profile_and_renews() {
         sb.openssl(&["x509", "-in", live.to_str().unwrap(), "-noout", "-startdate", "-enddate"]).ok().stdout.clone();
     let date = |key: &str| {
         let text = dates.lines().find_map(|l| l.strip_prefix(key)).unwrap().to_string();
-        let format = time::format_description::parse(
-            "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT",
-        )
-        .unwrap();
-        time::PrimitiveDateTime::parse(&text, &format).unwrap()
+        let format = time::macros::format_description!(
+            "[month repr:short] [day padding:space] [hour]:[minute]:[second] [year] GMT"
+        );
+        time::PrimitiveDateTime::parse(&text, format).unwrap()
     };
     let days = (date("notAfter=") - date("notBefore=")).whole_hours();
     assert_eq!(days, 7 * 24 - 1, "the shortlived profile's 7 days (less the last second): {dates}");
