@@ -1,6 +1,7 @@
 -- wrk script for the issuance benchmarks: POST the body in $BODY_FILE with $CONTENT_TYPE and an
 -- optional bearer token ($TOKEN); a response counts as good when its status is $OK_STATUS
--- (default 200) and its body contains $EXPECT. Prints one RESULT line for the bench script.
+-- (default 200), its body contains $EXPECT and has at least $MIN_BYTES octets. Prints one RESULT
+-- line for the bench script.
 local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
@@ -15,9 +16,12 @@ function init(args)
   bad = 0
   expect = os.getenv("EXPECT") or ""
   ok_status = tonumber(os.getenv("OK_STATUS") or "200")
+  min_bytes = tonumber(os.getenv("MIN_BYTES") or "0")
 end
 function response(status, headers, body)
-  if status ~= ok_status or (expect ~= "" and not string.find(body, expect, 1, true)) then bad = bad + 1 end
+  if status ~= ok_status or #body < min_bytes or (expect ~= "" and not string.find(body, expect, 1, true)) then
+    bad = bad + 1
+  end
 end
 function done(summary, latency, requests)
   local b = 0

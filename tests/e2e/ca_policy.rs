@@ -208,7 +208,8 @@ fn bad_http_input_gets_precise_4xx_never_500() {
         assert_eq!(response.header("content-type"), Some("application/problem+json"));
     }
     let csr = make_csr(&sb, "ok", "ec-p256", "www.example.com", &[]);
-    assert!(post(&submit_body("nope", &csr)).text().contains("available: client, server, subca, test"));
+    let unknown = post(&submit_body("nope", &csr)).text();
+    assert!(unknown.contains("available: acme, client, server, shortlived, subca, test"), "{unknown}");
     // A private key sent instead of a CSR is refused with a warning.
     let key = sb.read_text("ok.key");
     let response = post(&submit_body("server", &key));

@@ -34,6 +34,10 @@ pub enum Action {
     ManageTokens,
     /// Read and verify the audit log.
     ReadAudit,
+    /// Revoke any certificate, for any reason (a requester may revoke its own for a few).
+    Revoke,
+    /// Release a certificate from hold.
+    ReleaseHold,
 }
 
 impl Action {
@@ -47,6 +51,7 @@ impl Action {
             Action::Search => &[CertificateManager, Auditor, CaAdministrator],
             Action::ManageTokens => &[CaAdministrator],
             Action::ReadAudit => &[Auditor],
+            Action::Revoke | Action::ReleaseHold => &[CertificateManager],
         }
     }
 
@@ -61,6 +66,8 @@ impl Action {
             Action::Search => "search requests and certificates",
             Action::ManageTokens => "create tokens",
             Action::ReadAudit => "read the audit log",
+            Action::Revoke => "revoke other identities' certificates",
+            Action::ReleaseHold => "release certificates from hold",
         }
     }
 }
@@ -101,5 +108,9 @@ mod tests {
         assert!(permit(&auditor, Action::ReadAudit).is_ok());
         assert!(permit(&auditor, Action::Submit).is_err());
         assert!(permit(&manager, Action::ReadAudit).is_err());
+        assert!(permit(&manager, Action::Revoke).is_ok());
+        assert!(permit(&enrollee, Action::Revoke).is_err());
+        let admin = Actor { name: "root".into(), roles: vec![Role::CaAdministrator] };
+        assert!(permit(&admin, Action::ReleaseHold).is_err(), "revocation is a Certificate Manager's job");
     }
 }

@@ -32,6 +32,10 @@ pub struct AuthoritySettings {
     pub strict_role_separation: bool,
     /// Known-compromised keys, refused at submission.
     pub weak_keys: Arc<WeakKeys>,
+    /// How CRLs are published.
+    pub crl: crate::publication::CrlPolicy,
+    /// How OCSP responses are made.
+    pub ocsp: crate::publication::OcspPolicy,
 }
 
 /// The certificate authority's workflow.
@@ -45,6 +49,14 @@ pub struct Authority {
     pub(crate) strict_role_separation: bool,
     pub(crate) weak_keys: Arc<WeakKeys>,
     pub(crate) metrics: Metrics,
+    pub(crate) crl_policy: crate::publication::CrlPolicy,
+    /// Woken after every revocation or release, for the publishers.
+    pub(crate) revocations: Arc<tokio::sync::Notify>,
+    /// Makes and opens keys beyond the CAs' own (delegated OCSP responders).
+    pub(crate) keys: Arc<dyn CaKeys>,
+    pub(crate) ocsp_policy: crate::publication::OcspPolicy,
+    /// The delegated OCSP responders in use, by CA.
+    pub(crate) responders: std::sync::Mutex<HashMap<signet_model::CaId, crate::publication::ocsp::CurrentResponder>>,
     configuration_change: Option<ConfigurationChange>,
 }
 
@@ -55,10 +67,10 @@ impl Authority {
     pub async fn load(
         store: Arc<dyn Store>,
         settings: AuthoritySettings,
-        keys: &dyn CaKeys,
+        keys: Arc<dyn CaKeys>,
         clock: Arc<dyn Clock>,
     ) -> AuthorityResult<Self> {
-        let registry = CaRegistry::load(store.cas().await?, keys)?;
+        let registry = CaRegistry::load(store.cas().await?, keys.as_ref())?;
         let mut profiles = HashMap::new();
         for profile in settings.profiles {
             registry
@@ -86,6 +98,11 @@ impl Authority {
             strict_role_separation: settings.strict_role_separation,
             weak_keys: settings.weak_keys,
             metrics: Metrics::default(),
+            crl_policy: settings.crl,
+            revocations: Arc::new(tokio::sync::Notify::new()),
+            keys,
+            ocsp_policy: settings.ocsp,
+            responders: std::sync::Mutex::new(HashMap::new()),
             configuration_change,
         })
     }
@@ -98,6 +115,11 @@ impl Authority {
     /// Counters.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The time now, by the authority's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     /// The store (for health checks and metrics).

@@ -159,7 +159,7 @@ async fn sign_subordinate(
     };
     let reservation = Reservation {
         ca_id: parent.id,
-        serial: prepared.serial.clone(),
+        serial: prepared.serial,
         tbs: prepared.tbs.clone(),
         spki_sha256,
         subject: prepared.subject.clone(),
@@ -167,6 +167,7 @@ async fn sign_subordinate(
         not_before: prepared.not_before,
         not_after: prepared.not_after,
         is_test: false,
+        crl_shard: None,
         created_at: clock.now(),
     };
     let audit = AuditEvent::new(

@@ -26,6 +26,10 @@ pub trait CaKeys: Send + Sync {
 
     /// Opens the key of a stored CA.
     fn open(&self, ca: &CaRecord) -> AuthorityResult<Arc<dyn Signer>>;
+
+    /// Opens another key this backend sealed ([`NewCaKey::stored`]), such as a delegated OCSP
+    /// responder's; `what` names it in errors.
+    fn open_sealed(&self, sealed: &[u8], what: &str) -> AuthorityResult<Arc<dyn Signer>>;
 }
 
 /// Keys in memory, stored as PKCS#8 encrypted with the CA passphrase (scrypt).
@@ -63,10 +67,14 @@ impl CaKeys for SoftwareCaKeys {
     }
 
     fn open(&self, ca: &CaRecord) -> AuthorityResult<Arc<dyn Signer>> {
-        let pkcs8 = signet_codec::private_key::decrypt(&ca.encrypted_key, self.passphrase.as_bytes()).map_err(|e| {
+        self.open_sealed(&ca.encrypted_key, &format!("CA {}", ca.name))
+    }
+
+    fn open_sealed(&self, sealed: &[u8], what: &str) -> AuthorityResult<Arc<dyn Signer>> {
+        let pkcs8 = signet_codec::private_key::decrypt(sealed, self.passphrase.as_bytes()).map_err(|e| {
             AuthorityError::new(
                 Kind::Malformed,
-                format!("cannot open the key of CA {}: {e} (check the CA passphrase)", ca.name),
+                format!("cannot open the key of {what}: {e} (check the CA passphrase)"),
             )
         })?;
         Ok(Arc::new(SoftwareKey::from_pkcs8(pkcs8).map_err(internal)?))

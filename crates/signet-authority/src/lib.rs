@@ -7,7 +7,7 @@
 //! HTTP or the CLI. Parts by job: [`authority`] (the loaded state), [`workflow`] (submit,
 //! decide, retrieve), [`tokens`] (authentication), `registry` (the CAs and their keys, opened
 //! through [`keys::CaKeys`]), [`ca_admin`] (creating CAs), [`audit_log`], [`policy`] (the
-//! configuration on record), `signing` (reserve, sign, store).
+//! configuration on record), `signing` (reserve, sign, store), [`publication`] (CRLs).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
@@ -21,6 +21,7 @@ pub mod error;
 pub mod keys;
 pub mod metrics;
 pub mod policy;
+pub mod publication;
 mod registry;
 pub mod server_tls;
 mod signing;
@@ -35,5 +36,6 @@ pub use error::{AuthorityError, AuthorityResult, Kind};
 pub use keys::{CaKeys, SoftwareCaKeys};
 pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
+pub use publication::{CrlPolicy, CrlStatus, OcspPolicy, OcspSigner};
 pub use tokens::{SeparationViolation, create_token, revoke_token, separation_violations};
-pub use workflow::Access;
+pub use workflow::{Access, CertificateRef, REQUESTER_REASONS};

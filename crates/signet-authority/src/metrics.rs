@@ -13,6 +13,10 @@ pub struct Metrics {
     pub denied: AtomicU64,
     /// Submissions refused by policy or malformed.
     pub rejected: AtomicU64,
+    /// Certificates revoked (holds included).
+    pub revoked: AtomicU64,
+    /// CRLs signed and stored.
+    pub crls_published: AtomicU64,
 }
 
 impl Metrics {

@@ -67,9 +67,17 @@ fn policy(
         by_name.insert(profile.name.clone(), value);
     }
     let files: Vec<String> = weak_keys.files().iter().map(|f| f.display().to_string()).collect();
+    let mut url_settings = json!({"base": urls.base, "ocsp": urls.ocsp});
+    // Partitions change the URLs certificates name; recorded only when a CA has any, so
+    // configurations from before partitioning read the same.
+    if !urls.crl_shards.is_empty()
+        && let Some(map) = url_settings.as_object_mut()
+    {
+        map.insert("crl_shards".into(), json!(urls.crl_shards));
+    }
     Ok(json!({
         "profiles": by_name,
-        "urls": {"base": urls.base, "ocsp": urls.ocsp},
+        "urls": url_settings,
         "strict_role_separation": strict_role_separation,
         "weak_keys": {"files": files, "keys": weak_keys.len()},
     }))

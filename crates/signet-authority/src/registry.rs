@@ -61,6 +61,30 @@ impl CaRegistry {
         }
     }
 
+    /// The stored id of the CA named `name`.
+    pub(crate) fn ca_id(&self, name: &str) -> Option<CaId> {
+        self.cas.get(name).map(|c| c.record.id)
+    }
+
+    /// The name of the CA with id `id`.
+    pub(crate) fn name_of(&self, id: CaId) -> Option<&str> {
+        self.cas.values().find(|c| c.record.id == id).map(|c| c.record.name.as_str())
+    }
+
+    /// Every CA's name and id, by name.
+    pub(crate) fn ids(&self) -> Vec<(&str, CaId)> {
+        let mut all: Vec<(&str, CaId)> = self.cas.values().map(|c| (c.record.name.as_str(), c.record.id)).collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// The CAs that can sign (have a certificate and an opened key), by name.
+    pub(crate) fn signing(&self) -> Vec<&Arc<IssuingCa>> {
+        let mut all: Vec<&Arc<IssuingCa>> = self.cas.values().filter_map(|c| c.issuing.as_ref()).collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
     /// CA certificates above an issuing CA: intermediates (issuer first) and the root, if signet
     /// holds it (a parent outside signet is the requester's to supply).
     pub(crate) fn chain_of(&self, ca_id: CaId) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {

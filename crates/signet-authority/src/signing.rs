@@ -97,7 +97,7 @@ impl Certify {
             vec![AuditEvent::new(self.at, &self.decided_by, "certificate.issue", &format!("request:{id}"), details)];
         let completion = Completion {
             ca_id: self.issuer.id,
-            serial: self.prepared.serial.clone(),
+            serial: self.prepared.serial,
             request_id: id,
             der,
             sha256,

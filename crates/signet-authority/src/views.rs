@@ -1,8 +1,8 @@
 //! What callers see of requests, certificates and CAs (no CSR bytes, no token hashes).
 
 use serde::Serialize;
-use signet_model::{CaId, RequestId, RequestState};
-use signet_store::{CertificateRecord, RequestRecord};
+use signet_model::{CaId, RequestId, RequestState, RevocationReason};
+use signet_store::{CertificateRecord, RequestRecord, Revocation};
 use time::OffsetDateTime;
 
 /// A request as its requester or a manager sees it.
@@ -62,6 +62,104 @@ pub struct CertificateView {
     pub sha256: Option<String>,
     /// From the test hierarchy.
     pub test: bool,
+    /// Its revocation, if revoked or on hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationView>,
+}
+
+/// A revocation as callers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevocationView {
+    /// When it took effect (RFC 3339).
+    pub revoked_at: String,
+    /// Why (RFC 5280 name, e.g. `keyCompromise`).
+    pub reason: RevocationReason,
+    /// When the key is known or suspected to have been compromised (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidity_date: Option<String>,
+    /// Who revoked it.
+    pub revoked_by: String,
+}
+
+impl RevocationView {
+    /// The view of a stored revocation.
+    pub fn new(revocation: &Revocation) -> Self {
+        Self {
+            revoked_at: rfc3339(revocation.revoked_at),
+            reason: revocation.reason,
+            invalidity_date: revocation.invalidity_date.map(rfc3339),
+            revoked_by: revocation.revoked_by.clone(),
+        }
+    }
+}
+
+/// Where a certificate stands for relying parties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateState {
+    /// Valid and not revoked.
+    Good,
+    /// Revoked (or on hold).
+    Revoked,
+    /// Past its notAfter (and not revoked).
+    Expired,
+}
+
+/// A certificate's status: what `GET /api/v1/certificates/{ca}/{serial}` answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateStatusView {
+    /// Issuing CA's name.
+    pub ca: String,
+    /// Serial (hex).
+    pub serial: String,
+    /// The request it was issued for.
+    pub request_id: RequestId,
+    /// good, revoked or expired.
+    pub status: CertificateState,
+    /// Its revocation, if revoked or on hold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<RevocationView>,
+    /// Subject.
+    pub subject: String,
+    /// Names in the certificate.
+    pub names: Vec<String>,
+    /// Validity start.
+    pub not_before: String,
+    /// Validity end.
+    pub not_after: String,
+    /// SHA-256 fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The CRL partition its distribution point names (absent: the CA's full CRL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_shard: Option<u16>,
+    /// From the test hierarchy.
+    pub test: bool,
+}
+
+impl CertificateStatusView {
+    /// The status of an issued certificate of CA `ca` at `now`.
+    pub fn new(ca: &str, record: &CertificateRecord, now: OffsetDateTime) -> Self {
+        let status = match (&record.revocation, record.not_after < now) {
+            (Some(_), _) => CertificateState::Revoked,
+            (None, true) => CertificateState::Expired,
+            (None, false) => CertificateState::Good,
+        };
+        Self {
+            ca: ca.to_string(),
+            serial: record.serial.to_hex(),
+            request_id: record.request_id,
+            status,
+            revocation: record.revocation.as_ref().map(RevocationView::new),
+            subject: record.subject.clone(),
+            names: record.sans.clone(),
+            not_before: rfc3339(record.not_before),
+            not_after: rfc3339(record.not_after),
+            sha256: record.sha256.map(|d| d.to_hex()),
+            crl_shard: record.crl_shard,
+            test: record.is_test,
+        }
+    }
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -92,6 +190,7 @@ impl RequestView {
                 not_after: rfc3339(c.not_after),
                 sha256: c.sha256.map(|d| d.to_hex()),
                 test: c.is_test,
+                revocation: c.revocation.as_ref().map(RevocationView::new),
             }),
             own_request: false,
         }

@@ -67,6 +67,16 @@ pub enum Command {
     Queue(QueueCommand),
     /// Search requests and certificates on a signet server.
     Search(SearchArgs),
+    /// Revoke a certificate, by serial or by request, with a reason.
+    Revoke(crate::cli_revocation::RevokeArgs),
+    /// Release a certificate from hold (certificateHold is the only reason that can be undone).
+    Unrevoke(crate::cli_revocation::UnrevokeArgs),
+    /// Fetch a CA's CRL from a server, or describe a CRL file.
+    #[command(subcommand)]
+    Crl(crate::cli_revocation::CrlCommand),
+    /// Run the OCSP responder on its own.
+    #[command(subcommand)]
+    Ocsp(crate::cli_revocation::OcspCommand),
 }
 
 /// Where the CA's data lives.
@@ -103,6 +113,8 @@ pub enum CaCommand {
         after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
     )]
     Export(CaExportArgs),
+    /// Show each CA's CRLs: number, age, next update; warns before one goes stale.
+    Status(crate::cli_revocation::CaStatusArgs),
 }
 
 /// `signet ca export`
@@ -407,7 +419,7 @@ pub struct QueueDenyArgs {
 /// `signet search`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet search --name example.com\n  signet search --state pending --requester alice\n  signet search --expires-before 2027-01-01T00:00:00Z --json"
+    after_help = "Examples:\n  signet search --name example.com\n  signet search --state pending --requester alice\n  signet search --expires-before 2027-01-01T00:00:00Z --json\n  signet search --revoked --reason keyCompromise"
 )]
 pub struct SearchArgs {
     /// Server and token.
@@ -431,12 +443,24 @@ pub struct SearchArgs {
     /// SHA-256 fingerprint of the certificate or of its key.
     #[arg(long)]
     pub fingerprint: Option<String>,
-    /// Certificates expiring after this time (RFC 3339).
+    /// Certificates expiring after this time (RFC 3339 or a plain date). Example: --expires-after 2027-01-01
     #[arg(long)]
     pub expires_after: Option<String>,
-    /// Certificates expiring before this time (RFC 3339).
+    /// Certificates expiring before this time (RFC 3339 or a plain date). Example: --expires-before 2027-01-01T00:00:00Z
     #[arg(long)]
     pub expires_before: Option<String>,
+    /// At most this many results, newest first (1-1000; the server's default is 100). Example: --limit 500
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: Option<u32>,
+    /// Only revoked certificates (holds included).
+    #[arg(long, conflicts_with = "not_revoked")]
+    pub revoked: bool,
+    /// Only issued certificates that are not revoked.
+    #[arg(long)]
+    pub not_revoked: bool,
+    /// Only certificates revoked for this reason. Example: --reason keyCompromise
+    #[arg(long, conflicts_with = "not_revoked")]
+    pub reason: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,

@@ -41,7 +41,15 @@ pub fn settings(dir: &Path) -> CliResult<Settings> {
             dir.display()
         )));
     }
-    signet_config::load(&path, dir).map_err(|e| CliError::bad_input(e.to_string()))
+    // Through the CLI's one hardened reader (size cap, no devices or FIFOs), like every file.
+    let bytes = crate::files::read_input(&path.to_string_lossy())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CliError::bad_input(format!("{}: not UTF-8 text; signet.toml is TOML", path.display())))?;
+    signet_config::parse(&text, dir).map_err(|problem| {
+        CliError::bad_input(
+            signet_config::ConfigError::Invalid { file: path.display().to_string(), problem }.to_string(),
+        )
+    })
 }
 
 /// Opens the data directory: settings and store.
@@ -84,7 +92,67 @@ pub fn weak_keys(settings: &Settings) -> CliResult<signet_issuance::WeakKeys> {
 
 /// The issuance URLs of the settings: certificates point at the plain-HTTP listener.
 pub fn urls(settings: &Settings) -> signet_issuance::Urls {
-    signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ocsp: settings.ocsp_url.clone() }
+    signet_issuance::Urls {
+        base: Some(settings.listeners.http_public_url.clone()),
+        ocsp: settings.ocsp_url.clone(),
+        crl_shards: settings.crl.shards.clone(),
+    }
+}
+
+/// Loads the CA workflow on `store`: opens the CA keys with the CA passphrase and records the
+/// configuration in force (as `signet serve` does at start).
+pub async fn authority(
+    settings: &Settings,
+    store: Arc<SqlStore>,
+    weak_keys: Arc<signet_issuance::WeakKeys>,
+) -> CliResult<signet_authority::Authority> {
+    let passphrase = ca_passphrase(settings)?;
+    let authority_settings = signet_authority::AuthoritySettings {
+        profiles: settings.profiles.clone(),
+        urls: urls(settings),
+        strict_role_separation: settings.strict_role_separation,
+        weak_keys,
+        crl: crl_policy(settings),
+        ocsp: ocsp_policy(settings),
+    };
+    let keys = Arc::new(signet_authority::SoftwareCaKeys::new(passphrase));
+    signet_authority::Authority::load(store, authority_settings, keys, Arc::new(signet_model::SystemClock))
+        .await
+        .map_err(|e| CliError::from(e).context("cannot start the CA"))
+}
+
+/// The OCSP policy of the settings: responses are made when an OCSP URL is configured.
+pub fn ocsp_policy(settings: &Settings) -> signet_authority::OcspPolicy {
+    signet_authority::OcspPolicy {
+        enabled: settings.ocsp_url.is_some(),
+        validity: settings.ocsp.validity,
+        refresh: settings.ocsp.refresh,
+        signer: match settings.ocsp.signer {
+            signet_config::OcspSignerSetting::Delegated => signet_authority::OcspSigner::Delegated,
+            signet_config::OcspSignerSetting::Ca => signet_authority::OcspSigner::Ca,
+        },
+        responder_validity: settings.ocsp.responder_validity,
+        nonce: settings.ocsp.nonce,
+    }
+}
+
+/// How the OCSP responder answers, from the settings.
+pub fn ocsp_serving(settings: &Settings) -> signet_ocsp::ServeSettings {
+    signet_ocsp::ServeSettings {
+        validity: settings.ocsp.validity,
+        refresh: settings.ocsp.refresh,
+        nonce: settings.ocsp.nonce,
+    }
+}
+
+/// The CRL policy of the settings.
+pub fn crl_policy(settings: &Settings) -> signet_authority::CrlPolicy {
+    signet_authority::CrlPolicy {
+        validity: settings.crl.validity,
+        refresh: settings.crl.refresh,
+        after_revocation: settings.crl.after_revocation,
+        expired_grace: settings.crl.expired_grace,
+    }
 }
 
 /// Builds a tokio runtime for a command.

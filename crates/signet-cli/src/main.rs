@@ -6,6 +6,7 @@
 mod output;
 mod cli;
 mod cli_acme;
+mod cli_revocation;
 mod cli_server;
 mod cli_tokens;
 mod commands;
@@ -27,6 +28,7 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
+use crate::cli_revocation::{CrlCommand, OcspCommand};
 use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -65,6 +67,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
+        Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Acme(cli_acme::AcmeCommand::Eab(cli_acme::EabCommand::Create(args))) => {
             commands::acme::eab_create(&args)
@@ -81,5 +84,11 @@ fn run(cli: Cli) -> CliResult {
         Command::Queue(QueueCommand::Approve(args)) => commands::client::approve(&args),
         Command::Queue(QueueCommand::Deny(args)) => commands::client::deny(&args),
         Command::Search(args) => commands::client::search(&args),
+        Command::Revoke(args) => commands::revoke::revoke(&args),
+        Command::Unrevoke(args) => commands::revoke::unrevoke(&args),
+        Command::Crl(CrlCommand::Get(args)) => commands::crl::get(&args),
+        Command::Crl(CrlCommand::Inspect(args)) => commands::crl::inspect(&args),
+        Command::Crl(CrlCommand::Publish(args)) => commands::crl::publish(&args),
+        Command::Ocsp(OcspCommand::Serve(args)) => commands::ocsp::serve(&args),
     }
 }

@@ -153,6 +153,9 @@ pub struct RevokedEntry {
     /// Reason code name, if given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// invalidityDate (RFC 3339), if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidity_date: Option<String>,
 }
 
 /// What `inspect` shows of a CRL.
@@ -173,6 +176,13 @@ pub struct CrlInfo {
     /// authorityKeyIdentifier, hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authority_key_id: Option<String>,
+    /// The issuingDistributionPoint's URIs: the CRL covers only certificates naming one of them
+    /// (a partition); absent for a full CRL.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub distribution_points: Vec<String>,
+    /// The partition number, when the distribution point ends in `/N.crl` (signet's partitions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<u16>,
     /// Signature algorithm name.
     pub signature_algorithm: String,
     /// Number of revoked certificates.
@@ -304,6 +314,11 @@ pub struct Options<'a> {
     pub now: OffsetDateTime,
     /// Password for encrypted keys and PKCS#12 files.
     pub password: Option<&'a str>,
+}
+
+/// Describes a DER OCSP response.
+pub fn ocsp_response(der: &[u8]) -> Result<OcspResponseInfo, CodecError> {
+    crate::describe_ocsp::response(der)
 }
 
 /// Describes one object.
@@ -631,11 +646,33 @@ pub fn crl(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, CodecError> {
             serial: serial_hex(entry.raw_serial()),
             revoked_at: rfc3339(entry.revocation_date.to_datetime()),
             reason: entry.reason_code().map(|(_, code)| crl_reason(code.0)),
+            invalidity_date: entry.extensions().iter().find_map(|e| match e.parsed_extension() {
+                ParsedExtension::InvalidityDate(t) => Some(rfc3339(t.to_datetime())),
+                _ => None,
+            }),
         })
         .collect();
     let authority_key_id = crl.extensions().iter().find_map(|e| match e.parsed_extension() {
         ParsedExtension::AuthorityKeyIdentifier(aki) => aki.key_identifier.as_ref().map(|k| hex::encode(k.0)),
         _ => None,
+    });
+    let distribution_points: Vec<String> = crl
+        .extensions()
+        .iter()
+        .filter_map(|e| match e.parsed_extension() {
+            ParsedExtension::IssuingDistributionPoint(idp) => match &idp.distribution_point {
+                Some(x509_parser::extensions::DistributionPointName::FullName(names)) => {
+                    Some(names.iter().filter_map(uri).collect::<Vec<_>>())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let shard = distribution_points.iter().find_map(|p| {
+        let (_, file) = p.rsplit_once('/')?;
+        file.strip_suffix(".crl")?.parse::<u16>().ok()
     });
     Ok(CrlInfo {
         issuer: name_to_string(crl.issuer()),
@@ -644,6 +681,8 @@ pub fn crl(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, CodecError> {
         status: if next_update.is_some_and(|n| now > n) { "stale" } else { "current" }.into(),
         crl_number: crl.crl_number().map(ToString::to_string),
         authority_key_id,
+        distribution_points,
+        shard,
         signature_algorithm: oids::signature_algorithm(&crl.signature_algorithm.algorithm.to_id_string()).to_string(),
         revoked_count: revoked.len(),
         revoked,

@@ -87,6 +87,51 @@ pub enum Storage {
     Postgres(String),
 }
 
+/// How CRLs are published (`[crl]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlSettings {
+    /// nextUpdate - thisUpdate.
+    pub validity: time::Duration,
+    /// Republished at least this often.
+    pub refresh: time::Duration,
+    /// A revocation is in a published CRL within this.
+    pub after_revocation: time::Duration,
+    /// Certificates expired longer than this are left out.
+    pub expired_grace: time::Duration,
+    /// CRL partitions per CA name (absent: 1, one full CRL).
+    pub shards: std::collections::BTreeMap<String, u16>,
+}
+
+/// Who signs OCSP responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OcspSignerSetting {
+    /// A delegated responder certificate signet issues and rotates.
+    Delegated,
+    /// The CA key itself.
+    Ca,
+}
+
+/// How OCSP responses are made and served (`[ocsp]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspSettings {
+    /// nextUpdate - thisUpdate.
+    pub validity: time::Duration,
+    /// A response is made again after this.
+    pub refresh: time::Duration,
+    /// Who signs.
+    pub signer: OcspSignerSetting,
+    /// Validity of a delegated responder's certificate (replaced at half of it).
+    pub responder_validity: time::Duration,
+    /// Whether a request's nonce is echoed (RFC 8954) in a response signed for it.
+    pub nonce: bool,
+}
+
+/// The longest CRL validity the CA/Browser Forum allows for subscriber CRLs (BR §4.9.7), hours.
+pub const MAX_CRL_VALIDITY_HOURS: i64 = 240;
+
+/// Most partitions a CA's CRL may have.
+pub const MAX_CRL_SHARDS: i64 = 4096;
+
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -111,6 +156,10 @@ pub struct Settings {
     pub strict_role_separation: bool,
     /// Lists of known-compromised RSA keys to refuse ([`signet_issuance::weak_keys`]).
     pub weak_key_files: Vec<PathBuf>,
+    /// CRL publication.
+    pub crl: CrlSettings,
+    /// OCSP responses (made when `ocsp_url` is set).
+    pub ocsp: OcspSettings,
     /// Profiles by name.
     pub profiles: Vec<Profile>,
     /// The ACME server.
@@ -223,6 +272,17 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
             })?),
             other => return Err(setting("storage.backend", format!("{other:?} is not sqlite or postgres"))),
         };
+    let crl = crl_settings(&raw.crl)?;
+    let ocsp = ocsp_settings(&raw.ocsp)?;
+    if let Some(url) = &raw.server.ocsp_url {
+        if url.starts_with("https://") {
+            warnings.push(format!(
+                "server.ocsp_url {url:?} is HTTPS: OCSP is normally served over plain HTTP (RFC 5019 §5), since a client checking the TLS server's own certificate could loop"
+            ));
+        } else if !url.starts_with("http://") {
+            return Err(setting("server.ocsp_url", format!("{url:?} must start with http:// (RFC 5019 §5)")));
+        }
+    }
     let mut profiles = Vec::new();
     for (name, p) in &raw.profiles {
         profiles.push(profile(name, p, now, &mut warnings).map_err(|e| e.under(&format!("profiles.{name}")))?);
@@ -246,9 +306,101 @@ pub fn parse_at(text: &str, data_dir: &Path, now: time::OffsetDateTime) -> Resul
             Some(files) => files.iter().map(|f| data_dir.join(f)).collect(),
             None => signet_issuance::WeakKeys::debian_files(),
         },
+        crl,
+        ocsp,
         profiles,
         acme,
         warnings,
+    })
+}
+
+fn ocsp_settings(raw: &raw::Ocsp) -> Result<OcspSettings, ConfigProblem> {
+    if !(8..=240).contains(&raw.validity_hours) {
+        return Err(setting(
+            "ocsp.validity_hours",
+            format!("{} is not between 8 and 240 (BR §4.9.10: 8 hours to 10 days)", raw.validity_hours),
+        ));
+    }
+    if !(1..raw.validity_hours).contains(&raw.refresh_hours) {
+        return Err(setting(
+            "ocsp.refresh_hours",
+            format!(
+                "{} must be at least 1 and less than ocsp.validity_hours ({})",
+                raw.refresh_hours, raw.validity_hours
+            ),
+        ));
+    }
+    let signer = match raw.signer.as_str() {
+        "delegated" => OcspSignerSetting::Delegated,
+        "ca" => OcspSignerSetting::Ca,
+        other => return Err(setting("ocsp.signer", format!("{other:?} is not delegated or ca"))),
+    };
+    if !(1..=365).contains(&raw.responder_validity_days) || raw.responder_validity_days * 24 < 2 * raw.validity_hours {
+        return Err(setting(
+            "ocsp.responder_validity_days",
+            format!(
+                "{} must be 1 to 365 days and at least twice ocsp.validity_hours, so no response outlives its responder",
+                raw.responder_validity_days
+            ),
+        ));
+    }
+    Ok(OcspSettings {
+        validity: time::Duration::hours(raw.validity_hours),
+        refresh: time::Duration::hours(raw.refresh_hours),
+        signer,
+        responder_validity: time::Duration::days(raw.responder_validity_days),
+        nonce: raw.nonce,
+    })
+}
+
+fn crl_settings(raw: &raw::Crl) -> Result<CrlSettings, ConfigProblem> {
+    if !(1..=MAX_CRL_VALIDITY_HOURS).contains(&raw.validity_hours) {
+        return Err(setting(
+            "crl.validity_hours",
+            format!(
+                "{} is not between 1 and {MAX_CRL_VALIDITY_HOURS} (the CA/Browser Forum allows CRLs of at most 10 days, BR §4.9.7)",
+                raw.validity_hours
+            ),
+        ));
+    }
+    if !(1..raw.validity_hours).contains(&raw.refresh_hours) {
+        return Err(setting(
+            "crl.refresh_hours",
+            format!(
+                "{} must be at least 1 and less than crl.validity_hours ({}), so a new CRL is out well before the old one's nextUpdate",
+                raw.refresh_hours, raw.validity_hours
+            ),
+        ));
+    }
+    if !(1..=86_400).contains(&raw.publish_after_revocation_seconds) {
+        return Err(setting(
+            "crl.publish_after_revocation_seconds",
+            format!(
+                "{} is not between 1 and 86400 (BR §4.9.7 asks for a new CRL within 24 hours of a revocation)",
+                raw.publish_after_revocation_seconds
+            ),
+        ));
+    }
+    if !(0..=24 * 3650).contains(&raw.expired_grace_hours) {
+        return Err(setting(
+            "crl.expired_grace_hours",
+            format!("{} is not between 0 and 87600", raw.expired_grace_hours),
+        ));
+    }
+    let mut shards = std::collections::BTreeMap::new();
+    for (ca, count) in &raw.shards {
+        let count =
+            u16::try_from(*count).ok().filter(|n| (1..=MAX_CRL_SHARDS).contains(&i64::from(*n))).ok_or_else(|| {
+                setting(format!("crl.shards.{ca}"), format!("{count} is not between 1 and {MAX_CRL_SHARDS}"))
+            })?;
+        shards.insert(ca.clone(), count);
+    }
+    Ok(CrlSettings {
+        validity: time::Duration::hours(raw.validity_hours),
+        refresh: time::Duration::hours(raw.refresh_hours),
+        after_revocation: time::Duration::seconds(raw.publish_after_revocation_seconds),
+        expired_grace: time::Duration::hours(raw.expired_grace_hours),
+        shards,
     })
 }
 
@@ -409,6 +561,12 @@ pub fn default_text_with(
 ) -> String {
     let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
     let public_url = public_url.map(str::to_string).unwrap_or_else(|| format!("https://{listen}"));
+    // OCSP is fetched over plain HTTP (RFC 5019 §5): at the plain listener, as certificates name it.
+    let plain = match http_listen.parse() {
+        Ok(address) => listeners::default_http_url(&public_url, address),
+        Err(_) => public_url.clone(),
+    };
+    let ocsp_url = format!("{}/ocsp", plain.trim_end_matches('/'));
     let (backend, url) = match database_url {
         Some(url) => ("postgres", format!("url = {}", quoted(url))),
         None => ("sqlite", "# url = \"postgres://signet@127.0.0.1:5432/signet\"   # for backend = \"postgres\"".into()),
@@ -417,6 +575,7 @@ pub fn default_text_with(
         .replace("@LISTEN@", &quoted(listen))
         .replace("@HTTP_LISTEN@", &quoted(http_listen))
         .replace("@PUBLIC_URL@", &quoted(&public_url))
+        .replace("@OCSP_URL@", &quoted(&ocsp_url))
         .replace("@BACKEND@", &quoted(backend))
         .replace("@URL@", &url)
 }
@@ -438,6 +597,12 @@ mod tests {
         assert_eq!(test.validity, Some(time::Duration::days(21)));
         assert_eq!(settings.profile("server").unwrap().approval, Approval::Manager);
         assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+        assert_eq!(settings.crl.validity, time::Duration::days(7));
+        assert_eq!(settings.crl.after_revocation, time::Duration::minutes(1));
+        assert!(settings.crl.shards.is_empty());
+        // On the plain-HTTP listener, which certificates name (RFC 5019 §5).
+        assert_eq!(settings.ocsp_url.as_deref(), Some("http://127.0.0.1:8080/ocsp"));
+        assert_eq!((settings.ocsp.signer, settings.ocsp.nonce), (OcspSignerSetting::Delegated, false));
         // Each shipped profile says whether it is private; none asserts a CA/B Forum policy.
         for (name, internal) in [("server", true), ("client", true), ("test", false), ("subca", false)] {
             let profile = settings.profile(name).unwrap();
@@ -500,6 +665,26 @@ mod tests {
         assert!(parse(&huge, Path::new("/d")).unwrap_err().to_string().contains("between 1 and 36525"));
         let weak = base.replacen("rsa_min_bits = 2048", "rsa_min_bits = 1024", 1);
         assert!(parse(&weak, Path::new("/d")).unwrap_err().to_string().contains("2048"));
+        let crl = |from: &str, to: &str| base.replacen(from, to, 1);
+        let long = crl("validity_hours = 168", "validity_hours = 241");
+        assert!(parse(&long, Path::new("/d")).unwrap_err().to_string().contains("at most 10 days"));
+        let late = crl("refresh_hours = 24", "refresh_hours = 168");
+        assert!(parse(&late, Path::new("/d")).unwrap_err().to_string().contains("crl.refresh_hours"));
+        let none = crl("# shards = { dev-issuing = 16 }", "shards = { dev-issuing = 0 }");
+        assert!(parse(&none, Path::new("/d")).unwrap_err().to_string().contains("crl.shards.dev-issuing"));
+        let never = crl("publish_after_revocation_seconds = 60", "publish_after_revocation_seconds = 0");
+        assert!(parse(&never, Path::new("/d")).unwrap_err().to_string().contains("24 hours"));
+        let sharded = crl("# shards = { dev-issuing = 16 }", "shards = { dev-issuing = 16 }");
+        let sharded = parse(&sharded, Path::new("/d")).unwrap();
+        assert_eq!(sharded.crl.shards.get("dev-issuing"), Some(&16));
+        let short = crl("validity_hours = 72", "validity_hours = 4");
+        assert!(parse(&short, Path::new("/d")).unwrap_err().to_string().contains("8 hours to 10 days"));
+        let signer = crl("signer = \"delegated\"", "signer = \"hsm\"");
+        assert!(parse(&signer, Path::new("/d")).unwrap_err().to_string().contains("ocsp.signer"));
+        let https = crl("ocsp_url = \"http://", "ocsp_url = \"https://");
+        assert!(parse(&https, Path::new("/d")).unwrap().warnings[0].contains("plain HTTP"));
+        let ftp = crl("ocsp_url = \"http://", "ocsp_url = \"ftp://");
+        assert!(parse(&ftp, Path::new("/d")).unwrap_err().to_string().contains("server.ocsp_url"));
         let pg = base.replace("backend = \"sqlite\"", "backend = \"postgres\"");
         assert!(parse(&pg, Path::new("/d")).unwrap_err().to_string().contains("storage.url"));
         let with_url = parse(&default_text("127.0.0.1:1", Some("postgres://u@h/db"), None), Path::new("/d")).unwrap();

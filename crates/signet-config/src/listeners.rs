@@ -75,7 +75,7 @@ pub(crate) fn listeners(server: &raw::Server, public_url: &str, data_dir: &Path)
 }
 
 /// `http://` the public URL's host and the plain listener's port (the port left out when 80).
-fn default_http_url(public_url: &str, http_listen: SocketAddr) -> String {
+pub(crate) fn default_http_url(public_url: &str, http_listen: SocketAddr) -> String {
     let host = match url_host(public_url) {
         Some(host) if host.contains(':') => format!("[{host}]"),
         Some(host) => host.to_string(),

@@ -16,9 +16,57 @@ pub(crate) struct Config {
     #[serde(default)]
     pub security: Security,
     #[serde(default)]
+    pub crl: Crl,
+    #[serde(default)]
+    pub ocsp: Ocsp,
+    #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     pub acme: crate::acme::RawAcme,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Ocsp {
+    pub validity_hours: i64,
+    pub refresh_hours: i64,
+    pub signer: String,
+    pub responder_validity_days: i64,
+    pub nonce: bool,
+}
+
+impl Default for Ocsp {
+    fn default() -> Self {
+        Self {
+            validity_hours: 72,
+            refresh_hours: 24,
+            signer: "delegated".into(),
+            responder_validity_days: 14,
+            nonce: false,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct Crl {
+    pub validity_hours: i64,
+    pub refresh_hours: i64,
+    pub publish_after_revocation_seconds: i64,
+    pub expired_grace_hours: i64,
+    pub shards: BTreeMap<String, i64>,
+}
+
+impl Default for Crl {
+    fn default() -> Self {
+        Self {
+            validity_hours: 168,
+            refresh_hours: 24,
+            publish_after_revocation_seconds: 60,
+            expired_grace_hours: 24,
+            shards: BTreeMap::new(),
+        }
+    }
 }
 
 /// Sections whose every field may be left out take them from `Default` (`#[serde(default)]`).

@@ -50,7 +50,7 @@ fn main() {
         acme: false,
         description: None,
     };
-    let urls = Urls { base: Some("http://pki.example.com".into()), ocsp: None };
+    let urls = Urls { base: Some("http://pki.example.com".into()), ..Default::default() };
     let leaf = SoftwareKey::generate(KeyAlgorithm::EcP256).unwrap();
     let plan = signet_subscriber::plan(&signet_subscriber::CsrInput {
         subject: signet_subscriber::SubjectInput { common_name: Some("leaf.example.com".into()), ..Default::default() },

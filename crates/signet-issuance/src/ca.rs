@@ -104,7 +104,8 @@ pub fn subordinate(
     }
     params.use_authority_key_identifier_extension = true;
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
-    add_revocation_and_policies(&mut params, urls, &parent.name, &spec.policies)?;
+    // CA certificates name the parent's full CRL: partitions are for the many subscriber ones.
+    add_revocation_and_policies(&mut params, urls, &parent.name, signet_model::CrlScope::Full, &spec.policies)?;
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject_spki).map_err(build_error)?;
     let context = Context {
         kind: CertificateKind::SubordinateCa,

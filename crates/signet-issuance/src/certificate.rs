@@ -39,6 +39,8 @@ pub struct Prepared {
     pub sans: Vec<String>,
     /// Lint warnings (errors never get this far).
     pub warnings: Vec<Finding>,
+    /// The CRL partition its distribution point names (None: the issuer's full CRL).
+    pub crl_shard: Option<u16>,
     /// The certificate's signatureAlgorithm, DER.
     signature_algorithm: Vec<u8>,
 }
@@ -159,7 +161,8 @@ pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         }
     }
-    add_revocation_and_policies(&mut params, request.urls, &request.issuer.name, &profile.policies)?;
+    let crl_scope = request.urls.crl_shard_of(&request.issuer.name, &serial);
+    add_revocation_and_policies(&mut params, request.urls, &request.issuer.name, crl_scope, &profile.policies)?;
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(&request.csr.spki_der).map_err(build_error)?;
     let context = Context {
         kind: profile.lint_kind(),
@@ -168,7 +171,10 @@ pub fn prepare(request: &LeafRequest<'_>) -> Result<Prepared, IssuanceError> {
     };
     let sans = request.names.iter().map(ToString::to_string).collect();
     let parent = Some(request.issuer.certificate.as_slice());
-    lint_and_record(request.issuer.signer.as_ref(), parent, params, subject_key, &context, serial, sans)
+    let mut prepared =
+        lint_and_record(request.issuer.signer.as_ref(), parent, params, subject_key, &context, serial, sans)?;
+    prepared.crl_shard = crl_scope.shard();
+    Ok(prepared)
 }
 
 /// The rcgen form of a name.
@@ -248,14 +254,16 @@ fn oid_arcs(dotted: &str) -> Result<Vec<u64>, IssuanceError> {
     dotted.split('.').map(|arc| arc.parse::<u64>().map_err(build_error)).collect()
 }
 
-/// CRL distribution point, authorityInfoAccess and certificatePolicies.
+/// CRL distribution point (the issuer's CRL of `crl_scope`), authorityInfoAccess and
+/// certificatePolicies.
 pub(crate) fn add_revocation_and_policies(
     params: &mut CertificateParams,
     urls: &Urls,
     issuer_name: &str,
+    crl_scope: signet_model::CrlScope,
     policies: &[String],
 ) -> Result<(), IssuanceError> {
-    if let Some(crl) = urls.crl(issuer_name) {
+    if let Some(crl) = urls.crl(issuer_name, crl_scope) {
         params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![crl] }];
     }
     let ca_issuers = urls.ca_issuers(issuer_name);
@@ -311,6 +319,7 @@ pub(crate) fn lint_and_record(
         subject: signet_codec::describe::name_to_string(parsed.subject()),
         sans,
         warnings,
+        crl_shard: None,
         signature_algorithm,
     })
 }

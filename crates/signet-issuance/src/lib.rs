@@ -1,4 +1,5 @@
-//! Issuance: the only crate that asks a CA key to sign.
+//! Issuance: the only crate that asks a CA key to sign (certificates; CRLs, [`crl`]; OCSP
+//! responses and delegated responder certificates, [`ocsp`]).
 //!
 //! It turns a checked request into a certificate in three steps the CA workflow interleaves with
 //! storage: [`csr::examine`] parses a PKCS#10 request, refuses key types the profile does not
@@ -15,11 +16,13 @@
 
 pub mod ca;
 pub mod certificate;
+pub mod crl;
 pub mod csr;
 pub mod error;
 pub mod extensions;
 pub mod issuer;
 pub mod key_quality;
+pub mod ocsp;
 pub mod profile;
 pub mod serial;
 pub mod weak_keys;

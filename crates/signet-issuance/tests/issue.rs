@@ -38,7 +38,7 @@ fn server_profile() -> Profile {
 
 fn hierarchy() -> (IssuingCa, IssuingCa, Urls) {
     let now = now();
-    let urls = Urls { base: Some("http://ca.example.com".into()), ocsp: None };
+    let urls = Urls { base: Some("http://ca.example.com".into()), ..Default::default() };
     let root_key: Arc<dyn Signer> = Arc::new(SoftwareKey::generate(KeyAlgorithm::EcP384).unwrap());
     let spec = CaSpec {
         common_name: "Test Root".into(),

@@ -90,7 +90,7 @@ fn prepare(
 #[test]
 fn names_outside_the_issuers_constraints_are_refused_by_the_lint_gate() {
     let now = OffsetDateTime::now_utc();
-    let urls = Urls { base: Some("http://ca.example.com".into()), ocsp: None };
+    let urls = Urls { base: Some("http://ca.example.com".into()), ..Default::default() };
     let issuer = constrained_issuer(now, &urls);
     assert!(prepare(&issuer, &urls, "www.example.com", now).is_ok());
     match prepare(&issuer, &urls, "www.example.org", now) {

@@ -108,6 +108,24 @@ pub enum SignatureScheme {
 }
 
 impl SignatureScheme {
+    /// The DER `AlgorithmIdentifier` of signatures made with this scheme, byte for byte as
+    /// BR §7.1.3.2 spells them (no parameters for ECDSA and Ed25519, NULL for RSA PKCS#1 v1.5):
+    /// what CRLs and OCSP responses name as their signature algorithm.
+    pub fn algorithm_identifier(self) -> &'static [u8] {
+        match self {
+            // ecdsa-with-SHA256 (1.2.840.10045.4.3.2)
+            Self::EcdsaP256Sha256 => &[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+            // ecdsa-with-SHA384 (1.2.840.10045.4.3.3)
+            Self::EcdsaP384Sha384 => &[0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+            // sha256WithRSAEncryption (1.2.840.113549.1.1.11), NULL parameters
+            Self::RsaPkcs1Sha256 => {
+                &[0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00]
+            }
+            // id-Ed25519 (1.3.101.112)
+            Self::Ed25519 => &[0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70],
+        }
+    }
+
     /// The rcgen algorithm with the same OIDs.
     pub fn rcgen(self) -> &'static rcgen::SignatureAlgorithm {
         match self {

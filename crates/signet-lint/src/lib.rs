@@ -1,4 +1,6 @@
-//! Lints run on every certificate before it is signed (CA/B Forum BR §4.3.1.2 requires it).
+//! Lints run on every certificate, CRL and OCSP response before it is signed (CA/B Forum BR
+//! §4.3.1.2 requires it for certificates; signet holds CRLs, [`crl`], and OCSP responses,
+//! [`ocsp`], to the same rule).
 //!
 //! [`lint_certificate`] looks at a certificate whose signature is a placeholder — the issuance
 //! crate signs the to-be-signed part with a static signature first, lints it, and only then asks
@@ -13,13 +15,16 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
+pub mod crl;
 mod issuer;
+pub mod ocsp;
 mod public_names;
 mod rules;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use crl::{CrlContext, lint_tbs_crl};
 pub use issuer::lint_issuer_constraints;
 pub use rules::br_max_validity_days;
 
@@ -56,6 +61,8 @@ pub enum CertificateKind {
     SubordinateCa,
     /// Self-signed root.
     Root,
+    /// Delegated OCSP responder (id-kp-OCSPSigning, id-pkix-ocsp-nocheck), RFC 6960 §4.2.2.2.
+    OcspResponder,
 }
 
 /// What the lints need besides the certificate.

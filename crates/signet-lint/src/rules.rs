@@ -235,7 +235,25 @@ fn extended_key_usage(cert: &X509Certificate<'_>, context: &Context, findings: &
         (CertificateKind::TlsServer | CertificateKind::TlsClient, Some(e)) if e.any => {
             error(findings, "eku-any", "anyExtendedKeyUsage is not allowed in subscriber certificates".into())
         }
+        (CertificateKind::OcspResponder, e) if !e.is_some_and(|e| e.ocsp_signing) => error(
+            findings,
+            "eku-ocsp-signing",
+            "a delegated OCSP responder needs extKeyUsage id-kp-OCSPSigning (RFC 6960 §4.2.2.2)".into(),
+        ),
+        (CertificateKind::OcspResponder, Some(e)) if e.server_auth || e.client_auth || e.any => {
+            error(findings, "eku-ocsp-only", "a delegated OCSP responder certificate is for OCSP signing only".into())
+        }
         _ => {}
+    }
+    if context.kind == CertificateKind::OcspResponder {
+        let nocheck = cert.extensions().iter().any(|e| e.oid.to_id_string() == "1.3.6.1.5.5.7.48.1.5");
+        if !nocheck {
+            error(
+                findings,
+                "ocsp-nocheck",
+                "a delegated OCSP responder needs id-pkix-ocsp-nocheck, or relying parties must check its revocation (RFC 6960 §4.2.2.2.1)".into(),
+            );
+        }
     }
 }
 

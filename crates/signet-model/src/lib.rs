@@ -2,7 +2,7 @@
 //!
 //! This crate owns the vocabulary every other signet crate speaks: serial numbers, DNS names and
 //! other identifiers (parsed, never merely validated), subject attributes such as the ISO 3166
-//! country code, request states and their transitions, roles, and the [`Clock`] through which all
+//! country code, request states and their transitions, revocation reasons, roles, and the [`Clock`] through which all
 //! time is read. It must not depend on any other signet crate, on a crypto backend, on storage or
 //! on HTTP.
 #![forbid(unsafe_code)]
@@ -17,6 +17,7 @@ pub mod lookalike;
 pub mod name;
 pub mod public;
 pub mod request;
+pub mod revocation;
 pub mod role;
 pub mod serial;
 pub mod subject;
@@ -28,5 +29,6 @@ pub use country::Country;
 pub use digest::{DigestError, Sha256};
 pub use name::{DnsName, Identifier, NameError};
 pub use request::{Decision, RequestId, RequestState, TransitionError};
+pub use revocation::{CrlScope, RevocationReason, RevokedEntry};
 pub use role::Role;
 pub use serial::Serial;

@@ -1,15 +1,51 @@
 //! Certificate serial numbers (RFC 5280 §4.1.2.2): positive integers of at most 20 octets.
 //!
-//! A [`Serial`] holds the minimal big-endian magnitude. It parses the forms users paste: plain
-//! hex, hex with colons or spaces (`"1b 4a b7 1e"`, as certutil prints), with or without `0x`.
+//! A [`Serial`] holds the minimal big-endian magnitude, inline (a CRL of a million entries holds a
+//! million of them). It parses the forms users paste: plain hex, hex with colons or spaces
+//! (`"1b 4a b7 1e"`, as certutil prints), with or without `0x`.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// Most octets a serial's magnitude has (RFC 5280 §4.1.2.2).
+const MAX_OCTETS: usize = 20;
+
 /// A positive certificate serial number of 1 to 20 octets.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Serial(Vec<u8>);
+#[derive(Clone, Copy)]
+pub struct Serial {
+    /// How many octets of `octets` are used.
+    len: u8,
+    /// The magnitude in the first `len` octets; the rest are zero.
+    octets: [u8; MAX_OCTETS],
+}
+
+impl PartialEq for Serial {
+    fn eq(&self, other: &Self) -> bool {
+        self.magnitude() == other.magnitude()
+    }
+}
+
+impl Eq for Serial {}
+
+impl std::hash::Hash for Serial {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.magnitude().hash(state);
+    }
+}
+
+impl PartialOrd for Serial {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Octet-wise order of the magnitudes (as before the serial was kept inline).
+impl Ord for Serial {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.magnitude().cmp(other.magnitude())
+    }
+}
 
 /// Why a serial number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,13 +74,16 @@ impl Serial {
     /// The serial whose unsigned big-endian magnitude is `bytes` (leading zero octets removed).
     pub fn from_magnitude(bytes: &[u8]) -> Result<Self, SerialError> {
         let start = bytes.iter().position(|b| *b != 0).ok_or(SerialError::NotPositive)?;
-        let magnitude = bytes.get(start..).unwrap_or_default().to_vec();
+        let magnitude = bytes.get(start..).unwrap_or_default();
         // DER adds a 0x00 octet when the top bit is set; the encoding must stay within 20 octets.
         let encoded_len = magnitude.len() + usize::from(magnitude.first().is_some_and(|b| b & 0x80 != 0));
-        if encoded_len > 20 {
+        if encoded_len > MAX_OCTETS {
             return Err(SerialError::TooLong(encoded_len));
         }
-        Ok(Self(magnitude))
+        let mut octets = [0u8; MAX_OCTETS];
+        // In bounds: encoded_len <= 20 was checked above, and magnitude.len() <= encoded_len.
+        octets.get_mut(..magnitude.len()).ok_or(SerialError::TooLong(encoded_len))?.copy_from_slice(magnitude);
+        Ok(Self { len: magnitude.len() as u8, octets })
     }
 
     /// Parses hex text, tolerating `0x`, colons and spaces.
@@ -71,12 +110,12 @@ impl Serial {
 
     /// The minimal big-endian magnitude.
     pub fn magnitude(&self) -> &[u8] {
-        &self.0
+        self.octets.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// Lower-case hex of the magnitude, no separators; the canonical text form.
     pub fn to_hex(&self) -> String {
-        hex::encode(&self.0)
+        hex::encode(self.magnitude())
     }
 }
 
@@ -136,5 +175,7 @@ mod tests {
         let twenty_high = [0xffu8; 20];
         assert_eq!(Serial::from_magnitude(&twenty_high), Err(SerialError::TooLong(21)));
         assert!(Serial::from_magnitude(&[0x7f; 20]).is_ok());
+        assert_eq!(Serial::from_magnitude(&[0x7f; 20]).unwrap().magnitude(), &[0x7f; 20]);
+        assert_eq!(Serial::from_magnitude(&[0, 0, 5]).unwrap(), Serial::from_magnitude(&[5]).unwrap());
     }
 }

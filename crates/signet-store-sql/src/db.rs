@@ -144,6 +144,14 @@ pub(crate) trait Db: Send {
     fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError>;
     /// Runs statements without parameters (BEGIN, COMMIT, SAVEPOINT, migrations).
     fn script(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Runs a query and hands each row to `each` as it arrives, without holding them all: for
+    /// results of millions of rows (a CRL's entries). Stops at the first error `each` returns.
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> Result<(), DbError>,
+    ) -> Result<(), DbError>;
     /// Runs several steps and returns each one's rows or error; after an error, no later step
     /// takes effect (a COMMIT among them included). PostgreSQL sends them all before reading the
     /// first answer (one round trip), and the server refuses what follows an error in a
@@ -209,16 +217,30 @@ impl Db for rusqlite::Connection {
     }
 
     fn query(&mut self, sql: &str, params: &[Value<'_>]) -> Result<Vec<Row>, DbError> {
+        let mut out = Vec::new();
+        self.query_each(sql, params, &mut |row| {
+            out.push(row.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
         let mut statement = self.prepare_cached(&sqlite_sql(sql)).map_err(sqlite_error)?;
         let names: Arc<Vec<String>> = Arc::new(statement.column_names().map(str::to_string).collect());
         let count = names.len();
         let mut rows = statement.query(rusqlite::params_from_iter(params.iter())).map_err(sqlite_error)?;
-        let mut out = Vec::new();
+        let mut current = Row { names, cells: Vec::with_capacity(count) };
         while let Some(row) = rows.next().map_err(sqlite_error)? {
-            let mut cells = Vec::with_capacity(count);
+            current.cells.clear();
             for i in 0..count {
                 use rusqlite::types::ValueRef;
-                cells.push(match row.get_ref(i).map_err(sqlite_error)? {
+                current.cells.push(match row.get_ref(i).map_err(sqlite_error)? {
                     ValueRef::Null => Cell::Null,
                     ValueRef::Integer(v) => Cell::Int(v),
                     ValueRef::Real(v) => Cell::Int(v as i64),
@@ -226,9 +248,9 @@ impl Db for rusqlite::Connection {
                     ValueRef::Blob(b) => Cell::Blob(b.to_vec()),
                 });
             }
-            out.push(Row { names: names.clone(), cells });
+            each(&current)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn script(&mut self, sql: &str) -> Result<(), DbError> {
@@ -359,13 +381,21 @@ fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn tokio_postgres::types:
 
 /// Converts the driver's rows to ours, by the statement's column types.
 fn pg_rows(statement: &tokio_postgres::Statement, rows: Vec<tokio_postgres::Row>) -> Result<Vec<Row>, DbError> {
-    use tokio_postgres::types::Type;
     let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
-    let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let mut cells = Vec::with_capacity(types.len());
-        for (i, ty) in types.iter().enumerate() {
+        out.push(Row { names: names.clone(), cells: pg_cells(statement, &row)? });
+    }
+    Ok(out)
+}
+
+/// One row's cells, by the statement's column types.
+fn pg_cells(statement: &tokio_postgres::Statement, row: &tokio_postgres::Row) -> Result<Vec<Cell>, DbError> {
+    use tokio_postgres::types::Type;
+    let columns = statement.columns();
+    let mut cells = Vec::with_capacity(columns.len());
+    {
+        for (i, ty) in columns.iter().map(|c| c.type_()).enumerate() {
             let cell = if *ty == Type::INT8 {
                 row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
             } else if *ty == Type::INT4 {
@@ -381,9 +411,8 @@ fn pg_rows(statement: &tokio_postgres::Statement, rows: Vec<tokio_postgres::Row>
             };
             cells.push(cell.map_err(pg_error)?.unwrap_or(Cell::Null));
         }
-        out.push(Row { names: names.clone(), cells });
     }
-    Ok(out)
+    Ok(cells)
 }
 
 impl Db for Pg {
@@ -400,6 +429,29 @@ impl Db for Pg {
 
     fn script(&mut self, sql: &str) -> Result<(), DbError> {
         self.block_on(self.client.batch_execute(sql))?.map_err(pg_error)
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Value<'_>],
+        each: &mut dyn FnMut(&Row) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
+        use futures_util::StreamExt;
+        let statement = self.statement(sql)?;
+        let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
+        let client = &self.client;
+        let statement = &statement;
+        self.block_on(async move {
+            let stream = client.query_raw(statement, pg_params(params)).await.map_err(pg_error)?;
+            let mut stream = std::pin::pin!(stream);
+            let mut current = Row { names, cells: Vec::new() };
+            while let Some(row) = stream.next().await {
+                current.cells = pg_cells(statement, &row.map_err(pg_error)?)?;
+                each(&current)?;
+            }
+            Ok(())
+        })?
     }
 
     fn pipeline(&mut self, steps: &[Step<'_>]) -> Result<Vec<Result<Vec<Row>, DbError>>, DbError> {

@@ -14,6 +14,7 @@
 mod acme;
 mod db;
 mod flush;
+mod lease;
 mod lookup;
 mod migrate;
 mod read;
@@ -67,6 +68,8 @@ pub struct SqlStore {
     durability: Option<Arc<Durability>>,
     /// The submission path's lookup over an asynchronous connection (PostgreSQL).
     lookups: Option<lookup::PgLookups>,
+    /// Publisher leases held ([`lease`]).
+    leases: Arc<Mutex<lease::Leases>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -129,6 +132,24 @@ impl SqlStore {
         Self::open(Dialect::Postgres, Target::Postgres(url.to_string())).await
     }
 
+    /// Opens an existing SQLite database without migrating it (refused if it is not up to
+    /// date): for front ends that only read.
+    pub async fn open_sqlite_existing(path: &Path) -> StoreResult<Self> {
+        if !path.exists() {
+            return Err(StoreError::Unavailable(format!(
+                "{} does not exist; start `signet serve` first",
+                path.display()
+            )));
+        }
+        Self::open_with(Dialect::Sqlite, Target::Sqlite(path.to_path_buf()), false).await
+    }
+
+    /// Connects to an existing PostgreSQL database without migrating it (refused if it is not
+    /// up to date): for front ends that only read, possibly as a read-only database user.
+    pub async fn open_postgres_existing(url: &str) -> StoreResult<Self> {
+        Self::open_with(Dialect::Postgres, Target::Postgres(url.to_string()), false).await
+    }
+
     /// Opens a database by URL: `sqlite:///path/signet.db` or `postgres://...`.
     pub async fn open_url(url: &str) -> StoreResult<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -143,10 +164,18 @@ impl SqlStore {
     }
 
     async fn open(dialect: Dialect, target: Target) -> StoreResult<Self> {
+        Self::open_with(dialect, target, true).await
+    }
+
+    async fn open_with(dialect: Dialect, target: Target, migrating: bool) -> StoreResult<Self> {
         let opener = target.clone();
         let writer_db = tokio::task::spawn_blocking(move || -> Result<_, DbError> {
             let mut db = opener.open()?;
-            migrate::run(db.as_mut())?;
+            if migrating {
+                migrate::run(db.as_mut())?;
+            } else {
+                migrate::check(db.as_mut())?;
+            }
             Ok(db)
         })
         .await
@@ -168,7 +197,16 @@ impl SqlStore {
             Target::Postgres(url) => Some(lookup::PgLookups::new(url)),
             Target::Sqlite(_) => None,
         };
-        Ok(Self { dialect, target, idle: Arc::new(Mutex::new(Vec::new())), writer, stats, durability, lookups })
+        Ok(Self {
+            dialect,
+            target,
+            idle: Arc::new(Mutex::new(Vec::new())),
+            writer,
+            stats,
+            durability,
+            lookups,
+            leases: Arc::default(),
+        })
     }
 
     /// Which database this is.

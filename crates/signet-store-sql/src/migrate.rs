@@ -11,6 +11,8 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, "lean_indexes", include_str!("../migrations/sqlite/0002_lean_indexes.sql")),
     (3, "config_changes", include_str!("../migrations/sqlite/0003_config_changes.sql")),
+    (4, "revocation", include_str!("../migrations/sqlite/0004_revocation.sql")),
+    (5, "ocsp", include_str!("../migrations/sqlite/0005_ocsp.sql")),
     (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
@@ -19,6 +21,8 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (3, "audit_head_guard", include_str!("../migrations/postgres/0003_audit_head_guard.sql")),
     (4, "config_changes", include_str!("../migrations/postgres/0004_config_changes.sql")),
     (5, "refusal_guard", include_str!("../migrations/postgres/0005_refusal_guard.sql")),
+    (6, "revocation", include_str!("../migrations/postgres/0006_revocation.sql")),
+    (7, "ocsp", include_str!("../migrations/postgres/0007_ocsp.sql")),
     (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
 ];
 
@@ -52,6 +56,35 @@ pub(crate) fn run(db: &mut dyn Db) -> Result<(), DbError> {
     };
     // The migration's own error matters more than the unlock's.
     result.and(unlocked)
+}
+
+/// Checks, without writing anything, that every migration this build knows is applied and
+/// unchanged: for front ends that only read (`signet ocsp serve`).
+pub(crate) fn check(db: &mut dyn Db) -> Result<(), DbError> {
+    let set = match db.dialect() {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    for (version, name, sql) in set {
+        let applied =
+            db.query("SELECT checksum FROM signet_migrations WHERE version = $1", &[Value::Int(*version)]).map_err(
+                |_| DbError::Other("the database has no signet schema; start `signet serve` on it first".into()),
+            )?;
+        match applied.first() {
+            Some(row) if row.cell("checksum") == Some(&crate::db::Cell::Text(checksum(sql))) => {}
+            Some(_) => {
+                return Err(DbError::Other(format!(
+                    "migration {version} ({name}) was changed after it was applied to this database"
+                )));
+            }
+            None => {
+                return Err(DbError::Other(format!(
+                    "the database lacks migration {version} ({name}): start this version of `signet serve` on it once to bring it up to date"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn apply(db: &mut dyn Db, set: &[(i64, &str, &str)]) -> Result<(), DbError> {

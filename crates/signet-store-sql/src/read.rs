@@ -1,12 +1,12 @@
 //! Queries: the read half of the store, on pooled connections.
 
 use async_trait::async_trait;
-use signet_model::{CaId, RequestId, Sha256};
+use signet_model::{CaId, CrlScope, RequestId, Serial, Sha256};
 use signet_store::audit::AuditRecord;
 use signet_store::*;
 
 use crate::db::{Db, Value};
-use crate::rows::{self, certificate_columns, secs};
+use crate::rows::{self, certificate_columns, scope_column, secs};
 use crate::{SqlStore, unavailable};
 
 fn query(db: &mut dyn Db, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<crate::db::Row>> {
@@ -67,6 +67,185 @@ impl StoreRead for SqlStore {
         .await
     }
 
+    async fn certificate(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<CertificateRecord>> {
+        let serial = serial.to_hex();
+        self.read(move |db| {
+            query(db, "SELECT * FROM certificates WHERE ca_id = $1 AND serial = $2", &[ca_id.into(), serial.into()])?
+                .first()
+                .map(|r| rows::certificate(r, ""))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn revoked(
+        &self,
+        ca_id: CaId,
+        scope: CrlScope,
+        expired_before: time::OffsetDateTime,
+    ) -> StoreResult<Vec<RevokedEntry>> {
+        const COLUMNS: &str = "SELECT serial, revoked_at, revocation_reason, invalidity_date FROM certificates";
+        let (sql, mut params) = match scope {
+            CrlScope::Full => (
+                format!("{COLUMNS} WHERE ca_id = $1 AND revoked_at IS NOT NULL AND not_after >= $2"),
+                vec![ca_id.into()],
+            ),
+            CrlScope::Shard(_) => (
+                format!("{COLUMNS} WHERE ca_id = $1 AND crl_shard = $3 AND revoked_at IS NOT NULL AND not_after >= $2"),
+                vec![ca_id.into()],
+            ),
+        };
+        params.push(Value::Int(secs(expired_before)));
+        if let CrlScope::Shard(n) = scope {
+            params.push(Value::Int(i64::from(n)));
+        }
+        self.read(move |db| {
+            let mut entries = Vec::new();
+            let mut failed = None;
+            db.query_each(&sql, &params, &mut |row| match rows::revoked_entry(row) {
+                Ok(entry) => {
+                    entries.push(entry);
+                    Ok(())
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    Err(crate::db::DbError::Other("a stored revocation does not read back".into()))
+                }
+            })
+            .map_err(|e| failed.take().unwrap_or_else(|| unavailable(e)))?;
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn revocation_version(&self, ca_id: CaId) -> StoreResult<i64> {
+        self.read(move |db| {
+            let found = query(db, "SELECT revocation_version FROM cas WHERE id = $1", &[ca_id.into()])?;
+            let row = found.first().ok_or_else(|| StoreError::NotFound(format!("CA {ca_id}")))?;
+            rows::int(row, "revocation_version")
+        })
+        .await
+    }
+
+    async fn changed_partitions(&self, ca_id: CaId, since: i64) -> StoreResult<Vec<(Option<u16>, i64)>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT crl_shard, MAX(revocation_version) AS version FROM certificates \
+                 WHERE ca_id = $1 AND revocation_version > $2 GROUP BY crl_shard",
+                &[ca_id.into(), Value::Int(since)],
+            )?
+            .iter()
+            .map(|row| Ok((rows::opt_int(row, "crl_shard")?.map(rows::shard).transpose()?, rows::int(row, "version")?)))
+            .collect()
+        })
+        .await
+    }
+
+    async fn crl(&self, ca_id: CaId, scope: CrlScope) -> StoreResult<Option<CrlRecord>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT * FROM crls WHERE ca_id = $1 AND shard = $2",
+                &[ca_id.into(), Value::Int(scope_column(scope))],
+            )?
+            .first()
+            .map(|row| Ok(CrlRecord { summary: rows::crl_summary(row)?, der: rows::blob(row, "der")? }))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn crls(&self) -> StoreResult<Vec<CrlSummary>> {
+        self.read(|db| {
+            query(
+                db,
+                "SELECT ca_id, shard, number, this_update, next_update, entries, sha256, source_version FROM crls ORDER BY ca_id, shard",
+                &[],
+            )?
+            .iter()
+            .map(rows::crl_summary)
+            .collect()
+        })
+        .await
+    }
+
+    async fn ocsp_due(
+        &self,
+        ca_id: CaId,
+        now: time::OffsetDateTime,
+        expired_before: time::OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OcspWork>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT serial, revoked_at, revocation_reason, COALESCE(revocation_version, 0) AS version, not_after \
+                 FROM certificates WHERE ca_id = $1 AND status = 'issued' AND ocsp_due <= $2 AND not_after >= $3 LIMIT $4",
+                &[ca_id.into(), Value::Int(secs(now)), Value::Int(secs(expired_before)), Value::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(rows::ocsp_work)
+            .collect()
+        })
+        .await
+    }
+
+    async fn ocsp_response(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<StoredOcspResponse>> {
+        let serial = serial.to_hex();
+        self.read_unsettled(move |db| {
+            query(
+                db,
+                "SELECT der, this_update, next_update FROM ocsp_responses WHERE ca_id = $1 AND serial = $2",
+                &[ca_id.into(), serial.into()],
+            )?
+            .first()
+            .map(|row| {
+                Ok(StoredOcspResponse {
+                    der: rows::blob(row, "der")?,
+                    this_update: rows::time(rows::int(row, "this_update")?)?,
+                    next_update: rows::time(rows::int(row, "next_update")?)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn ocsp_changes(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> StoreResult<Vec<(CaId, Serial, time::OffsetDateTime)>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT ca_id, serial, this_update FROM ocsp_responses WHERE this_update >= $1",
+                &[Value::Int(secs(since))],
+            )?
+            .iter()
+            .map(|row| {
+                let serial = rows::text(row, "serial")?;
+                Ok((
+                    rows::ca_id(row, "ca_id")?,
+                    Serial::parse_hex(&serial).map_err(|e| rows::corrupt("serial", e))?,
+                    rows::time(rows::int(row, "this_update")?)?,
+                ))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn ocsp_responders(&self) -> StoreResult<Vec<OcspResponderRecord>> {
+        self.read(|db| {
+            query(db, "SELECT * FROM ocsp_responders ORDER BY not_after, serial", &[])?
+                .iter()
+                .map(rows::ocsp_responder)
+                .collect()
+        })
+        .await
+    }
+
     async fn search(&self, query_in: &Query) -> StoreResult<Vec<Found>> {
         let mut conditions: Vec<String> = Vec::new();
         let mut values: Vec<Value<'static>> = Vec::new();
@@ -107,6 +286,15 @@ impl StoreRead for SqlStore {
         if let Some(before) = query_in.expires_before {
             let p = param(Value::Int(secs(before)), &mut values);
             conditions.push(format!("c.not_after < {p}"));
+        }
+        match query_in.revoked {
+            Some(true) => conditions.push("c.revoked_at IS NOT NULL".into()),
+            Some(false) => conditions.push("(c.serial IS NOT NULL AND c.revoked_at IS NULL)".into()),
+            None => {}
+        }
+        if let Some(reason) = query_in.reason {
+            let p = param(reason.as_str().into(), &mut values);
+            conditions.push(format!("c.revocation_reason = {p}"));
         }
         let limit = i64::from(query_in.limit.unwrap_or(100).clamp(1, 1000));
         let p = param(Value::Int(limit), &mut values);

@@ -1,6 +1,6 @@
 //! Converting rows to records and values to columns.
 
-use signet_model::{CaId, RequestId, RequestState, Role, Serial, Sha256};
+use signet_model::{CaId, RequestId, RequestState, RevocationReason, Role, Serial, Sha256};
 use signet_store::*;
 use time::OffsetDateTime;
 
@@ -155,8 +155,95 @@ pub(crate) fn certificate(row: &Row, prefix: &str) -> StoreResult<CertificateRec
         not_before: time(int(row, &c("not_before"))?)?,
         not_after: time(int(row, &c("not_after"))?)?,
         is_test: int(row, &c("is_test"))? != 0,
+        crl_shard: opt_int(row, &c("crl_shard"))?.map(shard).transpose()?,
         created_at: time(int(row, &c("created_at"))?)?,
+        revocation: match opt_int(row, &c("revoked_at"))? {
+            None => None,
+            Some(at) => Some(Revocation {
+                revoked_at: time(at)?,
+                reason: reason(&text(row, &c("revocation_reason"))?)?,
+                invalidity_date: opt_time(opt_int(row, &c("invalidity_date"))?)?,
+                revoked_by: opt_text(row, &c("revoked_by"))?.unwrap_or_default(),
+            }),
+        },
     })
+}
+
+/// A CRL partition number as stored.
+pub(crate) fn shard(value: i64) -> StoreResult<u16> {
+    u16::try_from(value).map_err(|e| corrupt("CRL shard", e))
+}
+
+/// A revocation reason as stored (its RFC 5280 name).
+pub(crate) fn reason(text: &str) -> StoreResult<RevocationReason> {
+    RevocationReason::parse(text).map_err(|e| corrupt("revocation reason", e))
+}
+
+/// A CRL entry: `serial, revoked_at, revocation_reason, invalidity_date`.
+pub(crate) fn revoked_entry(row: &Row) -> StoreResult<RevokedEntry> {
+    let serial = text(row, "serial")?;
+    Ok(RevokedEntry {
+        serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
+        revoked_at: time(int(row, "revoked_at")?)?,
+        reason: reason(&text(row, "revocation_reason")?)?,
+        invalidity_date: opt_time(opt_int(row, "invalidity_date")?)?,
+    })
+}
+
+/// A certificate due for an OCSP response: `serial, revoked_at, revocation_reason, version, not_after`.
+pub(crate) fn ocsp_work(row: &Row) -> StoreResult<OcspWork> {
+    let serial = text(row, "serial")?;
+    let revocation = match opt_int(row, "revoked_at")? {
+        Some(at) => Some((time(at)?, reason(&text(row, "revocation_reason")?)?)),
+        None => None,
+    };
+    Ok(OcspWork {
+        serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
+        revocation,
+        revocation_version: int(row, "version")?,
+        not_after: time(int(row, "not_after")?)?,
+    })
+}
+
+/// A delegated OCSP responder row.
+pub(crate) fn ocsp_responder(row: &Row) -> StoreResult<OcspResponderRecord> {
+    let serial = text(row, "serial")?;
+    Ok(OcspResponderRecord {
+        ca_id: ca_id(row, "ca_id")?,
+        serial: Serial::parse_hex(&serial).map_err(|e| corrupt("serial", e))?,
+        certificate: blob(row, "certificate")?,
+        encrypted_key: blob(row, "encrypted_key")?,
+        not_after: time(int(row, "not_after")?)?,
+        created_at: time(int(row, "created_at")?)?,
+    })
+}
+
+/// A stored CRL's description (every column but `der`).
+pub(crate) fn crl_summary(row: &Row) -> StoreResult<CrlSummary> {
+    let shard_column = int(row, "shard")?;
+    let number = int(row, "number")?;
+    Ok(CrlSummary {
+        ca_id: ca_id(row, "ca_id")?,
+        scope: if shard_column < 0 {
+            signet_model::CrlScope::Full
+        } else {
+            signet_model::CrlScope::Shard(shard(shard_column)?)
+        },
+        number: u64::try_from(number).map_err(|e| corrupt("CRL number", e))?,
+        this_update: time(int(row, "this_update")?)?,
+        next_update: time(int(row, "next_update")?)?,
+        entries: u64::try_from(int(row, "entries")?).map_err(|e| corrupt("CRL entries", e))?,
+        sha256: digest(row, "sha256")?,
+        source_version: int(row, "source_version")?,
+    })
+}
+
+/// The `shard` column of a CRL scope (-1: the full CRL).
+pub(crate) fn scope_column(scope: signet_model::CrlScope) -> i64 {
+    match scope {
+        signet_model::CrlScope::Full => -1,
+        signet_model::CrlScope::Shard(n) => i64::from(n),
+    }
 }
 
 pub(crate) fn token(row: &Row) -> StoreResult<TokenRecord> {
@@ -203,6 +290,11 @@ pub(crate) fn certificate_columns(table: &str, prefix: &str) -> String {
         "not_after",
         "is_test",
         "created_at",
+        "crl_shard",
+        "revoked_at",
+        "revocation_reason",
+        "invalidity_date",
+        "revoked_by",
     ]
     .iter()
     .map(|c| format!("{table}.{c} AS {prefix}{c}"))

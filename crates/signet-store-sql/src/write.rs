@@ -43,6 +43,13 @@ impl SqlStore {
         }
     }
 
+    async fn certificate_op(&self, op: Op) -> StoreResult<CertificateRecord> {
+        match self.submit_op(op).await? {
+            Outcome::Certificate(record) => Ok(*record),
+            _ => Err(StoreError::Corrupt("writer returned no certificate".into())),
+        }
+    }
+
     async fn unit_op(&self, op: Op) -> StoreResult<()> {
         self.submit_op(op).await.map(|_| ())
     }
@@ -91,7 +98,7 @@ impl StoreWrite for SqlStore {
     }
 
     async fn abandon(&self, ca_id: CaId, serial: &Serial, audit: AuditEvent) -> StoreResult<()> {
-        self.unit_op(Op::Abandon { ca_id, serial: serial.clone(), audit }).await
+        self.unit_op(Op::Abandon { ca_id, serial: *serial, audit }).await
     }
 
     async fn deny(
@@ -115,6 +122,46 @@ impl StoreWrite for SqlStore {
 
     async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()> {
         self.unit_op(Op::Decide { id, decision: Decision::Fail, by: None, reason: reason.to_string(), at, audit }).await
+    }
+
+    async fn revoke(
+        &self,
+        ca_id: CaId,
+        serial: &Serial,
+        revocation: Revocation,
+        audit: AuditEvent,
+    ) -> StoreResult<CertificateRecord> {
+        self.certificate_op(Op::Revoke { ca_id, serial: *serial, revocation, audit }).await
+    }
+
+    async fn release_hold(&self, ca_id: CaId, serial: &Serial, audit: AuditEvent) -> StoreResult<CertificateRecord> {
+        self.certificate_op(Op::ReleaseHold { ca_id, serial: *serial, audit }).await
+    }
+
+    async fn next_crl_number(&self, ca_id: CaId, floor: u64) -> StoreResult<u64> {
+        match self.submit_op(Op::NextCrlNumber { ca_id, floor }).await? {
+            Outcome::Number(n) => Ok(n),
+            _ => Err(StoreError::Corrupt("writer returned no CRL number".into())),
+        }
+    }
+
+    async fn store_crl(&self, crl: CrlRecord, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::StoreCrl(Box::new(crl), audit)).await
+    }
+
+    async fn store_ocsp_responses(&self, responses: Vec<OcspResponseRecord>, audit: AuditEvent) -> StoreResult<usize> {
+        match self.submit_op(Op::StoreOcspResponses(responses, audit)).await? {
+            Outcome::Count(n) => Ok(n),
+            _ => Err(StoreError::Corrupt("writer returned no count".into())),
+        }
+    }
+
+    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()> {
+        self.unit_op(Op::StoreOcspResponder(Box::new(responder), audit)).await
+    }
+
+    async fn publisher_lease(&self, what: &str) -> StoreResult<bool> {
+        self.lease(what).await
     }
 
     async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64> {

@@ -264,3 +264,34 @@ async fn sqlite_files_are_readable_by_their_owner_only() {
     let _store = SqlStore::open_sqlite(&path).await.unwrap();
     assert_eq!(mode(""), 0o600);
 }
+
+/// Revoking from two front ends at once on PostgreSQL: each revocation lands once with a version
+/// of its own, and one front end at a time holds a publisher lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_postgres_revoke_side_by_side() {
+    let url = postgres_database().await;
+    let first = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let second = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    signet_store::conformance::front_ends_revoke_side_by_side(first.clone(), second.clone()).await;
+    // When the holder goes away, the lease is free again.
+    drop(first);
+    let mut taken = false;
+    for _ in 0..100 {
+        if second.publisher_lease("crl").await.unwrap() {
+            taken = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(taken, "the lease of a closed front end was never released");
+}
+
+/// The same with two stores on one SQLite file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn front_ends_sharing_sqlite_revoke_side_by_side() {
+    let (first, dir) = sqlite().await;
+    let second = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
+    signet_store::conformance::front_ends_revoke_side_by_side(first.clone(), second.clone()).await;
+    drop(first);
+    assert!(second.publisher_lease("crl").await.unwrap(), "a lock file is released with its store");
+}

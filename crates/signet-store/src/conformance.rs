@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use signet_model::{CaId, RequestId, RequestState, Role, Serial, Sha256};
+use signet_model::{CaId, CrlScope, RequestId, RequestState, RevocationReason, Role, Serial, Sha256};
 use time::{Duration, OffsetDateTime};
 
 use crate::audit::{self, AuditEvent};
@@ -79,6 +79,7 @@ fn reservation(ca_id: CaId, n: u64, is_test: bool) -> Reservation {
         not_before: now(),
         not_after: now() + Duration::days(90),
         is_test,
+        crl_shard: None,
         created_at: now(),
     }
 }
@@ -110,6 +111,9 @@ where
     tokens_by_hash(fresh().await.as_ref()).await;
     the_newest_config_change_is_found(fresh().await.as_ref()).await;
     crash_leftovers_are_abandoned(fresh().await.as_ref()).await;
+    revocations_change_once_and_say_why(fresh().await.as_ref()).await;
+    crl_entries_numbers_and_publications(fresh().await.as_ref()).await;
+    ocsp_responses_follow_revocations(fresh().await.as_ref()).await;
     concurrent_issuance_is_consistent(fresh().await).await;
     refusals_among_concurrent_changes_leave_no_trace(fresh().await).await;
 }
@@ -338,6 +342,227 @@ async fn issue(store: &dyn Store, ca: CaId, host: &str, serial: u64) -> RequestI
     id
 }
 
+/// A revocation by `by` for `reason` at `now()`.
+fn revocation(reason: RevocationReason, by: &str) -> Revocation {
+    Revocation { revoked_at: now(), reason, invalidity_date: None, revoked_by: by.into() }
+}
+
+async fn revocations_change_once_and_say_why(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    let revoke = |n: u64, reason: RevocationReason| async move {
+        store.revoke(ca, &serial(n), revocation(reason, "manager"), event("certificate.revoke", "c")).await
+    };
+    // Unknown, being issued, burnt: each refused, and the message says which.
+    let unknown = revoke(1, RevocationReason::KeyCompromise).await;
+    assert!(
+        matches!(&unknown, Err(StoreError::NotFound(m)) if m.contains("no certificate with serial")),
+        "{unknown:?}"
+    );
+    let pending = store.submit(new_request("p.example.com"), event("s", "p")).await.unwrap().id;
+    store.reserve(pending, reservation(ca, 2, false), event("r", "p")).await.unwrap();
+    let reserved = revoke(2, RevocationReason::KeyCompromise).await;
+    assert!(matches!(&reserved, Err(StoreError::Conflict(m)) if m.contains("being issued")), "{reserved:?}");
+    store.abandon(ca, &serial(2), event("certificate.abandon", "p")).await.unwrap();
+    let burnt = revoke(2, RevocationReason::KeyCompromise).await;
+    assert!(matches!(&burnt, Err(StoreError::Conflict(m)) if m.contains("never issued")), "{burnt:?}");
+    assert_eq!(store.revocation_version(ca).await.unwrap(), 0, "refusals change nothing");
+
+    // Revoked once, with its reason, time and invalidity date kept.
+    issue(store, ca, "a.example.com", 3).await;
+    let mut compromised = revocation(RevocationReason::KeyCompromise, "manager");
+    compromised.invalidity_date = Some(now() - Duration::days(2));
+    let revoked = store.revoke(ca, &serial(3), compromised.clone(), event("certificate.revoke", "a")).await.unwrap();
+    assert_eq!(revoked.revocation, Some(compromised.clone()));
+    assert_eq!(store.certificate(ca, &serial(3)).await.unwrap().unwrap().revocation, Some(compromised));
+    let twice = revoke(3, RevocationReason::Superseded).await;
+    assert!(
+        matches!(&twice, Err(StoreError::Conflict(m)) if m.contains("already revoked (keyCompromise")),
+        "{twice:?}"
+    );
+    let final_release = store.release_hold(ca, &serial(3), event("certificate.release", "a")).await;
+    assert!(matches!(&final_release, Err(StoreError::Conflict(m)) if m.contains("final")), "{final_release:?}");
+    assert_eq!(store.revocation_version(ca).await.unwrap(), 1);
+
+    // A hold is released, and only then; a held certificate can be revoked for good.
+    issue(store, ca, "b.example.com", 4).await;
+    revoke(4, RevocationReason::CertificateHold).await.unwrap();
+    let held_again = revoke(4, RevocationReason::CertificateHold).await;
+    assert!(matches!(&held_again, Err(StoreError::Conflict(m)) if m.contains("already revoked")), "{held_again:?}");
+    let released = store.release_hold(ca, &serial(4), event("certificate.release", "b")).await.unwrap();
+    assert_eq!(released.revocation, None);
+    let not_held = store.release_hold(ca, &serial(4), event("certificate.release", "b")).await;
+    assert!(matches!(&not_held, Err(StoreError::Conflict(m)) if m.contains("not revoked")), "{not_held:?}");
+    revoke(4, RevocationReason::CertificateHold).await.unwrap();
+    let permanent = revoke(4, RevocationReason::CessationOfOperation).await.unwrap();
+    assert_eq!(permanent.revocation.unwrap().reason, RevocationReason::CessationOfOperation);
+    assert_eq!(store.revocation_version(ca).await.unwrap(), 5);
+
+    // Search by revocation state and reason.
+    let revoked_only = store.search(&Query { revoked: Some(true), ..Default::default() }).await.unwrap();
+    assert_eq!(revoked_only.len(), 2);
+    issue(store, ca, "c.example.com", 5).await;
+    let good = store.search(&Query { revoked: Some(false), ..Default::default() }).await.unwrap();
+    assert_eq!(good.len(), 1);
+    assert_eq!(good[0].certificate.as_ref().unwrap().serial, serial(5));
+    let by_reason =
+        store.search(&Query { reason: Some(RevocationReason::KeyCompromise), ..Default::default() }).await.unwrap();
+    assert_eq!(by_reason.len(), 1);
+    assert_eq!(by_reason[0].certificate.as_ref().unwrap().revocation.as_ref().unwrap().revoked_by, "manager");
+    let report = audit::verify(&store.audit_entries(1, 1000).await.unwrap(), store.audit_head().await.unwrap());
+    assert!(report.intact, "{:?}", report.problems);
+    let revocations = store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(revocations.iter().filter(|e| e.event.action == "certificate.revoke").count(), 4);
+}
+
+async fn crl_entries_numbers_and_publications(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    // Serials 10-13: 10 and 11 name the full CRL, 12 and 13 partition 3; 11 expires early.
+    for n in 10..14u64 {
+        let id = store.submit(new_request(&format!("h{n}.example.com")), event("s", "c")).await.unwrap().id;
+        let mut r = reservation(ca, n, false);
+        r.crl_shard = (n >= 12).then_some(3);
+        if n == 11 {
+            r.not_after = now() + Duration::days(1);
+        }
+        store.reserve(id, r, event("r", "c")).await.unwrap();
+        store.complete(completion(ca, n, id), vec![]).await.unwrap();
+    }
+    assert_eq!(store.certificate(ca, &serial(12)).await.unwrap().unwrap().crl_shard, Some(3));
+    for n in [10, 11, 12] {
+        let mut r = revocation(RevocationReason::Superseded, "m");
+        if n == 12 {
+            r = revocation(RevocationReason::Unspecified, "m");
+            r.invalidity_date = Some(now() - Duration::hours(1));
+        }
+        store.revoke(ca, &serial(n), r, event("certificate.revoke", "c")).await.unwrap();
+    }
+    let full = store.revoked(ca, CrlScope::Full, now()).await.unwrap();
+    let mut serials: Vec<Serial> = full.iter().map(|e| e.serial).collect();
+    serials.sort();
+    assert_eq!(serials, vec![serial(10), serial(11), serial(12)]);
+    let twelve = full.iter().find(|e| e.serial == serial(12)).unwrap();
+    assert_eq!(
+        (twelve.reason, twelve.invalidity_date),
+        (RevocationReason::Unspecified, Some(now() - Duration::hours(1)))
+    );
+    // Expired before the cutoff: dropped.
+    assert_eq!(store.revoked(ca, CrlScope::Full, now() + Duration::days(2)).await.unwrap().len(), 2);
+    let shard: Vec<Serial> =
+        store.revoked(ca, CrlScope::Shard(3), now()).await.unwrap().iter().map(|e| e.serial).collect();
+    assert_eq!(shard, vec![serial(12)]);
+    assert!(store.revoked(ca, CrlScope::Shard(4), now()).await.unwrap().is_empty());
+    // Which partitions changed since which version.
+    assert_eq!(store.revocation_version(ca).await.unwrap(), 3);
+    let mut changed = store.changed_partitions(ca, 0).await.unwrap();
+    changed.sort();
+    assert_eq!(changed, vec![(None, 2), (Some(3), 3)]);
+    assert_eq!(store.changed_partitions(ca, 2).await.unwrap(), vec![(Some(3), 3)]);
+    assert!(store.changed_partitions(ca, 3).await.unwrap().is_empty());
+
+    // CRL numbers only grow, and never fall below the floor.
+    let first = store.next_crl_number(ca, 0).await.unwrap();
+    let second = store.next_crl_number(ca, 0).await.unwrap();
+    assert!(second > first);
+    assert_eq!(store.next_crl_number(ca, 1_000_000).await.unwrap(), 1_000_000);
+    assert_eq!(store.next_crl_number(ca, 5).await.unwrap(), 1_000_001);
+
+    // The newest CRL of a scope is kept; an older one never replaces it.
+    let crl = |number: u64, scope: CrlScope| CrlRecord {
+        summary: CrlSummary {
+            ca_id: ca,
+            scope,
+            number,
+            this_update: now(),
+            next_update: now() + Duration::days(7),
+            entries: 3,
+            sha256: digest(number),
+            source_version: 3,
+        },
+        der: vec![0x30, 0x01, number as u8],
+    };
+    assert!(store.crl(ca, CrlScope::Full).await.unwrap().is_none());
+    store.store_crl(crl(7, CrlScope::Full), event("crl.publish", "ca")).await.unwrap();
+    store.store_crl(crl(8, CrlScope::Shard(3)), event("crl.publish", "ca")).await.unwrap();
+    store.store_crl(crl(9, CrlScope::Full), event("crl.publish", "ca")).await.unwrap();
+    let stale = store.store_crl(crl(8, CrlScope::Full), event("crl.publish", "ca")).await;
+    assert!(matches!(&stale, Err(StoreError::Conflict(m)) if m.contains("already stored")), "{stale:?}");
+    let stored = store.crl(ca, CrlScope::Full).await.unwrap().unwrap();
+    assert_eq!((stored.summary.number, stored.der), (9, vec![0x30, 0x01, 9]));
+    let listed: Vec<(CrlScope, u64)> = store.crls().await.unwrap().iter().map(|c| (c.scope, c.number)).collect();
+    assert_eq!(listed, vec![(CrlScope::Full, 9), (CrlScope::Shard(3), 8)]);
+    let entries = store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(entries.iter().filter(|e| e.event.action == "crl.publish").count(), 3, "a refused CRL leaves no entry");
+}
+
+async fn ocsp_responses_follow_revocations(store: &dyn Store) {
+    let ca = make_ca(store, "ca").await;
+    for n in 20..23u64 {
+        issue(store, ca, &format!("o{n}.example.com"), n).await;
+    }
+    let due = |at: OffsetDateTime| async move { store.ocsp_due(ca, at, now(), 100).await.unwrap() };
+    let mut first: Vec<Serial> = due(now()).await.iter().map(|w| w.serial).collect();
+    first.sort();
+    assert_eq!(first, vec![serial(20), serial(21), serial(22)], "new certificates are due at once");
+    let response = |n: u64, version: i64, due: Option<OffsetDateTime>| OcspResponseRecord {
+        ca_id: ca,
+        serial: serial(n),
+        this_update: now(),
+        next_update: now() + Duration::days(3),
+        der: vec![0x30, 0x03, 0x0a, 0x01, n as u8],
+        revocation_version: version,
+        due,
+    };
+    let event = || event("ocsp.refresh", "ca");
+    let batch = vec![
+        response(20, 0, Some(now() + Duration::days(1))),
+        response(21, 0, Some(now() + Duration::days(1))),
+        response(22, 0, None),
+    ];
+    assert_eq!(store.store_ocsp_responses(batch, event()).await.unwrap(), 3);
+    assert!(due(now()).await.is_empty());
+    assert_eq!(due(now() + Duration::days(1)).await.len(), 2, "refreshed when due; 22 expires first, never again");
+    let stored = store.ocsp_response(ca, &serial(20)).await.unwrap().unwrap();
+    assert_eq!((stored.der, stored.next_update), (vec![0x30, 0x03, 0x0a, 0x01, 20], now() + Duration::days(3)));
+    assert!(store.ocsp_response(ca, &serial(99)).await.unwrap().is_none());
+    // A revocation makes it due again; a response made before the revocation is not stored.
+    store.revoke(ca, &serial(21), revocation(RevocationReason::KeyCompromise, "m"), event()).await.unwrap();
+    let work = due(now()).await;
+    assert_eq!(work.len(), 1);
+    assert_eq!(
+        (work[0].serial, work[0].revocation.map(|r| r.1), work[0].revocation_version),
+        (serial(21), Some(RevocationReason::KeyCompromise), 1)
+    );
+    assert_eq!(store.store_ocsp_responses(vec![response(21, 0, None)], event()).await.unwrap(), 0);
+    assert_eq!(due(now()).await.len(), 1, "the stale response changed nothing");
+    assert_eq!(store.store_ocsp_responses(vec![response(21, 1, None)], event()).await.unwrap(), 1);
+    assert!(due(now()).await.is_empty());
+    // Expired certificates are left alone; changes are found by time.
+    assert!(
+        store.ocsp_due(ca, now() + Duration::days(400), now() + Duration::days(365), 100).await.unwrap().is_empty()
+    );
+    assert_eq!(store.ocsp_changes(now()).await.unwrap().len(), 3);
+    assert!(store.ocsp_changes(now() + Duration::seconds(1)).await.unwrap().is_empty());
+    // Delegated responders, once each.
+    issue(store, ca, "responder.example.com", 30).await;
+    let responder = OcspResponderRecord {
+        ca_id: ca,
+        serial: serial(30),
+        certificate: vec![0x30, 0x00],
+        encrypted_key: vec![1, 2],
+        not_after: now() + Duration::days(14),
+        created_at: now(),
+    };
+    store.store_ocsp_responder(responder.clone(), event()).await.unwrap();
+    assert!(matches!(store.store_ocsp_responder(responder.clone(), event()).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.ocsp_responders().await.unwrap(), vec![responder]);
+    let audit = store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(
+        audit.iter().filter(|e| e.event.action == "ocsp.refresh").count(),
+        1 + 1 + 1 + 1,
+        "batches that stored something, the revocation, the responder"
+    );
+}
+
 async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {
     let ca = make_ca(store.as_ref(), "ca").await;
     let mut tasks = Vec::new();
@@ -440,6 +665,42 @@ pub async fn front_ends_issue_side_by_side(first: Arc<dyn Store>, second: Arc<dy
         assert!(report.intact, "{:?}", report.problems);
         assert_eq!(report.entries, 1 + 150 + 150);
     }
+}
+
+/// Two front ends revoke side by side on one database: every revocation lands once, each with a
+/// revocation version of its own, and a lease to publish is held by one of them at a time.
+pub async fn front_ends_revoke_side_by_side(first: Arc<dyn Store>, second: Arc<dyn Store>) {
+    let ca = make_ca(first.as_ref(), "ca").await;
+    for n in 0..60u64 {
+        issue(first.as_ref(), ca, &format!("rev{n}.example.com"), 7000 + n).await;
+    }
+    let mut tasks = Vec::new();
+    for n in 0..60u64 {
+        let store = if n % 2 == 0 { first.clone() } else { second.clone() };
+        tasks.push(tokio::spawn(async move {
+            store
+                .revoke(
+                    ca,
+                    &serial(7000 + n),
+                    revocation(RevocationReason::KeyCompromise, "m"),
+                    event("certificate.revoke", "c"),
+                )
+                .await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(second.revocation_version(ca).await.unwrap(), 60);
+    assert_eq!(first.revoked(ca, CrlScope::Full, now()).await.unwrap().len(), 60);
+    assert_eq!(first.changed_partitions(ca, 59).await.unwrap(), vec![(None, 60)]);
+    let report = audit::verify(&first.audit_entries(1, 10_000).await.unwrap(), first.audit_head().await.unwrap());
+    assert!(report.intact, "{:?}", report.problems);
+    // One publisher at a time.
+    assert!(first.publisher_lease("crl").await.unwrap());
+    assert!(first.publisher_lease("crl").await.unwrap(), "a lease held is held again");
+    assert!(!second.publisher_lease("crl").await.unwrap());
+    assert!(second.publisher_lease("ocsp").await.unwrap(), "leases are independent");
 }
 
 /// For two stores on one database (two front ends): approving (reserving) and denying the same

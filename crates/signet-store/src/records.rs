@@ -1,7 +1,8 @@
 //! The records a CA keeps.
 
 use serde::{Deserialize, Serialize};
-use signet_model::{CaId, Decision, RequestId, RequestState, Role, Serial, Sha256};
+pub use signet_model::revocation::RevokedEntry;
+use signet_model::{CaId, CrlScope, Decision, RequestId, RequestState, RevocationReason, Role, Serial, Sha256};
 use time::OffsetDateTime;
 
 /// Whether a CA is a root, a subordinate, or a test root.
@@ -255,6 +256,9 @@ pub struct Reservation {
     pub not_after: OffsetDateTime,
     /// Issued from a test hierarchy.
     pub is_test: bool,
+    /// The CRL partition named in the certificate's CRL distribution point; None when it names
+    /// the CA's full CRL.
+    pub crl_shard: Option<u16>,
     /// When reserved.
     pub created_at: OffsetDateTime,
 }
@@ -313,9 +317,13 @@ pub struct CertificateRecord {
     pub not_after: OffsetDateTime,
     /// From a test hierarchy.
     pub is_test: bool,
+    /// The CRL partition its distribution point names (None: the CA's full CRL).
+    pub crl_shard: Option<u16>,
     /// When reserved.
     #[serde(serialize_with = "signet_model::time_text::serialize")]
     pub created_at: OffsetDateTime,
+    /// Its revocation, if revoked (or on hold).
+    pub revocation: Option<Revocation>,
 }
 
 impl CertificateRecord {
@@ -323,7 +331,7 @@ impl CertificateRecord {
     pub fn issued(reservation: &Reservation, completion: &Completion) -> Self {
         Self {
             ca_id: reservation.ca_id,
-            serial: reservation.serial.clone(),
+            serial: reservation.serial,
             request_id: completion.request_id,
             status: CertificateStatus::Issued,
             tbs: reservation.tbs.clone(),
@@ -335,9 +343,135 @@ impl CertificateRecord {
             not_before: stored_time(reservation.not_before),
             not_after: stored_time(reservation.not_after),
             is_test: reservation.is_test,
+            crl_shard: reservation.crl_shard,
             created_at: stored_time(reservation.created_at),
+            revocation: None,
         }
     }
+}
+
+/// A revocation as stored with its certificate (RFC 5280 §5.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revocation {
+    /// When it took effect: the CRL entry's revocationDate, OCSP's revocationTime.
+    pub revoked_at: OffsetDateTime,
+    /// Why.
+    pub reason: RevocationReason,
+    /// When the key is known or suspected to have been compromised, if before `revoked_at`
+    /// (the invalidityDate entry extension, RFC 5280 §5.3.2).
+    pub invalidity_date: Option<OffsetDateTime>,
+    /// Who revoked it.
+    pub revoked_by: String,
+}
+
+impl Revocation {
+    /// This revocation as the store keeps it (whole seconds).
+    pub fn stored(mut self) -> Self {
+        self.revoked_at = stored_time(self.revoked_at);
+        self.invalidity_date = self.invalidity_date.map(stored_time);
+        self
+    }
+}
+
+/// What a CRL publication stores: the signed CRL and what it was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CrlSummary {
+    /// The issuing CA.
+    pub ca_id: CaId,
+    /// Full or one partition.
+    #[serde(serialize_with = "scope_text")]
+    pub scope: CrlScope,
+    /// The CRL number (RFC 5280 §5.2.3).
+    pub number: u64,
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+    /// Entries in it.
+    pub entries: u64,
+    /// SHA-256 of the DER.
+    pub sha256: Sha256,
+    /// The CA's revocation version the entries were read at: any revocation or release after it
+    /// has a higher one ([`crate::StoreRead::revocation_version`]).
+    pub source_version: i64,
+}
+
+fn scope_text<S: serde::Serializer>(scope: &CrlScope, serializer: S) -> Result<S::Ok, S::Error> {
+    match scope {
+        CrlScope::Full => serializer.serialize_str("full"),
+        CrlScope::Shard(n) => serializer.serialize_u16(*n),
+    }
+}
+
+/// A stored CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlRecord {
+    /// What it is.
+    pub summary: CrlSummary,
+    /// The signed CRL (DER).
+    pub der: Vec<u8>,
+}
+
+/// A certificate whose OCSP response is due ([`crate::StoreRead::ocsp_due`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspWork {
+    /// The certificate's serial.
+    pub serial: Serial,
+    /// Its revocation time and reason, if revoked (or on hold).
+    pub revocation: Option<(OffsetDateTime, RevocationReason)>,
+    /// Its revocation version as read (0 if never revoked): a response made from it is stored
+    /// only if the certificate has not changed since.
+    pub revocation_version: i64,
+    /// Its notAfter.
+    pub not_after: OffsetDateTime,
+}
+
+/// A signed OCSP response to store as a certificate's current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspResponseRecord {
+    /// The issuing CA.
+    pub ca_id: CaId,
+    /// The certificate's serial.
+    pub serial: Serial,
+    /// thisUpdate (and producedAt).
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+    /// The `OCSPResponse` DER.
+    pub der: Vec<u8>,
+    /// The revocation version it was made from ([`OcspWork::revocation_version`]).
+    pub revocation_version: i64,
+    /// When the next one is due; None: never (the certificate expires first).
+    pub due: Option<OffsetDateTime>,
+}
+
+/// A stored OCSP response, as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOcspResponse {
+    /// The `OCSPResponse` DER.
+    pub der: Vec<u8>,
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: OffsetDateTime,
+}
+
+/// A delegated OCSP responder of a CA: a certificate signet issued to itself (also recorded
+/// among the CA's certificates) and its key, sealed like CA keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OcspResponderRecord {
+    /// The CA it answers for.
+    pub ca_id: CaId,
+    /// Its certificate's serial.
+    pub serial: Serial,
+    /// Its certificate (DER).
+    pub certificate: Vec<u8>,
+    /// Its key, sealed (as [`CaRecord::encrypted_key`]).
+    pub encrypted_key: Vec<u8>,
+    /// End of its validity.
+    pub not_after: OffsetDateTime,
+    /// When made.
+    pub created_at: OffsetDateTime,
 }
 
 /// An API token as stored (only its hash).
@@ -394,6 +528,10 @@ pub struct Query {
     /// Certificates expiring before this time.
     #[serde(serialize_with = "signet_model::time_text::serialize_option")]
     pub expires_before: Option<OffsetDateTime>,
+    /// Only revoked certificates (true) or only certificates not revoked (false).
+    pub revoked: Option<bool>,
+    /// Only certificates revoked for this reason.
+    pub reason: Option<RevocationReason>,
     /// At most this many results (default 100, at most 1000).
     pub limit: Option<u32>,
 }

@@ -1,7 +1,7 @@
 //! The storage interfaces: read-only (for queries and the web front end) and read-write.
 
 use async_trait::async_trait;
-use signet_model::{CaId, RequestId, Sha256};
+use signet_model::{CaId, CrlScope, RequestId, Serial, Sha256};
 
 use crate::audit::{AuditEvent, AuditRecord};
 use crate::error::StoreResult;
@@ -18,8 +18,45 @@ pub trait StoreRead: Send + Sync {
     async fn pending_requests(&self, limit: u32) -> StoreResult<Vec<RequestRecord>>;
     /// The live (reserved or issued) certificate of a request.
     async fn certificate_for_request(&self, id: RequestId) -> StoreResult<Option<CertificateRecord>>;
-    /// Every serial recorded, in any status (for invariant checks and, later, CRLs).
+    /// Every serial recorded, in any status (for invariant checks).
     async fn certificates(&self, ca_id: CaId) -> StoreResult<Vec<CertificateRecord>>;
+    /// The certificate (or burnt serial) `serial` of a CA.
+    async fn certificate(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<CertificateRecord>>;
+    /// The entries of a CRL: the CA's revoked certificates in `scope` that expired at `expired_before`
+    /// or later (older ones are dropped from CRLs), read in one statement.
+    async fn revoked(
+        &self,
+        ca_id: CaId,
+        scope: CrlScope,
+        expired_before: time::OffsetDateTime,
+    ) -> StoreResult<Vec<RevokedEntry>>;
+    /// The CA's revocation version: it grows with every revocation and release, so a CRL made
+    /// from entries read after it is current unless the version grew since.
+    async fn revocation_version(&self, ca_id: CaId) -> StoreResult<i64>;
+    /// The CRL partitions (None: certificates naming the full CRL) of the CA's certificates whose
+    /// revocation changed after version `since`, each with its newest version.
+    async fn changed_partitions(&self, ca_id: CaId, since: i64) -> StoreResult<Vec<(Option<u16>, i64)>>;
+    /// The CRL stored for a CA and scope.
+    async fn crl(&self, ca_id: CaId, scope: CrlScope) -> StoreResult<Option<CrlRecord>>;
+    /// The CRLs stored, without their bytes.
+    async fn crls(&self) -> StoreResult<Vec<CrlSummary>>;
+    /// Up to `limit` issued certificates of a CA whose OCSP response is due at `now` (new,
+    /// revoked or released since their last one, or due for a refresh), not expired before
+    /// `expired_before`.
+    async fn ocsp_due(
+        &self,
+        ca_id: CaId,
+        now: time::OffsetDateTime,
+        expired_before: time::OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OcspWork>>;
+    /// The current OCSP response of a certificate.
+    async fn ocsp_response(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<StoredOcspResponse>>;
+    /// The certificates whose OCSP response was made at `since` or later, with when.
+    async fn ocsp_changes(&self, since: time::OffsetDateTime)
+    -> StoreResult<Vec<(CaId, Serial, time::OffsetDateTime)>>;
+    /// Every delegated OCSP responder, newest last.
+    async fn ocsp_responders(&self) -> StoreResult<Vec<OcspResponderRecord>>;
     /// Requests (with their certificates) matching a query, newest first.
     async fn search(&self, query: &Query) -> StoreResult<Vec<Found>>;
     /// Whether a key (by SPKI SHA-256) ever got a test certificate (seed P6).
@@ -80,6 +117,37 @@ pub trait StoreWrite: StoreRead {
     ) -> StoreResult<()>;
     /// Moves a request pending → failed.
     async fn fail(&self, id: RequestId, reason: &str, at: time::OffsetDateTime, audit: AuditEvent) -> StoreResult<()>;
+    /// Revokes an issued certificate (or makes a held one's revocation permanent, with a reason
+    /// other than certificateHold), with its audit event; answers the certificate as stored.
+    /// Refuses an unknown, reserved, abandoned or already revoked serial with a message that says
+    /// which. Raises the CA's revocation version.
+    async fn revoke(
+        &self,
+        ca_id: CaId,
+        serial: &Serial,
+        revocation: Revocation,
+        audit: AuditEvent,
+    ) -> StoreResult<CertificateRecord>;
+    /// Releases a certificate from hold (certificateHold is the only releasable reason); answers
+    /// the certificate as stored. Raises the CA's revocation version.
+    async fn release_hold(&self, ca_id: CaId, serial: &Serial, audit: AuditEvent) -> StoreResult<CertificateRecord>;
+    /// The next CRL number of a CA: greater than every number it answered before and at least
+    /// `floor` (a time-based floor keeps numbers rising across a restore from backup).
+    async fn next_crl_number(&self, ca_id: CaId, floor: u64) -> StoreResult<u64>;
+    /// Stores a signed CRL as the current one of its scope, with its audit event; refused (a
+    /// conflict) if one with an equal or higher number is stored, so a slower publisher never
+    /// replaces a newer CRL.
+    async fn store_crl(&self, crl: CrlRecord, audit: AuditEvent) -> StoreResult<()>;
+    /// Stores signed OCSP responses as their certificates' current ones, with one audit event
+    /// for the batch, skipping (and not counting) a response whose certificate was revoked or
+    /// released after it was read; answers how many were stored.
+    async fn store_ocsp_responses(&self, responses: Vec<OcspResponseRecord>, audit: AuditEvent) -> StoreResult<usize>;
+    /// Stores a new delegated OCSP responder (its certificate already issued and stored).
+    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()>;
+    /// Whether this store (process) holds the lease to publish `what`, taking it if free: one
+    /// publisher at a time among the front ends sharing a database. Held until the process ends
+    /// or loses its connection.
+    async fn publisher_lease(&self, what: &str) -> StoreResult<bool>;
     /// Creates an API token.
     async fn create_token(&self, token: NewToken, audit: AuditEvent) -> StoreResult<i64>;
     /// Revokes an API token (it stops authenticating); NotFound if there is no such live token.

@@ -38,6 +38,11 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/audit", get(audit_entries))
         .route("/api/v1/audit/verify", get(verify_audit))
+        .route("/api/v1/certificates", get(crate::revocation::with_serial))
+        .route("/api/v1/certificates/{ca}/{serial}", get(crate::revocation::status))
+        .route("/api/v1/certificates/{ca}/{serial}/revoke", post(crate::revocation::revoke))
+        .route("/api/v1/certificates/{ca}/{serial}/unrevoke", post(crate::revocation::release_hold))
+        .route("/api/v1/requests/{id}/revoke", post(crate::revocation::revoke_request))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -72,7 +77,7 @@ async fn not_found() -> Problem {
 
 /// The request body as bytes, read within the body timeout, with the size limit and the timeout
 /// turned into problem documents.
-struct Body(Bytes);
+pub(crate) struct Body(pub(crate) Bytes);
 
 impl FromRequest<AppState> for Body {
     type Rejection = Problem;
@@ -90,7 +95,7 @@ impl FromRequest<AppState> for Body {
 }
 
 /// Query parameters, with parse failures as problem documents.
-struct Params(HashMap<String, String>);
+pub(crate) struct Params(pub(crate) HashMap<String, String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Problem;
@@ -105,7 +110,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 /// Runs a change to its end even if the client hangs up meanwhile. Hyper drops the handler of a
 /// connection that closed; an issuance dropped between its reservation and its certificate would
 /// leave its request pending, its serial reserved, until the next start.
-async fn detached<T: Send + 'static>(
+pub(crate) async fn detached<T: Send + 'static>(
     change: impl Future<Output = Result<T, signet_authority::AuthorityError>> + Send + 'static,
 ) -> ApiResult<T> {
     match tokio::spawn(change.in_current_span()).await {
@@ -117,7 +122,7 @@ async fn detached<T: Send + 'static>(
     }
 }
 
-fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(body).map_err(|e| Problem::malformed(format!("the JSON body is invalid: {e}")))
 }
 
@@ -132,7 +137,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The holder of the API token in `Authorization: Bearer`.
-struct Authenticated(Actor);
+pub(crate) struct Authenticated(pub(crate) Actor);
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
@@ -146,13 +151,13 @@ impl FromRequestParts<AppState> for Authenticated {
 }
 
 /// Who asks about a request: its retrieval token (`X-Signet-Retrieval-Token`), else an API token.
-enum Caller {
+pub(crate) enum Caller {
     Actor(Actor),
     RetrievalToken(String),
 }
 
 impl Caller {
-    fn access(&self) -> Access<'_> {
+    pub(crate) fn access(&self) -> Access<'_> {
         match self {
             Caller::Actor(a) => Access::Actor(a),
             Caller::RetrievalToken(t) => Access::RetrievalToken(t),
@@ -185,7 +190,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
 }
 
 /// The `{id}` of a request route.
-struct Id(RequestId);
+pub(crate) struct Id(pub(crate) RequestId);
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = Problem;
@@ -200,7 +205,7 @@ fn request_id(text: &str) -> ApiResult<RequestId> {
 
 async fn health(State(state): State<AppState>) -> Response {
     match state.authority.store().audit_head().await {
-        Ok(_) => Json(serde_json::json!({"status": "ok", "database": "ok"})).into_response(),
+        Ok(_) => Json(crate::health::with_crls(&state.authority).await).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(serde_json::json!({"status": "degraded", "database": "unavailable"})),
@@ -226,6 +231,16 @@ async fn metrics(State(state): State<AppState>) -> Response {
         "signet_requests_rejected_total",
         "Submissions refused as malformed or by policy.",
         m.rejected.load(Ordering::Relaxed),
+    );
+    counter(
+        "signet_certificates_revoked_total",
+        "Certificates revoked (holds included).",
+        m.revoked.load(Ordering::Relaxed),
+    );
+    counter(
+        "signet_crls_published_total",
+        "CRLs signed and stored by this front end.",
+        m.crls_published.load(Ordering::Relaxed),
     );
     if let Some(stats) = &state.store_stats {
         let (batches, operations) = stats();
@@ -439,7 +454,7 @@ where
     }
 }
 
-fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
+pub(crate) fn parse_time(name: &str, text: &str) -> ApiResult<time::OffsetDateTime> {
     signet_model::time_text::parse(text).map_err(|e| Problem::malformed(format!("{name}: {e}")))
 }
 
@@ -474,9 +489,16 @@ async fn search(
             "expires_after" => query.expires_after = Some(parse_time(key, value)?),
             "expires_before" => query.expires_before = Some(parse_time(key, value)?),
             "limit" => query.limit = Some(bounded(key, value, 1, SEARCH_PAGE_LIMIT)?),
+            "revoked" => query.revoked = Some(value.parse().map_err(|_| Problem::malformed("revoked: true or false"))?),
+            "reason" => {
+                query.reason = Some(
+                    signet_model::RevocationReason::parse(value)
+                        .map_err(|e| Problem::malformed(format!("reason: {e}")))?,
+                )
+            }
             other => {
                 return Err(Problem::malformed(format!(
-                    "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, limit"
+                    "unknown search parameter {other:?}; use request_id, serial, name, state, requester, fingerprint, expires_after, expires_before, revoked, reason, limit"
                 )));
             }
         }

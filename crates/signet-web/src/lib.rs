@@ -1,5 +1,5 @@
-//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, `/healthz` and
-//! Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
+//! The HTTP API of `signet serve`: JSON under `/api/v1`, CA certificates for AIA, CRLs at their
+//! distribution points (`crl`), `/healthz` and Prometheus `/metrics`. This is the only crate where workflow errors become HTTP statuses
 //! (RFC 7807 problem documents, [`problem`]); it holds no policy of its own — every action is a
 //! call into [`signet_authority::Authority`], which checks roles. It also runs the HTTP server
 //! ([`serve`]), which bounds what slow and greedy clients can hold ([`Limits`]).
@@ -8,8 +8,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod api;
+mod crl;
+mod health;
 mod limits;
 pub mod problem;
+mod revocation;
 mod server;
 mod tls;
 mod trace;
@@ -42,27 +45,31 @@ pub struct AppState {
 /// The whole HTTP application: the routes, the limits on request heads and bodies, and a
 /// tracing span per request.
 pub fn router(state: AppState) -> Router {
-    layered(api::routes(), state, None)
+    let crls = crl::routes(state.authority.clone());
+    layered(api::routes(), state, vec![crls])
 }
 
-/// [`router`] with the routes of another front end mounted beside the API (ACME under `/acme`),
+/// [`router`] with the routes of other front ends mounted beside the API (ACME under `/acme`, OCSP),
 /// under the same limits on heads and bodies and the same tracing.
-pub fn router_with(state: AppState, mounted: Router) -> Router {
-    layered(api::routes(), state, Some(mounted))
+pub fn router_with(state: AppState, mut mounted: Vec<Router>) -> Router {
+    mounted.push(crl::routes(state.authority.clone()));
+    layered(api::routes(), state, mounted)
 }
 
 /// The plain-HTTP listener's application: only what relying parties fetch without TLS (CA
-/// certificates for caIssuers; CRLs and OCSP), with the same limits and tracing.
-pub fn plain_router(state: AppState) -> Router {
-    layered(api::plain_routes(), state, None)
+/// certificates for caIssuers, CRLs, and the `mounted` OCSP routes), with the same limits and
+/// tracing.
+pub fn plain_router(state: AppState, mut mounted: Vec<Router>) -> Router {
+    mounted.push(crl::routes(state.authority.clone()));
+    layered(api::plain_routes(), state, mounted)
 }
 
-fn layered(routes: Router<AppState>, state: AppState, mounted: Option<Router>) -> Router {
+fn layered(routes: Router<AppState>, state: AppState, mounted: Vec<Router>) -> Router {
     let body_limit = state.limits.max_body_bytes;
     let check_head = axum::middleware::from_fn_with_state(state.clone(), limits::check_head);
     let mut app = routes.with_state(state);
-    if let Some(mounted) = mounted {
-        app = app.merge(mounted);
+    for routes in mounted {
+        app = app.merge(routes);
     }
     app.layer(DefaultBodyLimit::max(body_limit)).layer(check_head).layer(axum::middleware::from_fn(trace::span))
 }

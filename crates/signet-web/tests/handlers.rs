@@ -76,9 +76,11 @@ async fn api_with(limits: Limits) -> Api {
     );
     let settings = signet_config::parse(&config, dir.path()).unwrap();
     let store = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
-    let urls = signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ocsp: None };
-    let keys = signet_authority::SoftwareCaKeys::new(PASSPHRASE.to_string().into());
-    signet_authority::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &keys).await.unwrap();
+    let urls = signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ..Default::default() };
+    let keys = Arc::new(signet_authority::SoftwareCaKeys::new(PASSPHRASE.to_string().into()));
+    signet_authority::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, keys.as_ref())
+        .await
+        .unwrap();
     let token = |name: &'static str, roles: &'static [Role]| {
         let (store, clock) = (store.clone(), clock.clone());
         async move {
@@ -95,8 +97,10 @@ async fn api_with(limits: Limits) -> Api {
             urls,
             strict_role_separation: false,
             weak_keys: Arc::new(signet_issuance::WeakKeys::load(&[]).unwrap()),
+            crl: signet_authority::CrlPolicy::default(),
+            ocsp: signet_authority::OcspPolicy::default(),
         },
-        &keys,
+        keys,
         clock.clone(),
     )
     .await
@@ -104,7 +108,7 @@ async fn api_with(limits: Limits) -> Api {
     let state = AppState { authority: Arc::new(authority), store_stats: None, limits, clock };
     Api {
         app: signet_web::router(state.clone()),
-        plain: signet_web::plain_router(state),
+        plain: signet_web::plain_router(state, Vec::new()),
         admin,
         enrollee,
         auditor,

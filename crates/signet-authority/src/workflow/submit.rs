@@ -160,7 +160,7 @@ impl Authority {
     pub(super) fn reservation(&self, issuer: &IssuingCa, prepared: &Prepared, key: Sha256) -> Reservation {
         Reservation {
             ca_id: issuer.id,
-            serial: prepared.serial.clone(),
+            serial: prepared.serial,
             tbs: prepared.tbs.clone(),
             spki_sha256: key,
             subject: prepared.subject.clone(),
@@ -168,6 +168,7 @@ impl Authority {
             not_before: prepared.not_before,
             not_after: prepared.not_after,
             is_test: issuer.is_test,
+            crl_shard: prepared.crl_shard,
             created_at: self.clock.now(),
         }
     }

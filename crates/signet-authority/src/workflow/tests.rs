@@ -26,7 +26,11 @@ impl CaKeys for PlainKeys {
     }
 
     fn open(&self, ca: &CaRecord) -> AuthorityResult<Arc<dyn Signer>> {
-        Ok(Arc::new(SoftwareKey::from_pkcs8(SecretDer::new(ca.encrypted_key.clone())).unwrap()))
+        self.open_sealed(&ca.encrypted_key, &ca.name)
+    }
+
+    fn open_sealed(&self, sealed: &[u8], _what: &str) -> AuthorityResult<Arc<dyn Signer>> {
+        Ok(Arc::new(SoftwareKey::from_pkcs8(SecretDer::new(sealed.to_vec())).unwrap()))
     }
 }
 
@@ -39,12 +43,21 @@ struct Ca {
 }
 
 async fn ca(strict: bool) -> Ca {
+    ca_with(strict, &[]).await
+}
+
+/// A fresh CA whose CAs named in `shards` have that many CRL partitions.
+async fn ca_with(strict: bool, shards: &[(&str, u16)]) -> Ca {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqlStore::open_sqlite(&dir.path().join("signet.db")).await.unwrap());
     let clock = Arc::new(FixedClock::new(datetime!(2026-06-01 12:00 UTC)));
     let text = signet_config::default_text("127.0.0.1:8443", None, Some("https://ca.example.com"));
     let settings = signet_config::parse(&text, dir.path()).unwrap();
-    let urls = signet_issuance::Urls { base: Some(settings.listeners.http_public_url.clone()), ocsp: None };
+    let urls = signet_issuance::Urls {
+        base: Some(settings.listeners.http_public_url.clone()),
+        crl_shards: shards.iter().map(|(ca, n)| (ca.to_string(), *n)).collect(),
+        ..Default::default()
+    };
     crate::ca_admin::bootstrap_development(store.as_ref(), clock.as_ref(), &urls, &PlainKeys).await.unwrap();
     let authority = Authority::load(
         store.clone(),
@@ -53,8 +66,10 @@ async fn ca(strict: bool) -> Ca {
             urls,
             strict_role_separation: strict,
             weak_keys: Arc::new(signet_issuance::WeakKeys::default()),
+            crl: crate::CrlPolicy::default(),
+            ocsp: crate::publication::OcspPolicy { enabled: true, ..Default::default() },
         },
-        &PlainKeys,
+        Arc::new(PlainKeys),
         clock.clone(),
     )
     .await
@@ -206,6 +221,192 @@ async fn a_remembered_token_is_asked_for_again_once_its_time_is_up() {
     ca.clock.advance(time::Duration::seconds(6));
     assert_eq!(kind(ca.authority.authenticate(&secret).await), Kind::Unauthenticated);
     assert!(ca.clock.now() > datetime!(2026-06-01 12:00 UTC));
+}
+
+#[tokio::test]
+async fn requesters_revoke_their_own_for_their_reasons_and_managers_any() {
+    use signet_model::RevocationReason::*;
+
+    use crate::CertificateRef;
+    use crate::views::CertificateState;
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let eve = actor("eve", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let submitted = ca.authority.submit(&alice, "test", &csr(&["r.example.com"])).await.unwrap();
+    let id = submitted.request.id;
+    let serial: signet_model::Serial = submitted.request.certificate.as_ref().unwrap().serial.parse().unwrap();
+    let by_serial = CertificateRef::Serial { ca: "test-root".into(), serial };
+    let status = ca.authority.certificate_status(Access::Actor(&alice), &by_serial).await.unwrap();
+    assert_eq!(status.status, CertificateState::Good);
+    // A stranger cannot even see it; the requester may not use a manager's reasons.
+    assert_eq!(kind(ca.authority.certificate_status(Access::Actor(&eve), &by_serial).await), Kind::NotFound);
+    assert_eq!(kind(ca.authority.revoke(Access::Actor(&eve), &by_serial, KeyCompromise, None).await), Kind::NotFound);
+    let refused = ca.authority.revoke(Access::Actor(&alice), &by_serial, CertificateHold, None).await.unwrap_err();
+    assert_eq!(refused.kind(), Kind::Forbidden);
+    assert!(refused.to_string().contains("keyCompromise, superseded or cessationOfOperation"), "{refused}");
+    // An invalidity date in the future is refused; the requester revokes with its retrieval token.
+    let later = ca.clock.now() + time::Duration::hours(1);
+    let token = Access::RetrievalToken(&submitted.retrieval_token);
+    assert_eq!(kind(ca.authority.revoke(token, &by_serial, KeyCompromise, Some(later)).await), Kind::Malformed);
+    ca.clock.advance(time::Duration::minutes(3));
+    let since = ca.clock.now() - time::Duration::days(1);
+    let revoked = ca.authority.revoke(token, &CertificateRef::Request(id), KeyCompromise, Some(since)).await.unwrap();
+    assert_eq!(revoked.status, CertificateState::Revoked);
+    let revocation = revoked.revocation.unwrap();
+    assert_eq!((revocation.reason, revocation.revoked_at.as_str()), (KeyCompromise, "2026-06-01T12:03:00Z"));
+    assert_eq!(revocation.invalidity_date.as_deref(), Some("2026-05-31T12:03:00Z"));
+    assert!(revocation.revoked_by.contains("retrieval token of request"), "{}", revocation.revoked_by);
+    let again = ca.authority.revoke(Access::Actor(&manager), &by_serial, Superseded, None).await.unwrap_err();
+    assert_eq!(again.kind(), Kind::Conflict);
+    assert!(again.to_string().contains("already revoked (keyCompromise"), "{again}");
+    // The request view shows it too.
+    let view = ca.authority.status(Access::Actor(&alice), id).await.unwrap();
+    assert_eq!(view.certificate.unwrap().revocation.unwrap().reason, KeyCompromise);
+
+    // A manager holds and releases another certificate; only a hold can be released.
+    let other = ca.authority.submit(&alice, "test", &csr(&["h.example.com"])).await.unwrap().request;
+    let held = CertificateRef::Request(other.id);
+    assert_eq!(kind(ca.authority.release_hold(&alice, &held).await), Kind::Forbidden);
+    assert_eq!(kind(ca.authority.release_hold(&manager, &held).await), Kind::Conflict, "not revoked");
+    ca.authority.revoke(Access::Actor(&manager), &held, CertificateHold, None).await.unwrap();
+    let released = ca.authority.release_hold(&manager, &held).await.unwrap();
+    assert_eq!((released.status, released.revocation), (CertificateState::Good, None));
+    let final_release = ca.authority.release_hold(&manager, &by_serial).await.unwrap_err();
+    assert!(final_release.to_string().contains("which is final"), "{final_release}");
+    // Unknown CAs and serials, and a request without a certificate, say so.
+    let unknown = CertificateRef::Serial { ca: "nope".into(), serial };
+    assert!(
+        ca.authority
+            .certificate_status(Access::Actor(&manager), &unknown)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("dev-issuing")
+    );
+    let pending = ca.authority.submit(&alice, "server", &csr(&["p.example.com"])).await.unwrap().request.id;
+    let no_cert =
+        ca.authority.revoke(Access::Actor(&manager), &CertificateRef::Request(pending), Superseded, None).await;
+    assert!(no_cert.unwrap_err().to_string().contains("pending and has no certificate"));
+    // Found by serial across CAs; every change audited.
+    assert_eq!(ca.authority.certificates_with_serial(Access::Actor(&manager), &serial).await.unwrap().len(), 1);
+    assert!(ca.authority.certificates_with_serial(Access::Actor(&eve), &serial).await.unwrap().is_empty());
+    let audit = ca.store.audit_entries(1, 1000).await.unwrap();
+    let actions: Vec<&str> =
+        audit.iter().map(|e| e.event.action.as_str()).filter(|a| a.starts_with("certificate.re")).collect();
+    assert_eq!(actions, ["certificate.revoke", "certificate.revoke", "certificate.release"]);
+}
+
+/// The serials in a stored CRL, read back by x509-parser, and its number.
+async fn crl_of(ca: &Ca, name: &str, scope: signet_model::CrlScope) -> (u64, Vec<String>, Vec<u8>) {
+    use x509_parser::prelude::FromDer;
+    let id = ca.authority.ca_id_of(name).unwrap();
+    let record = ca.store.crl(id, scope).await.unwrap().unwrap();
+    let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&record.der).unwrap();
+    let serials = parsed.iter_revoked_certificates().map(|e| hex::encode(e.raw_serial())).collect();
+    (record.summary.number, serials, record.der.clone())
+}
+
+#[tokio::test]
+async fn crls_are_published_when_due_and_revocations_reach_them() {
+    use signet_model::CrlScope;
+    let ca = ca_with(false, &[("test-root", 4)]).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let issued = ca.authority.submit(&alice, "test", &csr(&["crl.example.com"])).await.unwrap().request;
+    let serial = issued.certificate.unwrap().serial;
+    let record = ca.store.certificate(ca.authority.ca_id_of("test-root").unwrap(), &serial.parse().unwrap()).await;
+    let shard = record.unwrap().unwrap().crl_shard.expect("a partitioned CA fixes the shard at issuance");
+    // The first round publishes every CRL: the full ones, and test-root's four partitions.
+    let first = ca.authority.publish_crls().await.unwrap();
+    assert!(first.leader);
+    assert_eq!(first.published.len(), 3 + 4, "{:?}", first.published);
+    assert!(ca.authority.crl_status().await.unwrap().iter().all(|s| s.state == "ok"));
+    assert!(ca.authority.publish_crls().await.unwrap().published.is_empty(), "nothing is due yet");
+    let (number, serials, _) = crl_of(&ca, "test-root", CrlScope::Full).await;
+    assert!(serials.is_empty());
+
+    // A revocation: its CRLs wait half the interval (bursts make one CRL), then both its
+    // partition and the full CRL carry it; the other partitions are left alone.
+    ca.authority
+        .revoke(
+            Access::Actor(&manager),
+            &crate::CertificateRef::Request(issued.id),
+            signet_model::RevocationReason::Superseded,
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(ca.authority.publish_crls().await.unwrap().published.is_empty());
+    ca.clock.advance(time::Duration::seconds(31));
+    let after = ca.authority.publish_crls().await.unwrap().published;
+    let scopes: Vec<(String, CrlScope)> = after.iter().map(|p| (p.ca.clone(), p.scope)).collect();
+    assert_eq!(scopes, vec![("test-root".into(), CrlScope::Full), ("test-root".into(), CrlScope::Shard(shard))]);
+    let (newer, serials, der) = crl_of(&ca, "test-root", CrlScope::Full).await;
+    assert!(newer > number, "CRL numbers only grow");
+    assert_eq!(serials.len(), 1);
+    assert!(serials[0].ends_with(&serial), "{serials:?} {serial}");
+    assert_eq!(crl_of(&ca, "test-root", CrlScope::Shard(shard)).await.1.len(), 1);
+    let info = signet_codec::describe::crl(&der, ca.clock.now()).unwrap();
+    assert_eq!(info.revoked_count, 1);
+
+    // Refreshed daily without revocations; reported stale when nobody publishes.
+    ca.clock.advance(time::Duration::hours(25));
+    assert_eq!(ca.authority.publish_crls().await.unwrap().published.len(), 7);
+    ca.clock.advance(time::Duration::days(5));
+    let soon: Vec<&'static str> = ca.authority.crl_status().await.unwrap().iter().map(|s| s.state).collect();
+    assert!(soon.iter().all(|s| *s == "stale-soon"), "{soon:?}");
+    ca.clock.advance(time::Duration::days(3));
+    assert!(ca.authority.crl_status().await.unwrap().iter().all(|s| s.state == "stale"));
+    let audit = ca.store.audit_entries(1, 1000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "crl.publish").count(), 7 + 2 + 7);
+}
+
+#[tokio::test]
+async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let issued = ca.authority.submit(&alice, "test", &csr(&["ocsp.example.com"])).await.unwrap().request;
+    let serial: signet_model::Serial = issued.certificate.as_ref().unwrap().serial.parse().unwrap();
+    let test_root = ca.authority.ca_id_of("test-root").unwrap();
+    // The first round issues a delegated responder per CA, then signs every certificate's
+    // response: the test certificate, dev-issuing's, and the three responders' own.
+    let first = ca.authority.publish_ocsp().await.unwrap();
+    assert!(first.leader && first.failed.is_empty(), "{first:?}");
+    assert_eq!((first.responders_issued, first.stored), (3, 5));
+    let read = |found: Option<signet_store::StoredOcspResponse>| {
+        signet_codec::describe::ocsp_response(&found.unwrap().der).unwrap()
+    };
+    let good = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
+    assert_eq!((good.response_status.as_str(), good.responses[0].status.as_str()), ("successful", "good"));
+    assert_eq!(good.certificate_count, 1, "the delegated responder's certificate is included");
+    assert!(good.responder.as_deref().unwrap().starts_with("key-sha1:"));
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 0, "nothing is due");
+    // A revocation is signed in the next round; the CA key never signed a response.
+    ca.authority
+        .revoke(
+            Access::Actor(&manager),
+            &crate::CertificateRef::Request(issued.id),
+            signet_model::RevocationReason::KeyCompromise,
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 1);
+    let revoked = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
+    assert_eq!(revoked.responses[0].status, "revoked");
+    assert_eq!(revoked.responses[0].reason.as_deref(), Some("KeyCompromise"));
+    // Refreshed daily; responders replaced at half their life.
+    ca.clock.advance(time::Duration::hours(25));
+    let refreshed = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!((refreshed.responders_issued, refreshed.stored), (0, 5));
+    ca.clock.advance(time::Duration::days(7));
+    let rotated = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!(rotated.responders_issued, 3);
+    assert_eq!(ca.authority.responders().len(), 3);
+    let audit = ca.store.audit_entries(1, 10_000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.event.action == "ocsp.responder").count(), 6);
 }
 
 #[tokio::test]

@@ -14,14 +14,14 @@ use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
 use crate::{data, locate, output, pki};
 
-struct Connection {
+pub(crate) struct Connection {
     base: String,
     /// Where `base` came from, for messages.
     base_origin: String,
     token: Option<String>,
     /// The admin token file, when that is the token in use (it holds CA Administrator only).
     admin_token: Option<PathBuf>,
-    client: Client,
+    pub(crate) client: Client,
     /// The signet roots trusted for the server's HTTPS certificate, if any.
     roots_file: Option<PathBuf>,
 }
@@ -29,7 +29,7 @@ struct Connection {
 /// Environment variable holding a token itself (rather than a file).
 const TOKEN_ENV: &str = "SIGNET_TOKEN";
 
-fn connect(args: &ServerArgs, token_required: bool) -> CliResult<Connection> {
+pub(crate) fn connect(args: &ServerArgs, token_required: bool) -> CliResult<Connection> {
     let located = locate::find(args.data.as_deref());
     if let Err(not_found) = &located
         && not_found.explicit.is_some()
@@ -98,7 +98,7 @@ fn server_url(listen: SocketAddr) -> String {
     format!("https://{}", SocketAddr::new(host, listen.port()))
 }
 
-fn read_token(path: &std::path::Path) -> CliResult<String> {
+pub(crate) fn read_token(path: &std::path::Path) -> CliResult<String> {
     let bytes = crate::files::read_secret(path).map_err(|e| e.context("the token file"))?;
     std::str::from_utf8(&bytes)
         .map(|t| t.trim().to_string())
@@ -106,18 +106,18 @@ fn read_token(path: &std::path::Path) -> CliResult<String> {
 }
 
 impl Connection {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn authorised(&self, builder: RequestBuilder) -> RequestBuilder {
+    pub(crate) fn authorised(&self, builder: RequestBuilder) -> RequestBuilder {
         match &self.token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
         }
     }
 
-    async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
+    pub(crate) async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
         let response = builder.send().await.map_err(|e| {
             if crate::trust::is_untrusted(&e) {
                 let trusted = match &self.roots_file {
@@ -158,7 +158,7 @@ impl Connection {
         Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
     }
 
-    async fn json(&self, builder: RequestBuilder) -> CliResult<Value> {
+    pub(crate) async fn json(&self, builder: RequestBuilder) -> CliResult<Value> {
         self.send(builder)
             .await?
             .json()
@@ -190,6 +190,9 @@ fn show_request(value: &Value) {
         let c = |k: &str| cert.get(k).and_then(Value::as_str).unwrap_or("");
         output::field("serial", output::colons(c("serial")));
         output::field("valid until", c("not_after"));
+        if let Some(revocation) = cert.get("revocation") {
+            output::field("revoked", crate::commands::revoke::describe_revocation(revocation));
+        }
         if cert.get("test").and_then(Value::as_bool) == Some(true) {
             output::field("note", "TEST certificate from a FOR TESTING ONLY root: browsers will not trust it");
         }
@@ -361,6 +364,19 @@ pub fn search(args: &SearchArgs) -> CliResult {
         if let Some(v) = value {
             params.push((key, v.as_str()));
         }
+    }
+    let limit = args.limit.map(|n| n.to_string());
+    if let Some(limit) = &limit {
+        params.push(("limit", limit));
+    }
+    if args.revoked || args.reason.is_some() {
+        params.push(("revoked", "true"));
+    }
+    if args.not_revoked {
+        params.push(("revoked", "false"));
+    }
+    if let Some(reason) = &args.reason {
+        params.push(("reason", reason.as_str()));
     }
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;

@@ -229,18 +229,24 @@ fn request(r: &RequestInfo) {
     field("SHA-256", colons(&r.sha256_fingerprint));
 }
 
-fn crl(c: &CrlInfo) {
+pub(crate) fn crl(c: &CrlInfo) {
     field("issuer", &c.issuer);
     field("this update", &c.this_update);
     field("next update", format!("{} ({})", c.next_update.as_deref().unwrap_or("none"), c.status));
     if let Some(n) = &c.crl_number {
         field("CRL number", n);
     }
+    match (c.shard, c.distribution_points.first()) {
+        (Some(shard), Some(url)) => field("scope", format!("partition {shard} ({url})")),
+        (None, Some(url)) => field("scope", format!("certificates naming {url}")),
+        _ => field("scope", "full (every certificate of the issuer)"),
+    }
     field("signature", &c.signature_algorithm);
-    field("revoked", c.revoked_count);
+    field("entries", c.revoked_count);
     for entry in c.revoked.iter().take(20) {
         let reason = entry.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
-        say!("    {} at {}{reason}", colons(&entry.serial), entry.revoked_at);
+        let invalid = entry.invalidity_date.as_ref().map(|d| format!(", invalid since {d}")).unwrap_or_default();
+        say!("    {} at {}{reason}{invalid}", colons(&entry.serial), entry.revoked_at);
     }
     if c.revoked.len() > 20 {
         say!("    ... and {} more (use --json for all)", c.revoked.len() - 20);

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use signet_authority::{Authority, AuthoritySettings, SoftwareCaKeys};
+use signet_authority::SoftwareCaKeys;
 use signet_config::Storage;
 use signet_model::{Role, SystemClock};
 
@@ -25,7 +25,7 @@ pub fn run(args: &ServeArgs) -> CliResult {
 }
 
 /// Logs go to standard error; `SIGNET_LOG` sets the filter (default: warnings, and signet's info).
-fn init_logging() {
+pub(crate) fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SIGNET_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,signet=info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
@@ -70,22 +70,11 @@ async fn serve(args: &ServeArgs) -> CliResult {
         crate::output::warn(warning);
     }
     let store = data::open_store(&settings).await?;
-    let passphrase = data::ca_passphrase(&settings)?;
-    let clock = Arc::new(SystemClock);
     let weak_keys = Arc::new(data::weak_keys(&settings)?);
-    let authority_settings = AuthoritySettings {
-        profiles: settings.profiles.clone(),
-        urls: data::urls(&settings),
-        strict_role_separation: settings.strict_role_separation,
-        weak_keys: weak_keys.clone(),
-    };
-    let eab = signet_acme::eab::EabSecret::from_passphrase(passphrase.as_bytes());
-    let keys = SoftwareCaKeys::new(passphrase);
-    let authority = Authority::load(store.clone(), authority_settings, &keys, clock.clone())
-        .await
-        .map_err(|e| CliError::from(e).context("cannot start the CA"))?;
-    drop(keys);
-    let authority = Arc::new(authority);
+    let clock: Arc<dyn signet_model::Clock> = Arc::new(SystemClock);
+    // ACME's External Account Binding keys are sealed with a secret derived from the passphrase.
+    let eab = signet_acme::eab::EabSecret::from_passphrase(data::ca_passphrase(&settings)?.as_bytes());
+    let authority = data::authority(&settings, store.clone(), weak_keys.clone()).await?;
     if settings.strict_role_separation {
         for violation in signet_authority::separation_violations(store.as_ref()).await? {
             crate::output::warn(&format!("{}; until then it can do nothing", violation.describe()));
@@ -115,7 +104,36 @@ async fn serve(args: &ServeArgs) -> CliResult {
             "{recovered} interrupted issuance(s) found; their serials are marked abandoned (never reused)"
         ));
     }
-    let dyn_clock: Arc<dyn signet_model::Clock> = clock.clone();
+    if fresh && settings.ocsp_url.is_some() {
+        // The delegated OCSP responders are issued now, before any client's request, so a fresh
+        // CA numbers its first request the same every time (the README says which).
+        let report = authority.publish_ocsp().await?;
+        tracing::info!(responders = report.responders_issued, "delegated OCSP responders issued");
+    }
+    let authority = Arc::new(authority);
+    for name in settings.crl.shards.keys() {
+        if authority.ca_id_of(name).is_none() {
+            crate::output::warn(&format!("[crl] shards names {name}, which is not a CA here; it has no effect"));
+        }
+    }
+    // CRLs and OCSP responses are made in the background; one front end at a time publishes
+    // each (a database lease), the others serve what it stores.
+    let mut background = vec![tokio::spawn(authority.clone().run_crl_publisher())];
+    let ocsp = match settings.ocsp_url {
+        Some(_) => {
+            background.push(tokio::spawn(authority.clone().run_ocsp_publisher()));
+            let service = Arc::new(
+                signet_ocsp::OcspService::new(store.clone(), Arc::new(SystemClock), data::ocsp_serving(&settings))
+                    .await
+                    .map_err(|e| CliError::runtime(format!("cannot start the OCSP responder: {e}")))?,
+            );
+            background.push(tokio::spawn(service.clone().follow_changes()));
+            background.push(tokio::spawn(keep_responders(authority.clone(), service.clone())));
+            Some(service)
+        }
+        None => None,
+    };
+    let dyn_clock = clock.clone();
     let presented = serve_tls::present(&settings, dir, settings.listen, &authority, &dyn_clock).await?;
     crate::commands::ca::export_certificates(dir, store.as_ref()).await?;
     let stats_store = store.clone();
@@ -196,19 +214,26 @@ async fn serve(args: &ServeArgs) -> CliResult {
     let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
+    // OCSP on both listeners (relying parties use the plain one the certificates name); ACME on
+    // the HTTPS one only.
+    let ocsp_routes = || ocsp.iter().map(|service| signet_ocsp::router(service.clone(), false)).collect::<Vec<_>>();
     let plain = signet_web::serve(
         plain_listener,
-        signet_web::plain_router(state.clone()),
+        signet_web::plain_router(state.clone(), ocsp_routes()),
         limits,
         None,
         until_stopped(stopped.clone()),
     );
-    let app = match acme {
-        Some((acme, _)) => signet_web::router_with(state, signet_acme::router(acme)),
-        None => signet_web::router(state),
-    };
+    let mut mounted = ocsp_routes();
+    if let Some((acme, _)) = acme {
+        mounted.push(signet_acme::router(acme));
+    }
+    let app = signet_web::router_with(state, mounted);
     let api = signet_web::serve(listener, app, limits, Some(presented.tls), until_stopped(stopped));
     tokio::join!(plain, api);
+    for task in background {
+        task.abort();
+    }
     say!("signet serve: stopped");
     Ok(())
 }
@@ -220,7 +245,7 @@ const RESERVED_FILES: u64 = 256;
 /// The number of connections to allow: `configured`, lowered to fit below the open-file limit
 /// with room for the database. The soft limit is first raised to the hard limit (as far as the
 /// kernel allows), since each connection holds one descriptor.
-fn connection_cap(configured: usize) -> usize {
+pub(crate) fn connection_cap(configured: usize) -> usize {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let limit = getrlimit(Resource::Nofile);
     let mut soft = limit.current;
@@ -244,7 +269,16 @@ fn connection_cap(configured: usize) -> usize {
     configured.min(room)
 }
 
-async fn shutdown() {
+/// Hands the responder the keys it signs on demand with (delegated responders rotate), every
+/// few seconds.
+async fn keep_responders(authority: Arc<signet_authority::Authority>, service: Arc<signet_ocsp::OcspService>) {
+    loop {
+        service.set_responders(authority.responders());
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+}
+
+pub(crate) async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -44,6 +44,8 @@ pub(crate) enum Constraint {
     CaName,
     /// `tokens (hash)`.
     TokenHash,
+    /// `ocsp_responders (ca_id, serial)`.
+    OcspResponder,
 }
 
 impl Constraint {
@@ -53,12 +55,13 @@ impl Constraint {
             Self::LiveCertificatePerRequest => "certificates_one_live_per_request",
             Self::CaName => "cas_name_key",
             Self::TokenHash => "tokens_hash_key",
+            Self::OcspResponder => "ocsp_responders_pkey",
         }
     }
 
     fn sqlite_violation(self) -> UniqueViolation {
         match self {
-            Self::CertificateSerial => UniqueViolation::PrimaryKey,
+            Self::CertificateSerial | Self::OcspResponder => UniqueViolation::PrimaryKey,
             Self::LiveCertificatePerRequest | Self::CaName | Self::TokenHash => UniqueViolation::Unique,
         }
     }
@@ -78,6 +81,7 @@ impl Constraint {
                 Self::LiveCertificatePerRequest => "the request already has a certificate issued or being issued",
                 Self::CaName => "a CA with that name already exists",
                 Self::TokenHash => "that token already exists",
+                Self::OcspResponder => "that OCSP responder is already stored",
             }
             .into(),
         )
@@ -240,6 +244,36 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             for event in events {
                 journal.append(event)?;
             }
+            Ok(Outcome::Done)
+        }
+        Op::Revoke { ca_id, serial, revocation, audit } => {
+            let record = super::revocation::revoke(db, *ca_id, serial, revocation)?;
+            journal.append(audit)?;
+            Ok(Outcome::Certificate(Box::new(record)))
+        }
+        Op::ReleaseHold { ca_id, serial, audit } => {
+            let record = super::revocation::release_hold(db, *ca_id, serial)?;
+            journal.append(audit)?;
+            Ok(Outcome::Certificate(Box::new(record)))
+        }
+        Op::NextCrlNumber { ca_id, floor } => {
+            Ok(Outcome::Number(super::revocation::next_crl_number(db, *ca_id, *floor)?))
+        }
+        Op::StoreOcspResponses(responses, audit) => {
+            let stored = super::revocation::store_ocsp_responses(db, responses)?;
+            if stored > 0 {
+                journal.append(audit)?;
+            }
+            Ok(Outcome::Count(stored))
+        }
+        Op::StoreOcspResponder(responder, audit) => {
+            super::revocation::store_ocsp_responder(db, responder)?;
+            journal.append(audit)?;
+            Ok(Outcome::Done)
+        }
+        Op::StoreCrl(crl, audit) => {
+            super::revocation::store_crl(db, crl)?;
+            journal.append(audit)?;
             Ok(Outcome::Done)
         }
         Op::AbandonStale(before, at) => {

@@ -15,14 +15,15 @@
 //!
 //! Files: [`op`] the operations; [`apply`] running them statement by statement and telling a
 //! refusal from a failure; [`statements`] the SQL, with the two dialects' variants side by side;
-//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain; [`acme`] the
-//! ACME front end's changes.
+//! [`pipeline`] PostgreSQL's one-round-trip batches; [`journal`] the audit chain; [`revocation`]
+//! revocations and CRLs; [`acme`] the ACME front end's changes.
 
 pub(crate) mod acme;
 mod apply;
 mod journal;
 mod op;
 mod pipeline;
+mod revocation;
 mod statements;
 
 use std::collections::VecDeque;

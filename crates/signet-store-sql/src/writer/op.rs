@@ -37,6 +37,24 @@ pub(crate) enum Op {
         at: time::OffsetDateTime,
         audit: AuditEvent,
     },
+    Revoke {
+        ca_id: CaId,
+        serial: Serial,
+        revocation: Revocation,
+        audit: AuditEvent,
+    },
+    ReleaseHold {
+        ca_id: CaId,
+        serial: Serial,
+        audit: AuditEvent,
+    },
+    NextCrlNumber {
+        ca_id: CaId,
+        floor: u64,
+    },
+    StoreCrl(Box<CrlRecord>, AuditEvent),
+    StoreOcspResponses(Vec<OcspResponseRecord>, AuditEvent),
+    StoreOcspResponder(Box<OcspResponderRecord>, AuditEvent),
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.
@@ -75,6 +93,12 @@ pub(crate) enum Outcome {
     Request(Box<RequestRecord>),
     Done,
     Abandoned(Vec<CertificateRecord>),
+    /// A certificate as the operation left it.
+    Certificate(Box<CertificateRecord>),
+    /// A CRL number handed out.
+    Number(u64),
+    /// How many were stored.
+    Count(usize),
     /// Whether something happened (a nonce redeemed the first time).
     Flag(bool),
     /// Bytes read back (an ACME secret).

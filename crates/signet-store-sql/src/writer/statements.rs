@@ -51,6 +51,7 @@ pub(crate) fn reservation_values(r: &Reservation) -> Vec<Value<'_>> {
         Value::Int(secs(r.not_after)),
         Value::Int(i64::from(r.is_test)),
         Value::Int(secs(r.created_at)),
+        r.crl_shard.map(i64::from).into(),
     ]
 }
 
@@ -70,9 +71,9 @@ pub(crate) fn insert_reservation(db: &mut dyn Db, r: &Reservation, request_id: i
     values.push(Value::Int(request_id));
     let done = db
         .execute(
-            "INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
-             SELECT $1, $2, $11, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10 \
-             WHERE EXISTS (SELECT 1 FROM requests WHERE id = $11 AND state = 'pending')",
+            "INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at, crl_shard) \
+             SELECT $1, $2, $12, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             WHERE EXISTS (SELECT 1 FROM requests WHERE id = $12 AND state = 'pending')",
             &values,
         )
         .map_err(Constraint::refuse(RESERVATION_RULES))?;
@@ -104,13 +105,13 @@ pub(crate) fn explain(db: &mut dyn Db, id: RequestId) -> Result<StoreError, Fail
     })
 }
 
-/// A new request and its reservation, in one statement; answers the request's id: $20 when
+/// A new request and its reservation, in one statement; answers the request's id: $21 when
 /// given (taken ahead from the sequence), else the next from the sequence.
 pub(crate) const SUBMIT_AND_RESERVE_PG: &str = "WITH r AS (\
        INSERT INTO requests (id, profile, csr, subject, sans, spki_sha256, requester, state, warnings, retrieval_token_hash, created_at) \
-       VALUES (COALESCE($20::bigint, nextval('requests_id_seq')), $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
-     INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at) \
-     SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19 FROM r RETURNING request_id";
+       VALUES (COALESCE($21::bigint, nextval('requests_id_seq')), $1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9) RETURNING id) \
+     INSERT INTO certificates (ca_id, serial, request_id, status, tbs, spki_sha256, subject, sans, not_before, not_after, is_test, created_at, crl_shard) \
+     SELECT $10, $11, r.id, 'reserved', $12, $13, $14, $15, $16, $17, $18, $19, $20 FROM r RETURNING request_id";
 
 /// The request and its reservation in one statement (one round trip).
 fn submit_and_reserve_pg(db: &mut dyn Db, r: &NewRequest, v: &Reservation) -> Result<i64, Failure> {

@@ -74,17 +74,7 @@ fn judge(certs: &[X509Certificate<'_>], input: &VerifyInput<'_>) -> Vec<Problem>
     for (index, cert) in certs.iter().enumerate() {
         if index < last {
             problems.extend(validity_problem(cert, input.at));
-            let algorithm = cert.signature_algorithm.algorithm.to_id_string();
-            if oids::is_weak_signature(&algorithm) {
-                problems.push(Problem::new(
-                    "weak-signature",
-                    format!(
-                        "\"{}\" is signed with {}, which clients reject",
-                        subject(cert),
-                        oids::signature_algorithm(&algorithm)
-                    ),
-                ));
-            }
+            problems.extend(diagnose::weak_signature_problem(cert));
             for extension in cert.extensions().iter().filter(|e| e.critical) {
                 let oid = extension.oid.to_id_string();
                 if !["2.5.29.15", "2.5.29.17", "2.5.29.19", "2.5.29.30", "2.5.29.31", "2.5.29.37"]

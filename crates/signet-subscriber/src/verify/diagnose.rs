@@ -112,6 +112,21 @@ pub(crate) fn walk<'a>(
 }
 
 /// "expired" or "not yet valid" for `cert` at `at`.
+/// A certificate signed with MD5 or SHA-1, which clients reject.
+pub(crate) fn weak_signature_problem(cert: &X509Certificate<'_>) -> Option<Problem> {
+    let algorithm = cert.signature_algorithm.algorithm.to_id_string();
+    oids::is_weak_signature(&algorithm).then(|| {
+        Problem::new(
+            "weak-signature",
+            format!(
+                "\"{}\" is signed with {}, which clients reject",
+                subject(cert),
+                oids::signature_algorithm(&algorithm)
+            ),
+        )
+    })
+}
+
 pub(crate) fn validity_problem(cert: &X509Certificate<'_>, at: time::OffsetDateTime) -> Option<Problem> {
     let not_before = cert.validity().not_before.to_datetime();
     let not_after = cert.validity().not_after.to_datetime();
@@ -317,16 +332,8 @@ fn signature_problems(context: &Context<'_, '_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let last = context.certs.len().saturating_sub(1);
     for (index, cert) in context.certs.iter().enumerate() {
-        let algorithm = cert.signature_algorithm.algorithm.to_id_string();
-        if index < last && oids::is_weak_signature(&algorithm) {
-            problems.push(Problem::new(
-                "weak-signature",
-                format!(
-                    "\"{}\" is signed with {}, which clients reject",
-                    subject(cert),
-                    oids::signature_algorithm(&algorithm)
-                ),
-            ));
+        if index < last {
+            problems.extend(weak_signature_problem(cert));
         }
         if cert.signature_algorithm != cert.tbs_certificate.signature {
             problems.push(Problem::new(

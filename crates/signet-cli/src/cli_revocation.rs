@@ -1,0 +1,176 @@
+//! The command-line grammar of revocation: `signet revoke`, `signet unrevoke`, `signet crl`,
+//! `signet ocsp`. Kept apart from `cli.rs`, which holds the rest of the grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use signet_model::{RequestId, RevocationReason};
+
+use crate::cli::{DataArgs, ServerArgs};
+
+fn reason(text: &str) -> Result<RevocationReason, String> {
+    RevocationReason::parse(text).map_err(|e| e.to_string())
+}
+
+/// `signet revoke`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
+)]
+pub struct RevokeArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Serial of the certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
+    #[arg(conflicts_with = "request", required_unless_present = "request")]
+    pub serial: Option<String>,
+    /// Revoke the certificate issued for this request instead of naming its serial. Example: --request 12
+    #[arg(long)]
+    pub request: Option<RequestId>,
+    /// Why: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
+    /// certificateHold (can be released), privilegeWithdrawn or unspecified. Example: --reason keyCompromise
+    #[arg(long, value_parser = reason)]
+    pub reason: RevocationReason,
+    /// When the key was, or may have been, compromised (RFC 3339, not in the future). Example:
+    /// --invalidity-date 2026-11-20T08:00:00Z
+    #[arg(long)]
+    pub invalidity_date: Option<String>,
+    /// The issuing CA of SERIAL; without it, the one CA that has a certificate with that serial.
+    /// Example: --ca dev-issuing
+    #[arg(long, conflicts_with = "request")]
+    pub ca: Option<String>,
+    /// File with the retrieval token printed at submission: revoke as the requester, without an
+    /// API token. Example: --retrieval-token-file www.rtoken
+    #[arg(long)]
+    pub retrieval_token_file: Option<PathBuf>,
+    /// Print the certificate's new status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet unrevoke`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
+)]
+pub struct UnrevokeArgs {
+    /// Server and token.
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Serial of the held certificate (hex). Example: 1b:4a:b7:1e
+    pub serial: String,
+    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    #[arg(long)]
+    pub ca: Option<String>,
+    /// Print the certificate's new status as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet crl ...`
+#[derive(Debug, Subcommand)]
+pub enum CrlCommand {
+    /// Download a CA's CRL (the full one, or one partition) from a signet server.
+    #[command(
+        after_help = "Examples:\n  signet crl get --ca dev-issuing --out dev-issuing.crl\n  signet crl get --ca dev-issuing --shard 3 --out dev-issuing-3.crl\n  signet crl get --url http://pki.example.com/crl/dev-issuing.crl --out dev-issuing.crl"
+    )]
+    Get(CrlGetArgs),
+    /// Make and sign the due CRLs now, in this process, from the data directory (what `signet
+    /// serve` does in the background); `--force` makes every CRL, due or not.
+    #[command(
+        after_help = "Examples:\n  signet crl publish\n  signet crl publish --data /var/lib/signet --force --json\n\nWhen a `signet serve` on the same database holds the publishing lease, it publishes and this\ncommand does nothing (exit 1)."
+    )]
+    Publish(CrlPublishArgs),
+    /// Describe a CRL file: issuer, number, partition, times, entries.
+    #[command(
+        after_help = "Examples:\n  signet crl inspect dev-issuing.crl\n  signet crl inspect dev-issuing.crl --json"
+    )]
+    Inspect(CrlInspectArgs),
+}
+
+/// `signet crl get`
+#[derive(Debug, Args)]
+pub struct CrlGetArgs {
+    /// Server (no token is needed: CRLs are public).
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// The CA whose CRL to fetch. Example: --ca dev-issuing
+    #[arg(long, required_unless_present = "url")]
+    pub ca: Option<String>,
+    /// One partition of a partitioned CA's CRL instead of the full one. Example: --shard 3
+    #[arg(long, requires = "ca")]
+    pub shard: Option<u16>,
+    /// Fetch this URL instead (a CRL distribution point from a certificate). Example:
+    /// --url http://pki.example.com/crl/dev-issuing.crl
+    #[arg(long, conflicts_with_all = ["ca", "shard"])]
+    pub url: Option<String>,
+    /// Where to write the CRL (DER). Example: --out dev-issuing.crl
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write PEM instead of DER.
+    #[arg(long)]
+    pub pem: bool,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `signet crl publish`
+#[derive(Debug, Args)]
+pub struct CrlPublishArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Make every CRL now, even those not due.
+    #[arg(long)]
+    pub force: bool,
+    /// Print what was published as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet crl inspect`
+#[derive(Debug, Args)]
+pub struct CrlInspectArgs {
+    /// The CRL (PEM, DER or pasted base64; `-` for standard input).
+    pub file: String,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet ca status`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet ca status\n  signet ca status --data /var/lib/signet --json\nExit status: 1 when a CRL is missing, stale or about to become stale."
+)]
+pub struct CaStatusArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet ocsp ...`
+#[derive(Debug, Subcommand)]
+pub enum OcspCommand {
+    /// Run only the OCSP responder, reading the responses `signet serve` signs ahead from the same
+    /// database (read-only; never migrates it), to scale OCSP out apart from issuance.
+    #[command(
+        after_help = "Examples:\n  signet ocsp serve --listen 0.0.0.0:8080\n  signet ocsp serve --data /var/lib/signet --listen 127.0.0.1:8888\n\nIt answers POST / and /ocsp, GET /BASE64 and /ocsp/BASE64, and /healthz. With the CA\npassphrase (the data directory's file or SIGNET_CA_PASSPHRASE) it also opens the delegated\nresponders' keys (never a CA key) to answer serials never issued (unknown) and nonces;\nwithout it those get unauthorized."
+    )]
+    Serve(OcspServeArgs),
+}
+
+/// `signet ocsp serve`
+#[derive(Debug, Args)]
+pub struct OcspServeArgs {
+    /// Data location (its signet.toml names the database).
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on. Example: --listen 0.0.0.0:8080
+    #[arg(long)]
+    pub listen: String,
+}

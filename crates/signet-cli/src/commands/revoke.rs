@@ -1,0 +1,128 @@
+//! `signet revoke` and `signet unrevoke`: revocation through a signet server's API.
+
+use reqwest::RequestBuilder;
+use serde_json::Value;
+use signet_model::Serial;
+
+use crate::cli_revocation::{RevokeArgs, UnrevokeArgs};
+use crate::commands::client::{Connection, connect, read_token};
+use crate::error::{CliError, CliResult};
+use crate::{data, output};
+
+/// A revocation in words: `keyCompromise at 2026-11-24T10:00:00Z by alice`.
+pub fn describe_revocation(revocation: &Value) -> String {
+    let get = |k: &str| revocation.get(k).and_then(Value::as_str).unwrap_or("");
+    let mut text = format!("{} at {} by {}", get("reason"), get("revoked_at"), get("revoked_by"));
+    if let Some(date) = revocation.get("invalidity_date").and_then(Value::as_str) {
+        text.push_str(&format!(" (invalid since {date})"));
+    }
+    text
+}
+
+/// Prints a certificate status answer.
+fn show(value: &Value) {
+    let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
+    say!("Certificate {} of CA {}: {}", output::colons(get("serial")), get("ca"), get("status").to_uppercase());
+    output::field("subject", get("subject"));
+    output::field("valid until", get("not_after"));
+    if let Some(revocation) = value.get("revocation") {
+        output::field("revoked", describe_revocation(revocation));
+        if revocation.get("reason").and_then(Value::as_str) == Some("certificateHold") {
+            say!("On hold: a Certificate Manager can release it with `signet unrevoke {}`.", get("serial"));
+        }
+    }
+}
+
+fn serial(text: &str) -> CliResult<Serial> {
+    Serial::parse_hex(text).map_err(|e| CliError::bad_input(format!("SERIAL: {e}")))
+}
+
+/// The CA that issued `serial`: `--ca`, else the one CA the server knows a certificate with it.
+async fn issuing_ca(
+    conn: &Connection,
+    auth: impl Fn(RequestBuilder) -> CliResult<RequestBuilder>,
+    ca: Option<&str>,
+    serial: &Serial,
+) -> CliResult<String> {
+    if let Some(ca) = ca {
+        return Ok(ca.to_string());
+    }
+    let url = conn.url(&format!("/api/v1/certificates?serial={}", serial.to_hex()));
+    let found = conn.json(auth(conn.client.get(url))?).await?;
+    let cas: Vec<&str> =
+        found.as_array().into_iter().flatten().filter_map(|c| c.get("ca").and_then(Value::as_str)).collect();
+    match cas.as_slice() {
+        [one] => Ok((*one).to_string()),
+        [] => Err(CliError::bad_input(format!(
+            "the server has no certificate with serial {serial} that you may act on; check the serial (signet inspect CERT shows it)"
+        ))),
+        many => {
+            Err(CliError::bad_input(format!("serial {serial} exists under CAs {}: give --ca NAME", many.join(", "))))
+        }
+    }
+}
+
+/// Runs `signet revoke`.
+pub fn revoke(args: &RevokeArgs) -> CliResult {
+    let serial = args.serial.as_deref().map(serial).transpose()?;
+    let invalidity_date = args
+        .invalidity_date
+        .as_deref()
+        .map(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+                CliError::bad_input(format!(
+                    "--invalidity-date {text:?} is not an RFC 3339 time like 2026-11-20T08:00:00Z"
+                ))
+            })
+        })
+        .transpose()?;
+    let retrieval = args.retrieval_token_file.as_deref().map(read_token).transpose()?;
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, retrieval.is_none())?;
+        let auth = |builder: RequestBuilder| -> CliResult<RequestBuilder> {
+            Ok(match &retrieval {
+                Some(token) => builder.header("x-signet-retrieval-token", token),
+                None => conn.authorised(builder),
+            })
+        };
+        let path = match (&args.request, &serial) {
+            (Some(id), _) => format!("/api/v1/requests/{id}/revoke"),
+            (None, Some(serial)) => {
+                let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
+                format!("/api/v1/certificates/{ca}/{}/revoke", serial.to_hex())
+            }
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to revoke, or --request ID")),
+        };
+        let body = match invalidity_date {
+            Some(date) => serde_json::json!({
+                "reason": args.reason.as_str(),
+                "invalidity_date": signet_codec::describe::rfc3339(date),
+            }),
+            None => serde_json::json!({"reason": args.reason.as_str()}),
+        };
+        let answer = conn.json(auth(conn.client.post(conn.url(&path)).json(&body))?).await?;
+        if args.json {
+            return output::json(&answer);
+        }
+        show(&answer);
+        say!("CRLs and OCSP answers show it once they are next published (within the configured interval).");
+        Ok(())
+    })
+}
+
+/// Runs `signet unrevoke`.
+pub fn unrevoke(args: &UnrevokeArgs) -> CliResult {
+    let serial = serial(&args.serial)?;
+    data::runtime()?.block_on(async {
+        let conn = connect(&args.server, true)?;
+        let auth = |builder: RequestBuilder| -> CliResult<RequestBuilder> { Ok(conn.authorised(builder)) };
+        let ca = issuing_ca(&conn, auth, args.ca.as_deref(), &serial).await?;
+        let url = conn.url(&format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex()));
+        let answer = conn.json(conn.authorised(conn.client.post(url))).await?;
+        if args.json {
+            return output::json(&answer);
+        }
+        show(&answer);
+        Ok(())
+    })
+}
