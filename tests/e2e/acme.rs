@@ -87,6 +87,8 @@ fn lego_gets_certificates_by_every_challenge_type_and_renews() {
     )
     .ok();
     assert_ne!(std::fs::read(lego_certificate(&sb, "lego", "www.example.com")).unwrap(), before, "renewed");
+    // Revocation by the account, with a reason; the CRL of the issuing CA lists it afterwards.
+    acme.lego(&sb, "lego", &["-d", "alpn.example.com", "revoke", "--reason", "1"]).ok();
     // Every issuance is an ordinary request of the account's identity, audited and searchable.
     let listed =
         acme.server.request("GET", "/api/v1/search?limit=100", Some(&acme.server.manager_token(&sb)), &[], b"").json();
@@ -244,6 +246,42 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
         let refused = client.post(order["finalize"].as_str().unwrap(), Some(&json!({"csr": csr})));
         assert!(problem(&refused, 403, "caa").contains(name));
     }
+    // Renewal information for the certificate issued above, then revocation: by a stranger
+    // (refused), with a reason ACME does not take, by the certificate's own key, and again.
+    let pem = certificate.text();
+    let der = signet_codec::decode(pem.as_bytes()).unwrap().objects[0].der().to_vec();
+    let info = signet_codec::describe::certificate(&der, time::OffsetDateTime::now_utc()).unwrap();
+    let serial = from_hex(&info.serial).unwrap();
+    let cert_id = format!("{}.{}", b64(&from_hex(&info.authority_key_id.clone().unwrap()).unwrap()), b64(&serial));
+    let window = server.request("GET", &format!("/acme/renewal-info/{cert_id}"), None, &[], b"");
+    assert_eq!(window.status, 200, "{}", window.text());
+    assert!(window.header("retry-after").is_some());
+    let start = window.json()["suggestedWindow"]["start"].as_str().unwrap().to_string();
+    assert!(start > info.not_before && start.as_str() < info.not_after.as_str(), "{start}");
+    problem(&server.request("GET", "/acme/renewal-info/AAAA.AQIDBAUGBwgJCgsM", None, &[], b""), 404, "malformed");
+    let replace = |client: &RawClient<'_>| {
+        client.post(
+            &client.url("/new-order"),
+            Some(&json!({"identifiers": [{"type": "dns", "value": "shop.example.com"}], "replaces": cert_id})),
+        )
+    };
+    problem(&replace(&other), 403, "unauthorized");
+    assert_eq!(replace(&client).status, 201);
+    problem(&replace(&client), 409, "alreadyReplaced");
+    let revoke_url = client.url("/revoke-cert");
+    let der_b64 = b64(&der);
+    problem(&other.post(&revoke_url, Some(&json!({"certificate": der_b64}))), 403, "unauthorized");
+    problem(&client.post(&revoke_url, Some(&json!({"certificate": der_b64, "reason": 6}))), 400, "badRevocationReason");
+    let stranger_key = RawClient::new(server);
+    problem(&stranger_key.post(&revoke_url, Some(&json!({"certificate": der_b64}))), 403, "unauthorized");
+    let revoked = client.post(&revoke_url, Some(&json!({"certificate": der_b64, "reason": 4})));
+    assert_eq!(revoked.status, 200, "{}", revoked.text());
+    problem(&client.post(&revoke_url, Some(&json!({"certificate": der_b64}))), 400, "alreadyRevoked");
+    let window = server.request("GET", &format!("/acme/renewal-info/{cert_id}"), None, &[], b"").json();
+    let end = window["suggestedWindow"]["end"].as_str().unwrap().to_string();
+    let now = signet_model::time_text::format(time::OffsetDateTime::now_utc());
+    assert!(end < now, "a revoked certificate's window has passed: {window}");
+
     // Deactivating the account: its key is refused from then on.
     let account = client.kid.clone().unwrap();
     let deactivated = client.post(&account, Some(&json!({"status": "deactivated"})));
@@ -283,6 +321,18 @@ fn certbot_gets_a_short_lived_certificate_by_profile_and_renews() {
     renew.extend(standalone);
     acme.certbot(&sb, &renew).ok();
     assert_ne!(std::fs::read(&live).unwrap(), before, "renewed");
+    // Revoked (key compromise), the certificate's renewal window moves into the past (RFC 9773):
+    // certbot asks for renewalInfo and renews at once, replacing it.
+    let revoke =
+        ["revoke", "--cert-name", "certbot.example.com", "--reason", "keycompromise", "--no-delete-after-revoke"];
+    acme.certbot(&sb, &revoke).ok().out_has("successfully revoked");
+    let revoked = std::fs::read(&live).unwrap();
+    let mut ari = vec!["renew", "--no-random-sleep-on-renew"];
+    ari.extend(standalone);
+    acme.certbot(&sb, &ari).ok();
+    assert_ne!(std::fs::read(&live).unwrap(), revoked, "renewed after revocation");
+    let log = sb.read_text("certbot/logs/letsencrypt.log");
+    assert!(log.contains("/acme/renewal-info/"), "certbot asked for renewal information");
 }
 
 /// An ACME profile whose certificates a Certificate Manager approves: the finalized order waits

@@ -22,6 +22,12 @@ pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Bytes of a hex string (as `signet inspect` prints serials and key identifiers).
+pub fn from_hex(text: &str) -> Result<Vec<u8>, std::num::ParseIntError> {
+    let digits: Vec<char> = text.chars().filter(char::is_ascii_hexdigit).collect();
+    digits.chunks(2).map(|pair| u8::from_str_radix(&pair.iter().collect::<String>(), 16)).collect()
+}
+
 /// A free UDP and TCP port on loopback (challtestsrv serves DNS on both).
 fn free_dns_port() -> u16 {
     loop {
