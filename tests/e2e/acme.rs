@@ -353,6 +353,14 @@ fn orders_for_an_approved_profile_wait_for_a_certificate_manager() {
     assert_eq!(directory["meta"]["profiles"]["approved"], "servers a manager vouches for");
     let mut client = RawClient::new(&acme.server);
     client.register();
+    // A nonce from one front end is good on another sharing the database, once.
+    let second = acme.server.another(&sb, "second-front-end");
+    let account = client.kid.clone().unwrap();
+    let header = serde_json::json!({"kid": account, "nonce": client.nonce_from(&second), "url": account});
+    let body = client.sign(header, None);
+    assert_eq!(client.post_body_to(&acme.server, &account, &body).status, 200);
+    problem(&client.post_body_to(&second, &account, &body), 400, "badNonce");
+    drop(second);
     let mut finalized = Vec::new();
     for name in ["approve.example.com", "deny.example.com"] {
         let ordered = client.post(

@@ -235,6 +235,18 @@ impl<'a> RawClient<'a> {
         answer.header("replay-nonce").expect("a Replay-Nonce").to_string()
     }
 
+    /// A fresh nonce from another front end of the same database.
+    pub fn nonce_from(&self, front_end: &Server) -> String {
+        let answer = front_end.request("HEAD", "/acme/new-nonce", None, &[], b"");
+        answer.header("replay-nonce").expect("a Replay-Nonce").to_string()
+    }
+
+    /// POSTs a signed body to `url` on `front_end` (another front end of the same database).
+    pub fn post_body_to(&self, front_end: &Server, url: &str, body: &[u8]) -> Response {
+        let content = [("content-type", "application/jose+json")];
+        https(&front_end.endpoint(), "POST", &path_of(self.server, url), None, &content, body).unwrap()
+    }
+
     /// A JWS body signed by this key with `header` (alg filled in).
     pub fn sign(&self, header: Value, payload: Option<&Value>) -> Vec<u8> {
         let mut protected = json!({"alg": "ES256"});
