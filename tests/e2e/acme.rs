@@ -391,3 +391,94 @@ fn orders_for_an_approved_profile_wait_for_a_certificate_manager() {
     assert_eq!(denied["status"], "invalid", "{denied}");
     assert!(denied["error"]["detail"].as_str().unwrap().contains("not one of ours"), "{denied}");
 }
+
+/// External Account Binding with lego, and dehydrated (a third client) getting and revoking a
+/// certificate with a key of its own.
+#[test]
+fn lego_and_dehydrated_bind_external_accounts() {
+    let sb = Sandbox::new();
+    let acme = acme_server(&sb, Backend::Sqlite, true, &[("eab_required", "true")]);
+    let http = format!("127.0.0.1:{}", crate::server::free_port());
+    let run = acme.lego(&sb, "lego", &["--http", "--http.port", &http, "-d", "eab.example.com", "run"]);
+    run.code(1);
+    assert!(run.stderr.contains("External Account Binding"), "{}", run.stderr);
+    let key = acme.server.admin(&sb, &["acme", "eab", "create", "--name", "web team", "--json"]).ok().json();
+    let (kid, hmac) = (key["key_id"].as_str().unwrap().to_string(), key["hmac_key"].as_str().unwrap().to_string());
+    // A wrong MAC key is refused; the right one binds one account, once.
+    let wrong = acme.lego(
+        &sb,
+        "lego-wrong",
+        &[
+            "--eab",
+            "--kid",
+            &kid,
+            "--hmac",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "--http",
+            "--http.port",
+            &http,
+            "-d",
+            "eab.example.com",
+            "run",
+        ],
+    );
+    assert!(wrong.stderr.contains("urn:ietf:params:acme:error:unauthorized"), "{}", wrong.stderr);
+    let _ = acme.lego(
+        &sb,
+        "lego",
+        &["--eab", "--kid", &kid, "--hmac", &hmac, "--http", "--http.port", &http, "-d", "eab.example.com", "run"],
+    );
+    // lego answers http-01 itself on its own port, which this server's validator does not dial:
+    // the binding is what is checked here, by a second account trying the same key.
+    let again = acme.lego(
+        &sb,
+        "lego-again",
+        &["--eab", "--kid", &kid, "--hmac", &hmac, "--http", "--http.port", &http, "-d", "eab2.example.com", "run"],
+    );
+    assert!(again.stderr.contains("already used"), "{}", again.stderr);
+
+    // dehydrated (a Bash client on curl), with an EAB key of its own and a hook that hands its
+    // http-01 answer to challtestsrv.
+    let key = acme.server.admin(&sb, &["acme", "eab", "create", "--name", "dehydrated"]).ok();
+    let field = |name: &str| key.stdout.lines().find_map(|l| l.strip_prefix(name)).unwrap().trim().to_string();
+    let hook = sb.write(
+        "hook.sh",
+        format!(
+            "#!/bin/sh\n# dehydrated hook: deploy_challenge DOMAIN TOKEN KEYAUTH\n[ \"$1\" = deploy_challenge ] || exit 0\ncurl -s -d \"{{\\\"token\\\":\\\"$3\\\",\\\"content\\\":\\\"$4\\\"}}\" http://127.0.0.1:{}/add-http01 >/dev/null\n",
+            acme.dns.management_port
+        ),
+    );
+    std::fs::create_dir_all(sb.path("wellknown")).unwrap();
+    std::fs::create_dir_all(sb.path("dehydrated")).unwrap();
+    let config = sb.write(
+        "dehydrated.conf",
+        format!(
+            "CA=\"{}\"\nCHALLENGETYPE=\"http-01\"\nWELLKNOWN=\"{}\"\nBASEDIR=\"{}\"\nHOOK=\"{}\"\nEAB_KID=\"{}\"\nEAB_HMAC_KEY=\"{}\"\nCURL_OPTS=\"--cacert {}\"\nKEY_ALGO=\"prime256v1\"\n",
+            acme.directory(),
+            sb.path("wellknown").display(),
+            sb.path("dehydrated").display(),
+            hook.display(),
+            field("key id:"),
+            field("HMAC key:"),
+            acme.server.roots().display()
+        ),
+    );
+    sb.sh(&format!("chmod +x {}", hook.display())).ok();
+    let dehydrated = |args: &[&str]| {
+        let out = std::process::Command::new(tool("dehydrated"))
+            .args(["-f", config.to_str().unwrap()])
+            .args(args)
+            .current_dir(sb.dir())
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "dehydrated {args:?}:\n{text}");
+        text
+    };
+    dehydrated(&["--register", "--accept-terms"]);
+    dehydrated(&["-c", "-d", "dehydrated.example.com"]);
+    let certificate = sb.path("dehydrated/certs/dehydrated.example.com/fullchain.pem");
+    verify_chain(&sb, &acme.server, &certificate);
+    let cert = sb.path("dehydrated/certs/dehydrated.example.com/cert.pem");
+    assert!(dehydrated(&["-r", cert.to_str().unwrap()]).contains("Done"));
+}
