@@ -25,6 +25,9 @@ command -v cc >/dev/null || apt_packages+=(gcc libc6-dev)   # bundled SQLite and
 type -P kill >/dev/null || apt_packages+=(procps)          # the e2e tests stop servers with kill
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v curl >/dev/null || apt_packages+=(curl)         # the HTTPS tests run the printed curl line
+command -v lego >/dev/null || apt_packages+=(lego)         # the ACME tests drive lego and dehydrated unmodified
+command -v dehydrated >/dev/null || apt_packages+=(dehydrated)
+command -v pebble-challtestsrv >/dev/null || apt_packages+=(pebble)   # DNS and http-01 responder for ACME tests
 command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)
 command -v psql >/dev/null || apt_packages+=(postgresql-client)
 ls -d /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
@@ -35,15 +38,19 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${apt_packages[@]}"
 fi
 
-# --- Python tools in a venv (pkilint) -----------------------------------------------------
-# Pinned: a new pkilint release may add findings; move the pin on purpose, with the fixes.
+# --- Python tools in a venv (pkilint, certbot) ---------------------------------------------
+# Pinned: a new pkilint release may add findings, a new certbot other behaviour; move the pins on
+# purpose, with the fixes. certbot 5 has ACME profiles (--preferred-profile) and ARI.
 PKILINT=pkilint==0.13.3
+CERTBOT=certbot==5.8.0
 VENV=$ROOT/.venv-test
-if ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qx "$PKILINT"; then
-  log "installing $PKILINT into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "$PKILINT"
-fi
+for package in "$PKILINT" "$CERTBOT"; do
+  if ! "$VENV/bin/pip" freeze 2>/dev/null | grep -qx "$package"; then
+    log "installing $package into $VENV"
+    [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$package"
+  fi
+done
 export SIGNET_TOOLS_DIR=$VENV/bin
 
 # --- a private PostgreSQL server for the store and end-to-end tests --------------------------

@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code asserts by panicking
 
+mod acme_support;
 mod server;
 mod support;
 
+mod acme;
 mod bad_input;
 mod ca_hierarchy;
 mod ca_policy;

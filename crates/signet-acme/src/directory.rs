@@ -27,7 +27,9 @@ pub(crate) async fn directory(State(acme): State<AcmeState>) -> Response {
         "newNonce": acme.url("/new-nonce"),
         "newAccount": acme.url("/new-account"),
         "newOrder": acme.url("/new-order"),
+        "revokeCert": acme.url("/revoke-cert"),
         "keyChange": acme.url("/key-change"),
+        "renewalInfo": acme.url("/renewal-info"),
         "meta": meta,
     }))
     .into_response()

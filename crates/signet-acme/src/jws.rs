@@ -300,6 +300,26 @@ impl Jwk {
         verified.map_err(|_| JwsError::BadSignature)
     }
 
+    /// The key as a SubjectPublicKeyInfo (DER), to compare with a certificate's key (revocation
+    /// signed by the certificate's own key, RFC 8555 §7.6).
+    pub fn spki_der(&self) -> Vec<u8> {
+        match self {
+            Self::Ec { curve: Curve::P256, .. } => {
+                [&hex_bytes("3059301306072a8648ce3d020106082a8648ce3d030107034200")[..], &self.ec_point()].concat()
+            }
+            Self::Ec { curve: Curve::P384, .. } => {
+                [&hex_bytes("3076301006072a8648ce3d020106052b81040022036200")[..], &self.ec_point()].concat()
+            }
+            Self::Ed25519 { x } => [&hex_bytes("302a300506032b6570032100")[..], x].concat(),
+            Self::Rsa { n, e } => {
+                let key = tlv(0x30, &[der_integer(n), der_integer(e)].concat());
+                let algorithm = hex_bytes("300d06092a864886f70d0101010500");
+                let bits = tlv(0x03, &[&[0u8][..], &key].concat());
+                tlv(0x30, &[algorithm, bits].concat())
+            }
+        }
+    }
+
     /// In words, for messages.
     pub fn describe(&self) -> String {
         match self {
@@ -308,6 +328,37 @@ impl Jwk {
             Self::Ed25519 { .. } => "Ed25519".into(),
         }
     }
+}
+
+fn hex_bytes(text: &str) -> Vec<u8> {
+    // Only the constant prefixes above, which are valid hex.
+    hex::decode(text).unwrap_or_default()
+}
+
+/// A DER TLV with a definite length.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let length = content.len();
+    let mut out = vec![tag];
+    if length < 0x80 {
+        out.push(u8::try_from(length).unwrap_or(0));
+    } else {
+        let bytes: Vec<u8> = length.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A positive DER INTEGER from big-endian magnitude bytes.
+fn der_integer(magnitude: &[u8]) -> Vec<u8> {
+    let trimmed = strip_zeros(magnitude);
+    let mut content = Vec::with_capacity(trimmed.len() + 1);
+    if trimmed.first().is_none_or(|b| b & 0x80 != 0) {
+        content.push(0);
+    }
+    content.extend_from_slice(trimmed);
+    tlv(0x02, &content)
 }
 
 /// How a request names its key: a whole JWK (newAccount, revokeCert by the certificate's key)
@@ -677,6 +728,17 @@ pub(crate) mod tests {
         assert!(matches!(Jwk::from_json(&e3), Err(JwsError::BadPublicKey(_))));
         assert!(Jwk::from_json(&json!({"kty": "EC", "crv": "P-521", "x": "", "y": ""})).is_err());
         assert!(Jwk::from_json(&json!({"kty": "oct", "k": "AAAA"})).is_err());
+    }
+
+    #[test]
+    fn keys_become_the_spki_a_certificate_holds() {
+        for key in [TestKey::p256(), TestKey::p384(), TestKey::ed25519(), TestKey::rsa()] {
+            let jwk = Jwk::from_json(&key.jwk()).unwrap();
+            let spki = jwk.spki_der();
+            // aws-lc-rs reads it back as the same public key.
+            let info = signet_codec::public_key::describe_spki(&spki).unwrap();
+            assert!(!info.algorithm.is_empty(), "{}", jwk.describe());
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod nonce;
 mod order;
 pub mod problem;
 pub mod renewal;
+mod revoke;
 mod server;
 
 use axum::Router;
@@ -44,6 +45,8 @@ pub fn router(acme: AcmeState) -> Router {
         .route("/acme/authz/{id}", post(authz::authorization))
         .route("/acme/chall/{id}/{kind}", post(authz::challenge))
         .route("/acme/cert/{id}", post(order::certificate))
+        .route("/acme/revoke-cert", post(revoke::revoke_cert))
+        .route("/acme/renewal-info/{id}", get(renewal::renewal_info))
         .route_layer(axum::middleware::from_fn_with_state(acme.clone(), server::replay_nonce))
         .with_state(acme)
 }

@@ -93,6 +93,8 @@ pub(crate) enum Signer {
     Jwk,
     /// The account named by `kid`.
     Account,
+    /// Either (revokeCert: the account, or the certificate's own key).
+    Either,
 }
 
 /// A verified request.
@@ -162,11 +164,11 @@ impl Acme {
             )));
         }
         let (jwk, account) = match (&jws.protected.key, signer) {
-            (KeyRef::Jwk(jwk), Signer::Jwk) => {
+            (KeyRef::Jwk(jwk), Signer::Jwk | Signer::Either) => {
                 let account = self.store.acme_account_by_key(&jwk.thumbprint()).await?;
                 (jwk.clone(), account)
             }
-            (KeyRef::Kid(kid), Signer::Account) => {
+            (KeyRef::Kid(kid), Signer::Account | Signer::Either) => {
                 let account = self.account_for_kid(kid).await?;
                 let stored: serde_json::Value =
                     serde_json::from_str(&account.jwk).map_err(|_| AcmeProblem::internal())?;

@@ -38,4 +38,4 @@ pub use metrics::Metrics;
 pub use policy::ConfigurationChange;
 pub use publication::{CrlPolicy, CrlStatus, OcspPolicy, OcspSigner};
 pub use tokens::{SeparationViolation, create_token, revoke_token, separation_violations};
-pub use workflow::{Access, CertificateRef, REQUESTER_REASONS};
+pub use workflow::{ACME_REASONS, Access, AcmeRevoker, CertificateRef, REQUESTER_REASONS, RenewalFacts};

@@ -209,6 +209,19 @@ impl AcmeStore for SqlStore {
         .await
     }
 
+    async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>> {
+        let cert_id = cert_id.to_string();
+        self.read(move |db| {
+            let rows = query(
+                db,
+                "SELECT id FROM acme_orders WHERE replaces = $1 AND status <> 'invalid' ORDER BY id LIMIT 1",
+                &[cert_id.as_str().into()],
+            )?;
+            rows.first().map(|row| crate::rows::int(row, "id")).transpose()
+        })
+        .await
+    }
+
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64> {
         self.read_unsettled(move |db| {
             let rows = query(

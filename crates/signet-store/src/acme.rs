@@ -349,6 +349,8 @@ pub trait AcmeStore: Send + Sync {
     async fn create_eab_key(&self, key: EabKeyRecord, audit: AuditEvent) -> StoreResult<()>;
     /// An EAB key by key id.
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>>;
+    /// The order, not invalid, that replaces the certificate `cert_id` (RFC 9773 `replaces`).
+    async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>>;
     /// Orders an account made since `since` (rate limits).
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64>;
 }

@@ -207,7 +207,23 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
     let failed = acme.acme_order(second.id).await.unwrap().unwrap();
     assert_eq!((failed.status, failed.error, failed.request_id), (OrderStatus::Invalid, Some(error), Some(request.id)));
     assert_eq!(acme.count_orders_since(account.id, now()).await.unwrap(), 2);
+    // ARI: an order replacing a certificate is found while it is not invalid.
+    let mut replacing = order(account.id, vec![AuthorizationFor::Reuse(id)], &["a.example.com"]);
+    replacing.replaces = Some("aki.serial".into());
+    let replacing = acme.create_order(replacing).await.unwrap();
+    assert_eq!(acme.order_replacing("aki.serial").await.unwrap(), Some(replacing.id));
+    assert_eq!(acme.order_replacing("aki.other").await.unwrap(), None);
+    let invalid = OrderChange {
+        id: replacing.id,
+        from: OrderStatus::Pending,
+        to: OrderStatus::Invalid,
+        request_id: None,
+        error: None,
+    };
+    acme.change_order(invalid).await.unwrap();
+    assert_eq!(acme.order_replacing("aki.serial").await.unwrap(), None);
     assert_eq!(acme.count_orders_since(account.id, now() + Duration::seconds(1)).await.unwrap(), 0);
+    assert_eq!(acme.count_orders_since(account.id, now() - Duration::seconds(1)).await.unwrap(), 3);
     assert!(acme.acme_order(9999).await.unwrap().is_none());
     assert!(matches!(acme.acme_authorizations(&[9999]).await, Err(StoreError::NotFound(_))));
 }

@@ -9,7 +9,7 @@ mod revoke;
 mod submit;
 
 pub use retrieve::Access;
-pub use revoke::{CertificateRef, REQUESTER_REASONS};
+pub use revoke::{ACME_REASONS, AcmeRevoker, CertificateRef, REQUESTER_REASONS, RenewalFacts};
 
 #[cfg(test)]
 mod tests;

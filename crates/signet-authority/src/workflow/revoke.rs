@@ -25,6 +25,27 @@ use crate::workflow::Access;
 pub const REQUESTER_REASONS: [RevocationReason; 3] =
     [RevocationReason::KeyCompromise, RevocationReason::Superseded, RevocationReason::CessationOfOperation];
 
+/// The reasons an ACME client may give (RFC 8555 §7.6, as Let's Encrypt takes them): a
+/// subscriber's own, plus unspecified (certbot's default) and affiliationChanged.
+pub const ACME_REASONS: [RevocationReason; 5] = [
+    RevocationReason::Unspecified,
+    RevocationReason::KeyCompromise,
+    RevocationReason::AffiliationChanged,
+    RevocationReason::Superseded,
+    RevocationReason::CessationOfOperation,
+];
+
+/// Who revokes over ACME, as the ACME front end proved it (RFC 8555 §7.6).
+#[derive(Debug, Clone, Copy)]
+pub enum AcmeRevoker<'a> {
+    /// The account (its identity) that ordered the certificate.
+    Orderer(&'a str),
+    /// An account (its identity) holding valid authorizations for every name of the certificate.
+    Authorized(&'a str),
+    /// The holder of the certificate's own key (the JWS was signed with it).
+    CertificateKey,
+}
+
 /// Which certificate: by its CA and serial, or by the request it was issued for.
 #[derive(Debug, Clone)]
 pub enum CertificateRef {
@@ -37,6 +58,21 @@ pub enum CertificateRef {
     },
     /// The request's certificate.
     Request(RequestId),
+}
+
+/// What renewalInfo and `replaces` need of a certificate (RFC 9773).
+#[derive(Debug, Clone)]
+pub struct RenewalFacts {
+    /// Validity start.
+    pub not_before: OffsetDateTime,
+    /// Validity end.
+    pub not_after: OffsetDateTime,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// Who asked for it.
+    pub requester: String,
+    /// Its names (`dns:...`, `ip:...`).
+    pub names: Vec<String>,
 }
 
 /// A certificate as found, with the request it was issued for.
@@ -95,6 +131,86 @@ impl Authority {
         self.revocations.notify_waiters();
         tracing::info!(ca = %found.ca, serial = %record.serial, %reason, by = %by, "certificate revoked");
         Ok(CertificateStatusView::new(&found.ca, &record, now))
+    }
+
+    /// Revokes a certificate an ACME client sent (DER) for `reason` (one of [`ACME_REASONS`]),
+    /// on behalf of `revoker`.
+    pub async fn revoke_acme(
+        &self,
+        certificate_der: &[u8],
+        revoker: AcmeRevoker<'_>,
+        reason: RevocationReason,
+    ) -> AuthorityResult<CertificateStatusView> {
+        if !ACME_REASONS.contains(&reason) {
+            return Err(AuthorityError::new(
+                Kind::RejectedByPolicy,
+                format!(
+                    "{reason} cannot be given over ACME; use unspecified, keyCompromise, affiliationChanged, superseded or cessationOfOperation"
+                ),
+            ));
+        }
+        let found = self.issued_as_sent(certificate_der).await?;
+        let by = match revoker {
+            AcmeRevoker::Orderer(identity) if identity == found.request.requester => identity.to_string(),
+            AcmeRevoker::Authorized(identity) => format!("{identity} (authorized for every name)"),
+            AcmeRevoker::CertificateKey => "(the certificate's key)".to_string(),
+            AcmeRevoker::Orderer(_) => {
+                return Err(AuthorityError::Forbidden(
+                    "this account neither ordered the certificate nor holds authorizations for all its names".into(),
+                ));
+            }
+        };
+        refuse_unrevocable(&found, Some(reason))?;
+        let now = self.clock.now();
+        let revocation = Revocation { revoked_at: now, reason, invalidity_date: None, revoked_by: by.clone() };
+        let audit = AuditEvent::new(
+            now,
+            &by,
+            "certificate.revoke",
+            &format!("request:{}", found.record.request_id),
+            json!({"ca": found.ca, "serial": found.record.serial.to_hex(), "reason": reason.as_str(), "via": "acme"}),
+        );
+        let record = self.store.revoke(found.record.ca_id, &found.record.serial, revocation, audit).await?;
+        Metrics::count(&self.metrics.revoked);
+        self.revocations.notify_waiters();
+        Ok(CertificateStatusView::new(&found.ca, &record, now))
+    }
+
+    /// The issued certificate whose DER is `der` exactly, whatever CA issued it.
+    async fn issued_as_sent(&self, der: &[u8]) -> AuthorityResult<Found> {
+        let not_ours = || AuthorityError::NotFound("this CA issued no such certificate".into());
+        let info = signet_codec::describe::certificate(der, self.clock.now()).map_err(|_| not_ours())?;
+        let serial = Serial::parse_hex(&info.serial).map_err(|_| not_ours())?;
+        for (name, ca_id) in self.registry.ids() {
+            if let Some(record) = self.store.certificate(ca_id, &serial).await?
+                && record.der.as_deref() == Some(der)
+            {
+                let request = self.stored_request(record.request_id).await?;
+                return Ok(Found { ca: name.to_string(), record, request });
+            }
+        }
+        Err(not_ours())
+    }
+
+    /// What ACME Renewal Information needs of the issued certificate with `serial` whose issuer
+    /// has `key_identifier` (any CA when the identifier is not known): its validity, revocation
+    /// and requester.
+    pub async fn acme_renewal_facts(&self, serial: &Serial) -> AuthorityResult<Option<RenewalFacts>> {
+        for (_, ca_id) in self.registry.ids() {
+            if let Some(record) = self.store.certificate(ca_id, serial).await?
+                && record.status == CertificateStatus::Issued
+            {
+                let request = self.stored_request(record.request_id).await?;
+                return Ok(Some(RenewalFacts {
+                    not_before: record.not_before,
+                    not_after: record.not_after,
+                    revoked_at: record.revocation.as_ref().map(|r| r.revoked_at),
+                    requester: request.requester,
+                    names: record.sans.clone(),
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// Releases a certificate from hold (certificateHold is the only reason that can be undone).

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Benchmark: full ACME flows per second (account once per client, then order -> authorization ->
+# challenge -> finalize -> download) from an in-process concurrent client, signet side by side
+# with pebble in the same run, both in "always valid" mode (signet: [acme]
+# danger_skip_validation = true and --danger-skip-validation; pebble: PEBBLE_VA_ALWAYS_VALID).
+# signet on SQLite and on PostgreSQL; each order's certificate durably stored before it is
+# downloadable. Results: bench/results/acme-<date>.tsv and bench/results/acme-latest.md.
+#   N=200 REPS=3 CONC="1 4 16" ./bench/acme.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${N:-200}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}
+PEERS=${PEERS:-}
+for candidate in "$ROOT/../shared/peers" /work/shared/peers; do
+  [ -z "$PEERS" ] && [ -f "$candidate/13_acme_loadgen.py" ] && PEERS=$(cd "$candidate" && pwd)
+done
+[ -n "$PEERS" ] || { echo "the shared peer scripts (13_acme_loadgen.py) are not found; set PEERS=DIR" >&2; exit 3; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+need=()
+command -v pebble >/dev/null || need+=(pebble)
+/usr/bin/python3 -c 'import acme' 2>/dev/null || need+=(python3-acme)
+[ ${#need[@]} -eq 0 ] || { as_root apt-get update -q; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; }
+cargo build --release --locked -q -p signet-cli
+SIGNET=$ROOT/target/release/signet
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  WORK="$WORK/peers" bash "$PEERS/19_pebble_stop.sh" >/dev/null 2>&1 || true
+  "$ROOT/scripts/postgres.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 never opened"; return 1; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+# --- pebble, always valid -------------------------------------------------------------------
+WORK="$WORK/peers" VALIDATION=always bash "$PEERS/10_pebble_start.sh" >&2
+PEBBLE_PID=$(cat "$WORK/peers/pebble.pid")
+PEBBLE_CA=$WORK/peers/localtls/ca.pem
+
+# --- signet: SQLite and PostgreSQL, validation skipped ------------------------------------
+start_signet() { # name port [database-url]
+  local name=$1 port=$2 url=${3:-}
+  local args=(serve --data "$WORK/$name" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 1000))")
+  [ -n "$url" ] && args+=(--database-url "$url")
+  "$SIGNET" "${args[@]}" >"$WORK/$name.first.log" 2>&1 & local pid=$!
+  wait_port "$port"; kill "$pid"; wait "$pid" 2>/dev/null || true
+  printf 'danger_skip_validation = true\n' >>"$WORK/$name/signet.toml"
+  "$SIGNET" "${args[@]}" --danger-skip-validation >"$WORK/$name.log" 2>&1 &
+  echo $! >"$WORK/$name.pid"; PIDS+=("$(cat "$WORK/$name.pid")")
+  wait_port "$port"
+}
+start_signet signet-sqlite 9443
+eval "$("$ROOT/scripts/postgres.sh" start)"
+PG_DB="signet_acme_bench_$$"
+psql "$SIGNET_TEST_POSTGRES_URL" -q -c "CREATE DATABASE $PG_DB"
+start_signet signet-postgres 9444 "${SIGNET_TEST_POSTGRES_URL%/*}/$PG_DB"
+declare -A DIR=([pebble]=https://127.0.0.1:14000/dir [signet-sqlite]=https://127.0.0.1:9443/acme/directory [signet-postgres]=https://127.0.0.1:9444/acme/directory)
+declare -A CA=([pebble]=$PEBBLE_CA [signet-sqlite]=$WORK/signet-sqlite/roots.pem [signet-postgres]=$WORK/signet-postgres/roots.pem)
+declare -A PID=([pebble]=$PEBBLE_PID [signet-sqlite]=$(cat "$WORK/signet-sqlite.pid") [signet-postgres]=$(cat "$WORK/signet-postgres.pid"))
+
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+tsv=$ROOT/bench/results/acme-$(date -u +%Y%m%d).tsv
+printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\n' >"$tsv"
+for c in $CONC; do
+  for r in $(seq "$REPS"); do
+    for s in pebble signet-sqlite signet-postgres; do
+      c0=$(cpu_s "${PID[$s]}")
+      j=$(/usr/bin/python3 "$ROOT/bench/acme_load.py" --peers "$PEERS" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
+      c1=$(cpu_s "${PID[$s]}")
+      python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" >>"$tsv" <<'PY'
+import json, sys
+stamp, server, c, r, j, c0, c1 = sys.argv[1:]
+j = json.loads(j)
+cpu = (float(c1) - float(c0)) * 1000 / max(1, j["orders_ok"])
+print("\t".join(map(str, [stamp, server, c, r, j["orders_ok"], j["errors"], j["seconds"], j["certs_per_s"],
+                          j["p50_ms"], j["p90_ms"], j["p99_ms"], j["max_ms"], "%.2f" % cpu])))
+PY
+      tail -1 "$tsv" >&2
+    done
+  done
+done
+
+python3 - "$tsv" "$ROOT/bench/results/acme-latest.md" <<'PY'
+import csv, os, statistics, sys
+tsv, md = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+def med(server, c, key):
+    vals = [float(r[key]) for r in rows if r["server"] == server and r["concurrency"] == c and r[key] not in ("", "None")]
+    return statistics.median(vals) if vals else float("nan")
+conc = sorted({r["concurrency"] for r in rows}, key=int)
+out = ["# Full ACME flows per second: signet vs pebble", "",
+       f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, the client on the same machine",
+       "(bench/acme_load.py: python3-acme, one process per concurrent client, each with its own account);",
+       "both servers in always-valid mode. Medians of the runs. A flow: new order, challenge, finalize,",
+       "poll, download. signet stores each certificate durably (fsync or PostgreSQL commit) before answering.", "",
+       "| concurrent orders | pebble certs/s | signet SQLite certs/s | ratio | signet PostgreSQL certs/s | ratio | p99 ms pebble / SQLite / PG | server CPU ms/cert pebble / SQLite / PG |",
+       "|---:|---:|---:|---:|---:|---:|---|---|"]
+for c in conc:
+    pb, sq, pg = (med(s, c, "certs_per_s") for s in ("pebble", "signet-sqlite", "signet-postgres"))
+    p99 = " / ".join("%.0f" % med(s, c, "p99_ms") for s in ("pebble", "signet-sqlite", "signet-postgres"))
+    cpu_ms = " / ".join("%.1f" % med(s, c, "server_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
+    out.append(f"| {c} | {pb:,.1f} | {sq:,.1f} | {sq/pb:.1f}x | {pg:,.1f} | {pg/pb:.1f}x | {p99} | {cpu_ms} |")
+errors = sum(int(r["errors"]) for r in rows)
+out += ["", f"Orders that failed: {errors}."]
+open(md, "w").write("\n".join(out) + "\n")
+print("\n".join(out))
+PY
