@@ -120,7 +120,7 @@ fn validate_http01(client: &RawClient<'_>, acme: &AcmeServer, authz_url: &str) -
 fn requests_no_client_should_send_get_the_rfc_problem_types() {
     use serde_json::json;
     let sb = Sandbox::new();
-    let acme = acme_server(&sb, Backend::Sqlite, true, &[]);
+    let acme = acme_server(&sb, Backend::Sqlite, true, &[("orders_per_name_per_week", "2")]);
     let server = &acme.server;
     let mut client = RawClient::new(server);
     let new_account = client.url("/new-account");
@@ -268,6 +268,14 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
     problem(&replace(&other), 403, "unauthorized");
     assert_eq!(replace(&client).status, 201);
     problem(&replace(&client), 409, "alreadyReplaced");
+    // Two orders named shop.example.com this week: a third is rate limited, with Retry-After.
+    let third = client
+        .post(&client.url("/new-order"), Some(&json!({"identifiers": [{"type": "dns", "value": "shop.example.com"}]})));
+    problem(&third, 429, "rateLimited");
+    assert!(third.header("retry-after").is_some());
+    // The account's orders list holds them, newest first.
+    let listed = client.post(&format!("{}/orders", client.kid.clone().unwrap()), None).json();
+    assert!(listed["orders"].as_array().unwrap().iter().any(|o| o == &json!(order_url)), "{listed}");
     let revoke_url = client.url("/revoke-cert");
     let der_b64 = b64(&der);
     problem(&other.post(&revoke_url, Some(&json!({"certificate": der_b64}))), 403, "unauthorized");
