@@ -13,12 +13,15 @@
 #     posts one request (a good certificate) for DUR seconds, REPS runs per point, alternating.
 # Results: bench/results/revocation-<date>.tsv and bench/results/revocation-latest.md.
 #   SIZES="10000 100000 1000000" OCSP_CERTS=100000 DUR=5 REPS=3 CONC="1 4 16" ./bench/revocation.sh
+# PARTS="crl revocation ocsp" chooses the parts (all by default); each appends to the day's TSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SIZES=${SIZES:-"10000 100000 1000000"}; OCSP_CERTS=${OCSP_CERTS:-100000}
 DUR=${DUR:-5}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}
 PY=${PY:-/work/main/.venv-test/bin/python}   # needs `cryptography` (pkilint's venv has it)
+PARTS=${PARTS:-"crl revocation ocsp"}
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
@@ -39,7 +42,7 @@ wait_port() { for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/n
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/revocation-$(date -u +%Y%m%d).tsv
-printf 'date\tpart\tsubject\tsize\tconnections\trun\tvalue\tunit\tdetail\n' >"$tsv"
+[ -s "$tsv" ] || printf 'date\tpart\tsubject\tsize\tconnections\trun\tvalue\tunit\tdetail\n' >"$tsv"
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stamp" "$@" >>"$tsv"; tail -1 "$tsv" >&2; }
 
 # A fresh signet data directory (first start, then stopped): fresh_ca NAME PORT
@@ -75,6 +78,7 @@ config() { # NAME SED-EXPRESSION
 }
 
 # ---- 1. CRL generation -------------------------------------------------------------------
+if part crl; then
 mkdir -p "$WORK/openssl" && cd "$WORK/openssl"
 openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 365 \
   -subj "/CN=openssl bench CA" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
@@ -132,6 +136,7 @@ PY
   row crl "openssl ca -gencrl" "$n" - 1 "$secs" s "$(stat -c %s "$WORK/openssl/crl.pem") bytes PEM, peak RSS $((rss / 1024)) MB"
   rm -rf "$WORK"/crl-"$n"-*
 done
+fi
 
 # ---- 2. Revocation latency: 1M revoked vs none ---------------------------------------------
 revoke_latency() { # NAME PORT
@@ -159,14 +164,17 @@ print("%.2f %.2f" % (statistics.median(times), times[int(len(times) * 0.99) - 1]
 PY
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
+if part revocation; then
 fresh_ca rev-empty 8511
 res=$(revoke_latency rev-empty 8511); row revocation "signet, CA with 0 revoked" 200 1 1 "${res% *}" "ms p50" "p99 ${res#* } ms"
 fresh_ca rev-1m 8512
 seed rev-1m 1000000 5a 1000000000 1 0
 res=$(revoke_latency rev-1m 8512); row revocation "signet, CA with 1M revoked" 200 1 1 "${res% *}" "ms p50" "p99 ${res#* } ms"
 rm -rf "$WORK"/rev-*
+fi
 
 # ---- 3. OCSP: signet vs cfssl ocspserve, OCSP_CERTS certificates each -----------------------
+if part ocsp; then
 fresh_ca ocsp 8513
 seed ocsp "$OCSP_CERTS" 6c 1000000000 0 0
 "$SIGNET" serve --data "$WORK/ocsp" --listen 127.0.0.1:8513 >"$WORK/ocsp.log" 2>&1 & SIGNET_PID=$!; PIDS+=("$SIGNET_PID")
@@ -186,10 +194,11 @@ cat >config.json <<'JSON'
  "profiles": {"ocsp": {"expiry": "8760h", "usages": ["digital signature", "ocsp signing"]}}}}
 JSON
 echo '{"CN":"bench cfssl CA","key":{"algo":"ecdsa","size":256},"names":[{"O":"bench"}]}' >ca-csr.json
-cfssl gencert -loglevel 5 -initca ca-csr.json 2>/dev/null | cfssljson -bare ca
+cfssl gencert -loglevel 5 -initca ca-csr.json 2>"$WORK/cfssl.err" | cfssljson -bare ca || { cat "$WORK/cfssl.err" >&2; exit 1; }
 echo '{"CN":"bench cfssl OCSP","key":{"algo":"ecdsa","size":256}}' >ocsp-csr.json
-cfssl gencert -loglevel 5 -ca ca.pem -ca-key ca-key.pem -config config.json -profile ocsp ocsp-csr.json 2>/dev/null | cfssljson -bare ocsp
-"$PY" - "$OCSP_CERTS" <<'PY'
+cfssl gencert -loglevel 5 -ca ca.pem -ca-key ca-key.pem -config config.json -profile ocsp ocsp-csr.json 2>"$WORK/cfssl.err" | cfssljson -bare ocsp || { cat "$WORK/cfssl.err" >&2; exit 1; }
+log "minting $OCSP_CERTS certificates of the cfssl CA"
+"$PY" - "$OCSP_CERTS" <<'PY' || { log "minting certificates for cfssl failed"; exit 1; }
 # OCSP_CERTS certificates of the cfssl CA in cfssl's certificate database (the schema its 2016
 # build queries), as `cfssl sign` with -db-config would have stored them.
 import datetime, sqlite3, sys
@@ -227,10 +236,11 @@ db.commit()
 PY
 echo "{\"driver\":\"sqlite3\",\"data_source\":\"$WORK/cfssl/certdb.sqlite\"}" >db.json
 t0=$(date +%s.%N)
-cfssl ocsprefresh -loglevel 5 -db-config db.json -ca ca.pem -responder ocsp.pem -responder-key ocsp-key.pem 2>/dev/null
+log "cfssl ocsprefresh: signing $OCSP_CERTS responses (minutes: it commits each one)"
+cfssl ocsprefresh -loglevel 3 -db-config db.json -ca ca.pem -responder ocsp.pem -responder-key ocsp-key.pem 2>"$WORK/cfssl.err" || { cat "$WORK/cfssl.err" >&2; exit 1; }
 t1=$(date +%s.%N)
 row ocsp-presign "cfssl ocsprefresh" "$(sqlite3 certdb.sqlite 'SELECT count(*) FROM ocsp_responses')" - 1 "$(echo "$t1 - $t0" | bc)" s "responses signed and stored"
-cfssl ocspdump -loglevel 5 -db-config db.json >responses 2>/dev/null
+cfssl ocspdump -loglevel 5 -db-config db.json >responses 2>"$WORK/cfssl.err" || { cat "$WORK/cfssl.err" >&2; exit 1; }
 cfssl ocspserve -loglevel 5 -address 127.0.0.1 -port 8514 -responses responses >"$WORK/ocspserve.log" 2>&1 & CFSSL_PID=$!; PIDS+=("$CFSSL_PID")
 wait_port 8514
 openssl ocsp -issuer ca.pem -serial "$one" -no_nonce -reqout "$WORK/cfssl-req.der" >/dev/null
@@ -259,6 +269,7 @@ for c in $CONC; do
     point "signet serve" http://127.0.0.1:8513/ocsp "$WORK/signet-req.der" "$SIGNET_PID" "$c" "$r"
   done
 done
+fi
 
 python3 - "$tsv" "$ROOT/bench/results/revocation-latest.md" <<'PY'
 import csv, os, re, statistics, sys
@@ -272,7 +283,7 @@ out = ["# Revocation at scale: signet beside openssl and cfssl", "",
 sizes = sorted({int(r["size"]) for r in rows if r["part"] == "crl"})
 def cell(subject, n):
     r = [x for x in rows if x["part"] == "crl" and x["subject"].startswith(subject) and int(x["size"]) == n]
-    return f"{float(r[0]['value']):.2f} s ({r[0]['detail']})" if r else "-"
+    return f"{float(r[-1]['value']):.2f} s ({r[-1]['detail']})" if r else "-"   # the newest run
 for n in sizes:
     out.append(f"| {n:,} | {cell('signet full', n)} | {cell('signet 16', n)} | {cell('openssl', n)} |")
 out += ["", "## Revocation latency (200 revocations over the API, one at a time)", "",

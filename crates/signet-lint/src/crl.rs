@@ -216,8 +216,13 @@ fn revoked_certificates(
     let mut holds = 0u64;
     while !reader.is_finished() {
         let entry = AnyRef::decode(&mut reader)?;
-        let parts = elements(entry.value())?;
-        let (Some(serial), Some(date)) = (parts.first(), parts.get(1)) else {
+        // Read in place, with no allocation per entry: there may be millions.
+        let mut fields = SliceReader::new(entry.value())?;
+        let mut next = || -> Result<Option<AnyRef<'_>>, der::Error> {
+            if fields.is_finished() { Ok(None) } else { AnyRef::decode(&mut fields).map(Some) }
+        };
+        let (serial, date, extensions, extra) = (next()?, next()?, next()?, next()?);
+        let (Some(serial), Some(date)) = (serial, date) else {
             lints.error("crl-entry", "a CRL entry lacks its serial or revocation date".into());
             continue;
         };
@@ -229,21 +234,22 @@ fn revoked_certificates(
         } else if raw.len() > 20 {
             lints.error("crl-entry-serial", format!("a CRL entry's serial has {} octets; at most 20", raw.len()));
         }
-        let revoked_at = time_of(*date, "a revocationDate", lints);
+        let revoked_at = time_of(date, "a revocationDate", lints);
         if let (Some(at), Some(this)) = (revoked_at, this_update)
             && at > this
         {
             lints.error("crl-entry-date", format!("a revocation date ({at}) is after thisUpdate ({this})"));
         }
-        if let Some(extensions) = parts.get(2) {
+        if let Some(extensions) = extensions {
             if extensions.tag() != Tag::Sequence || extensions.value().is_empty() {
                 lints.error("crl-entry-extensions", "crlEntryExtensions is present but empty or not a SEQUENCE".into());
             }
-            for extension in elements(extensions.value())? {
-                entry_extension(extension, revoked_at, lints, &mut holds)?;
+            let mut each = SliceReader::new(extensions.value())?;
+            while !each.is_finished() {
+                entry_extension(AnyRef::decode(&mut each)?, revoked_at, lints, &mut holds)?;
             }
         }
-        if parts.len() > 3 {
+        if extra.is_some() {
             lints.error("crl-entry", "a CRL entry has data after its extensions".into());
         }
     }
@@ -258,11 +264,18 @@ fn revoked_certificates(
 
 /// An extension's OID, criticality and value.
 fn extension_parts<'a>(extension: AnyRef<'a>) -> Result<(&'a [u8], bool, &'a [u8]), der::Error> {
-    let parts = elements(extension.value())?;
-    let oid = parts.first().filter(|p| p.tag() == Tag::ObjectIdentifier).map(|p| p.value()).unwrap_or_default();
-    let (critical, value) = match (parts.get(1), parts.get(2)) {
-        (Some(c), Some(v)) if c.tag() == Tag::Boolean => (c.value() == [0xff], *v),
-        (Some(v), None) => (false, *v),
+    let mut fields = SliceReader::new(extension.value())?;
+    let mut next = || -> Result<Option<AnyRef<'a>>, der::Error> {
+        if fields.is_finished() { Ok(None) } else { AnyRef::decode(&mut fields).map(Some) }
+    };
+    let (first, second, third, extra) = (next()?, next()?, next()?, next()?);
+    if extra.is_some() {
+        return Err(der::Tag::Sequence.value_error().into());
+    }
+    let oid = first.filter(|p| p.tag() == Tag::ObjectIdentifier).map(|p| p.value()).unwrap_or_default();
+    let (critical, value) = match (second, third) {
+        (Some(c), Some(v)) if c.tag() == Tag::Boolean => (c.value() == [0xff], v),
+        (Some(v), None) => (false, v),
         _ => return Err(der::Tag::Sequence.value_error().into()),
     };
     if value.tag() != Tag::OctetString {

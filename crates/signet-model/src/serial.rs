@@ -88,6 +88,11 @@ impl Serial {
 
     /// Parses hex text, tolerating `0x`, colons and spaces.
     pub fn parse_hex(text: &str) -> Result<Self, SerialError> {
+        // The form signet stores (lower-case hex of the magnitude), read without allocating:
+        // a CRL reads a million of them.
+        if let Some(serial) = Self::from_stored_hex(text) {
+            return Ok(serial);
+        }
         let trimmed = text.trim();
         let body = trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")).unwrap_or(trimmed);
         let mut digits = String::with_capacity(body.len());
@@ -106,6 +111,31 @@ impl Serial {
         }
         let bytes = hex::decode(&digits).map_err(|_| SerialError::Empty)?;
         Self::from_magnitude(&bytes)
+    }
+
+    /// Plain hex of at most 40 digits, decoded straight into the inline octets; None for any
+    /// other form (left to the general path, which also says what is wrong).
+    fn from_stored_hex(text: &str) -> Option<Self> {
+        let digits = text.as_bytes();
+        if digits.is_empty() || digits.len() > 2 * MAX_OCTETS {
+            return None;
+        }
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        };
+        let mut octets = [0u8; MAX_OCTETS];
+        // Right-aligned: an odd count of digits leaves the top nibble zero.
+        let len = digits.len().div_ceil(2);
+        let offset = MAX_OCTETS - len;
+        for (i, c) in digits.iter().rev().enumerate() {
+            let value = nibble(*c)?;
+            let slot = octets.get_mut(MAX_OCTETS - 1 - i / 2)?;
+            *slot |= if i % 2 == 0 { value } else { value << 4 };
+        }
+        Self::from_magnitude(octets.get(offset..)?).ok()
     }
 
     /// The minimal big-endian magnitude.
@@ -165,6 +195,10 @@ mod tests {
     fn strips_leading_zeroes_and_prefix() {
         assert_eq!(Serial::parse_hex("0x00:0a").unwrap().to_hex(), "0a");
         assert_eq!(Serial::parse_hex("abc").unwrap().to_hex(), "0abc");
+        assert_eq!(Serial::parse_hex("00ff").unwrap().to_hex(), "ff");
+        assert_eq!(Serial::parse_hex("7F").unwrap().to_hex(), "7f");
+        assert_eq!(Serial::parse_hex(&"7f".repeat(20)).unwrap().magnitude(), &[0x7f; 20]);
+        assert_eq!(Serial::parse_hex(&"ff".repeat(20)), Err(SerialError::TooLong(21)));
     }
 
     #[test]

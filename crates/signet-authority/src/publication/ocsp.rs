@@ -29,8 +29,9 @@ use crate::tokens::{hash_secret, new_secret};
 /// The lease name one front end holds to make OCSP responses.
 const LEASE: &str = "ocsp";
 
-/// Responses signed and stored per batch (one transaction, one audit entry).
-const BATCH: u32 = 2000;
+/// Responses signed and stored per batch (one transaction, one audit entry): small enough that
+/// storing a batch holds the store's writer, the issuance path's too, for milliseconds only.
+const BATCH: u32 = 500;
 
 /// Who signs OCSP responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
