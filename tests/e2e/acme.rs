@@ -290,8 +290,31 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
     let now = signet_model::time_text::format(time::OffsetDateTime::now_utc());
     assert!(end < now, "a revoked certificate's window has passed: {window}");
 
-    // Deactivating the account: its key is refused from then on.
+    // Key rollover: the inner JWS, signed by the new key without a nonce, names the account and
+    // its old key; afterwards the new key signs for the account and the old one does not.
     let account = client.kid.clone().unwrap();
+    let key_change = client.url("/key-change");
+    let mut rolled = RawClient::new(server);
+    let inner = rolled.sign(
+        json!({"jwk": rolled.jwk(), "url": key_change}),
+        Some(&json!({"account": account, "oldKey": client.jwk()})),
+    );
+    let inner: serde_json::Value = serde_json::from_slice(&inner).unwrap();
+    let changed = client.post(&key_change, Some(&inner));
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    rolled.kid = Some(account.clone());
+    assert_eq!(rolled.post(&account, None).status, 200);
+    problem(&client.post(&account, None), 400, "malformed");
+    // A key another account holds: 409 with that account's URL.
+    let inner = other.sign(
+        json!({"jwk": other.jwk(), "url": key_change}),
+        Some(&json!({"account": account, "oldKey": rolled.jwk()})),
+    );
+    let inner: serde_json::Value = serde_json::from_slice(&inner).unwrap();
+    let conflict = rolled.post(&key_change, Some(&inner));
+    assert_eq!((conflict.status, conflict.header("location")), (409, other.kid.as_deref()), "{}", conflict.text());
+    let client = rolled;
+    // Deactivating the account: its key is refused from then on.
     let deactivated = client.post(&account, Some(&json!({"status": "deactivated"})));
     assert_eq!(deactivated.json()["status"], "deactivated");
     problem(&client.post(&account, None), 403, "unauthorized");
