@@ -120,7 +120,7 @@ fn validate_http01(client: &RawClient<'_>, acme: &AcmeServer, authz_url: &str) -
 fn requests_no_client_should_send_get_the_rfc_problem_types() {
     use serde_json::json;
     let sb = Sandbox::new();
-    let acme = acme_server(&sb, Backend::Sqlite, true, &[]);
+    let acme = acme_server(&sb, Backend::Sqlite, true, &[("orders_per_name_per_week", "2")]);
     let server = &acme.server;
     let mut client = RawClient::new(server);
     let new_account = client.url("/new-account");
@@ -268,6 +268,14 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
     problem(&replace(&other), 403, "unauthorized");
     assert_eq!(replace(&client).status, 201);
     problem(&replace(&client), 409, "alreadyReplaced");
+    // Two orders named shop.example.com this week: a third is rate limited, with Retry-After.
+    let third = client
+        .post(&client.url("/new-order"), Some(&json!({"identifiers": [{"type": "dns", "value": "shop.example.com"}]})));
+    problem(&third, 429, "rateLimited");
+    assert!(third.header("retry-after").is_some());
+    // The account's orders list holds them, newest first.
+    let listed = client.post(&format!("{}/orders", client.kid.clone().unwrap()), None).json();
+    assert!(listed["orders"].as_array().unwrap().iter().any(|o| o == &json!(order_url)), "{listed}");
     let revoke_url = client.url("/revoke-cert");
     let der_b64 = b64(&der);
     problem(&other.post(&revoke_url, Some(&json!({"certificate": der_b64}))), 403, "unauthorized");
@@ -282,8 +290,31 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
     let now = signet_model::time_text::format(time::OffsetDateTime::now_utc());
     assert!(end < now, "a revoked certificate's window has passed: {window}");
 
-    // Deactivating the account: its key is refused from then on.
+    // Key rollover: the inner JWS, signed by the new key without a nonce, names the account and
+    // its old key; afterwards the new key signs for the account and the old one does not.
     let account = client.kid.clone().unwrap();
+    let key_change = client.url("/key-change");
+    let mut rolled = RawClient::new(server);
+    let inner = rolled.sign(
+        json!({"jwk": rolled.jwk(), "url": key_change}),
+        Some(&json!({"account": account, "oldKey": client.jwk()})),
+    );
+    let inner: serde_json::Value = serde_json::from_slice(&inner).unwrap();
+    let changed = client.post(&key_change, Some(&inner));
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    rolled.kid = Some(account.clone());
+    assert_eq!(rolled.post(&account, None).status, 200);
+    problem(&client.post(&account, None), 400, "malformed");
+    // A key another account holds: 409 with that account's URL.
+    let inner = other.sign(
+        json!({"jwk": other.jwk(), "url": key_change}),
+        Some(&json!({"account": account, "oldKey": rolled.jwk()})),
+    );
+    let inner: serde_json::Value = serde_json::from_slice(&inner).unwrap();
+    let conflict = rolled.post(&key_change, Some(&inner));
+    assert_eq!((conflict.status, conflict.header("location")), (409, other.kid.as_deref()), "{}", conflict.text());
+    let client = rolled;
+    // Deactivating the account: its key is refused from then on.
     let deactivated = client.post(&account, Some(&json!({"status": "deactivated"})));
     assert_eq!(deactivated.json()["status"], "deactivated");
     problem(&client.post(&account, None), 403, "unauthorized");
@@ -423,13 +454,15 @@ fn lego_and_dehydrated_bind_external_accounts() {
         ],
     );
     assert!(wrong.stderr.contains("urn:ietf:params:acme:error:unauthorized"), "{}", wrong.stderr);
-    let _ = acme.lego(
+    // lego answers http-01 on its own port, which this server's validator does not dial (it asks
+    // challtestsrv's responder), so the order fails; the account is made and binds the key, which
+    // a second account then cannot use.
+    let bound = acme.lego(
         &sb,
         "lego",
         &["--eab", "--kid", &kid, "--hmac", &hmac, "--http", "--http.port", &http, "-d", "eab.example.com", "run"],
     );
-    // lego answers http-01 itself on its own port, which this server's validator does not dial:
-    // the binding is what is checked here, by a second account trying the same key.
+    assert!(bound.stderr.contains("acme:error:incorrectResponse"), "{}", bound.stderr);
     let again = acme.lego(
         &sb,
         "lego-again",

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use signet_store::acme::{AccountStatus, AcmeAccountRecord, NewAcmeAccount};
 use signet_store::{AuditEvent, StoreError};
@@ -210,10 +210,14 @@ pub(crate) async fn key_change(State(acme): State<AcmeState>, posted: Posted) ->
     }
     let thumbprint = new_key.thumbprint();
     if let Some(holder) = acme.store.acme_account_by_key(&thumbprint).await? {
-        let mut problem = AcmeProblem::malformed("another account holds the new key");
-        problem.status = StatusCode::CONFLICT;
-        let _ = holder;
-        return Err(problem);
+        // 409 with the holder's URL (RFC 8555 §7.3.5).
+        let problem =
+            AcmeProblem { status: StatusCode::CONFLICT, ..AcmeProblem::malformed("another account holds the new key") };
+        let mut response = problem.into_response();
+        if let Ok(location) = axum::http::HeaderValue::from_str(&acme.account_url(holder.id)) {
+            response.headers_mut().insert(axum::http::header::LOCATION, location);
+        }
+        return Ok(response);
     }
     let actor = identity(account.id);
     let event = audit(

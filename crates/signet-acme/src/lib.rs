@@ -38,6 +38,7 @@ pub fn router(acme: AcmeState) -> Router {
         .route("/acme/new-nonce", get(directory::new_nonce_get).head(directory::new_nonce_head))
         .route("/acme/new-account", post(account::new_account))
         .route("/acme/acct/{id}", post(account::account))
+        .route("/acme/acct/{id}/orders", post(order::account_orders))
         .route("/acme/key-change", post(account::key_change))
         .route("/acme/new-order", post(order::new_order))
         .route("/acme/order/{id}", post(order::order))

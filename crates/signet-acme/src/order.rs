@@ -91,6 +91,26 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
         )
         .retry_after(600));
     }
+    let per_name = acme.config.settings.orders_per_name_per_week;
+    let mut limited = Vec::new();
+    for o in &ordered {
+        if acme.store.count_orders_for_name_since(&o.stored, now - time::Duration::days(7)).await?
+            >= u64::from(per_name)
+        {
+            limited.push(Subproblem {
+                kind: ProblemType::RateLimited.urn(),
+                detail: format!(
+                    "{} was ordered {per_name} times this week (acme.orders_per_name_per_week)",
+                    o.stored.value
+                ),
+                identifier: identifier::json_of(&o.stored),
+            });
+        }
+    }
+    if !limited.is_empty() {
+        let detail = format!("too many recent orders for {} of these identifiers", limited.len());
+        return Err(AcmeProblem::new(ProblemType::RateLimited, detail).with_subproblems(limited).retry_after(3600));
+    }
     let settings = &acme.config.settings;
     let mut authorizations = Vec::with_capacity(ordered.len());
     let mut expires_at = now + settings.order_lifetime;
@@ -234,6 +254,26 @@ fn with_retry(mut response: Response, retry: Option<u64>) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
+}
+
+/// Most order URLs an account's orders list shows.
+const ORDERS_LISTED: u32 = 1000;
+
+/// `POST /acme/acct/{id}/orders` (POST-as-GET, RFC 8555 §7.1.2.1): the account's orders, newest
+/// first.
+pub(crate) async fn account_orders(
+    State(acme): State<AcmeState>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> AcmeResult<Response> {
+    let signed = acme.authenticate(&posted, Signer::Account).await?;
+    let account = signed.account()?;
+    if id != account.id.to_string() {
+        return Err(AcmeProblem::unauthorized("the orders list is not the signing account's"));
+    }
+    let ids = acme.store.account_orders(account.id, ORDERS_LISTED).await?;
+    let urls: Vec<String> = ids.iter().map(|id| acme.url(&format!("/order/{id}"))).collect();
+    Ok(json(StatusCode::OK, None, &json!({"orders": urls})))
 }
 
 /// `POST /acme/order/{id}` (POST-as-GET).

@@ -25,6 +25,7 @@ pub(crate) struct RawAcme {
     pub authorization_lifetime_hours: i64,
     pub authorization_reuse_days: i64,
     pub orders_per_account_per_hour: u32,
+    pub orders_per_name_per_week: u32,
     pub danger_skip_validation: bool,
 }
 
@@ -45,6 +46,7 @@ impl Default for RawAcme {
             authorization_lifetime_hours: 24,
             authorization_reuse_days: 30,
             orders_per_account_per_hour: 300,
+            orders_per_name_per_week: 50,
             danger_skip_validation: false,
         }
     }
@@ -128,6 +130,8 @@ pub struct AcmeSettings {
     pub authorization_reuse: time::Duration,
     /// New orders per account per hour.
     pub orders_per_account_per_hour: u32,
+    /// Orders naming one identifier (any account) per week.
+    pub orders_per_name_per_week: u32,
     /// Challenges are never checked (benchmarks only; `signet serve` refuses it without
     /// `--danger-skip-validation`).
     pub danger_skip_validation: bool,
@@ -216,6 +220,7 @@ pub(crate) fn settings(
             398,
         )?),
         orders_per_account_per_hour: raw.orders_per_account_per_hour,
+        orders_per_name_per_week: raw.orders_per_name_per_week,
         danger_skip_validation: raw.danger_skip_validation,
     })
 }

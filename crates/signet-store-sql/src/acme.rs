@@ -222,6 +222,40 @@ impl AcmeStore for SqlStore {
         .await
     }
 
+    async fn count_orders_for_name_since(
+        &self,
+        identifier: &AcmeIdentifier,
+        since: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        // Identifiers are stored as JSON objects of normalised names and addresses, which hold no
+        // LIKE wildcard (DNS names have no `_` or `%` once checked); the pattern is exact.
+        let pattern = format!("%{}%", serde_json::json!({"type": identifier.kind, "value": identifier.value}));
+        self.read_unsettled(move |db| {
+            let rows = query(
+                db,
+                "SELECT COUNT(*) AS n FROM acme_orders WHERE created_at >= $1 AND status <> 'invalid' AND identifiers LIKE $2",
+                &[Value::Int(secs(since)), pattern.as_str().into()],
+            )?;
+            let n = rows.first().map(|r| crate::rows::int(r, "n")).transpose()?.unwrap_or(0);
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn account_orders(&self, account_id: i64, limit: u32) -> StoreResult<Vec<i64>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT id FROM acme_orders WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+                &[Value::Int(account_id), Value::Int(i64::from(limit))],
+            )?
+            .iter()
+            .map(|row| crate::rows::int(row, "id"))
+            .collect()
+        })
+        .await
+    }
+
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64> {
         self.read_unsettled(move |db| {
             let rows = query(

@@ -351,6 +351,11 @@ pub trait AcmeStore: Send + Sync {
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>>;
     /// The order, not invalid, that replaces the certificate `cert_id` (RFC 9773 `replaces`).
     async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>>;
+    /// Orders, not invalid, naming `identifier` made since `since`, by any account (rate limits).
+    async fn count_orders_for_name_since(&self, identifier: &AcmeIdentifier, since: OffsetDateTime)
+    -> StoreResult<u64>;
+    /// The ids of an account's orders, newest first, at most `limit`.
+    async fn account_orders(&self, account_id: i64, limit: u32) -> StoreResult<Vec<i64>>;
     /// Orders an account made since `since` (rate limits).
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64>;
 }

@@ -224,6 +224,12 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
     assert_eq!(acme.order_replacing("aki.serial").await.unwrap(), None);
     assert_eq!(acme.count_orders_since(account.id, now() + Duration::seconds(1)).await.unwrap(), 0);
     assert_eq!(acme.count_orders_since(account.id, now() - Duration::seconds(1)).await.unwrap(), 3);
+    // Per name: the orders naming it that are not invalid (the first order, of the three).
+    assert_eq!(acme.count_orders_for_name_since(&dns("b.example.com"), now()).await.unwrap(), 1);
+    assert_eq!(acme.count_orders_for_name_since(&dns("a.example.com"), now()).await.unwrap(), 1);
+    assert_eq!(acme.count_orders_for_name_since(&dns("example.com"), now()).await.unwrap(), 0, "not a suffix match");
+    assert_eq!(acme.account_orders(account.id, 10).await.unwrap(), vec![replacing.id, second.id, first.id]);
+    assert_eq!(acme.account_orders(account.id, 1).await.unwrap(), vec![replacing.id]);
     assert!(acme.acme_order(9999).await.unwrap().is_none());
     assert!(matches!(acme.acme_authorizations(&[9999]).await, Err(StoreError::NotFound(_))));
 }
