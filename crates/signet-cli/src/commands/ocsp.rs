@@ -37,6 +37,13 @@ pub fn serve(args: &OcspServeArgs) -> CliResult {
                 .map_err(|e| CliError::runtime(format!("cannot start the OCSP responder: {e}")))?,
         );
         let keys = match data::ca_passphrase(&settings) {
+            // A CA-signed responder needs the CA key, which this process never opens.
+            _ if settings.ocsp.signer == signet_config::OcspSignerSetting::Ca => {
+                crate::output::note(
+                    "[ocsp] signer = \"ca\": only pre-signed responses are served here; serials never issued and nonces get unauthorized",
+                );
+                None
+            }
             Ok(passphrase) => Some(signet_authority::SoftwareCaKeys::new(passphrase)),
             Err(e) => {
                 crate::output::warn(&format!(
