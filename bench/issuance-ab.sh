@@ -5,12 +5,14 @@
 # alternating: A (BASELINE, e.g. built from main) and B (this tree). The machine is shared, so
 # only the ratio B/A within one run means anything. Each binary starts on a fresh data directory
 # with its own default configuration (B's publishes CRLs and signs OCSP responses as it issues).
+# PAUSE seconds of idle follow each run, as traffic has lulls: B signs the OCSP responses of what
+# it issued then (it defers them while busy issuing), so they do not land in A's next run.
 # Results: bench/results/issuance-ab-<date>.tsv and bench/results/issuance-ab-latest.md.
-#   BASELINE=/tmp/signet-main DUR=5 REPS=3 CONC="1 4 16" ./bench/issuance-ab.sh
+#   BASELINE=/tmp/signet-main DUR=5 REPS=3 CONC="1 4 16" PAUSE=3 ./bench/issuance-ab.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-DUR=${DUR:-5}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}
+DUR=${DUR:-5}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}; PAUSE=${PAUSE:-3}
 : "${BASELINE:?set BASELINE to the signet binary to compare with (e.g. built from main)}"
 cargo build --release --locked -q -p signet-cli
 B=$ROOT/target/release/signet
@@ -63,6 +65,7 @@ cpu = (float(c1) - float(c0)) * 1000 / max(1, int(kv["requests"]))
 print("\t".join([stamp, name, c, run, kv["requests"], kv["rps"], kv["bad"], kv["p50_ms"], kv["p99_ms"], "%.3f" % cpu]))
 PY
   tail -1 "$tsv" >&2
+  sleep "$PAUSE"
 }
 for c in $CONC; do
   for r in $(seq "$REPS"); do
@@ -78,7 +81,8 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 med = lambda s, c, k: statistics.median(float(r[k]) for r in rows if r["server"] == s and r["connections"] == c)
 out = ["# Issuance A/B: before and after revocation (CRLs, OCSP pre-signing)", "",
        f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), shared; A = {baseline}, B = this tree;",
-       "alternating runs, medians. B publishes CRLs and pre-signs OCSP responses for what it issues.", "",
+       "alternating runs with idle pauses between them, medians. B publishes CRLs and pre-signs OCSP",
+       "responses for what it issues (deferred while it is busy issuing, done in the pauses).", "",
        "| connections | A SQLite req/s | B SQLite req/s | B/A | A PostgreSQL req/s | B PostgreSQL req/s | B/A | CPU ms/req A/B SQLite | A/B PG |",
        "|---:|---:|---:|---:|---:|---:|---:|---|---|"]
 for c in sorted({r["connections"] for r in rows}, key=int):

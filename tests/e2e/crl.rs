@@ -135,6 +135,14 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     for file in ["shard.crl", "full.crl", "t.crl"] {
         lint_crl(&sb, file, "BR");
     }
+    // openssl reads every partition, each naming its own URL and verifying under dev-issuing.
+    for n in 0..4 {
+        let file = format!("part{n}.crl");
+        fetch(&server, &sb, &format!("/crl/dev-issuing/{n}.crl"), &file);
+        let text = sb.openssl(&["crl", "-inform", "DER", "-in", &file, "-noout", "-text"]).ok().stdout;
+        assert!(text.contains(&format!("/crl/dev-issuing/{n}.crl")), "{text}");
+        sb.openssl(&["crl", "-inform", "DER", "-in", &file, "-noout", "-CAfile", path_str(&issuing)]).ok();
+    }
     // inspect and crl inspect name the partition, number and entries.
     let described = sb.signet(&["crl", "inspect", "shard.crl", "--json"]).ok().json();
     assert_eq!(described["revoked_count"], 1);

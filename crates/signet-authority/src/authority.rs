@@ -55,6 +55,8 @@ pub struct Authority {
     /// Makes and opens keys beyond the CAs' own (delegated OCSP responders).
     pub(crate) keys: Arc<dyn CaKeys>,
     pub(crate) ocsp_policy: crate::publication::OcspPolicy,
+    /// Certificates issued as counted at the last OCSP round (to tell a busy front end).
+    pub(crate) ocsp_issued_seen: std::sync::atomic::AtomicU64,
     /// The delegated OCSP responders in use, by CA.
     pub(crate) responders: std::sync::Mutex<HashMap<signet_model::CaId, crate::publication::ocsp::CurrentResponder>>,
     configuration_change: Option<ConfigurationChange>,
@@ -103,6 +105,7 @@ impl Authority {
             keys,
             ocsp_policy: settings.ocsp,
             responders: std::sync::Mutex::new(HashMap::new()),
+            ocsp_issued_seen: std::sync::atomic::AtomicU64::new(0),
             configuration_change,
         })
     }

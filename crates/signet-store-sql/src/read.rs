@@ -175,14 +175,22 @@ impl StoreRead for SqlStore {
         ca_id: CaId,
         now: time::OffsetDateTime,
         expired_before: time::OffsetDateTime,
+        new_certificates: bool,
         limit: u32,
     ) -> StoreResult<Vec<OcspWork>> {
         self.read(move |db| {
             query(
                 db,
                 "SELECT serial, revoked_at, revocation_reason, COALESCE(revocation_version, 0) AS version, not_after \
-                 FROM certificates WHERE ca_id = $1 AND status = 'issued' AND ocsp_due <= $2 AND not_after >= $3 LIMIT $4",
-                &[ca_id.into(), Value::Int(secs(now)), Value::Int(secs(expired_before)), Value::Int(i64::from(limit))],
+                 FROM certificates WHERE ca_id = $1 AND status = 'issued' AND ocsp_due <= $2 AND not_after >= $3 \
+                 AND ($5 = 1 OR ocsp_due <> 0) ORDER BY ocsp_due LIMIT $4",
+                &[
+                    ca_id.into(),
+                    Value::Int(secs(now)),
+                    Value::Int(secs(expired_before)),
+                    Value::Int(i64::from(limit)),
+                    Value::Int(i64::from(new_certificates)),
+                ],
             )?
             .iter()
             .map(rows::ocsp_work)

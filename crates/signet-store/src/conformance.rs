@@ -499,7 +499,7 @@ async fn ocsp_responses_follow_revocations(store: &dyn Store) {
     for n in 20..23u64 {
         issue(store, ca, &format!("o{n}.example.com"), n).await;
     }
-    let due = |at: OffsetDateTime| async move { store.ocsp_due(ca, at, now(), 100).await.unwrap() };
+    let due = |at: OffsetDateTime| async move { store.ocsp_due(ca, at, now(), true, 100).await.unwrap() };
     let mut first: Vec<Serial> = due(now()).await.iter().map(|w| w.serial).collect();
     first.sort();
     assert_eq!(first, vec![serial(20), serial(21), serial(22)], "new certificates are due at once");
@@ -537,9 +537,15 @@ async fn ocsp_responses_follow_revocations(store: &dyn Store) {
     assert_eq!(store.store_ocsp_responses(vec![response(21, 1, None)], event()).await.unwrap(), 1);
     assert!(due(now()).await.is_empty());
     // Expired certificates are left alone; changes are found by time.
-    assert!(
-        store.ocsp_due(ca, now() + Duration::days(400), now() + Duration::days(365), 100).await.unwrap().is_empty()
-    );
+    let expired = store.ocsp_due(ca, now() + Duration::days(400), now() + Duration::days(365), true, 100).await;
+    assert!(expired.unwrap().is_empty());
+    // Revocations come first, new certificates can wait.
+    issue(store, ca, "o40.example.com", 40).await;
+    store.revoke(ca, &serial(20), revocation(RevocationReason::Superseded, "m"), event()).await.unwrap();
+    let urgent: Vec<Serial> = due(now()).await.iter().map(|w| w.serial).collect();
+    assert_eq!(urgent, vec![serial(20), serial(40)]);
+    let only_revoked = store.ocsp_due(ca, now(), now(), false, 100).await.unwrap();
+    assert_eq!(only_revoked.iter().map(|w| w.serial).collect::<Vec<_>>(), vec![serial(20)]);
     assert_eq!(store.ocsp_changes(now()).await.unwrap().len(), 3);
     assert!(store.ocsp_changes(now() + Duration::seconds(1)).await.unwrap().is_empty());
     // Delegated responders, once each.
@@ -558,8 +564,8 @@ async fn ocsp_responses_follow_revocations(store: &dyn Store) {
     let audit = store.audit_entries(1, 1000).await.unwrap();
     assert_eq!(
         audit.iter().filter(|e| e.event.action == "ocsp.refresh").count(),
-        1 + 1 + 1 + 1,
-        "batches that stored something, the revocation, the responder"
+        1 + 1 + 1 + 1 + 1,
+        "batches that stored something, the two revocations, the responder"
     );
 }
 

@@ -40,14 +40,15 @@ pub trait StoreRead: Send + Sync {
     async fn crl(&self, ca_id: CaId, scope: CrlScope) -> StoreResult<Option<CrlRecord>>;
     /// The CRLs stored, without their bytes.
     async fn crls(&self) -> StoreResult<Vec<CrlSummary>>;
-    /// Up to `limit` issued certificates of a CA whose OCSP response is due at `now` (new,
-    /// revoked or released since their last one, or due for a refresh), not expired before
-    /// `expired_before`.
+    /// Up to `limit` issued certificates of a CA whose OCSP response is due at `now`, not
+    /// expired before `expired_before`, most urgent first: revoked or released since their last
+    /// one, then new (left out unless `new_certificates`), then due for a refresh.
     async fn ocsp_due(
         &self,
         ca_id: CaId,
         now: time::OffsetDateTime,
         expired_before: time::OffsetDateTime,
+        new_certificates: bool,
         limit: u32,
     ) -> StoreResult<Vec<OcspWork>>;
     /// The current OCSP response of a certificate.

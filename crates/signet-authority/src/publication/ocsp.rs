@@ -7,7 +7,9 @@
 //! issuance path, with the CA's delegated responder: a certificate signet issues to itself
 //! (id-kp-OCSPSigning, id-pkix-ocsp-nocheck, short-lived; recorded like any certificate), whose
 //! key is sealed like the CAs', rotated at half its life. The CA key then never signs a
-//! response. With `signer = "ca"` the CA signs them itself. A response made from a certificate
+//! response. With `signer = "ca"` the CA signs them itself. Revocations are signed first; while
+//! this front end is busy issuing, new certificates' responses wait for a quieter round (each
+//! costs CPU the issuances need; meanwhile they are answered by signing on demand). A response made from a certificate
 //! that changed meanwhile is not stored, so a revocation is never overwritten by "good".
 
 use std::sync::Arc;
@@ -28,6 +30,11 @@ use crate::tokens::{hash_secret, new_secret};
 
 /// The lease name one front end holds to make OCSP responses.
 const LEASE: &str = "ocsp";
+
+/// Certificates issued by this front end between two rounds above which it is busy issuing:
+/// new certificates' responses then wait for a quieter round (revocations and refreshes never
+/// wait), and a certificate without one yet is answered by signing on demand.
+const BUSY_ISSUING: u64 = 100;
 
 /// Responses signed and stored per batch (one transaction, one audit entry): small enough that
 /// storing a batch holds the store's writer, the issuance path's too, for milliseconds only.
@@ -128,13 +135,16 @@ impl Authority {
             return Ok(report);
         }
         report.leader = self.store.publisher_lease(LEASE).await?;
+        let issued = self.metrics.issued.load(std::sync::atomic::Ordering::Relaxed);
+        let before = self.ocsp_issued_seen.swap(issued, std::sync::atomic::Ordering::Relaxed);
+        let new_certificates = issued.saturating_sub(before) <= BUSY_ISSUING;
         for ca in self.registry.signing() {
             let result = async {
                 let responder = self.responder(ca, report.leader).await?;
                 match responder {
                     Some((responder, issued)) if report.leader => {
                         report.responders_issued += usize::from(issued);
-                        report.stored += self.sign_due(ca, &responder).await?;
+                        report.stored += self.sign_due(ca, &responder, new_certificates).await?;
                     }
                     _ => {}
                 }
@@ -274,12 +284,17 @@ impl Authority {
     }
 
     /// Signs and stores every due response of one CA, in batches; answers how many were stored.
-    async fn sign_due(&self, ca: &Arc<IssuingCa>, responder: &Responder) -> AuthorityResult<usize> {
+    async fn sign_due(
+        &self,
+        ca: &Arc<IssuingCa>,
+        responder: &Responder,
+        new_certificates: bool,
+    ) -> AuthorityResult<usize> {
         let hashes = IssuerHashes::of(&ca.certificate)?;
         let mut stored = 0;
         loop {
             let now = signet_issuance::certificate::whole_seconds(self.clock.now());
-            let work = self.store.ocsp_due(ca.id, now, now - Duration::days(1), BATCH).await?;
+            let work = self.store.ocsp_due(ca.id, now, now - Duration::days(1), new_certificates, BATCH).await?;
             if work.is_empty() {
                 break;
             }

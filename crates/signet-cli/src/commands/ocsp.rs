@@ -38,9 +38,14 @@ pub fn serve(args: &OcspServeArgs) -> CliResult {
         // Only delegated responders sign on demand here (the CA key never comes near the serving
         // path); with `signer = "ca"`, responders a delegated configuration issued earlier are
         // not used either.
-        let delegated = matches!(settings.ocsp.signer, signet_config::OcspSignerSetting::Delegated);
         let keys = match data::ca_passphrase(&settings) {
-            Ok(_) if !delegated => None,
+            // A CA-signed responder needs the CA key, which this process never opens.
+            _ if settings.ocsp.signer == signet_config::OcspSignerSetting::Ca => {
+                crate::output::note(
+                    "[ocsp] signer = \"ca\": only pre-signed responses are served here; serials never issued and nonces get unauthorized",
+                );
+                None
+            }
             Ok(passphrase) => Some(signet_authority::SoftwareCaKeys::new(passphrase)),
             Err(e) => {
                 crate::output::warn(&format!(

@@ -1,6 +1,6 @@
 -- Pre-signed OCSP responses (RFC 5019). ocsp_due says when a certificate's response must be
--- (re)made: 0 for a new certificate and after a revocation or release, its refresh time after
--- one was made, the largest BIGINT once no further one is needed (it expires first).
+-- (re)made, lowest first: -1 after a revocation or release, 0 for a new certificate, its refresh
+-- time after one was made, the largest BIGINT once no further one is needed (it expires first).
 ALTER TABLE certificates ADD COLUMN ocsp_due BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX certificates_ocsp_due ON certificates (ca_id, ocsp_due) WHERE status = 'issued';
 

@@ -52,7 +52,8 @@ pub(crate) fn release_hold(db: &mut dyn Db, ca_id: CaId, serial: &Serial) -> Res
     stamp(db, ca_id, serial)
 }
 
-/// Raises the CA's revocation version and stamps the certificate with it. The CA row is locked
+/// Raises the CA's revocation version and stamps the certificate with it, and makes its OCSP
+/// response due before any other (`ocsp_due` -1). The CA row is locked
 /// until the commit (PostgreSQL), so versions follow the order changes commit in: a CRL made from
 /// entries read after version V holds every change up to V.
 fn stamp(db: &mut dyn Db, ca_id: CaId, serial: &Serial) -> Result<CertificateRecord, Failure> {
@@ -67,7 +68,7 @@ fn stamp(db: &mut dyn Db, ca_id: CaId, serial: &Serial) -> Result<CertificateRec
         .map_err(refused)?
         .ok_or_else(|| refused(StoreError::NotFound(format!("CA {ca_id}"))))?;
     let rows = db.query(
-        "UPDATE certificates SET revocation_version = $3, ocsp_due = 0 WHERE ca_id = $1 AND serial = $2 RETURNING *",
+        "UPDATE certificates SET revocation_version = $3, ocsp_due = -1 WHERE ca_id = $1 AND serial = $2 RETURNING *",
         &[ca_id.into(), serial.to_hex().into(), Value::Int(version)],
     )?;
     let row = rows.first().ok_or_else(|| refused(StoreError::Corrupt("the revoked certificate vanished".into())))?;
