@@ -129,9 +129,13 @@ fn signed_by_issuer_or_delegate(basic: &BasicOcspResponse, issuer: &X509Certific
     })
 }
 
+/// How far a responder's clock may run ahead of ours: a response made "now" by a responder whose
+/// second has just ticked over is still current (OpenSSL's `OCSP_check_validity` allows 5 minutes).
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 fn judge(single: &SingleResponse, cert: &X509Certificate<'_>, at: time::OffsetDateTime, from: &str) -> Answer {
     let this_update = time(&single.this_update);
-    if this_update > at {
+    if this_update > at + CLOCK_SKEW {
         return Answer::Unusable(format!("its thisUpdate {} is after the time of verification", rfc3339(this_update)));
     }
     if let Some(next) = &single.next_update
@@ -193,4 +197,42 @@ pub(crate) fn answer(
         found = Some(verdict);
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use der::asn1::{GeneralizedTime, Null};
+
+    use super::*;
+
+    fn single(this_update: time::OffsetDateTime) -> SingleResponse {
+        let at = |t: time::OffsetDateTime| {
+            GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(t.unix_timestamp() as u64)).unwrap()
+        };
+        SingleResponse {
+            cert_id: CertId {
+                hash_algorithm: AlgorithmIdentifierOwned { oid: SHA1, parameters: None },
+                issuer_name_hash: OctetString::new(vec![0; 20]).unwrap(),
+                issuer_key_hash: OctetString::new(vec![0; 20]).unwrap(),
+                serial_number: SerialNumber::new(&[1]).unwrap(),
+            },
+            cert_status: CertStatus::Good(Null),
+            this_update: at(this_update),
+            next_update: Some(at(this_update + time::Duration::days(1))),
+            single_extensions: None,
+        }
+    }
+
+    #[test]
+    fn a_response_from_a_clock_slightly_ahead_is_current_one_far_ahead_is_not() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let der = rcgen::CertificateParams::new(vec!["www.example.com".into()]).unwrap().self_signed(&key).unwrap();
+        let (_, cert) = X509Certificate::from_der(der.der()).unwrap();
+        let now = time::macros::datetime!(2026-06-01 12:00 UTC);
+        assert!(matches!(judge(&single(now + time::Duration::seconds(1)), &cert, now, "x"), Answer::Good));
+        let Answer::Unusable(why) = judge(&single(now + time::Duration::hours(1)), &cert, now, "x") else {
+            panic!("a response from an hour ahead was used")
+        };
+        assert!(why.contains("is after the time of verification"), "{why}");
+    }
 }
