@@ -5,10 +5,6 @@
 #[macro_use]
 mod output;
 mod cli;
-mod cli_acme;
-mod cli_revocation;
-mod cli_server;
-mod cli_tokens;
 mod commands;
 mod data;
 mod error;
@@ -28,7 +24,7 @@ use crate::cli::{
     AuditCommand, CaCommand, Cli, Command, ConfigCommand, CsrCommand, KeyCommand, QueueCommand, RequestCommand,
     TokenCommand,
 };
-use crate::cli_revocation::{CrlCommand, OcspCommand};
+use crate::cli::{CrlCommand, OcspCommand};
 use crate::error::{CliResult, EXIT_BAD_INPUT};
 
 fn main() -> ExitCode {
@@ -69,9 +65,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
-        Command::Acme(cli_acme::AcmeCommand::Eab(cli_acme::EabCommand::Create(args))) => {
-            commands::acme::eab_create(&args)
-        }
+        Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::Create(args))) => commands::acme::eab_create(&args),
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),

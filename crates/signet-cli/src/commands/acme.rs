@@ -7,7 +7,7 @@ use signet_model::{Clock, SystemClock};
 use signet_store::acme::EabKeyRecord;
 use signet_store::{AcmeStore, AuditEvent};
 
-use crate::cli_acme::EabCreateArgs;
+use crate::cli::EabCreateArgs;
 use crate::data;
 use crate::error::{CliError, CliResult};
 

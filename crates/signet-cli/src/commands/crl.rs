@@ -5,7 +5,7 @@ use signet_codec::ObjectKind;
 use signet_model::{CaId, Clock, SystemClock};
 use signet_store::StoreRead;
 
-use crate::cli_revocation::{CaStatusArgs, CrlGetArgs, CrlInspectArgs, CrlPublishArgs};
+use crate::cli::{CaStatusArgs, CrlGetArgs, CrlInspectArgs, CrlPublishArgs};
 use crate::commands::client::connect;
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};

@@ -10,7 +10,7 @@ use signet_model::{CaId, SystemClock};
 use signet_store::StoreRead;
 use signet_store_sql::SqlStore;
 
-use crate::cli_revocation::OcspServeArgs;
+use crate::cli::OcspServeArgs;
 use crate::commands::serve::{init_logging, shutdown};
 use crate::data;
 use crate::error::{CliError, CliResult};

@@ -4,7 +4,7 @@ use reqwest::RequestBuilder;
 use serde_json::Value;
 use signet_model::Serial;
 
-use crate::cli_revocation::{RevokeArgs, UnrevokeArgs};
+use crate::cli::{RevokeArgs, UnrevokeArgs};
 use crate::commands::client::{Connection, connect, read_token};
 use crate::error::{CliError, CliResult};
 use crate::{data, output};

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::cli::DataArgs;
+use super::DataArgs;
 
 /// `signet acme ...`
 #[derive(Debug, Subcommand)]

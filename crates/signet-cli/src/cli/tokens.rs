@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::cli::DataArgs;
+use super::DataArgs;
 
 /// `signet token ...`
 #[derive(Debug, Subcommand)]

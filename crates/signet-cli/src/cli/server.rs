@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::DataArgs;
+use super::DataArgs;
 
 /// `signet serve`
 #[derive(Debug, Args)]

@@ -1,12 +1,12 @@
 //! The command-line grammar of revocation: `signet revoke`, `signet unrevoke`, `signet crl`,
-//! `signet ocsp`. Kept apart from `cli.rs`, which holds the rest of the grammar.
+//! `signet ocsp`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use signet_model::{RequestId, RevocationReason};
 
-use crate::cli::{DataArgs, ServerArgs};
+use super::{DataArgs, ServerArgs};
 
 fn reason(text: &str) -> Result<RevocationReason, String> {
     RevocationReason::parse(text).map_err(|e| e.to_string())

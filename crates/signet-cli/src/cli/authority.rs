@@ -1,0 +1,184 @@
+//! `signet ca`, `signet audit` and `signet config`: the CA's own administration.
+
+use clap::{Args, Subcommand};
+
+use super::{AlgArg, DataArgs};
+
+/// `signet ca ...`
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create a root, a test root, a subordinate under a local CA, or a subordinate CSR for an external parent.
+    #[command(
+        after_help = "Examples:\n  signet ca init --name corp-root --root --cn \"Example Corp Root CA\" --alg ec-p384 --validity-days 7300\n  signet ca init --name corp-issuing --parent corp-root --cn \"Example Corp Issuing CA\" --path-length 0\n  signet ca init --name offline-sub --external --cn \"Example Sub CA\" --csr-out sub.csr"
+    )]
+    Init(CaInitArgs),
+    /// Install the certificate an external parent issued for a CA made with --external.
+    InstallCert(CaInstallArgs),
+    /// List the CAs in the data directory, with their certificate files and fingerprints.
+    List(CaListArgs),
+    /// Write a CA's certificate to a file, e.g. the root that relying parties trust.
+    #[command(
+        after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
+    )]
+    Export(CaExportArgs),
+    /// Show each CA's CRLs: number, age, next update; warns before one goes stale.
+    Status(super::CaStatusArgs),
+}
+
+/// `signet ca export`
+#[derive(Debug, Args)]
+pub struct CaExportArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA (see `signet ca list`). Example: --name dev-root
+    #[arg(long)]
+    pub name: String,
+    /// Where to write its certificate (PEM). Example: --out dev-root.pem
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// Replace --out if it exists (never a file holding a private key).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `signet ca init`
+#[derive(Debug, Args)]
+pub struct CaInitArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Name of the new CA (letters, digits, - and _). Example: --name corp-issuing
+    #[arg(long)]
+    pub name: String,
+    /// Make a self-signed root.
+    #[arg(long, conflicts_with_all = ["parent", "external", "test"])]
+    pub root: bool,
+    /// Make a self-signed root FOR TESTING ONLY (its certificates are flagged as test certificates).
+    #[arg(long, conflicts_with_all = ["parent", "external"])]
+    pub test: bool,
+    /// Sign the new CA with this local CA. Example: --parent corp-root
+    #[arg(long, conflicts_with = "external")]
+    pub parent: Option<String>,
+    /// Make a CSR for a parent CA outside signet; finish with `signet ca install-cert`.
+    #[arg(long)]
+    pub external: bool,
+    /// Where to write the CSR with --external. Example: --csr-out sub.csr
+    #[arg(long, requires = "external")]
+    pub csr_out: Option<std::path::PathBuf>,
+    /// Common Name of the CA. Example: --cn "Example Issuing CA 1"
+    #[arg(long)]
+    pub cn: String,
+    /// Organization. Example: --org "Example Ltd"
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Country (ISO 3166 two letters; none by default, as a private CA may; a publicly trusted CA names its own). Example: --country GB
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Key algorithm of the CA key.
+    #[arg(long, value_enum, default_value = "ec-p384")]
+    pub alg: AlgArg,
+    /// Validity in days, 1 to 36525 (roots default to 3650, subordinates to 1825).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=signet_issuance::profile::MAX_VALIDITY_DAYS))]
+    pub validity_days: Option<i64>,
+    /// pathLenConstraint: how many CA levels may follow below. Example: --path-length 0
+    #[arg(long)]
+    pub path_length: Option<u8>,
+    /// Name constraint: DNS subtree the CA may issue for; repeat for several. Example: --permitted-dns example.com
+    #[arg(long)]
+    pub permitted_dns: Vec<String>,
+}
+
+/// `signet ca install-cert`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet ca install-cert --name offline-sub --cert sub.crt --roots parent-root.pem\n  signet ca install-cert --name offline-sub --cert sub-fullchain.pem --roots parent-root.pem --chain parent-intermediates.pem"
+)]
+pub struct CaInstallArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA made with `ca init --external`. Example: --name offline-sub
+    #[arg(long)]
+    pub name: String,
+    /// The certificate the parent issued (PEM or DER); further certificates in the file are
+    /// its chain. Example: --cert sub.crt
+    #[arg(long)]
+    pub cert: String,
+    /// The parent's root certificate(s): the new CA certificate must verify against them before
+    /// it is installed (recommended). Example: --roots parent-root.pem
+    #[arg(long)]
+    pub roots: Option<String>,
+    /// Intermediate certificates between the new CA and the root. Example: --chain parent-chain.pem
+    #[arg(long)]
+    pub chain: Option<String>,
+}
+
+/// `signet ca list`
+#[derive(Debug, Args)]
+pub struct CaListArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit log's hash chain and report any edited or removed entry.
+    Verify(AuditVerifyArgs),
+    /// Show audit entries: the newest by default, or a range from a sequence number.
+    List(AuditListArgs),
+}
+
+/// `signet audit list`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  signet audit list                         # the newest 50 entries\n  signet audit list --from 1 --limit 1000 --json\n  signet audit list --action config.change  # configuration changes among the newest 50"
+)]
+pub struct AuditListArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// First sequence number to show; without it, the newest entries. Example: --from 1200
+    #[arg(long)]
+    pub from: Option<i64>,
+    /// How many entries to read (1-1000). Example: --limit 200
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    /// Show only entries whose action starts with this, among those read. Example: --action request.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet audit verify`
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate signet.toml and print the profiles it defines.
+    Check(ConfigCheckArgs),
+}
+
+/// `signet config check`
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
