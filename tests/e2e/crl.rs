@@ -3,23 +3,9 @@
 //! `openssl crl` and pkilint's `lint_crl` read every CRL; caching headers; a hold released;
 //! two front ends on one PostgreSQL revoking at once.
 
-use std::time::{Duration, Instant};
-
 use crate::revocation::serial_of;
 use crate::server::{Backend, Response, Server, make_csr, path_str};
-use crate::support::{Sandbox, tool};
-
-/// Waits (up to a minute) until `check` holds; the publisher works in the background.
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("timed out waiting for {what}");
-}
+use crate::support::{Sandbox, tool, wait_for};
 
 /// A first start, then `[crl]` set to publish within two seconds of a revocation, with
 /// dev-issuing partitioned four ways; restarted.

@@ -10,19 +10,7 @@ use base64::Engine;
 
 use crate::revocation::serial_of;
 use crate::server::{Backend, Server, free_port, http, make_csr, path_str};
-use crate::support::{Run, Sandbox, tool, user_config_home};
-
-/// Waits (up to a minute) until `check` holds: responses are signed in the background.
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    panic!("timed out waiting for {what}");
-}
+use crate::support::{Run, Sandbox, tool, user_config_home, wait_for};
 
 /// `openssl ocsp` for `cert` issued by `ca`, at `url`, with `extra` flags.
 fn ask(sb: &Sandbox, ca: &str, cert: &str, url: &str, extra: &[&str]) -> Run {

@@ -268,3 +268,16 @@ pub fn tool(name: &str) -> PathBuf {
         "the test needs `{name}`, which is not installed: run ./scripts/test.sh, which installs every tool the tests use"
     );
 }
+
+/// Waits (up to a minute) until `check` holds, for what signet does in the background
+/// (publishing CRLs, signing OCSP responses).
+pub fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("timed out waiting for {what}");
+}
