@@ -20,16 +20,11 @@ pub(crate) async fn check(
     challenge: &Challenge,
     timeout: Duration,
 ) -> Result<(), ValidationError> {
-    let mut last = ValidationError::Connection("no address to connect to".into());
-    for ip in addresses {
-        let address = SocketAddr::new(*ip, port);
-        match tokio::time::timeout(timeout, fetch(address, challenge)).await {
-            Ok(Ok(answer)) => return judge(&answer, challenge, address),
-            Ok(Err(e)) => last = e,
-            Err(_) => last = ValidationError::Connection(format!("{address}: no answer within {timeout:?}")),
-        }
-    }
-    Err(last)
+    let attempt = |address| fetch(address, challenge);
+    crate::first_answer(addresses, port, timeout, "no answer", attempt, |answer, address| {
+        judge(answer, challenge, address)
+    })
+    .await
 }
 
 async fn fetch(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>, ValidationError> {

@@ -231,3 +231,25 @@ impl Validate for DangerSkipValidation {
         Ok(())
     }
 }
+
+/// Tries each allowed address in turn: the first to answer within `timeout` (`attempt`) is judged
+/// (`judge`); when none does, the last failure. `awaited` names the answer in the timeout error.
+async fn first_answer<Answer, Attempt: Future<Output = Result<Answer, ValidationError>>>(
+    addresses: &[IpAddr],
+    port: u16,
+    timeout: Duration,
+    awaited: &str,
+    attempt: impl Fn(SocketAddr) -> Attempt,
+    judge: impl Fn(&Answer, SocketAddr) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    let mut last = ValidationError::Connection("no address to connect to".into());
+    for ip in addresses {
+        let address = SocketAddr::new(*ip, port);
+        match tokio::time::timeout(timeout, attempt(address)).await {
+            Ok(Ok(answer)) => return judge(&answer, address),
+            Ok(Err(e)) => last = e,
+            Err(_) => last = ValidationError::Connection(format!("{address}: {awaited} within {timeout:?}")),
+        }
+    }
+    Err(last)
+}

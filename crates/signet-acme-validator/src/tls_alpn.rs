@@ -117,16 +117,11 @@ pub(crate) async fn check(
     challenge: &Challenge,
     timeout: Duration,
 ) -> Result<(), ValidationError> {
-    let mut last = ValidationError::Connection("no address to connect to".into());
-    for ip in addresses {
-        let address = SocketAddr::new(*ip, port);
-        match tokio::time::timeout(timeout, handshake(address, challenge)).await {
-            Ok(Ok(certificate)) => return judge(&certificate, challenge, address),
-            Ok(Err(e)) => last = e,
-            Err(_) => last = ValidationError::Connection(format!("{address}: no TLS handshake within {timeout:?}")),
-        }
-    }
-    Err(last)
+    let attempt = |address| handshake(address, challenge);
+    crate::first_answer(addresses, port, timeout, "no TLS handshake", attempt, |answer, address| {
+        judge(answer, challenge, address)
+    })
+    .await
 }
 
 async fn handshake(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>, ValidationError> {
