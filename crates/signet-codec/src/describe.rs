@@ -469,7 +469,9 @@ fn key_usage_names(ku: &x509_parser::extensions::KeyUsage) -> Vec<String> {
     names
 }
 
-fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+/// The names of the purposes an extendedKeyUsage extension lists (`serverAuth`, ...; dotted
+/// OIDs for the ones without a name).
+pub fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
     let mut names = Vec::new();
     let known = [
         (eku.any, "2.5.29.37.0"),

@@ -166,25 +166,6 @@ fn ca_issuer_url(cert: &X509Certificate<'_>) -> Option<String> {
     })
 }
 
-fn eku_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
-    let mut names = Vec::new();
-    for (set, name) in [
-        (eku.any, "anyExtendedKeyUsage"),
-        (eku.server_auth, "serverAuth"),
-        (eku.client_auth, "clientAuth"),
-        (eku.code_signing, "codeSigning"),
-        (eku.email_protection, "emailProtection"),
-        (eku.time_stamping, "timeStamping"),
-        (eku.ocsp_signing, "OCSPSigning"),
-    ] {
-        if set {
-            names.push(name.to_string());
-        }
-    }
-    names.extend(eku.other.iter().map(|o| oids::extended_key_usage(&o.to_id_string()).to_string()));
-    names
-}
-
 /// Which certificate of `certs` (the leaf, or a CA restricting its issuance) lacks a required
 /// extendedKeyUsage.
 pub(crate) fn eku_problems(certs: &[X509Certificate<'_>], input: &VerifyInput<'_>) -> Vec<Problem> {
@@ -223,7 +204,7 @@ pub(crate) fn eku_problems(certs: &[X509Certificate<'_>], input: &VerifyInput<'_
             let wanted =
                 x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(oid.as_slice())).to_id_string();
             let wanted = oids::extended_key_usage(&wanted).to_string();
-            let allows = eku_names(eku).join(", ");
+            let allows = signet_codec::describe::eku_names(eku).join(", ");
             let message = if allows.is_empty() {
                 format!(
                     "\"{}\" has an empty extendedKeyUsage (RFC 5280 §4.2.1.12 needs at least one purpose)",
