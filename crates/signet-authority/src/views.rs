@@ -173,7 +173,10 @@ impl RequestView {
             id: request.id,
             profile: request.profile.clone(),
             state: request.state,
-            subject: request.subject.clone(),
+            // Once issued, the certificate's own subject: a manager may have narrowed the names.
+            subject: certificate
+                .filter(|c| c.der.is_some())
+                .map_or_else(|| request.subject.clone(), |c| c.subject.clone()),
             requested_names: request.sans.clone(),
             requester: request.requester.clone(),
             submitted_at: rfc3339(request.created_at),

@@ -119,13 +119,18 @@ async fn a_pending_request_is_approved_once_and_retrieved_with_its_chain() {
     // A manager may narrow the names, never add one.
     let extra = vec![Identifier::parse_san("other.example.com").unwrap()];
     assert_eq!(kind(ca.authority.approve(&manager, id, Some(extra)).await), Kind::RejectedByPolicy);
-    let narrowed = vec![Identifier::parse_san("www.example.com").unwrap()];
+    // Narrowed to the second name: the subject shown is then the certificate's, not the first
+    // name asked for.
+    assert!(submitted.request.subject.contains("www.example.com"), "{}", submitted.request.subject);
+    let narrowed = vec![Identifier::parse_san("api.example.com").unwrap()];
     let approved = ca.authority.approve(&manager, id, Some(narrowed)).await.unwrap();
     assert_eq!(approved.state, RequestState::Issued);
     assert_eq!(approved.decided_by.as_deref(), Some("mgr"));
     assert_eq!(approved.decided_at.as_deref(), Some("2026-06-01T12:05:00Z"));
     let certificate = approved.certificate.as_ref().unwrap();
-    assert_eq!(certificate.names, vec!["dns:www.example.com".to_string()]);
+    assert_eq!(certificate.names, vec!["dns:api.example.com".to_string()]);
+    assert_eq!(approved.subject, "CN=api.example.com");
+    assert_eq!(certificate.subject, approved.subject);
     // What the approval answered is what a later read finds.
     let read = ca.authority.status(Access::RetrievalToken(&submitted.retrieval_token), id).await.unwrap();
     assert_eq!(serde_json::to_value(&read).unwrap(), serde_json::to_value(&approved).unwrap());
