@@ -109,9 +109,19 @@ fn local_subordinate_with_name_constraints() {
                 "0",
                 "--permitted-dns",
                 "example.com",
+                "--policy",
+                "2.23.140.1.2.1",
+                "--org",
+                "Example Corp",
+                "--country",
+                "US",
             ],
         )
         .ok();
+    server
+        .admin(&sb, &["ca", "init", "--name", "odd", "--parent", "dev-root", "--cn", "Odd", "--policy", "dv"])
+        .code(2)
+        .err_has("--policy: give an object identifier in dotted form");
     // The parent's own limits apply: a child may not outlive it, and the test root signs no CAs.
     server
         .admin(
@@ -144,6 +154,7 @@ fn local_subordinate_with_name_constraints() {
     let text = sb.openssl(&["x509", "-in", path_str(&corp), "-noout", "-text"]).ok().stdout;
     assert!(text.contains("Permitted:") && text.contains("DNS:example.com"), "{text}");
     assert!(text.contains("pathlen:0"), "{text}");
+    assert!(text.contains("Policy: 2.23.140.1.2.1"), "{text}");
     sb.openssl(&["verify", "-CAfile", path_str(&server.ca_file("dev-root")), path_str(&corp)]).ok();
     // The creation of the CA certificate is in the audit log like any issuance.
     server.admin(&sb, &["audit", "verify"]).ok();

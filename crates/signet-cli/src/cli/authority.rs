@@ -87,6 +87,11 @@ pub struct CaInitArgs {
     /// Name constraint: DNS subtree the CA may issue for; repeat for several. Example: --permitted-dns example.com
     #[arg(long)]
     pub permitted_dns: Vec<String>,
+    /// certificatePolicies of a subordinate made with --parent: a policy OID (dotted) the CA
+    /// issues under; repeat for several. A publicly trusted issuing CA names the CA/Browser Forum
+    /// policies of what it issues (BR §7.1.2.10.5). Example: --policy 2.23.140.1.2.1
+    #[arg(long = "policy", value_name = "OID", requires = "parent")]
+    pub policies: Vec<String>,
 }
 
 /// `signet ca install-cert`

@@ -81,8 +81,11 @@ pub fn init(args: &CaInitArgs) -> CliResult {
             validity: time::Duration::days(args.validity_days.unwrap_or(if is_root { 3650 } else { 1825 })),
             path_length: args.path_length,
             permitted_dns,
-            policies: Vec::new(),
+            policies: args.policies.clone(),
         };
+        signet_issuance::extensions::certificate_policies(&spec.policies).map_err(|_| {
+            CliError::bad_input("--policy: give an object identifier in dotted form, such as 2.23.140.1.2.1")
+        })?;
         let options = CaOptions { name: args.name.clone(), placement, algorithm: args.alg.algorithm(), spec };
         let created = ca_admin::create(
             data.store.as_ref(),
