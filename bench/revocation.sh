@@ -47,7 +47,7 @@ row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$stamp" "$@" >>"$tsv"; ta
 
 # A fresh signet data directory (first start, then stopped): fresh_ca NAME PORT
 fresh_ca() {
-  "$SIGNET" serve --data "$WORK/$1" --listen "127.0.0.1:$2" >"$WORK/$1.first.log" 2>&1 & local pid=$!
+  "$SIGNET" serve --data "$WORK/$1" --listen "127.0.0.1:$2" --http-listen "127.0.0.1:$(($2 + 100))" >"$WORK/$1.first.log" 2>&1 & local pid=$!
   wait_port "$2"; kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 ca_id() { sqlite3 "$WORK/$1/signet.db" "SELECT id FROM cas WHERE name = 'dev-issuing'"; }
@@ -144,12 +144,13 @@ revoke_latency() { # NAME PORT
   config "$name" 's/^ocsp_url = .*$//; s/^publish_after_revocation_seconds = .*$/publish_after_revocation_seconds = 3600/'
   seed "$name" 200 6b 3000000000 0 0
   "$SIGNET" token create --data "$WORK/$name" --name manager --role certificate-manager --out "$WORK/$name.token" >/dev/null
-  "$SIGNET" serve --data "$WORK/$name" --listen "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 & local pid=$!; PIDS+=("$pid")
+  "$SIGNET" serve --data "$WORK/$name" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 100))" >"$WORK/$name.log" 2>&1 & local pid=$!; PIDS+=("$pid")
   wait_port "$port"; sleep 5   # the first CRLs
-  python3 - "$port" "$(tr -d '\n' <"$WORK/$name.token")" <<'PY'
-import http.client, json, statistics, sys, time
-port, token = int(sys.argv[1]), sys.argv[2]
-conn = http.client.HTTPConnection("127.0.0.1", port)
+  python3 - "$port" "$(tr -d '\n' <"$WORK/$name.token")" "$WORK/$name/roots.pem" <<'PY'
+import http.client, json, ssl, statistics, sys, time
+port, token, roots = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+# The API over HTTPS (the server's own certificate, from its development CA), one connection.
+conn = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(cafile=roots))
 times = []
 for i in range(1, 201):
     body = json.dumps({"reason": "superseded"})
@@ -177,8 +178,9 @@ fi
 if part ocsp; then
 fresh_ca ocsp 8513
 seed ocsp "$OCSP_CERTS" 6c 1000000000 0 0
-"$SIGNET" serve --data "$WORK/ocsp" --listen 127.0.0.1:8513 >"$WORK/ocsp.log" 2>&1 & SIGNET_PID=$!; PIDS+=("$SIGNET_PID")
-t0=$(date +%s.%N); wait_port 8513
+# OCSP is served on the plain-HTTP listener (as certificates name it), the API over HTTPS.
+"$SIGNET" serve --data "$WORK/ocsp" --listen 127.0.0.1:8513 --http-listen 127.0.0.1:8613 >"$WORK/ocsp.log" 2>&1 & SIGNET_PID=$!; PIDS+=("$SIGNET_PID")
+t0=$(date +%s.%N); wait_port 8513; wait_port 8613
 want=$((OCSP_CERTS))
 until [ "$(sqlite3 "$WORK/ocsp/signet.db" "SELECT count(*) FROM ocsp_responses WHERE serial LIKE '6c%'")" -ge "$want" ]; do sleep 0.5; done
 t1=$(date +%s.%N)
@@ -186,7 +188,7 @@ row ocsp-presign "signet (delegated responder, from start)" "$OCSP_CERTS" - 1 "$
 issuing=$WORK/ocsp/cas/dev-issuing.pem; one="0x6c$(printf '%030x' 1)"
 openssl ocsp -issuer "$issuing" -serial "$one" -no_nonce -reqout "$WORK/signet-req.der" >/dev/null
 cat "$WORK/ocsp/cas/dev-root.pem" "$issuing" >"$WORK/signet-chain.pem"
-openssl ocsp -issuer "$issuing" -serial "$one" -no_nonce -url http://127.0.0.1:8513/ocsp -CAfile "$WORK/signet-chain.pem" 2>&1 | sed 's/^/  signet: /' >&2 || true
+openssl ocsp -issuer "$issuing" -serial "$one" -no_nonce -url http://127.0.0.1:8613/ocsp -CAfile "$WORK/signet-chain.pem" 2>&1 | sed 's/^/  signet: /' >&2 || true
 
 mkdir -p "$WORK/cfssl" && cd "$WORK/cfssl"
 cat >config.json <<'JSON'
@@ -254,7 +256,7 @@ WRK=(wrk)
 if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   taskset -a -p -c 1 "$SIGNET_PID" >/dev/null; taskset -a -p -c 1 "$CFSSL_PID" >/dev/null
   WRK=(taskset -c 0 wrk)
-  PINNED="pinned: server on core 1, wrk on core 0"
+  PINNED="pinned (server on core 1; wrk on core 0)"
 else
   PINNED="unpinned"
 fi
@@ -279,7 +281,7 @@ PY
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     point "cfssl ocspserve" http://127.0.0.1:8514/ "$WORK/cfssl-req.der" "$CFSSL_PID" "$c" "$r"
-    point "signet serve" http://127.0.0.1:8513/ocsp "$WORK/signet-req.der" "$SIGNET_PID" "$c" "$r"
+    point "signet serve" http://127.0.0.1:8613/ocsp "$WORK/signet-req.der" "$SIGNET_PID" "$c" "$r"
   done
 done
 fi
@@ -301,13 +303,18 @@ for n in sizes:
     out.append(f"| {n:,} | {cell('signet full', n)} | {cell('signet 16', n)} | {cell('openssl', n)} |")
 out += ["", "## Revocation latency (200 revocations over the API, one at a time)", "",
         "| CA | p50 | p99 |", "|---|---:|---:|"]
-for r in rows:
-    if r["part"] == "revocation":
-        out.append(f"| {r['subject']} | {float(r['value']):.2f} ms | {r['detail'].split()[1]} ms |")
+def newest(part):
+    """The newest row per subject of a part (the day's file may hold several runs)."""
+    last = {}
+    for r in rows:
+        if r["part"] == part:
+            last[r["subject"]] = r
+    return list(last.values())
+for r in newest("revocation"):
+    out.append(f"| {r['subject']} | {float(r['value']):.2f} ms | {r['detail'].split()[1]} ms |")
 out += ["", "## OCSP", "", "Pre-signing:", ""]
-for r in rows:
-    if r["part"] == "ocsp-presign":
-        out.append(f"- {r['subject']}: {int(r['size']):,} responses in {float(r['value']):.1f} s")
+for r in newest("ocsp-presign"):
+    out.append(f"- {r['subject']}: {int(r['size']):,} responses in {float(r['value']):.1f} s")
 out += ["", "Serving one good certificate's request by POST (medians of the runs):", "",
         "| connections | cfssl ocspserve req/s | signet req/s | ratio | p99 ms cfssl / signet | server CPU us/req cfssl / signet |",
         "|---:|---:|---:|---:|---|---|"]
