@@ -157,7 +157,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
             keep_alive_timeout: settings.http.keep_alive_timeout,
         },
     };
-    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab).await?;
+    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab, grace).await?;
     let limits = state.limits;
     let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
