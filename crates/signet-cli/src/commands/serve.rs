@@ -206,6 +206,9 @@ async fn serve(args: &ServeArgs) -> CliResult {
         let not_before = presented.not_before;
         tokio::spawn(managed.keep_renewed(tls, not_before, not_after));
     }
+    if let Some(reload) = presented.reload {
+        tokio::spawn(reload.keep_reloaded(presented.tls.clone()));
+    }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown().await;
