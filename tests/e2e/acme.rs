@@ -476,6 +476,30 @@ fn orders_wait_for_a_certificate_manager_and_interrupted_finalizes_end() {
     // Once its lease has passed, a poll on any front end settles the other claim.
     claim(&claimed[1], "600");
     assert_eq!(poll_on(&acme.server, &claimed[1]).json()["status"], "invalid");
+    // An issuance interrupted after its request was stored (reserved, never signed: remade here
+    // from an issued one) follows its request: still processing within the lease, then the
+    // interrupted-issuance recovery burns the serial and fails the request, and the order with it.
+    let ordered = client
+        .post(&client.url("/new-order"), Some(&json!({"identifiers": [{"type": "dns", "value": "cut.example.com"}]})));
+    let (cut_url, cut) = (ordered.header("location").unwrap().to_string(), ordered.json());
+    validate_http01(&client, &acme, cut["authorizations"][0].as_str().unwrap());
+    let csr = b64(&csr_der(&sb, "cut", &["cut.example.com"]));
+    let issued = client.post(cut["finalize"].as_str().unwrap(), Some(&json!({"csr": csr}))).json();
+    assert_eq!(issued["status"], "valid", "{issued}");
+    let request = id_of(issued["certificate"].as_str().unwrap());
+    sql(&format!(
+        "UPDATE requests SET state = 'pending', decided_by = NULL, decided_at = NULL WHERE id = {request}; \
+         UPDATE certificates SET status = 'reserved', der = NULL, sha256 = NULL, created_at = created_at - 600 WHERE request_id = {request}"
+    ));
+    let interrupted = poll_on(&second, &cut_url);
+    assert_eq!(interrupted.json()["status"], "processing", "{}", interrupted.text());
+    assert_eq!(interrupted.header("retry-after"), Some("1"));
+    sql(&format!("UPDATE acme_orders SET processing_since = processing_since - 600 WHERE id = {}", id_of(&cut_url)));
+    let failed = poll_on(&second, &cut_url).json();
+    assert_eq!(failed["status"], "invalid", "{failed}");
+    assert!(failed["error"]["detail"].as_str().unwrap().contains("issuance was interrupted"), "{failed}");
+    let burnt = sql(&format!("SELECT status FROM certificates WHERE request_id = {request}"));
+    assert_eq!(burnt.trim(), "abandoned");
     let queue = acme.server.cli(&sb, &["queue", "list", "--json"]).ok().json();
     let ids: Vec<String> = queue.as_array().unwrap().iter().map(|r| r["id"].to_string()).collect();
     assert_eq!(ids.len(), 2, "{queue}");
