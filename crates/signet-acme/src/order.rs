@@ -454,6 +454,11 @@ pub(crate) async fn finalize(
         Ok(submitted) => submitted,
         Err(e) => {
             let problem = AcmeProblem::from(e);
+            // A request stored before the failure (signing or storing the certificate failed)
+            // decides the order: failed, or issued after all; the order follows it.
+            if let Ok(Some(AcmeOrderRecord { request_id: Some(_), .. })) = acme.store.acme_order(order.id).await {
+                return Err(problem);
+            }
             let failed = OrderChange {
                 id: order.id,
                 from: OrderStatus::Processing,
