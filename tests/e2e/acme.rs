@@ -233,6 +233,17 @@ fn requests_no_client_should_send_get_the_rfc_problem_types() {
         400,
         "invalidProfile",
     );
+    // A validity window of the client's choosing: refused, saying what sets it instead.
+    let dated = client.post(
+        &client.url("/new-order"),
+        Some(&json!({"identifiers": [{"type": "dns", "value": "x.example.com"}], "notAfter": "2030-01-01T00:00:00Z"})),
+    );
+    let detail = problem(&dated, 400, "malformed");
+    assert!(detail.starts_with("newOrder's notAfter is not supported: profile "), "{detail}");
+    assert!(detail.contains("sets the certificate's validity (") && detail.contains("without notBefore and notAfter"));
+    let both = json!({"identifiers": [{"type": "dns", "value": "x.example.com"}], "notBefore": "2030-01-01T00:00:00Z", "notAfter": "2030-02-01T00:00:00Z"});
+    let detail = problem(&client.post(&client.url("/new-order"), Some(&both)), 400, "malformed");
+    assert!(detail.starts_with("newOrder's notBefore and notAfter are not supported"), "{detail}");
 
     // CAA naming another CA forbids signet; one naming signet for another account too.
     acme.dns.add_caa("forbidden.example.com", "issue", "other-ca.example");
@@ -368,9 +379,15 @@ fn certbot_gets_a_short_lived_certificate_by_profile_and_renews() {
 
 /// An ACME profile whose certificates a Certificate Manager approves: the finalized order waits
 /// as `processing` (with Retry-After) in the ordinary queue; approved, it becomes valid with its
-/// certificate; denied, invalid with the manager's reason. On PostgreSQL.
+/// certificate; denied, invalid with the manager's reason. On PostgreSQL, with two front ends.
+///
+/// And no order stays `processing` forever: a finalize interrupted between its claim and its
+/// certificate request (the state a kill -9 or a failed database write leaves, made here in the
+/// database) is settled `invalid` with a problem saying so — at the next start, or on a poll once
+/// its lease has passed, by any front end — while a claim within its lease, and orders waiting
+/// for a manager however old, are left alone, through a kill -9 and restart of a front end.
 #[test]
-fn orders_for_an_approved_profile_wait_for_a_certificate_manager() {
+fn orders_wait_for_a_certificate_manager_and_interrupted_finalizes_end() {
     use serde_json::json;
     let sb = Sandbox::new();
     let mut acme = acme_server(&sb, Backend::Postgres, true, &[]);
@@ -385,13 +402,18 @@ fn orders_for_an_approved_profile_wait_for_a_certificate_manager() {
     let mut client = RawClient::new(&acme.server);
     client.register();
     // A nonce from one front end is good on another sharing the database, once.
-    let second = acme.server.another(&sb, "second-front-end");
+    let mut second = acme.server.another(&sb, "second-front-end");
     let account = client.kid.clone().unwrap();
     let header = serde_json::json!({"kid": account, "nonce": client.nonce_from(&second), "url": account});
     let body = client.sign(header, None);
     assert_eq!(client.post_body_to(&acme.server, &account, &body).status, 200);
     problem(&client.post_body_to(&second, &account, &body), 400, "badNonce");
-    drop(second);
+    let poll_on = |front_end: &crate::server::Server, url: &str| {
+        let header = serde_json::json!({"kid": account, "nonce": client.nonce_from(front_end), "url": url});
+        let answer = client.post_body_to(front_end, url, &client.sign(header, None));
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        answer
+    };
     let mut finalized = Vec::new();
     for name in ["approve.example.com", "deny.example.com"] {
         let ordered = client.post(
@@ -409,12 +431,81 @@ fn orders_for_an_approved_profile_wait_for_a_certificate_manager() {
         assert!(answer.header("retry-after").is_some());
         finalized.push(order_url);
     }
+    // Two orders left as a finalize killed between its claim and its request leaves them: one
+    // claimed ten minutes ago, one just now (its finalize may still be running on a front end).
+    let mut claimed = Vec::new();
+    for name in ["stale.example.com", "fresh.example.com"] {
+        let ordered =
+            client.post(&client.url("/new-order"), Some(&json!({"identifiers": [{"type": "dns", "value": name}]})));
+        assert_eq!(ordered.status, 201, "{}", ordered.text());
+        claimed.push(ordered.header("location").unwrap().to_string());
+    }
+    let id_of = |url: &str| url.rsplit('/').next().unwrap().to_string();
+    let sql = |sql: &str| crate::durability::query(&acme.server, Backend::Postgres, sql);
+    let claim = |url: &str, age: &str| {
+        sql(&format!(
+            "UPDATE acme_orders SET status = 'processing', processing_since = extract(epoch from now())::bigint - {age} WHERE id = {}",
+            id_of(url)
+        ))
+    };
+    claim(&claimed[0], "600");
+    claim(&claimed[1], "0");
+    // The orders waiting for a manager look as old: age is not what tells them apart.
+    sql("UPDATE acme_orders SET processing_since = processing_since - 600 WHERE request_id IS NOT NULL");
+    let fresh = poll_on(&second, &claimed[1]);
+    assert_eq!(fresh.json()["status"], "processing", "{}", fresh.text());
+    assert!(fresh.header("retry-after").is_some());
+    // A front end killed and started again settles the stale claim, and only it.
+    second.kill9();
+    second.restart();
+    assert!(second.log_text().contains("1 ACME order(s) whose finalize was interrupted"), "{}", second.log_text());
+    let stale = poll_on(&second, &claimed[0]).json();
+    assert_eq!(stale["status"], "invalid", "{stale}");
+    assert_eq!(stale["error"]["type"], "urn:ietf:params:acme:error:serverInternal", "{stale}");
+    assert!(
+        stale["error"]["detail"].as_str().unwrap().contains("interrupted before the certificate request"),
+        "{stale}"
+    );
+    assert!(stale.get("certificate").is_none());
+    assert_eq!(poll_on(&second, &claimed[1]).json()["status"], "processing");
+    for url in &finalized {
+        let waiting = poll_on(&second, url);
+        assert_eq!(waiting.json()["status"], "processing", "{}", waiting.text());
+        assert_eq!(waiting.header("retry-after"), Some("30"));
+    }
+    // Once its lease has passed, a poll on any front end settles the other claim.
+    claim(&claimed[1], "600");
+    assert_eq!(poll_on(&acme.server, &claimed[1]).json()["status"], "invalid");
+    // An issuance interrupted after its request was stored (reserved, never signed: remade here
+    // from an issued one) follows its request: still processing within the lease, then the
+    // interrupted-issuance recovery burns the serial and fails the request, and the order with it.
+    let ordered = client
+        .post(&client.url("/new-order"), Some(&json!({"identifiers": [{"type": "dns", "value": "cut.example.com"}]})));
+    let (cut_url, cut) = (ordered.header("location").unwrap().to_string(), ordered.json());
+    validate_http01(&client, &acme, cut["authorizations"][0].as_str().unwrap());
+    let csr = b64(&csr_der(&sb, "cut", &["cut.example.com"]));
+    let issued = client.post(cut["finalize"].as_str().unwrap(), Some(&json!({"csr": csr}))).json();
+    assert_eq!(issued["status"], "valid", "{issued}");
+    let request = id_of(issued["certificate"].as_str().unwrap());
+    sql(&format!(
+        "UPDATE requests SET state = 'pending', decided_by = NULL, decided_at = NULL WHERE id = {request}; \
+         UPDATE certificates SET status = 'reserved', der = NULL, sha256 = NULL, created_at = created_at - 600 WHERE request_id = {request}"
+    ));
+    let interrupted = poll_on(&second, &cut_url);
+    assert_eq!(interrupted.json()["status"], "processing", "{}", interrupted.text());
+    assert_eq!(interrupted.header("retry-after"), Some("1"));
+    sql(&format!("UPDATE acme_orders SET processing_since = processing_since - 600 WHERE id = {}", id_of(&cut_url)));
+    let failed = poll_on(&second, &cut_url).json();
+    assert_eq!(failed["status"], "invalid", "{failed}");
+    assert!(failed["error"]["detail"].as_str().unwrap().contains("issuance was interrupted"), "{failed}");
+    let burnt = sql(&format!("SELECT status FROM certificates WHERE request_id = {request}"));
+    assert_eq!(burnt.trim(), "abandoned");
     let queue = acme.server.cli(&sb, &["queue", "list", "--json"]).ok().json();
     let ids: Vec<String> = queue.as_array().unwrap().iter().map(|r| r["id"].to_string()).collect();
     assert_eq!(ids.len(), 2, "{queue}");
     acme.server.cli(&sb, &["queue", "approve", &ids[0]]).ok();
     acme.server.cli(&sb, &["queue", "deny", &ids[1], "--reason", "not one of ours"]).ok();
-    let approved = client.post(&finalized[0], None).json();
+    let approved = poll_on(&second, &finalized[0]).json();
     assert_eq!(approved["status"], "valid", "{approved}");
     let chain = client.post(approved["certificate"].as_str().unwrap(), None);
     assert_eq!(chain.status, 200);

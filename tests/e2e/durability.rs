@@ -65,7 +65,8 @@ fn load(
 /// Rows of the `certificates` table: (ca_id, serial, request_id, status, tbs, der).
 type Row = (String, String, String, String, Vec<u8>, Option<Vec<u8>>);
 
-fn query(server: &Server, backend: Backend, sql: &str) -> String {
+/// Runs `sql` on the server's database with its own command-line client; the rows, tab-separated.
+pub(crate) fn query(server: &Server, backend: Backend, sql: &str) -> String {
     let output = match backend {
         Backend::Sqlite => std::process::Command::new(tool("sqlite3"))
             .args(["-separator", "\t", server.sqlite_path().to_str().unwrap(), sql])

@@ -239,6 +239,13 @@ impl Server {
         }
     }
 
+    /// Sends `signal` (a `kill -s` name such as `HUP`) to the running server.
+    pub fn signal(&self, signal: &str) {
+        let child = self.child.as_ref().expect("a running server");
+        let sent = Command::new("kill").args(["-s", signal, &child.id().to_string()]).status().unwrap();
+        assert!(sent.success(), "kill -s {signal}");
+    }
+
     /// Starts again after stop or kill.
     pub fn restart(&mut self) {
         self.stop();

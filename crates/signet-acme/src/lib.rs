@@ -29,6 +29,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 pub use account::identity;
+pub use order::{INTERRUPTED_AFTER, settle_interrupted_finalizes};
 pub use server::{Acme, AcmeConfig, AcmeState};
 
 /// The ACME routes under `/acme`, with their state; every answer carries a fresh nonce.

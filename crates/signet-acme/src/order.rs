@@ -22,6 +22,69 @@ use crate::server::{AcmeState, Posted, Signer, json};
 const RETRY_PROCESSING: u64 = 1;
 /// Seconds a client is asked to wait while a Certificate Manager decides.
 const RETRY_APPROVAL: u64 = 30;
+/// How long a finalize may hold its claim on an order before its request is stored, and an
+/// auto-approved issuance its reservation before it completes: both take well under a second,
+/// so a claim or reservation this old was interrupted (the process died, or the database failed),
+/// and any front end settles it. Storing the request and settling the claim exclude each other in
+/// the database, so a finalize still running past this loses its order rather than issuing twice.
+pub const INTERRUPTED_AFTER: time::Duration = time::Duration::minutes(2);
+
+/// What became of a claimed order that has no request.
+enum Unsubmitted {
+    /// Its finalize is within its lease.
+    Running,
+    /// Its finalize was interrupted; now invalid with this problem.
+    Settled(Value),
+    /// Its request was stored after all (just now).
+    Submitted(signet_model::RequestId),
+}
+
+/// The problem an interrupted finalize leaves on its order.
+fn interrupted_problem() -> Value {
+    AcmeProblem::new(
+        ProblemType::ServerInternal,
+        "the finalization was interrupted before the certificate request was stored (the server stopped or its database failed); no certificate was issued for this order: make a new order",
+    )
+    .document()
+}
+
+/// Whether the order's finalize claim is older than the lease (a claim made before claims had a
+/// time counts as old).
+fn is_stale(order: &AcmeOrderRecord, now: time::OffsetDateTime) -> bool {
+    order.processing_since.is_none_or(|since| since < now - INTERRUPTED_AFTER)
+}
+
+/// Settles a claimed order without a request once its lease has passed.
+async fn settle_unsubmitted(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<Unsubmitted> {
+    let now = acme.clock.now();
+    if !is_stale(order, now) {
+        return Ok(Unsubmitted::Running);
+    }
+    let problem = interrupted_problem();
+    let settled =
+        acme.store.settle_interrupted_finalizes(Some(order.id), now - INTERRUPTED_AFTER, problem.clone()).await?;
+    if !settled.is_empty() {
+        tracing::warn!(order = order.id, "interrupted ACME finalize settled: the order is invalid");
+        return Ok(Unsubmitted::Settled(problem));
+    }
+    // Its request was stored meanwhile (the store refused the settlement): it stands.
+    match acme.store.acme_order(order.id).await? {
+        Some(AcmeOrderRecord { request_id: Some(request), .. }) => Ok(Unsubmitted::Submitted(request)),
+        Some(AcmeOrderRecord { status: OrderStatus::Invalid, error, .. }) => {
+            Ok(Unsubmitted::Settled(error.unwrap_or_else(interrupted_problem)))
+        }
+        _ => Ok(Unsubmitted::Running),
+    }
+}
+
+/// Settles, at start, every order whose finalize was interrupted before its request was stored
+/// and whose claim is older than `claimed_before`; answers how many.
+pub async fn settle_interrupted_finalizes(
+    store: &dyn AcmeStore,
+    claimed_before: time::OffsetDateTime,
+) -> AcmeResult<usize> {
+    Ok(store.settle_interrupted_finalizes(None, claimed_before, interrupted_problem()).await?.len())
+}
 
 /// The challenges offered for an identifier: dns-01 only for wildcards (RFC 8555 §7.1.3), no
 /// dns-01 for addresses (RFC 8738 §7).
@@ -46,9 +109,6 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
     let account = signed.account()?;
     let payload = signed.jws.payload_json()?;
     let ordered = identifier::read_all(payload.get("identifiers"))?;
-    if payload.get("notBefore").is_some() || payload.get("notAfter").is_some() {
-        return Err(AcmeProblem::malformed("notBefore and notAfter are not supported: the profile sets the validity"));
-    }
     // An account bound to an EAB key made for one profile orders from that profile only.
     let bound = match &account.eab_key_id {
         Some(key_id) => acme.store.eab_key(key_id).await?.and_then(|key| key.profile),
@@ -66,8 +126,22 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
         (Some(Value::String(name)), _) => name.clone(),
         (Some(_), _) => return Err(AcmeProblem::malformed("\"profile\" must be a string")),
     };
-    if let Err(e) = acme.authority.acme_profile(&profile) {
-        return Err(AcmeProblem::new(ProblemType::InvalidProfile, e.to_string()));
+    let validity = match acme.authority.acme_profile(&profile) {
+        Ok(found) => found.validity_at(acme.clock.now()),
+        Err(e) => return Err(AcmeProblem::new(ProblemType::InvalidProfile, e.to_string())),
+    };
+    // As Boulder: a requested validity window is refused, not silently ignored (RFC 8555 §7.4
+    // lets the server refuse what it will not honour).
+    let asked: Vec<&str> = ["notBefore", "notAfter"].into_iter().filter(|f| payload.get(*f).is_some()).collect();
+    if !asked.is_empty() {
+        return Err(AcmeProblem::malformed(format!(
+            "newOrder's {} not supported: profile {profile:?} sets the certificate's validity ({}), starting when it is issued; send the order without notBefore and notAfter",
+            match asked.as_slice() {
+                [one] => format!("{one} is"),
+                _ => "notBefore and notAfter are".to_string(),
+            },
+            describe_validity(validity),
+        )));
     }
     let replaces = crate::renewal::replaces(&acme, account, payload.get("replaces")).await?;
     // The profile's name rules, now rather than at finalization, each refusal named.
@@ -160,6 +234,15 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
     Ok(json(StatusCode::CREATED, Some(&acme.url(&format!("/order/{}", order.id))), &body))
 }
 
+/// A validity as an operator would say it: whole days, else hours.
+fn describe_validity(validity: time::Duration) -> String {
+    match (validity.whole_days(), validity.whole_hours()) {
+        (1, _) => "1 day".to_string(),
+        (days, _) if days > 1 && validity == time::Duration::days(days) => format!("{days} days"),
+        (_, hours) => format!("{hours} hours"),
+    }
+}
+
 /// An order of `account`, or 404 (also for another account's, so ids cannot be probed).
 pub(crate) async fn owned_order(
     acme: &AcmeState,
@@ -175,20 +258,38 @@ pub(crate) async fn owned_order(
 }
 
 /// An order's status now, with the problem that made it invalid and the seconds to wait.
+/// A finalize interrupted before its request was stored, or an issuance interrupted after, is
+/// settled here once its lease has passed, so a client polling never waits forever.
 async fn status(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(OrderStatus, Option<Value>, Option<u64>)> {
     let now = acme.clock.now();
     match order.status {
         OrderStatus::Invalid => Ok((OrderStatus::Invalid, order.error.clone(), None)),
         OrderStatus::Valid => Ok((OrderStatus::Valid, None, None)),
         OrderStatus::Processing => {
-            let Some(request) = order.request_id else {
-                return Ok((OrderStatus::Processing, None, Some(RETRY_PROCESSING)));
+            let request = match order.request_id {
+                Some(request) => request,
+                None => match settle_unsubmitted(acme, order).await? {
+                    Unsubmitted::Settled(problem) => return Ok((OrderStatus::Invalid, Some(problem), None)),
+                    Unsubmitted::Running => return Ok((OrderStatus::Processing, None, Some(RETRY_PROCESSING))),
+                    Unsubmitted::Submitted(request) => request,
+                },
             };
             let actor = signet_authority::Actor { name: identity(order.account_id), roles: Vec::new() };
-            let view = acme.authority.status(signet_authority::Access::Actor(&actor), request).await?;
+            let access = signet_authority::Access::Actor(&actor);
+            let mut view = acme.authority.status(access, request).await?;
+            let approval = acme.authority.acme_waits_for_approval(&order.profile);
+            if view.state == RequestState::Pending && !approval && is_stale(order, now) {
+                // An auto-approved request still pending after the lease: its issuance was
+                // interrupted after the request was stored. The startup recovery, run now, burns
+                // its reserved serial and fails it; the order follows the request.
+                let recovered = acme.authority.recover(INTERRUPTED_AFTER).await?;
+                tracing::warn!(order = order.id, %request, recovered, "interrupted ACME issuance settled");
+                view = acme.authority.status(signet_authority::Access::Actor(&actor), request).await?;
+            }
             Ok(match view.state {
                 RequestState::Issued => (OrderStatus::Valid, None, None),
-                RequestState::Pending => (OrderStatus::Processing, None, Some(RETRY_APPROVAL)),
+                RequestState::Pending if approval => (OrderStatus::Processing, None, Some(RETRY_APPROVAL)),
+                RequestState::Pending => (OrderStatus::Processing, None, Some(RETRY_PROCESSING)),
                 RequestState::Denied | RequestState::Failed => {
                     let reason = view.reason.unwrap_or_default();
                     let problem =
@@ -326,13 +427,15 @@ pub(crate) async fn finalize(
         .map_err(|e| AcmeProblem::new(ProblemType::BadCsr, e.to_string()))?;
     check_csr_names(&order, &asked)?;
     crate::authz::check_caa(&acme, account, &order).await?;
-    // Claim the order: of two finalizes racing, one goes on.
+    // Claim the order: of two finalizes racing, one goes on. The claim's time is its lease.
+    let claimed_at = acme.clock.now();
     acme.store
         .change_order(OrderChange {
             id: order.id,
             from: order.status,
             to: OrderStatus::Processing,
             request_id: None,
+            processing_since: Some(claimed_at),
             error: None,
         })
         .await
@@ -340,30 +443,42 @@ pub(crate) async fn finalize(
             StoreError::Conflict(_) => AcmeProblem::new(ProblemType::OrderNotReady, "the order was finalized already"),
             other => other.into(),
         })?;
+    // The request is recorded on the order in the transaction that stores it: from here on a
+    // crash leaves either no request (settled by `status` after the lease) or a linked one.
     let authority = acme.authority.clone();
-    let (who, profile) = (identity(account.id), order.profile.clone());
-    let submitted = tokio::spawn(async move { authority.submit_acme(&who, &profile, &csr).await })
+    let (who, profile, order_id) = (identity(account.id), order.profile.clone(), order.id);
+    let submitted = tokio::spawn(async move { authority.submit_acme(&who, &profile, &csr, order_id).await })
         .await
         .map_err(|_| AcmeProblem::internal())?;
-    let processing = |request_id, error: Option<Value>| OrderChange {
-        id: order.id,
-        from: OrderStatus::Processing,
-        to: if error.is_some() { OrderStatus::Invalid } else { OrderStatus::Processing },
-        request_id,
-        error,
-    };
     let submitted = match submitted {
         Ok(submitted) => submitted,
         Err(e) => {
             let problem = AcmeProblem::from(e);
-            acme.store.change_order(processing(None, Some(problem.document()))).await?;
+            // A request stored before the failure (signing or storing the certificate failed)
+            // decides the order: failed, or issued after all; the order follows it.
+            if let Ok(Some(AcmeOrderRecord { request_id: Some(_), .. })) = acme.store.acme_order(order.id).await {
+                return Err(problem);
+            }
+            let failed = OrderChange {
+                id: order.id,
+                from: OrderStatus::Processing,
+                to: OrderStatus::Invalid,
+                request_id: None,
+                processing_since: None,
+                error: Some(problem.document()),
+            };
+            // Refused when the order was settled meanwhile; left for the settlement when the
+            // database failed. Either way the client hears why this finalize failed.
+            if let Err(e) = acme.store.change_order(failed).await {
+                tracing::warn!(order = order.id, error = %e, "could not mark a failed finalize's order invalid");
+            }
             return Err(problem);
         }
     };
-    acme.store.change_order(processing(Some(submitted.request.id), None)).await?;
     let mut stored = order.clone();
     stored.status = OrderStatus::Processing;
     stored.request_id = Some(submitted.request.id);
+    stored.processing_since = Some(claimed_at);
     let (body, retry) = view(&acme, &stored).await?;
     Ok(with_retry(json(StatusCode::OK, Some(&acme.url(&format!("/order/{}", order.id))), &body), retry))
 }

@@ -28,6 +28,13 @@ impl Authority {
         }
     }
 
+    /// Whether the requests of the ACME profile `profile` wait for a Certificate Manager: a
+    /// pending request of such a profile is waiting legitimately; one of an auto-approving profile
+    /// is being issued, or its issuance was interrupted ([`Authority::recover`] settles it).
+    pub fn acme_waits_for_approval(&self, profile: &str) -> bool {
+        self.profiles.get(profile).is_some_and(|p| p.approval == signet_issuance::Approval::Manager)
+    }
+
     /// Whether `profile` would issue for `name`, asked before an order is made so a name it
     /// refuses is refused at once, not at finalization.
     pub fn check_acme_name(&self, profile: &str, name: &Identifier) -> AuthorityResult<()> {
@@ -43,10 +50,18 @@ impl Authority {
         Ok(signet_issuance::csr::examine(csr_der, &profile.keys)?.requested)
     }
 
-    /// Submits a finalized order's CSR (DER) to an ACME profile for the account `identity`.
-    pub async fn submit_acme(&self, identity: &str, profile: &str, csr_der: &[u8]) -> AuthorityResult<Submitted> {
+    /// Submits the CSR (DER) of the ACME order `order`, claimed by its finalize, to an ACME
+    /// profile for the account `identity`. The request is recorded on the order as it is stored
+    /// (Conflict, with nothing stored, if the order was settled meanwhile).
+    pub async fn submit_acme(
+        &self,
+        identity: &str,
+        profile: &str,
+        csr_der: &[u8],
+        order: i64,
+    ) -> AuthorityResult<Submitted> {
         let profile = self.acme_profile(profile)?;
         let actor = Actor { name: identity.to_string(), roles: Vec::new() };
-        self.submit_to(&actor, profile, csr_der).await
+        self.submit_to(&actor, profile, csr_der, Some(order)).await
     }
 }

@@ -156,6 +156,7 @@ async fn sign_subordinate(
         warnings: Vec::new(),
         retrieval_token_hash: hash_secret(&new_secret("rt_")?),
         created_at: clock.now(),
+        acme_order: None,
     };
     let reservation = Reservation {
         ca_id: parent.id,

@@ -59,7 +59,7 @@ impl Authority {
             .issuer(issuer)
             .map_err(|e| AuthorityError::new(e.kind(), format!("server.tls_issuer {issuer:?}: {e}")))?;
         let actor = Actor { name: SERVER_IDENTITY.into(), roles: Vec::new() };
-        let submitted = self.submit_to(&actor, &profile, csr_der).await?;
+        let submitted = self.submit_to(&actor, &profile, csr_der, None).await?;
         let id = submitted.request.id;
         let record =
             self.store.certificate_for_request(id).await?.ok_or_else(|| {

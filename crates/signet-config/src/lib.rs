@@ -738,8 +738,16 @@ mod tests {
         let files = base.replace("tls_issuer = \"dev-issuing\"", "tls_cert = \"tls.pem\"\ntls_key = \"/k/tls.key\"");
         assert_eq!(
             parse(&files, Path::new("/d")).unwrap().listeners.tls,
-            TlsSource::Files { certificate: PathBuf::from("/d/tls.pem"), key: PathBuf::from("/k/tls.key") }
+            TlsSource::Files {
+                certificate: PathBuf::from("/d/tls.pem"),
+                key: PathBuf::from("/k/tls.key"),
+                reload_every: Some(std::time::Duration::from_secs(60))
+            }
         );
+        let sighup_only =
+            files.replace("tls_cert = \"tls.pem\"", "tls_cert = \"tls.pem\"\ntls_reload_interval_secs = 0");
+        let tls = parse(&sighup_only, Path::new("/d")).unwrap().listeners.tls;
+        assert!(matches!(tls, TlsSource::Files { reload_every: None, .. }), "{tls:?}");
         let half = base.replace("tls_issuer = \"dev-issuing\"", "tls_cert = \"tls.pem\"");
         assert!(parse(&half, Path::new("/d")).unwrap_err().to_string().starts_with("server.tls_key:"));
         let bad = base.replace("http_listen = \"127.0.0.1:8080\"", "http_listen = \"8080\"");

@@ -17,12 +17,16 @@ pub enum TlsSource {
         /// The issuing CA (`signet ca list`).
         issuer: String,
     },
-    /// Read from files (PEM: the chain, leaf first; the private key).
+    /// Read from files (PEM: the chain, leaf first; the private key), and read again when they
+    /// change.
     Files {
         /// The certificate chain.
         certificate: PathBuf,
         /// The private key.
         key: PathBuf,
+        /// How often the files are looked at for a replaced pair (`tls_reload_interval_secs`);
+        /// None: only on SIGHUP.
+        reload_every: Option<std::time::Duration>,
     },
 }
 
@@ -52,9 +56,12 @@ pub fn url_host(url: &str) -> Option<&str> {
 pub(crate) fn listeners(server: &raw::Server, public_url: &str, data_dir: &Path) -> Result<Listeners, ConfigProblem> {
     let tls = match (&server.tls_cert, &server.tls_key) {
         (None, None) => TlsSource::Managed { issuer: server.tls_issuer.clone() },
-        (Some(certificate), Some(key)) => {
-            TlsSource::Files { certificate: data_dir.join(certificate), key: data_dir.join(key) }
-        }
+        (Some(certificate), Some(key)) => TlsSource::Files {
+            certificate: data_dir.join(certificate),
+            key: data_dir.join(key),
+            reload_every: (server.tls_reload_interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(server.tls_reload_interval_secs)),
+        },
         (Some(_), None) => return Err(setting("server.tls_key", "tls_cert is set: give the key file too")),
         (None, Some(_)) => return Err(setting("server.tls_cert", "tls_key is set: give the certificate file too")),
     };

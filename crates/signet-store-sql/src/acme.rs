@@ -126,6 +126,18 @@ impl AcmeStore for SqlStore {
         self.acme_op(AcmeOp::ChangeOrder(change)).await.map(|_| ())
     }
 
+    async fn settle_interrupted_finalizes(
+        &self,
+        only: Option<i64>,
+        claimed_before: OffsetDateTime,
+        error: serde_json::Value,
+    ) -> StoreResult<Vec<i64>> {
+        match self.acme_op(AcmeOp::SettleInterrupted { only, claimed_before, error }).await? {
+            Outcome::Ids(ids) => Ok(ids),
+            _ => Err(unexpected()),
+        }
+    }
+
     async fn acme_authorization(&self, id: i64) -> StoreResult<Option<AcmeAuthorizationRecord>> {
         self.read(move |db| {
             query(db, "SELECT * FROM acme_authorizations WHERE id = $1", &[Value::Int(id)])?

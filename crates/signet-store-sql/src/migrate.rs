@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (4, "revocation", include_str!("../migrations/sqlite/0004_revocation.sql")),
     (5, "ocsp", include_str!("../migrations/sqlite/0005_ocsp.sql")),
     (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
+    (11, "acme_finalize_claim", include_str!("../migrations/sqlite/0011_acme_finalize_claim.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -24,6 +25,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (6, "revocation", include_str!("../migrations/postgres/0006_revocation.sql")),
     (7, "ocsp", include_str!("../migrations/postgres/0007_ocsp.sql")),
     (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
+    (11, "acme_finalize_claim", include_str!("../migrations/postgres/0011_acme_finalize_claim.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

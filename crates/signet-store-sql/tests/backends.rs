@@ -142,6 +142,16 @@ async fn nonces_are_single_use_across_front_ends_on_postgres() {
     signet_store::acme_conformance::nonces_are_single_use(&first, &second).await;
 }
 
+/// Two front ends on one PostgreSQL database: one settling interrupted finalizes while the other
+/// stores their requests; each order ends with one or the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finalize_settlement_races_requests_across_front_ends_on_postgres() {
+    let url = postgres_database().await;
+    let first = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    let second = Arc::new(SqlStore::open_postgres(&url).await.unwrap());
+    signet_store::acme_conformance::settling_races_linking(first.clone(), first, second).await;
+}
+
 /// An audit event for the n-th change of some setting.
 fn config_change(n: i32) -> audit::AuditEvent {
     audit::AuditEvent::new(

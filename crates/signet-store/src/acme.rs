@@ -218,6 +218,9 @@ pub struct AcmeOrderRecord {
     pub expires_at: OffsetDateTime,
     /// The certificate request finalize submitted.
     pub request_id: Option<RequestId>,
+    /// When finalize claimed it (moved it to `processing`): a claim with no request after a lease
+    /// was interrupted (see [`AcmeStore::settle_interrupted_finalizes`]).
+    pub processing_since: Option<OffsetDateTime>,
     /// The problem document that made it invalid.
     pub error: Option<serde_json::Value>,
     /// ARI: the certificate it replaces (RFC 9773 CertID).
@@ -269,6 +272,8 @@ pub struct OrderChange {
     pub to: OrderStatus,
     /// The request finalize submitted.
     pub request_id: Option<RequestId>,
+    /// When finalize claimed it (with `to: Processing`); kept when None.
+    pub processing_since: Option<OffsetDateTime>,
     /// The problem that made it invalid.
     pub error: Option<serde_json::Value>,
 }
@@ -323,6 +328,17 @@ pub trait AcmeStore: Send + Sync {
     async fn acme_order_for_request(&self, request: RequestId) -> StoreResult<Option<AcmeOrderRecord>>;
     /// Changes an order's status (refused unless it is `from`).
     async fn change_order(&self, change: OrderChange) -> StoreResult<()>;
+    /// Makes `invalid`, with `error`, the orders (or only the order `only`) that finalize claimed
+    /// before `claimed_before` and that still have no certificate request: their finalize was
+    /// interrupted (the process died, or the database failed) before the request was stored.
+    /// Exclusive with storing the request ([`crate::NewRequest::acme_order`]): an order gets one
+    /// or the other, never both. Answers the ids of the orders settled.
+    async fn settle_interrupted_finalizes(
+        &self,
+        only: Option<i64>,
+        claimed_before: OffsetDateTime,
+        error: serde_json::Value,
+    ) -> StoreResult<Vec<i64>>;
     /// An authorization by id.
     async fn acme_authorization(&self, id: i64) -> StoreResult<Option<AcmeAuthorizationRecord>>;
     /// Authorizations by id, in the order asked.

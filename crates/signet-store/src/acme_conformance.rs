@@ -84,6 +84,10 @@ where
     orders_and_authorizations(store.as_ref(), acme.as_ref()).await;
     let (_, acme) = fresh().await;
     external_account_keys_bind_once(acme.as_ref()).await;
+    let (store, acme) = fresh().await;
+    finalize_claims_end_linked_or_settled(store.as_ref(), acme.as_ref()).await;
+    let (store, acme) = fresh().await;
+    settling_races_linking(store, acme.clone(), acme).await;
 }
 
 /// A nonce is redeemed once, on whichever front end sees it first.
@@ -182,12 +186,14 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
                 warnings: vec![],
                 retrieval_token_hash: Sha256::from_bytes([8; 32]),
                 created_at: now(),
+                acme_order: None,
             },
             event("request.submit"),
         )
         .await
         .unwrap();
-    let ready = |from, to, request_id| OrderChange { id: second.id, from, to, request_id, error: None };
+    let ready =
+        |from, to, request_id| OrderChange { id: second.id, from, to, request_id, processing_since: None, error: None };
     acme.change_order(ready(OrderStatus::Pending, OrderStatus::Ready, None)).await.unwrap();
     acme.change_order(ready(OrderStatus::Ready, OrderStatus::Processing, Some(request.id))).await.unwrap();
     let lost = acme.change_order(ready(OrderStatus::Ready, OrderStatus::Processing, Some(request.id))).await;
@@ -200,6 +206,7 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
         from: OrderStatus::Processing,
         to: OrderStatus::Invalid,
         request_id: None,
+        processing_since: None,
         error: Some(error.clone()),
     })
     .await
@@ -218,6 +225,7 @@ async fn orders_and_authorizations(store: &dyn Store, acme: &dyn AcmeStore) {
         from: OrderStatus::Pending,
         to: OrderStatus::Invalid,
         request_id: None,
+        processing_since: None,
         error: None,
     };
     acme.change_order(invalid).await.unwrap();
@@ -251,4 +259,139 @@ async fn external_account_keys_bind_once(store: &dyn AcmeStore) {
     assert_eq!(store.eab_key("kid-1").await.unwrap().unwrap().account_id, Some(bound.id));
     let reused = store.create_account(account(2, Some("kid-1")), event("acme.account.create")).await;
     assert!(matches!(reused, Err(StoreError::Conflict(_))), "an EAB key binds one account: {reused:?}");
+}
+
+/// An order claimed by finalize at `at`, ready to take its request.
+async fn claimed_order(acme: &dyn AcmeStore, account_id: i64, name: &str, at: OffsetDateTime) -> AcmeOrderRecord {
+    let created = acme.create_order(order(account_id, vec![new_authorization(name)], &[name])).await.unwrap();
+    let claim = OrderChange {
+        id: created.id,
+        from: OrderStatus::Pending,
+        to: OrderStatus::Processing,
+        request_id: None,
+        processing_since: Some(at),
+        error: None,
+    };
+    acme.change_order(claim).await.unwrap();
+    acme.acme_order(created.id).await.unwrap().unwrap()
+}
+
+/// A request finalizing `order`.
+fn finalize_request(order: &AcmeOrderRecord) -> NewRequest {
+    let mut request = crate::conformance::new_request(&order.identifiers[0].value);
+    request.acme_order = Some(order.id);
+    request
+}
+
+/// The problem a settled order is left with.
+fn interrupted() -> serde_json::Value {
+    serde_json::json!({"type": "urn:ietf:params:acme:error:serverInternal", "detail": "interrupted"})
+}
+
+/// A finalize's request is recorded on its order in the transaction that stores it (both ways a
+/// request is stored: waiting for a manager, and reserved for issuance at once); an order whose
+/// claim is older than the lease and that has no request is settled invalid, once; a request for
+/// an order that was settled, or that has one already, is refused with nothing stored.
+async fn finalize_claims_end_linked_or_settled(store: &dyn Store, acme: &dyn AcmeStore) {
+    let account = acme.create_account(account(3, None), event("acme.account.create")).await.unwrap();
+    assert_eq!(
+        claimed_order(acme, account.id, "claimed.example.com", now()).await.processing_since,
+        Some(now()),
+        "the claim's time is stored"
+    );
+    let waiting = claimed_order(acme, account.id, "waiting.example.com", now() - Duration::minutes(10)).await;
+    let request = store.submit(finalize_request(&waiting), event("request.submit")).await.unwrap();
+    assert_eq!(acme.acme_order(waiting.id).await.unwrap().unwrap().request_id, Some(request.id));
+    let ca = crate::conformance::make_ca(store, "acme-ca").await;
+    let issuing = claimed_order(acme, account.id, "issuing.example.com", now() - Duration::minutes(10)).await;
+    let reserved = store
+        .submit_and_reserve(finalize_request(&issuing), crate::conformance::reservation(ca, 1, false), event("submit"))
+        .await
+        .unwrap();
+    assert_eq!(acme.acme_order(issuing.id).await.unwrap().unwrap().request_id, Some(reserved.id));
+    // One request per order: a second is refused, and neither it nor its reservation is stored.
+    let pending = store.pending_requests(100).await.unwrap().len();
+    let twice = store.submit(finalize_request(&waiting), event("request.submit")).await;
+    assert!(matches!(&twice, Err(StoreError::Conflict(m)) if m.contains("no longer being finalized")), "{twice:?}");
+    let twice = store
+        .submit_and_reserve(finalize_request(&issuing), crate::conformance::reservation(ca, 2, false), event("submit"))
+        .await;
+    assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+    assert_eq!(store.pending_requests(100).await.unwrap().len(), pending, "a refused request leaves nothing");
+    assert!(store.certificate(ca, &crate::conformance::reservation(ca, 2, false).serial).await.unwrap().is_none());
+    // Settling: only claims older than the lease without a request; the fresh claim and the
+    // orders with requests are left alone, whatever their age.
+    let lost = claimed_order(acme, account.id, "lost.example.com", now() - Duration::minutes(10)).await;
+    let lease = now() - Duration::minutes(2);
+    assert_eq!(acme.settle_interrupted_finalizes(None, lease, interrupted()).await.unwrap(), vec![lost.id]);
+    let settled = acme.acme_order(lost.id).await.unwrap().unwrap();
+    assert_eq!((settled.status, settled.error, settled.request_id), (OrderStatus::Invalid, Some(interrupted()), None));
+    for kept in [waiting.id, issuing.id] {
+        let order = acme.acme_order(kept).await.unwrap().unwrap();
+        assert_eq!((order.status, order.error), (OrderStatus::Processing, None));
+    }
+    assert!(acme.settle_interrupted_finalizes(None, lease, interrupted()).await.unwrap().is_empty(), "once");
+    // A finalize that was only slow, not dead, stores nothing for its settled order.
+    let late = store.submit(finalize_request(&lost), event("request.submit")).await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    assert_eq!(store.pending_requests(100).await.unwrap().len(), pending);
+    // One order at a time: `only` settles that one, even with a later lease.
+    let fresh = claimed_order(acme, account.id, "fresh.example.com", now()).await;
+    let other = claimed_order(acme, account.id, "other.example.com", now()).await;
+    let later = now() + Duration::minutes(1);
+    assert_eq!(acme.settle_interrupted_finalizes(Some(fresh.id), later, interrupted()).await.unwrap(), vec![fresh.id]);
+    assert_eq!(acme.acme_order(other.id).await.unwrap().unwrap().status, OrderStatus::Processing);
+}
+
+/// Settling and storing requests racing, on one front end or two sharing a database: every order
+/// ends with its request or settled, never both and never neither, and exactly the requests of
+/// the orders they were recorded on are stored.
+pub async fn settling_races_linking(store: Arc<dyn Store>, linking: Arc<dyn AcmeStore>, settling: Arc<dyn AcmeStore>) {
+    const ORDERS: usize = 24;
+    let account = linking.create_account(account(4, None), event("acme.account.create")).await.unwrap();
+    let pending = store.pending_requests(1000).await.unwrap().len();
+    let mut orders = Vec::new();
+    for n in 0..ORDERS {
+        let name = format!("race{n}.example.com");
+        orders.push(claimed_order(linking.as_ref(), account.id, &name, now() - Duration::minutes(10)).await);
+    }
+    let submitter = {
+        let (store, orders) = (store.clone(), orders.clone());
+        tokio::spawn(async move {
+            let mut linked = Vec::new();
+            for order in &orders {
+                match store.submit(finalize_request(order), event("request.submit")).await {
+                    Ok(request) => linked.push((order.id, request.id)),
+                    Err(StoreError::Conflict(_)) => {}
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            linked
+        })
+    };
+    let settler = {
+        let (settling, ids) = (settling.clone(), orders.iter().rev().map(|o| o.id).collect::<Vec<_>>());
+        tokio::spawn(async move {
+            let mut settled = Vec::new();
+            for id in ids {
+                settled.extend(settling.settle_interrupted_finalizes(Some(id), now(), interrupted()).await.unwrap());
+            }
+            settled
+        })
+    };
+    let (linked, settled) = (submitter.await.unwrap(), settler.await.unwrap());
+    assert_eq!(linked.len() + settled.len(), ORDERS, "linked {linked:?}, settled {settled:?}");
+    for order in &orders {
+        let stored = linking.acme_order(order.id).await.unwrap().unwrap();
+        match linked.iter().find(|(id, _)| *id == order.id) {
+            Some((_, request)) => {
+                assert_eq!((stored.status, stored.request_id), (OrderStatus::Processing, Some(*request)));
+            }
+            None => {
+                assert!(settled.contains(&order.id));
+                assert_eq!((stored.status, stored.request_id), (OrderStatus::Invalid, None));
+            }
+        }
+    }
+    assert_eq!(store.pending_requests(1000).await.unwrap().len(), pending + linked.len());
 }

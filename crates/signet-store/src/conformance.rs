@@ -35,7 +35,7 @@ fn serial(n: u64) -> Serial {
     Serial::from_magnitude(&bytes).unwrap()
 }
 
-async fn make_ca(store: &dyn Store, name: &str) -> CaId {
+pub(crate) async fn make_ca(store: &dyn Store, name: &str) -> CaId {
     store
         .create_ca(
             NewCa {
@@ -54,7 +54,7 @@ async fn make_ca(store: &dyn Store, name: &str) -> CaId {
         .unwrap()
 }
 
-fn new_request(name: &str) -> NewRequest {
+pub(crate) fn new_request(name: &str) -> NewRequest {
     NewRequest {
         profile: "server".into(),
         csr: vec![0x30, 0x01, 0x00],
@@ -65,10 +65,11 @@ fn new_request(name: &str) -> NewRequest {
         warnings: vec![],
         retrieval_token_hash: digest(0xab),
         created_at: now(),
+        acme_order: None,
     }
 }
 
-fn reservation(ca_id: CaId, n: u64, is_test: bool) -> Reservation {
+pub(crate) fn reservation(ca_id: CaId, n: u64, is_test: bool) -> Reservation {
     Reservation {
         ca_id,
         serial: serial(n),

@@ -200,6 +200,11 @@ pub struct NewRequest {
     pub retrieval_token_hash: Sha256,
     /// Submission time.
     pub created_at: OffsetDateTime,
+    /// The ACME order this request finalizes, if any: the store records the request on that order
+    /// in the same transaction as the request itself, and refuses both unless the order is still
+    /// `processing` without a request (so a finalize interrupted before this point leaves no
+    /// request, and one settled meanwhile by another front end stores nothing).
+    pub acme_order: Option<i64>,
 }
 
 /// The life of a serial number.

@@ -223,6 +223,7 @@ impl Authority {
             warnings: Vec::new(),
             retrieval_token_hash: hash_secret(&new_secret("rt_")?),
             created_at: now,
+            acme_order: None,
         };
         let reservation = Reservation {
             ca_id: ca.id,

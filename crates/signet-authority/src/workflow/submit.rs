@@ -39,17 +39,18 @@ impl Authority {
                 allowed.join(", ")
             )));
         }
-        self.submit_to(actor, profile, csr_der).await
+        self.submit_to(actor, profile, csr_der, None).await
     }
 
     /// Submits a CSR (DER) to `profile` for `actor`, whose right to enroll in it the caller has
     /// checked: every front end's submissions end here (the JSON API, ACME, the server's own
-    /// certificate).
+    /// certificate). `acme_order`: the ACME order it finalizes, recorded with the request.
     pub(crate) async fn submit_to(
         &self,
         actor: &Actor,
         profile: &Profile,
         csr_der: &[u8],
+        acme_order: Option<i64>,
     ) -> AuthorityResult<Submitted> {
         let checked =
             self.check_request(profile, csr_der, None).inspect_err(|_| Metrics::count(&self.metrics.rejected))?;
@@ -72,6 +73,7 @@ impl Authority {
             warnings,
             retrieval_token_hash: hash_secret(&token),
             created_at: now,
+            acme_order,
         };
         let audit = AuditEvent::new(
             now,

@@ -157,7 +157,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
             keep_alive_timeout: settings.http.keep_alive_timeout,
         },
     };
-    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab).await?;
+    let acme = serve_acme::start(&settings, args, &authority, store.clone(), &dyn_clock, eab, grace).await?;
     let limits = state.limits;
     let listener = signet_web::listen(settings.listen).map_err(|e| {
         CliError::runtime(format!(
@@ -205,6 +205,9 @@ async fn serve(args: &ServeArgs) -> CliResult {
         let (tls, not_after) = (presented.tls.clone(), presented.not_after);
         let not_before = presented.not_before;
         tokio::spawn(managed.keep_renewed(tls, not_before, not_after));
+    }
+    if let Some(reload) = presented.reload {
+        tokio::spawn(reload.keep_reloaded(presented.tls.clone()));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

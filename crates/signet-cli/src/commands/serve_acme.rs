@@ -21,7 +21,9 @@ const NONCE_LIFETIME: time::Duration = time::Duration::minutes(10);
 /// Time for each connection, lookup or exchange of a validation.
 const VALIDATION_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The ACME server and the start-up line about it, when `[acme]` enables it.
+/// The ACME server and the start-up line about it, when `[acme]` enables it. Orders whose
+/// finalize was interrupted (claimed more than `grace` ago, like the interrupted issuances the
+/// authority recovers, and with no certificate request stored) are settled invalid first.
 pub async fn start(
     settings: &Settings,
     args: &ServeArgs,
@@ -29,6 +31,7 @@ pub async fn start(
     store: Arc<dyn AcmeStore>,
     clock: &Arc<dyn Clock>,
     eab: EabSecret,
+    grace: time::Duration,
 ) -> CliResult<Option<(AcmeState, String)>> {
     let acme = &settings.acme;
     match (acme.danger_skip_validation, args.danger_skip_validation) {
@@ -80,6 +83,14 @@ pub async fn start(
         acme.default_profile,
         if acme.eab_required { "; External Account Binding required" } else { "" }
     );
+    let settled = signet_acme::settle_interrupted_finalizes(store.as_ref(), clock.now() - grace)
+        .await
+        .map_err(|e| CliError::runtime(format!("cannot settle interrupted ACME orders: {}", e.detail)))?;
+    if settled > 0 {
+        crate::output::warn(&format!(
+            "{settled} ACME order(s) whose finalize was interrupted before the certificate request was stored are now invalid; their clients make new orders"
+        ));
+    }
     let server = Acme::new(authority.clone(), store, clock.clone(), config, eab, validator)
         .await
         .map_err(|e| CliError::runtime(format!("cannot start ACME: {}", e.detail)))?;

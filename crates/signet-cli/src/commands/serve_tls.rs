@@ -40,6 +40,8 @@ pub struct Presented {
     pub not_after: OffsetDateTime,
     /// Kept renewed by this process.
     pub renewal: Option<Managed>,
+    /// Read again from the configured files when they change.
+    pub reload: Option<Reloaded>,
 }
 
 /// A certificate this server issues itself and keeps renewed.
@@ -83,7 +85,7 @@ pub async fn present(
     clock: &Arc<dyn Clock>,
 ) -> CliResult<Presented> {
     match &settings.listeners.tls {
-        TlsSource::Files { certificate, key } => {
+        TlsSource::Files { certificate, key, reload_every } => {
             let (loaded, leaf) = read_pair(certificate, key)?;
             let now = clock.now();
             if leaf.not_after < now {
@@ -100,6 +102,13 @@ pub async fn present(
                 not_before: leaf.not_before,
                 not_after: leaf.not_after,
                 renewal: None,
+                reload: Some(Reloaded {
+                    certificate: certificate.clone(),
+                    key: key.clone(),
+                    every: *reload_every,
+                    clock: clock.clone(),
+                    seen: Reloaded::state(certificate, key),
+                }),
             })
         }
         TlsSource::Managed { issuer } => {
@@ -121,6 +130,7 @@ pub async fn present(
                 not_before: leaf.not_before,
                 not_after: leaf.not_after,
                 renewal: Some(managed),
+                reload: None,
             })
         }
     }
@@ -257,6 +267,124 @@ impl Managed {
     }
 }
 
+/// The certificate and key files `[server] tls_cert`/`tls_key` name, looked at again every
+/// `tls_reload_interval_secs` and on SIGHUP: when their content changed (an operator or certbot
+/// replaced them) and they hold a usable pair, it is presented from the next handshake on; a pair
+/// that is unreadable, does not match or has expired is reported once and the current one kept.
+pub struct Reloaded {
+    certificate: PathBuf,
+    key: PathBuf,
+    every: Option<std::time::Duration>,
+    clock: Arc<dyn Clock>,
+    /// What the files held when last looked at.
+    seen: FilesState,
+}
+
+/// What the two files hold: a digest of their content, or why they cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FilesState {
+    Content([u8; 32]),
+    Unreadable(String),
+}
+
+/// What a look at the files found.
+#[derive(Debug)]
+enum Looked {
+    /// Nothing changed since the last look.
+    Unchanged,
+    /// A new usable pair.
+    Replaced(ServerCertificate, CertificateFacts),
+    /// The files changed but cannot be used; the current pair stays.
+    Refused(String),
+}
+
+impl Reloaded {
+    /// What the files hold now (the key's bytes are digested, never kept).
+    fn state(certificate: &Path, key: &Path) -> FilesState {
+        let mut digest = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        for file in [certificate, key] {
+            match std::fs::read(file) {
+                Ok(bytes) => {
+                    let bytes = zeroize::Zeroizing::new(bytes);
+                    digest.update(&(bytes.len() as u64).to_be_bytes());
+                    digest.update(&bytes);
+                }
+                Err(e) => return FilesState::Unreadable(format!("cannot read {}: {e}", absolute(file))),
+            }
+        }
+        let mut content = [0u8; 32];
+        content.copy_from_slice(digest.finish().as_ref());
+        FilesState::Content(content)
+    }
+
+    /// Looks at the files once.
+    fn look(&mut self) -> Looked {
+        let now = Self::state(&self.certificate, &self.key);
+        if now == self.seen {
+            return Looked::Unchanged;
+        }
+        self.seen = now.clone();
+        if let FilesState::Unreadable(why) = now {
+            return Looked::Refused(why);
+        }
+        match read_pair(&self.certificate, &self.key) {
+            Err(e) => Looked::Refused(e.message),
+            Ok((_, leaf)) if leaf.not_after <= self.clock.now() => Looked::Refused(format!(
+                "the certificate in {} expired on {}",
+                absolute(&self.certificate),
+                signet_model::time_text::format(leaf.not_after)
+            )),
+            Ok((certificate, leaf)) => Looked::Replaced(certificate, leaf),
+        }
+    }
+
+    /// Presents each new usable pair through `tls`, until the process ends.
+    pub async fn keep_reloaded(mut self, tls: ServerTls) {
+        let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(signal) => Some(signal),
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGHUP handler; the HTTPS files are looked at on the interval only");
+                None
+            }
+        };
+        loop {
+            let interval = async {
+                match self.every {
+                    Some(every) => tokio::time::sleep(every).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let signal = async {
+                match hangup.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = interval => {}
+                () = signal => tracing::info!("SIGHUP: looking at the HTTPS certificate files"),
+            }
+            match self.look() {
+                Looked::Unchanged => {}
+                Looked::Replaced(certificate, leaf) => {
+                    tls.replace(certificate);
+                    crate::output::note(&format!(
+                        "HTTPS certificate reloaded from {}: {}, valid until {}",
+                        absolute(&self.certificate),
+                        leaf.subject,
+                        signet_model::time_text::format(leaf.not_after)
+                    ));
+                }
+                Looked::Refused(why) => crate::output::warn(&format!(
+                    "the HTTPS certificate files changed but cannot be used ({why}); still presenting the previous certificate until they are fixed"
+                )),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
@@ -282,5 +410,65 @@ mod tests {
         assert!(!due(from, to, datetime!(2026-06-20 23:59 UTC)));
         assert!(due(from, to, datetime!(2026-06-21 0:00 UTC)));
         assert!(due(from, to, datetime!(2026-08-01 0:00 UTC)));
+    }
+
+    /// A self-signed certificate for `name` valid until `not_after`, and its key (PEM).
+    fn pair(name: &str, not_after: OffsetDateTime) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+        params.not_before = datetime!(2026-01-01 0:00 UTC);
+        params.not_after = not_after;
+        params.distinguished_name.push(rcgen::DnType::CommonName, name);
+        (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+    }
+
+    #[test]
+    fn replaced_files_are_presented_and_broken_ones_refused_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert_file, key_file) = (dir.path().join("tls.pem"), dir.path().join("tls.key"));
+        let write = |(cert, key): &(String, String)| {
+            std::fs::write(&cert_file, cert).unwrap();
+            std::fs::write(&key_file, key).unwrap();
+        };
+        let later = datetime!(2027-01-01 0:00 UTC);
+        write(&pair("first.example", later));
+        let clock: Arc<dyn Clock> = Arc::new(signet_model::FixedClock::new(datetime!(2026-06-01 0:00 UTC)));
+        let mut reloaded = Reloaded {
+            certificate: cert_file.clone(),
+            key: key_file.clone(),
+            every: None,
+            clock,
+            seen: Reloaded::state(&cert_file, &key_file),
+        };
+        assert!(matches!(reloaded.look(), Looked::Unchanged));
+        // Replaced: the new pair, once.
+        let second = pair("second.example", later);
+        write(&second);
+        match reloaded.look() {
+            Looked::Replaced(_, leaf) => assert!(leaf.subject.contains("second.example"), "{}", leaf.subject),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(reloaded.look(), Looked::Unchanged));
+        // A key that is not the certificate's (a replacement half done): refused, and said once.
+        std::fs::write(&key_file, pair("third.example", later).1).unwrap();
+        match reloaded.look() {
+            Looked::Refused(why) => assert!(why.contains("does not belong to the first certificate"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(reloaded.look(), Looked::Unchanged));
+        // Expired, and unreadable: refused, saying which.
+        write(&pair("old.example", datetime!(2026-05-01 0:00 UTC)));
+        match reloaded.look() {
+            Looked::Refused(why) => assert!(why.contains("expired on 2026-05-01"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(&key_file).unwrap();
+        match reloaded.look() {
+            Looked::Refused(why) => assert!(why.starts_with("cannot read") && why.contains("tls.key"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // Fixed: presented again.
+        write(&second);
+        assert!(matches!(reloaded.look(), Looked::Replaced(..)));
     }
 }

@@ -40,6 +40,11 @@ pub(crate) enum AcmeOp {
     },
     CreateOrder(NewAcmeOrder),
     ChangeOrder(OrderChange),
+    SettleInterrupted {
+        only: Option<i64>,
+        claimed_before: time::OffsetDateTime,
+        error: serde_json::Value,
+    },
     UpdateAuthorization {
         id: i64,
         from: AuthorizationStatus,
@@ -155,14 +160,15 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
         AcmeOp::ChangeOrder(change) => {
             let done = db
                 .execute(
-                    "UPDATE acme_orders SET status = $1, request_id = COALESCE($2, request_id), error = COALESCE($3, error) \
-                     WHERE id = $4 AND status = $5",
+                    "UPDATE acme_orders SET status = $1, request_id = COALESCE($2, request_id), error = COALESCE($3, error), \
+                     processing_since = COALESCE($6, processing_since) WHERE id = $4 AND status = $5",
                     &[
                         change.to.as_str().into(),
                         change.request_id.map(|r| r.get()).into(),
                         change.error.as_ref().map(json).transpose()?.into(),
                         Value::Int(change.id),
                         change.from.as_str().into(),
+                        change.processing_since.map(secs).into(),
                     ],
                 )
                 .map_err(unique("another order already holds that request"))?;
@@ -174,6 +180,20 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
                 ))));
             }
             Ok(Outcome::Done)
+        }
+        AcmeOp::SettleInterrupted { only, claimed_before, error } => {
+            // One statement, exclusive with the request's insert linking itself to the order
+            // (`link_request`): whichever commits first wins the row; the other changes nothing.
+            // A claim with no time (made before migration 0011) counts as old.
+            let settled = db.query(
+                "UPDATE acme_orders SET status = 'invalid', error = $1 \
+                 WHERE status = 'processing' AND request_id IS NULL \
+                 AND (processing_since IS NULL OR processing_since < $2) AND id = COALESCE($3, id) RETURNING id",
+                &[json(error)?.into(), Value::Int(secs(*claimed_before)), (*only).into()],
+            )?;
+            let ids =
+                settled.iter().map(|row| rows::int(row, "id")).collect::<StoreResult<Vec<i64>>>().map_err(refused)?;
+            Ok(Outcome::Ids(ids))
         }
         AcmeOp::UpdateAuthorization { id, from, status, expires_at, challenges, audit } => {
             let done = db.execute(
@@ -281,10 +301,29 @@ fn create_order(db: &mut dyn Db, order: &NewAcmeOrder) -> Result<Outcome, Failur
         not_after: order.not_after.map(signet_store::stored_time),
         expires_at: signet_store::stored_time(order.expires_at),
         request_id: None,
+        processing_since: None,
         error: None,
         replaces: order.replaces.clone(),
         created_at: signet_store::stored_time(order.created_at),
     })))
+}
+
+/// Records a just-inserted request on the ACME order it finalizes, in the same transaction;
+/// refused (rolling the request back with it) unless the order is still `processing` without a
+/// request: its finalize was settled as interrupted meanwhile, or another request holds it.
+pub(crate) fn link_request(db: &mut dyn Db, order: i64, request: i64) -> Result<(), Failure> {
+    let linked = db
+        .execute(
+            "UPDATE acme_orders SET request_id = $1 WHERE id = $2 AND status = 'processing' AND request_id IS NULL",
+            &[Value::Int(request), Value::Int(order)],
+        )
+        .map_err(unique("another order already holds that request"))?;
+    if linked == 0 {
+        return Err(refused(StoreError::Conflict(format!(
+            "ACME order {order} is no longer being finalized (it was settled, or has its request already)"
+        ))));
+    }
+    Ok(())
 }
 
 /// Reads an account row.
@@ -338,6 +377,7 @@ pub(crate) fn order(row: &crate::db::Row) -> StoreResult<AcmeOrderRecord> {
         request_id: rows::opt_int(row, "request_id")?
             .map(|id| signet_model::RequestId::new(id).ok_or_else(|| rows::corrupt("request_id", id)))
             .transpose()?,
+        processing_since: rows::opt_int(row, "processing_since")?.map(rows::time).transpose()?,
         error,
         replaces: rows::opt_text(row, "replaces")?,
         created_at: rows::time(rows::int(row, "created_at")?)?,

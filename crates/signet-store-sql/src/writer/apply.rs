@@ -179,11 +179,17 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
         }
         Op::Submit(request, event) => {
             let id = statements::insert_request(db, request)?;
+            if let Some(order) = request.acme_order {
+                super::acme::link_request(db, order, id)?;
+            }
             journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }
         Op::SubmitAndReserve(request, reservation, event) => {
             let id = statements::submit_and_reserve(db, request, reservation)?;
+            if let Some(order) = request.acme_order {
+                super::acme::link_request(db, order, id)?;
+            }
             journal.append(&with_target(event, id))?;
             Ok(Outcome::Id(id))
         }

@@ -103,6 +103,8 @@ pub(crate) enum Outcome {
     Flag(bool),
     /// Bytes read back (an ACME secret).
     Bytes(Vec<u8>),
+    /// Ids of the rows changed.
+    Ids(Vec<i64>),
     /// A new ACME order, as stored.
     AcmeOrder(Box<signet_store::acme::AcmeOrderRecord>),
 }

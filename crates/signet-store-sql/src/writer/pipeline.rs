@@ -22,7 +22,8 @@ use crate::rows;
 const IDS_AHEAD: i64 = 16;
 
 /// Runs a batch as one pipeline. Possible when every operation is a new request's reservation (its
-/// id taken ahead from the sequence, so its audit entry can name it) or a completion (which raises
+/// id taken ahead from the sequence, so its audit entry can name it; not an ACME order's, which
+/// its order may refuse) or a completion (which raises
 /// an error rather than change nothing, migration 0005). Any error aborts the transaction, so the
 /// COMMIT behind it commits nothing. None, with nothing written, when the batch has another kind
 /// of operation or one was refused: the caller then runs it statement by statement, which says why.
@@ -37,7 +38,8 @@ pub(crate) fn execute_pipelined(
     let mut needed = 0;
     for job in batch {
         match &job.op {
-            Op::SubmitAndReserve(..) => needed += 1,
+            // An ACME finalize's request is linked to its order, which may refuse it: by statement.
+            Op::SubmitAndReserve(request, ..) if request.acme_order.is_none() => needed += 1,
             Op::Complete(..) => {}
             _ => return Ok(None),
         }
