@@ -243,22 +243,25 @@ cfssl ocsprefresh -loglevel 3 -db-config db.json -ca ca.pem -responder ocsp.pem 
 t1=$(date +%s.%N)
 row ocsp-presign "cfssl ocsprefresh" "$(sqlite3 certdb.sqlite 'SELECT count(*) FROM ocsp_responses')" - 1 "$(echo "$t1 - $t0" | bc)" s "responses signed and stored"
 cfssl ocspdump -loglevel 5 -db-config db.json >responses 2>"$WORK/cfssl.err" || { cat "$WORK/cfssl.err" >&2; exit 1; }
-cfssl ocspserve -loglevel 5 -address 127.0.0.1 -port 8514 -responses responses >"$WORK/ocspserve.log" 2>&1 & CFSSL_PID=$!; PIDS+=("$CFSSL_PID")
+# PIN=1 (the default on 2+ cores): each server runs on core 1 alone, started there so that it
+# sizes its thread pool for one core (Go's GOMAXPROCS, tokio's workers), and wrk runs on core 0,
+# as if client and server were two machines; otherwise wrk's threads and the server's share the
+# cores and the tail latency measured is the scheduler's. PIN=0 measures unpinned.
+SERVER_CPU=(); WRK=(wrk); PINNED="unpinned"
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  SERVER_CPU=(taskset -c 1); WRK=(taskset -c 0 wrk); PINNED="pinned (server on core 1; wrk on core 0)"
+fi
+"${SERVER_CPU[@]}" cfssl ocspserve -loglevel 5 -address 127.0.0.1 -port 8514 -responses responses >"$WORK/ocspserve.log" 2>&1 & CFSSL_PID=$!; PIDS+=("$CFSSL_PID")
 wait_port 8514
 openssl ocsp -issuer ca.pem -serial "$one" -no_nonce -reqout "$WORK/cfssl-req.der" >/dev/null
 openssl ocsp -issuer ca.pem -serial "$one" -no_nonce -url http://127.0.0.1:8514/ -CAfile ca.pem 2>&1 | sed 's/^/  cfssl: /' >&2 || true
 cd "$ROOT"
 
-# PIN=1 (the default on 2+ cores): each server on core 1, wrk on core 0, as if client and server
-# were two machines; otherwise wrk's threads and the server's share the cores and the tail
-# latency measured is the scheduler's. PIN=0 measures unpinned.
-WRK=(wrk)
-if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  taskset -a -p -c 1 "$SIGNET_PID" >/dev/null; taskset -a -p -c 1 "$CFSSL_PID" >/dev/null
-  WRK=(taskset -c 0 wrk)
-  PINNED="pinned (server on core 1; wrk on core 0)"
-else
-  PINNED="unpinned"
+if [ ${#SERVER_CPU[@]} -gt 0 ]; then
+  # signet signed ahead on every core; it serves from core 1 alone, as cfssl does.
+  kill "$SIGNET_PID"; wait "$SIGNET_PID" 2>/dev/null || true
+  "${SERVER_CPU[@]}" "$SIGNET" serve --data "$WORK/ocsp" --listen 127.0.0.1:8513 --http-listen 127.0.0.1:8613 >>"$WORK/ocsp.log" 2>&1 & SIGNET_PID=$!; PIDS+=("$SIGNET_PID")
+  wait_port 8513; wait_port 8613
 fi
 log "OCSP serving, $PINNED"
 
