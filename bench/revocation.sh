@@ -13,6 +13,7 @@
 #     posts one request (a good certificate) for DUR seconds, REPS runs per point, alternating.
 # Results: bench/results/revocation-<date>.tsv and bench/results/revocation-latest.md.
 #   SIZES="10000 100000 1000000" OCSP_CERTS=100000 DUR=5 REPS=3 CONC="1 4 16" ./bench/revocation.sh
+# SIGNET=BINARY measures another build of signet (no build of this tree).
 # PARTS="crl revocation ocsp" chooses the parts (all by default); each appends to the day's TSV.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,11 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 [ -x /usr/bin/time ] || need+=(time)
 [ ${#need[@]} -eq 0 ] || { as_root apt-get update -q; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; }
 "$PY" -c 'import cryptography' || { echo "PY=$PY lacks the cryptography package" >&2; exit 3; }
-cargo build --release --locked -q -p signet-cli
-SIGNET=$ROOT/target/release/signet
+# SIGNET=path/to/signet measures that binary (e.g. an older build) instead of building this tree.
+if [ -z "${SIGNET:-}" ]; then
+  cargo build --release --locked -q -p signet-cli
+  SIGNET=$ROOT/target/release/signet
+fi
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }

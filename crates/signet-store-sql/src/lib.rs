@@ -12,6 +12,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod acme;
+mod checkpoint;
 mod db;
 mod flush;
 mod lease;
@@ -70,6 +71,8 @@ pub struct SqlStore {
     lookups: Option<lookup::PgLookups>,
     /// Publisher leases held ([`lease`]).
     leases: Arc<Mutex<lease::Leases>>,
+    /// SQLite's background checkpoints ([`checkpoint`]); they stop with the store.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -197,6 +200,10 @@ impl SqlStore {
             Target::Postgres(url) => Some(lookup::PgLookups::new(url)),
             Target::Sqlite(_) => None,
         };
+        let checkpointer = match &target {
+            Target::Sqlite(path) => Some(checkpoint::Checkpointer::spawn(path.clone()).map_err(unavailable)?),
+            Target::Postgres(_) => None,
+        };
         Ok(Self {
             dialect,
             target,
@@ -206,6 +213,7 @@ impl SqlStore {
             durability,
             lookups,
             leases: Arc::default(),
+            _checkpointer: checkpointer,
         })
     }
 
