@@ -5,24 +5,35 @@
 # danger_skip_validation = true and --danger-skip-validation; pebble: PEBBLE_VA_ALWAYS_VALID).
 # signet on SQLite and on PostgreSQL; each order's certificate durably stored before it is
 # downloadable. Results: bench/results/acme-<date>.tsv and bench/results/acme-latest.md.
+# The client is bench/acme-load (Rust, instant-acme, one account per stream, EC P-256 keys, built
+# here); CLIENT=python runs the older bench/acme_load.py (python3-acme, one process per stream).
 #   N=200 REPS=3 CONC="1 4 16" ./bench/acme.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-N=${N:-200}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}
+N=${N:-200}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}; CLIENT=${CLIENT:-rust}
 PEERS=${PEERS:-}
 for candidate in "$ROOT/../shared/peers" /work/shared/peers; do
-  [ -z "$PEERS" ] && [ -f "$candidate/13_acme_loadgen.py" ] && PEERS=$(cd "$candidate" && pwd)
+  [ -z "$PEERS" ] && [ -f "$candidate/10_pebble_start.sh" ] && PEERS=$(cd "$candidate" && pwd)
 done
-[ -n "$PEERS" ] || { echo "the shared peer scripts (13_acme_loadgen.py) are not found; set PEERS=DIR" >&2; exit 3; }
+[ -n "$PEERS" ] || { echo "the shared peer scripts (10_pebble_start.sh) are not found; set PEERS=DIR" >&2; exit 3; }
+case $CLIENT in rust|python) ;; *) echo "CLIENT must be rust or python, not $CLIENT" >&2; exit 2 ;; esac
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need=()
 command -v pebble >/dev/null || need+=(pebble)
-/usr/bin/python3 -c 'import acme' 2>/dev/null || need+=(python3-acme)
+[ "$CLIENT" = rust ] || /usr/bin/python3 -c 'import acme' 2>/dev/null || need+=(python3-acme)
 [ ${#need[@]} -eq 0 ] || { as_root apt-get update -q; as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"; }
 cargo build --release --locked -q -p signet-cli
 SIGNET=$ROOT/target/release/signet
+if [ "$CLIENT" = rust ]; then
+  cargo build --release --locked -q --manifest-path "$ROOT/bench/acme-load/Cargo.toml"
+  LOADGEN=("${CARGO_TARGET_DIR:-$ROOT/bench/acme-load/target}/release/acme-load")
+  CLIENT_NAME="bench/acme-load (Rust, instant-acme 0.8 on tokio, one account per concurrent stream, EC P-256 account and certificate keys)"
+else
+  LOADGEN=(/usr/bin/python3 "$ROOT/bench/acme_load.py" --peers "$PEERS")
+  CLIENT_NAME="bench/acme_load.py (python3-acme, one process per concurrent stream, each with its own account)"
+fi
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -64,29 +75,30 @@ declare -A PID=([pebble]=$PEBBLE_PID [signet-sqlite]=$(cat "$WORK/signet-sqlite.
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/acme-$(date -u +%Y%m%d).tsv
-printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\n' >"$tsv"
+printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\n' >"$tsv"
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     for s in pebble signet-sqlite signet-postgres; do
       c0=$(cpu_s "${PID[$s]}")
-      j=$(/usr/bin/python3 "$ROOT/bench/acme_load.py" --peers "$PEERS" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
+      j=$("${LOADGEN[@]}" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
       c1=$(cpu_s "${PID[$s]}")
-      python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" >>"$tsv" <<'PY'
+      python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" "$CLIENT" >>"$tsv" <<'PY'
 import json, sys
-stamp, server, c, r, j, c0, c1 = sys.argv[1:]
+stamp, server, c, r, j, c0, c1, client = sys.argv[1:]
 j = json.loads(j)
 cpu = (float(c1) - float(c0)) * 1000 / max(1, j["orders_ok"])
 print("\t".join(map(str, [stamp, server, c, r, j["orders_ok"], j["errors"], j["seconds"], j["certs_per_s"],
-                          j["p50_ms"], j["p90_ms"], j["p99_ms"], j["max_ms"], "%.2f" % cpu])))
+                          j["p50_ms"], j["p90_ms"], j["p99_ms"], j["max_ms"], "%.2f" % cpu,
+                          j.get("client_cpu_ms_per_cert", ""), client])))
 PY
       tail -1 "$tsv" >&2
     done
   done
 done
 
-python3 - "$tsv" "$ROOT/bench/results/acme-latest.md" <<'PY'
+python3 - "$tsv" "$ROOT/bench/results/acme-latest.md" "$CLIENT_NAME" "$N" <<'PY'
 import csv, os, statistics, sys
-tsv, md = sys.argv[1:]
+tsv, md, client, n = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 def med(server, c, key):
@@ -94,17 +106,19 @@ def med(server, c, key):
     return statistics.median(vals) if vals else float("nan")
 conc = sorted({r["concurrency"] for r in rows}, key=int)
 out = ["# Full ACME flows per second: signet vs pebble", "",
-       f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, the client on the same machine",
-       "(bench/acme_load.py: python3-acme, one process per concurrent client, each with its own account);",
-       "both servers in always-valid mode. Medians of the runs. A flow: new order, challenge, finalize,",
-       "poll, download. signet stores each certificate durably (fsync or PostgreSQL commit) before answering.", "",
-       "| concurrent orders | pebble certs/s | signet SQLite certs/s | ratio | signet PostgreSQL certs/s | ratio | p99 ms pebble / SQLite / PG | server CPU ms/cert pebble / SQLite / PG |",
-       "|---:|---:|---:|---:|---:|---:|---|---|"]
+       f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, the client on the same machine.",
+       f"Client: {client}.",
+       f"Both servers in always-valid mode. {len({r['run'] for r in rows})} runs per point of {n} orders, medians.",
+       "A flow: new order, authorization, challenge, order poll, finalize, download. signet stores each",
+       "certificate durably (fsync or PostgreSQL commit) before answering.", "",
+       "| concurrent orders | pebble certs/s | signet SQLite certs/s | ratio | signet PostgreSQL certs/s | ratio | p99 ms pebble / SQLite / PG | server CPU ms/cert pebble / SQLite / PG | client CPU ms/cert pebble / SQLite / PG |",
+       "|---:|---:|---:|---:|---:|---:|---|---|---|"]
 for c in conc:
     pb, sq, pg = (med(s, c, "certs_per_s") for s in ("pebble", "signet-sqlite", "signet-postgres"))
     p99 = " / ".join("%.0f" % med(s, c, "p99_ms") for s in ("pebble", "signet-sqlite", "signet-postgres"))
     cpu_ms = " / ".join("%.1f" % med(s, c, "server_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
-    out.append(f"| {c} | {pb:,.1f} | {sq:,.1f} | {sq/pb:.1f}x | {pg:,.1f} | {pg/pb:.1f}x | {p99} | {cpu_ms} |")
+    ccpu = " / ".join("%.1f" % med(s, c, "client_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
+    out.append(f"| {c} | {pb:,.1f} | {sq:,.1f} | {sq/pb:.1f}x | {pg:,.1f} | {pg/pb:.1f}x | {p99} | {cpu_ms} | {ccpu} |")
 errors = sum(int(r["errors"]) for r in rows)
 out += ["", f"Orders that failed: {errors}."]
 open(md, "w").write("\n".join(out) + "\n")
