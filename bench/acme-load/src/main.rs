@@ -37,7 +37,7 @@ const USAGE: &str = "usage: acme-load --dir URL --ca PEM [-n ORDERS] [-c STREAMS
   -n ORDERS        orders in total, shared out between the streams (default 200)
   -c STREAMS       concurrent streams, one account each (default 16)
   --poll-ms MS     wait between polls of a pending or processing order (default 5)
-  --deadline-s S   give up on one order after S seconds (default 60)
+  --deadline-s S   give up on one order after S seconds (default 20)
 ACME_LOAD_TRACE=1 in the environment prints each step's time within each order to stderr.
 example: acme-load --dir https://127.0.0.1:9443/acme/directory --ca roots.pem -n 200 -c 16";
 
@@ -59,7 +59,7 @@ fn parse_args() -> Result<Options, String> {
         orders: 200,
         streams: 16,
         poll: Duration::from_millis(5),
-        deadline: Duration::from_secs(60),
+        deadline: Duration::from_secs(20),
     };
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
@@ -218,8 +218,11 @@ async fn stream(
             .await?;
         one_order(&account, format!("warm-{run}-{index}.example.com"), &o).await?;
         Ok::<_, BoxError>(account)
-    }
-    .await;
+    };
+    // A server that never answers must not hold the run forever.
+    let setup = tokio::time::timeout(o.deadline, setup)
+        .await
+        .unwrap_or_else(|_| Err(format!("account and warm-up order: no answer within {:?}", o.deadline).into()));
     // Every stream reaches the barrier, even a failed one, so the others are not held forever.
     barrier.wait().await;
     let account = setup?;
@@ -228,7 +231,15 @@ async fn stream(
     let mut errors = 0;
     for i in 0..count {
         let t = Instant::now();
-        match one_order(&account, format!("s{index}-{i}-{run}.example.com"), &o).await {
+        let name = format!("s{index}-{i}-{run}.example.com");
+        // A request the server never answers must not hold the run forever.
+        let Ok(done) = tokio::time::timeout(o.deadline, one_order(&account, name, &o)).await else {
+            // The server stopped answering: this stream's remaining orders all count as failed.
+            eprintln!("stream {index} order {i}: no answer within {:?}; stopping this stream", o.deadline);
+            errors += count - i;
+            break;
+        };
+        match done {
             Ok(()) => latencies.push(t.elapsed()),
             Err(e) => {
                 errors += 1;
