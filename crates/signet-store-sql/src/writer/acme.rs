@@ -270,6 +270,17 @@ fn create_order(db: &mut dyn Db, order: &NewAcmeOrder) -> Result<Outcome, Failur
         ],
     )?;
     let id = returned_id(&rows, "creating the order")?;
+    for identifier in &order.identifiers {
+        db.execute(
+            "INSERT INTO acme_order_names (order_id, identifier_type, identifier, created_at) VALUES ($1, $2, $3, $4)",
+            &[
+                Value::Int(id),
+                identifier.kind.as_str().into(),
+                identifier.value.as_str().into(),
+                Value::Int(secs(order.created_at)),
+            ],
+        )?;
+    }
     Ok(Outcome::AcmeOrder(Box::new(AcmeOrderRecord {
         id,
         account_id: order.account_id,
