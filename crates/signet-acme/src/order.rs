@@ -320,11 +320,11 @@ pub(crate) async fn finalize(
         .ok_or_else(|| AcmeProblem::malformed("finalize needs {\"csr\": base64url DER}"))?;
     let csr = crate::jws::b64_decode(csr, "the CSR")
         .map_err(|_| AcmeProblem::new(ProblemType::BadCsr, "the CSR is not base64url DER"))?;
-    let asked = acme
+    let csr = acme
         .authority
-        .acme_csr_names(&order.profile, &csr)
+        .acme_csr(&order.profile, csr)
         .map_err(|e| AcmeProblem::new(ProblemType::BadCsr, e.to_string()))?;
-    check_csr_names(&order, &asked)?;
+    check_csr_names(&order, csr.names())?;
     crate::authz::check_caa(&acme, account, &order).await?;
     // Claim the order: of two finalizes racing, one goes on.
     acme.store
@@ -341,8 +341,8 @@ pub(crate) async fn finalize(
             other => other.into(),
         })?;
     let authority = acme.authority.clone();
-    let (who, profile) = (identity(account.id), order.profile.clone());
-    let submitted = tokio::spawn(async move { authority.submit_acme(&who, &profile, &csr).await })
+    let who = identity(account.id);
+    let submitted = tokio::spawn(async move { authority.submit_acme(&who, csr).await })
         .await
         .map_err(|_| AcmeProblem::internal())?;
     let processing = |request_id, error: Option<Value>| OrderChange {

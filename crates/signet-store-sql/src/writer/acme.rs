@@ -54,8 +54,21 @@ pub(crate) enum AcmeOp {
 impl AcmeOp {
     /// A redeemed nonce need not reach the disk before the request goes on: losing it in a crash
     /// lets a nonce issued just before the crash be used once more, within its few minutes.
+    ///
+    /// Nor does finalize's claim of an order (`ready` → `processing`, no request yet): what
+    /// follows it is the request's reservation and then its completion, committed durably, and
+    /// the log is sequential (SQLite WAL, PostgreSQL WAL), so the completion's flush carries the
+    /// claim with it, as it carries the reservation. A crash before that loses a claim whose
+    /// finalize was never answered, and no certificate: the order is `ready` again. A refused
+    /// submission's change to `invalid`, and the request's id once issued, are durable.
     pub(crate) fn durable(&self) -> bool {
-        !matches!(self, AcmeOp::RedeemNonce { .. })
+        match self {
+            AcmeOp::RedeemNonce { .. } => false,
+            AcmeOp::ChangeOrder(change) => {
+                !(change.to == OrderStatus::Processing && change.request_id.is_none() && change.error.is_none())
+            }
+            _ => true,
+        }
     }
 }
 
