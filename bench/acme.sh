@@ -46,6 +46,13 @@ trap cleanup EXIT
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 never opened"; return 1; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
+# CPU of the PostgreSQL server: the postmaster, its live processes and those it has reaped
+# (cutime), so a difference covers what it did for signet and anything else using it.
+pg_cpu_s() {
+  local pm; pm=$(head -1 "${SIGNET_PG_DIR:-${TMPDIR:-/tmp}/signet-test-pg-${SIGNET_PG_PORT:-54329}}/data/postmaster.pid")
+  cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null \
+    | awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { print t / hz }'
+}
 
 # --- pebble, always valid -------------------------------------------------------------------
 WORK="$WORK/peers" VALIDATION=always bash "$PEERS/10_pebble_start.sh" >&2
@@ -78,21 +85,22 @@ declare -A PID=([pebble]=$PEBBLE_PID [signet-sqlite]=$(cat "$WORK/signet-sqlite.
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/acme-$(date -u +%Y%m%d).tsv
-printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\n' >"$tsv"
+printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\tpostgres_cpu_ms_per_cert\n' >"$tsv"
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     for s in pebble signet-sqlite signet-postgres; do
-      c0=$(cpu_s "${PID[$s]}")
+      c0=$(cpu_s "${PID[$s]}"); d0=$(pg_cpu_s)
       j=$("${LOADGEN[@]}" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
-      c1=$(cpu_s "${PID[$s]}")
-      python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" "$CLIENT" >>"$tsv" <<'PY'
+      c1=$(cpu_s "${PID[$s]}"); d1=$(pg_cpu_s)
+      python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" "$CLIENT" "$d0" "$d1" >>"$tsv" <<'PY'
 import json, sys
-stamp, server, c, r, j, c0, c1, client = sys.argv[1:]
+stamp, server, c, r, j, c0, c1, client, d0, d1 = sys.argv[1:]
+db = "%.2f" % ((float(d1) - float(d0)) * 1000 / max(1, json.loads(j)["orders_ok"])) if server == "signet-postgres" else ""
 j = json.loads(j)
 cpu = (float(c1) - float(c0)) * 1000 / max(1, j["orders_ok"])
 print("\t".join(map(str, [stamp, server, c, r, j["orders_ok"], j["errors"], j["seconds"], j["certs_per_s"],
                           j["p50_ms"], j["p90_ms"], j["p99_ms"], j["max_ms"], "%.2f" % cpu,
-                          j.get("client_cpu_ms_per_cert", ""), client])))
+                          j.get("client_cpu_ms_per_cert", ""), client, db])))
 PY
       tail -1 "$tsv" >&2
     done
@@ -120,10 +128,13 @@ for c in conc:
     pb, sq, pg = (med(s, c, "certs_per_s") for s in ("pebble", "signet-sqlite", "signet-postgres"))
     p99 = " / ".join("%.0f" % med(s, c, "p99_ms") for s in ("pebble", "signet-sqlite", "signet-postgres"))
     cpu_ms = " / ".join("%.1f" % med(s, c, "server_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
+    cpu_ms += " (+%.1f PostgreSQL)" % med("signet-postgres", c, "postgres_cpu_ms_per_cert")
     ccpu = " / ".join("%.1f" % med(s, c, "client_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
     out.append(f"| {c} | {pb:,.1f} | {sq:,.1f} | {sq/pb:.1f}x | {pg:,.1f} | {pg/pb:.1f}x | {p99} | {cpu_ms} | {ccpu} |")
 errors = sum(int(r["errors"]) for r in rows)
-out += ["", f"Orders that failed: {errors}."]
+failed = ", ".join(f"{s} {sum(int(r['errors']) for r in rows if r['server'] == s)}" for s in ("pebble", "signet-sqlite", "signet-postgres"))
+out += ["", f"Orders that failed: {errors} ({failed}). Server CPU is the server process's own; the PostgreSQL",
+        "figure in brackets is the database server's CPU for signet's PostgreSQL runs, on the same cores."]
 open(md, "w").write("\n".join(out) + "\n")
 print("\n".join(out))
 PY
