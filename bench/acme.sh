@@ -89,6 +89,12 @@ printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp5
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     for s in pebble signet-sqlite signet-postgres; do
+      if [ "$s" = pebble ]; then
+        # A fresh pebble for each run: under load it sometimes stops answering (no order of its
+        # is stored anyway), and one stuck run must not sink the next.
+        WORK="$WORK/peers" VALIDATION=always bash "$PEERS/10_pebble_start.sh" >/dev/null 2>&1
+        PID[pebble]=$(cat "$WORK/peers/pebble.pid")
+      fi
       c0=$(cpu_s "${PID[$s]}"); d0=$(pg_cpu_s)
       j=$("${LOADGEN[@]}" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
       c1=$(cpu_s "${PID[$s]}"); d1=$(pg_cpu_s)
