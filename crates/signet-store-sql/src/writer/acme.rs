@@ -72,6 +72,19 @@ impl AcmeOp {
     }
 }
 
+/// Forgets the nonces expired before `$1`.
+pub(crate) const FORGET_EXPIRED_NONCES: &str = "DELETE FROM acme_nonces WHERE expires_at < $1";
+
+/// Redeems nonce `$1` (expiring at `$2`) on PostgreSQL, answering a row only the first time.
+pub(crate) const REDEEM_NONCE_PG: &str =
+    "INSERT INTO acme_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
+
+/// Whether redeeming `nonce` also forgets the expired ones: now and then, as a nonce's first byte
+/// is random (about one in 64).
+pub(crate) fn sweeps_nonces(nonce: &str) -> bool {
+    nonce.as_bytes().first().is_some_and(|b| b % 64 == 0)
+}
+
 /// Whether a failed insert broke a unique rule (any: each ACME table has one that a caller may
 /// break on purpose, named in the conflict it is turned into).
 fn unique(message: &'static str) -> impl Fn(DbError) -> Failure {
@@ -100,9 +113,8 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
             Ok(Outcome::Bytes(rows::blob(row, "value").map_err(refused)?))
         }
         AcmeOp::RedeemNonce { nonce, expires_at, now } => {
-            // Forget the expired now and then (a nonce's first byte is random: about one in 64).
-            if nonce.as_bytes().first().is_some_and(|b| b % 64 == 0) {
-                db.execute("DELETE FROM acme_nonces WHERE expires_at < $1", &[Value::Int(secs(*now))])?;
+            if sweeps_nonces(nonce) {
+                db.execute(FORGET_EXPIRED_NONCES, &[Value::Int(secs(*now))])?;
             }
             let insert = match db.dialect() {
                 Dialect::Sqlite => "INSERT OR IGNORE INTO acme_nonces (nonce, expires_at) VALUES ($1, $2)",
