@@ -8,9 +8,60 @@
 # The client is bench/acme-load (Rust, instant-acme, one account per stream, EC P-256 keys, built
 # here); CLIENT=python runs the older bench/acme_load.py (python3-acme, one process per stream).
 #   N=200 REPS=3 CONC="1 4 16" ./bench/acme.sh
+#   ./bench/acme.sh --summarize bench/results/acme-YYYYMMDD.tsv   # only rewrite acme-latest.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# The summary (bench/results/acme-latest.md) of a TSV of runs: medians per point over the runs in
+# which no order failed (a server that stops answering measures its failure, not its capacity).
+summarize() { # tsv md
+  python3 - "$1" "$2" <<'PY'
+import csv, os, statistics, sys
+tsv, md = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+clients = {"rust": "bench/acme-load (Rust, instant-acme 0.8 on tokio, one account per concurrent stream, EC P-256 account and certificate keys)",
+           "python": "bench/acme_load.py (python3-acme, one process per concurrent stream, each with its own account)"}
+client = clients.get(rows[0].get("client", ""), rows[0].get("client", "?"))
+n = max(int(r["orders"]) + int(r["errors"]) for r in rows)
+servers = ("pebble", "signet-sqlite", "signet-postgres")
+def runs(server, c):
+    every = [r for r in rows if r["server"] == server and r["concurrency"] == c]
+    clean = [r for r in every if int(r["errors"]) == 0]
+    return (clean or every), len(every) - len(clean), not clean, len(every)
+def med(server, c, key):
+    vals = [float(r[key]) for r in runs(server, c)[0] if r[key] not in ("", "None")]
+    return statistics.median(vals) if vals else float("nan")
+conc = sorted({r["concurrency"] for r in rows}, key=int)
+out = ["# Full ACME flows per second: signet vs pebble", "",
+       f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, the client on the same machine.",
+       f"Client: {client}.",
+       f"Both servers in always-valid mode. {len({r['run'] for r in rows})} runs per point of {n} orders; medians over the runs",
+       "in which no order failed. A flow: new order, authorization, challenge, order poll, finalize, download.",
+       "signet stores each certificate durably (fsync or PostgreSQL commit) before answering.", "",
+       "| concurrent orders | pebble certs/s | signet SQLite certs/s | ratio | signet PostgreSQL certs/s | ratio | p99 ms pebble / SQLite / PG | server CPU ms/cert pebble / SQLite / PG | client CPU ms/cert pebble / SQLite / PG |",
+       "|---:|---:|---:|---:|---:|---:|---|---|---|"]
+left_out = []
+for c in conc:
+    pb, sq, pg = (med(s, c, "certs_per_s") for s in servers)
+    p99 = " / ".join("%.0f" % med(s, c, "p99_ms") for s in servers)
+    cpu_ms = " / ".join("%.1f" % med(s, c, "server_cpu_ms_per_cert") for s in servers)
+    cpu_ms += " (+%.1f PostgreSQL)" % med("signet-postgres", c, "postgres_cpu_ms_per_cert")
+    ccpu = " / ".join("%.1f" % med(s, c, "client_cpu_ms_per_cert") for s in servers)
+    mark = {s: ("†" if runs(s, c)[2] else "") for s in servers}
+    out.append(f"| {c} | {pb:,.1f}{mark['pebble']} | {sq:,.1f}{mark['signet-sqlite']} | {sq/pb:.1f}x | {pg:,.1f}{mark['signet-postgres']} | {pg/pb:.1f}x | {p99} | {cpu_ms} | {ccpu} |")
+    left_out += [f"{s} {runs(s, c)[1]} of {runs(s, c)[3]} at {c}" for s in servers if runs(s, c)[1]]
+failed = ", ".join(f"{s} {sum(int(r['errors']) for r in rows if r['server'] == s)}" for s in servers)
+out += ["", f"Orders that failed: {failed}. Runs left out of the medians for failed orders: {', '.join(left_out) or 'none'}"
+        + (" († every run of that point had failures: the median is over all of them)." if any("†" in l for l in out) else "."),
+        "Server CPU is the server process's own; the PostgreSQL figure in brackets is the database server's CPU",
+        "for signet's PostgreSQL runs, on the same cores."]
+open(md, "w").write("\n".join(out) + "\n")
+print("\n".join(out))
+PY
+}
+if [ "${1:-}" = --summarize ]; then summarize "$2" "$ROOT/bench/results/acme-latest.md"; exit; fi
+
 N=${N:-200}; REPS=${REPS:-3}; CONC=${CONC:-"1 4 16"}; CLIENT=${CLIENT:-rust}
 PEERS=${PEERS:-}
 for candidate in "$ROOT/../shared/peers" /work/shared/peers; do
@@ -113,34 +164,4 @@ PY
   done
 done
 
-python3 - "$tsv" "$ROOT/bench/results/acme-latest.md" "$CLIENT_NAME" "$N" <<'PY'
-import csv, os, statistics, sys
-tsv, md, client, n = sys.argv[1:]
-rows = list(csv.DictReader(open(tsv), delimiter="\t"))
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-def med(server, c, key):
-    vals = [float(r[key]) for r in rows if r["server"] == server and r["concurrency"] == c and r[key] not in ("", "None")]
-    return statistics.median(vals) if vals else float("nan")
-conc = sorted({r["concurrency"] for r in rows}, key=int)
-out = ["# Full ACME flows per second: signet vs pebble", "",
-       f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), loopback, the client on the same machine.",
-       f"Client: {client}.",
-       f"Both servers in always-valid mode. {len({r['run'] for r in rows})} runs per point of {n} orders, medians.",
-       "A flow: new order, authorization, challenge, order poll, finalize, download. signet stores each",
-       "certificate durably (fsync or PostgreSQL commit) before answering.", "",
-       "| concurrent orders | pebble certs/s | signet SQLite certs/s | ratio | signet PostgreSQL certs/s | ratio | p99 ms pebble / SQLite / PG | server CPU ms/cert pebble / SQLite / PG | client CPU ms/cert pebble / SQLite / PG |",
-       "|---:|---:|---:|---:|---:|---:|---|---|---|"]
-for c in conc:
-    pb, sq, pg = (med(s, c, "certs_per_s") for s in ("pebble", "signet-sqlite", "signet-postgres"))
-    p99 = " / ".join("%.0f" % med(s, c, "p99_ms") for s in ("pebble", "signet-sqlite", "signet-postgres"))
-    cpu_ms = " / ".join("%.1f" % med(s, c, "server_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
-    cpu_ms += " (+%.1f PostgreSQL)" % med("signet-postgres", c, "postgres_cpu_ms_per_cert")
-    ccpu = " / ".join("%.1f" % med(s, c, "client_cpu_ms_per_cert") for s in ("pebble", "signet-sqlite", "signet-postgres"))
-    out.append(f"| {c} | {pb:,.1f} | {sq:,.1f} | {sq/pb:.1f}x | {pg:,.1f} | {pg/pb:.1f}x | {p99} | {cpu_ms} | {ccpu} |")
-errors = sum(int(r["errors"]) for r in rows)
-failed = ", ".join(f"{s} {sum(int(r['errors']) for r in rows if r['server'] == s)}" for s in ("pebble", "signet-sqlite", "signet-postgres"))
-out += ["", f"Orders that failed: {errors} ({failed}). Server CPU is the server process's own; the PostgreSQL",
-        "figure in brackets is the database server's CPU for signet's PostgreSQL runs, on the same cores."]
-open(md, "w").write("\n".join(out) + "\n")
-print("\n".join(out))
-PY
+summarize "$tsv" "$ROOT/bench/results/acme-latest.md"
