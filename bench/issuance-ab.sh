@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A/B: has issuance slowed? The signet part of bench/issuance.sh (an auto-approving server
-# profile on the P-256 issuing CA, wrk POSTing one CSR at 1, 4 and 16 connections, SQLite with
+# profile on the P-256 issuing CA, wrk POSTing one CSR over HTTPS at 1, 4 and 16 connections, SQLite with
 # fsync before every answer, and PostgreSQL), run for two binaries side by side in the same run,
 # alternating: A (BASELINE, e.g. built from main) and B (this tree). The machine is shared, so
 # only the ratio B/A within one run means anything. Each binary starts on a fresh data directory
@@ -30,12 +30,14 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf
 python3 -c "import json,sys; print(json.dumps({'profile': 'bench', 'csr': open(sys.argv[1]).read()}))" leaf.csr >body.json
 start() { # name binary port [database-url]
   local name=$1 bin=$2 port=$3 url=${4:-}
-  local args=(serve --data "$WORK/$name" --listen "127.0.0.1:$port")
+  # The plain-HTTP listener (CRLs, OCSP) on a port of its own, not the default 8080 another
+  # server on the machine may hold.
+  local args=(serve --data "$WORK/$name" --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$((port + 1000))")
   [ -n "$url" ] && args+=(--database-url "$url")
   "$bin" "${args[@]}" >"$WORK/$name.first.log" 2>&1 & local pid=$!
   wait_port "$port"; kill "$pid"; wait "$pid" 2>/dev/null || true
   printf '\n[profiles.bench]\nissuer = "dev-issuing"\nkind = "server"\napproval = "auto"\n' >>"$WORK/$name/signet.toml"
-  "$bin" serve --data "$WORK/$name" --listen "127.0.0.1:$port" >"$WORK/$name.log" 2>&1 &
+  "$bin" "${args[@]}" >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"; PIDS+=("$(cat "$WORK/$name.pid")")
   wait_port "$port"
 }
@@ -55,7 +57,7 @@ point() { # name port connections run
   t=$(( c < 2 ? 1 : 2 ))
   c0=$(cpu_s "$pid")
   res=$(BODY_FILE="$WORK/body.json" TOKEN="$token" OK_STATUS=201 EXPECT='"state":"issued"' \
-    wrk -t"$t" -c"$c" -d"${DUR}s" -s "$ROOT/bench/wrk_post.lua" "http://127.0.0.1:$port/api/v1/requests" | grep '^RESULT')
+    wrk -t"$t" -c"$c" -d"${DUR}s" -s "$ROOT/bench/wrk_post.lua" "https://127.0.0.1:$port/api/v1/requests" | grep '^RESULT')
   c1=$(cpu_s "$pid")
   python3 - "$stamp" "$name" "$c" "$run" "$res" "$c0" "$c1" >>"$tsv" <<'PY'
 import sys

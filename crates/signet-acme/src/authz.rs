@@ -243,14 +243,13 @@ async fn validate(
     Ok(authz)
 }
 
-/// CAA for every DNS identifier of an order, just before issuance (RFC 8659 §3): each refusal a
-/// subproblem of one `caa` problem.
+/// CAA for every DNS identifier of an order (its `authorizations`), just before issuance (RFC 8659
+/// §3): each refusal a subproblem of one `caa` problem.
 pub(crate) async fn check_caa(
     acme: &AcmeState,
     account: &AcmeAccountRecord,
-    order: &AcmeOrderRecord,
+    authorizations: &[AcmeAuthorizationRecord],
 ) -> AcmeResult<()> {
-    let authorizations = acme.store.acme_authorizations(&order.authorizations).await?;
     let mut problems = Vec::new();
     for authz in authorizations.iter().filter(|a| a.identifier.kind == "dns") {
         let method = authz

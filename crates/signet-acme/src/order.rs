@@ -216,6 +216,7 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
             }
         }
     }
+    let all_reused = authorizations.iter().all(|a| matches!(a, AuthorizationFor::Reuse(_)));
     let order = acme
         .store
         .create_order(NewAcmeOrder {
@@ -230,7 +231,9 @@ pub(crate) async fn new_order(State(acme): State<AcmeState>, posted: Posted) -> 
             created_at: now,
         })
         .await?;
-    let (body, _) = view(&acme, &order).await?;
+    // Known without reading the authorizations back: new ones are pending, reused ones valid.
+    let fresh = if all_reused { OrderStatus::Ready } else { OrderStatus::Pending };
+    let (body, _) = render(&acme, &order, (fresh, None, None));
     Ok(json(StatusCode::CREATED, Some(&acme.url(&format!("/order/{}", order.id))), &body))
 }
 
@@ -257,10 +260,13 @@ pub(crate) async fn owned_order(
     }
 }
 
+/// An order's status, the problem that made it invalid and the seconds a client should wait.
+type Status = (OrderStatus, Option<Value>, Option<u64>);
+
 /// An order's status now, with the problem that made it invalid and the seconds to wait.
 /// A finalize interrupted before its request was stored, or an issuance interrupted after, is
 /// settled here once its lease has passed, so a client polling never waits forever.
-async fn status(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(OrderStatus, Option<Value>, Option<u64>)> {
+async fn status(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<Status> {
     let now = acme.clock.now();
     match order.status {
         OrderStatus::Invalid => Ok((OrderStatus::Invalid, order.error.clone(), None)),
@@ -286,46 +292,62 @@ async fn status(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(OrderS
                 tracing::warn!(order = order.id, %request, recovered, "interrupted ACME issuance settled");
                 view = acme.authority.status(signet_authority::Access::Actor(&actor), request).await?;
             }
-            Ok(match view.state {
-                RequestState::Issued => (OrderStatus::Valid, None, None),
-                RequestState::Pending if approval => (OrderStatus::Processing, None, Some(RETRY_APPROVAL)),
-                RequestState::Pending => (OrderStatus::Processing, None, Some(RETRY_PROCESSING)),
-                RequestState::Denied | RequestState::Failed => {
-                    let reason = view.reason.unwrap_or_default();
-                    let problem =
-                        AcmeProblem::unauthorized(format!("the certificate request was {}: {reason}", view.state));
-                    (OrderStatus::Invalid, Some(problem.document()), None)
-                }
-            })
+            Ok(of_request(&view, approval))
         }
         OrderStatus::Pending | OrderStatus::Ready => {
-            if order.expires_at <= now {
-                return Ok((OrderStatus::Invalid, Some(AcmeProblem::malformed("the order expired").document()), None));
-            }
             let authorizations = acme.store.acme_authorizations(&order.authorizations).await?;
-            let mut all_valid = true;
-            for authz in &authorizations {
-                match crate::authz::current(authz, now) {
-                    AuthorizationStatus::Valid => {}
-                    AuthorizationStatus::Pending => all_valid = false,
-                    other => {
-                        let problem = AcmeProblem::unauthorized(format!(
-                            "the authorization for {} is {}",
-                            authz.identifier.value,
-                            other.as_str()
-                        ));
-                        return Ok((OrderStatus::Invalid, Some(problem.document()), None));
-                    }
-                }
-            }
-            Ok((if all_valid { OrderStatus::Ready } else { OrderStatus::Pending }, None, None))
+            Ok(of_authorizations(acme, order, &authorizations))
         }
     }
 }
 
+/// The status of an order being processed, from its request; `approval`: its profile waits for
+/// a Certificate Manager (a longer Retry-After).
+fn of_request(view: &signet_authority::views::RequestView, approval: bool) -> Status {
+    match view.state {
+        RequestState::Issued => (OrderStatus::Valid, None, None),
+        RequestState::Pending if approval => (OrderStatus::Processing, None, Some(RETRY_APPROVAL)),
+        RequestState::Pending => (OrderStatus::Processing, None, Some(RETRY_PROCESSING)),
+        RequestState::Denied | RequestState::Failed => {
+            let reason = view.reason.clone().unwrap_or_default();
+            let problem = AcmeProblem::unauthorized(format!("the certificate request was {}: {reason}", view.state));
+            (OrderStatus::Invalid, Some(problem.document()), None)
+        }
+    }
+}
+
+/// The status of a pending or ready order, from its authorizations.
+fn of_authorizations(acme: &AcmeState, order: &AcmeOrderRecord, authorizations: &[AcmeAuthorizationRecord]) -> Status {
+    let now = acme.clock.now();
+    if order.expires_at <= now {
+        return (OrderStatus::Invalid, Some(AcmeProblem::malformed("the order expired").document()), None);
+    }
+    let mut all_valid = true;
+    for authz in authorizations {
+        match crate::authz::current(authz, now) {
+            AuthorizationStatus::Valid => {}
+            AuthorizationStatus::Pending => all_valid = false,
+            other => {
+                let problem = AcmeProblem::unauthorized(format!(
+                    "the authorization for {} is {}",
+                    authz.identifier.value,
+                    other.as_str()
+                ));
+                return (OrderStatus::Invalid, Some(problem.document()), None);
+            }
+        }
+    }
+    (if all_valid { OrderStatus::Ready } else { OrderStatus::Pending }, None, None)
+}
+
 /// The order object (RFC 8555 §7.1.3) and the seconds a client should wait before polling.
 pub(crate) async fn view(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResult<(Value, Option<u64>)> {
-    let (current, error, retry) = status(acme, order).await?;
+    let status = status(acme, order).await?;
+    Ok(render(acme, order, status))
+}
+
+/// The order object for an order whose status is known.
+fn render(acme: &AcmeState, order: &AcmeOrderRecord, (current, error, retry): Status) -> (Value, Option<u64>) {
     let mut body = json!({
         "status": current.as_str(),
         "expires": signet_model::time_text::format(order.expires_at),
@@ -347,7 +369,7 @@ pub(crate) async fn view(acme: &AcmeState, order: &AcmeOrderRecord) -> AcmeResul
             fields.insert("replaces".into(), json!(replaces));
         }
     }
-    Ok((body, retry))
+    (body, retry)
 }
 
 fn with_retry(mut response: Response, retry: Option<u64>) -> Response {
@@ -398,7 +420,15 @@ pub(crate) async fn finalize(
     let signed = acme.authenticate(&posted, Signer::Account).await?;
     let account = signed.account()?;
     let order = owned_order(&acme, &id, account).await?;
-    let (current, _, _) = status(&acme, &order).await?;
+    // Read once: for the status and for the CAA check.
+    let authorizations = match order.status {
+        OrderStatus::Pending | OrderStatus::Ready => acme.store.acme_authorizations(&order.authorizations).await?,
+        _ => Vec::new(),
+    };
+    let (current, _, _) = match order.status {
+        OrderStatus::Pending | OrderStatus::Ready => of_authorizations(&acme, &order, &authorizations),
+        _ => status(&acme, &order).await?,
+    };
     if current != OrderStatus::Ready {
         return Err(AcmeProblem::new(
             ProblemType::OrderNotReady,
@@ -421,12 +451,12 @@ pub(crate) async fn finalize(
         .ok_or_else(|| AcmeProblem::malformed("finalize needs {\"csr\": base64url DER}"))?;
     let csr = crate::jws::b64_decode(csr, "the CSR")
         .map_err(|_| AcmeProblem::new(ProblemType::BadCsr, "the CSR is not base64url DER"))?;
-    let asked = acme
+    let csr = acme
         .authority
-        .acme_csr_names(&order.profile, &csr)
+        .acme_csr(&order.profile, csr)
         .map_err(|e| AcmeProblem::new(ProblemType::BadCsr, e.to_string()))?;
-    check_csr_names(&order, &asked)?;
-    crate::authz::check_caa(&acme, account, &order).await?;
+    check_csr_names(&order, csr.names())?;
+    crate::authz::check_caa(&acme, account, &authorizations).await?;
     // Claim the order: of two finalizes racing, one goes on. The claim's time is its lease.
     let claimed_at = acme.clock.now();
     acme.store
@@ -446,8 +476,9 @@ pub(crate) async fn finalize(
     // The request is recorded on the order in the transaction that stores it: from here on a
     // crash leaves either no request (settled by `status` after the lease) or a linked one.
     let authority = acme.authority.clone();
-    let (who, profile, order_id) = (identity(account.id), order.profile.clone(), order.id);
-    let submitted = tokio::spawn(async move { authority.submit_acme(&who, &profile, &csr, order_id).await })
+    let (who, order_id) = (identity(account.id), order.id);
+    let approval = acme.authority.acme_waits_for_approval(&order.profile);
+    let submitted = tokio::spawn(async move { authority.submit_acme(&who, csr, order_id).await })
         .await
         .map_err(|_| AcmeProblem::internal())?;
     let submitted = match submitted {
@@ -479,7 +510,8 @@ pub(crate) async fn finalize(
     stored.status = OrderStatus::Processing;
     stored.request_id = Some(submitted.request.id);
     stored.processing_since = Some(claimed_at);
-    let (body, retry) = view(&acme, &stored).await?;
+    // The submission answered with the request as stored: no need to read it back.
+    let (body, retry) = render(&acme, &stored, of_request(&submitted.request, approval));
     Ok(with_retry(json(StatusCode::OK, Some(&acme.url(&format!("/order/{}", order.id))), &body), retry))
 }
 

@@ -4,12 +4,29 @@
 //! lints, approval by a Certificate Manager, audit and revocation apply as to any request.
 
 use signet_issuance::Profile;
+use signet_issuance::csr::CsrFacts;
 use signet_model::Identifier;
 
 use crate::actor::Actor;
 use crate::authority::Authority;
 use crate::error::{AuthorityError, AuthorityResult};
 use crate::views::Submitted;
+
+/// A CSR examined for an ACME profile ([`Authority::acme_csr`]): its signature verified and its
+/// key type accepted, the names it asks for read.
+#[derive(Debug, Clone)]
+pub struct AcmeCsr {
+    profile: String,
+    der: Vec<u8>,
+    facts: CsrFacts,
+}
+
+impl AcmeCsr {
+    /// The names it asks for (SANs, and the CN when it is a host).
+    pub fn names(&self) -> &[Identifier] {
+        &self.facts.requested
+    }
+}
 
 impl Authority {
     /// The profiles offered over ACME, by name.
@@ -43,25 +60,21 @@ impl Authority {
         Ok(())
     }
 
-    /// The names a CSR (DER) asks for (SANs, and the CN when it is a host), once its signature
-    /// and key type pass `profile`'s rules: finalize compares them with the order.
-    pub fn acme_csr_names(&self, profile: &str, csr_der: &[u8]) -> AuthorityResult<Vec<Identifier>> {
-        let profile = self.acme_profile(profile)?;
-        Ok(signet_issuance::csr::examine(csr_der, &profile.keys)?.requested)
+    /// A finalize's CSR (DER) examined for `profile` once its signature and key type pass the
+    /// profile's rules: finalize compares its names with the order's, then submits it as it is,
+    /// without reading and verifying it a second time.
+    pub fn acme_csr(&self, profile: &str, csr_der: Vec<u8>) -> AuthorityResult<AcmeCsr> {
+        let rules = self.acme_profile(profile)?;
+        let facts = signet_issuance::csr::examine(&csr_der, &rules.keys)?;
+        Ok(AcmeCsr { profile: profile.to_string(), der: csr_der, facts })
     }
 
-    /// Submits the CSR (DER) of the ACME order `order`, claimed by its finalize, to an ACME
-    /// profile for the account `identity`. The request is recorded on the order as it is stored
+    /// Submits a finalized order's examined CSR to its ACME profile for the account `identity`.
+    /// The request is recorded on the order `order` (claimed by its finalize) as it is stored
     /// (Conflict, with nothing stored, if the order was settled meanwhile).
-    pub async fn submit_acme(
-        &self,
-        identity: &str,
-        profile: &str,
-        csr_der: &[u8],
-        order: i64,
-    ) -> AuthorityResult<Submitted> {
-        let profile = self.acme_profile(profile)?;
+    pub async fn submit_acme(&self, identity: &str, csr: AcmeCsr, order: i64) -> AuthorityResult<Submitted> {
+        let profile = self.acme_profile(&csr.profile)?;
         let actor = Actor { name: identity.to_string(), roles: Vec::new() };
-        self.submit_to(&actor, profile, csr_der, Some(order)).await
+        self.submit_examined(&actor, profile, &csr.der, csr.facts, Some(order)).await
     }
 }

@@ -239,14 +239,14 @@ impl AcmeStore for SqlStore {
         identifier: &AcmeIdentifier,
         since: OffsetDateTime,
     ) -> StoreResult<u64> {
-        // Identifiers are stored as JSON objects of normalised names and addresses, which hold no
-        // LIKE wildcard (DNS names have no `_` or `%` once checked); the pattern is exact.
-        let pattern = format!("%{}%", serde_json::json!({"type": identifier.kind, "value": identifier.value}));
+        // acme_order_names holds each order's identifiers, indexed by name (migration 0012).
+        let (kind, value) = (identifier.kind.clone(), identifier.value.clone());
         self.read_unsettled(move |db| {
             let rows = query(
                 db,
-                "SELECT COUNT(*) AS n FROM acme_orders WHERE created_at >= $1 AND status <> 'invalid' AND identifiers LIKE $2",
-                &[Value::Int(secs(since)), pattern.as_str().into()],
+                "SELECT COUNT(DISTINCT n.order_id) AS n FROM acme_order_names n JOIN acme_orders o ON o.id = n.order_id \
+                 WHERE n.identifier = $1 AND n.identifier_type = $2 AND n.created_at >= $3 AND o.status <> 'invalid'",
+                &[value.as_str().into(), kind.as_str().into(), Value::Int(secs(since))],
             )?;
             let n = rows.first().map(|r| crate::rows::int(r, "n")).transpose()?.unwrap_or(0);
             Ok(u64::try_from(n).unwrap_or(0))

@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (5, "ocsp", include_str!("../migrations/sqlite/0005_ocsp.sql")),
     (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
     (11, "acme_finalize_claim", include_str!("../migrations/sqlite/0011_acme_finalize_claim.sql")),
+    (12, "acme_order_names", include_str!("../migrations/sqlite/0012_acme_order_names.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -26,6 +27,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (7, "ocsp", include_str!("../migrations/postgres/0007_ocsp.sql")),
     (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
     (11, "acme_finalize_claim", include_str!("../migrations/postgres/0011_acme_finalize_claim.sql")),
+    (12, "acme_order_names", include_str!("../migrations/postgres/0012_acme_order_names.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.
@@ -147,5 +149,38 @@ mod tests {
         assert!(db.script("INSERT INTO audit_log VALUES (2, 12, 'admin', 'x', 'x', '{}', 'h2', 'h3')").is_err());
         // Running again changes nothing.
         run(&mut db).unwrap();
+    }
+
+    #[test]
+    fn the_names_of_orders_made_before_migration_11_are_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = crate::db::open_sqlite(&dir.path().join("signet.db")).unwrap();
+        db.script("CREATE TABLE signet_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)").unwrap();
+        let before = SQLITE.iter().position(|(version, ..)| *version == 11).unwrap();
+        apply(&mut db, &SQLITE[..before]).unwrap();
+        db.script(
+            "INSERT INTO acme_accounts VALUES (1, 't', '{}', '[]', 'valid', NULL, 5); \
+             INSERT INTO acme_orders (account_id, status, profile, identifiers, authorizations, expires_at, created_at) \
+             VALUES (1, 'pending', 'web', '[{\"type\":\"dns\",\"value\":\"a.example.com\"},{\"type\":\"ip\",\"value\":\"192.0.2.1\"}]', '[]', 99, 7)",
+        )
+        .unwrap();
+        run(&mut db).unwrap();
+        let rows = db
+            .query(
+                "SELECT order_id, identifier_type, identifier, created_at FROM acme_order_names ORDER BY identifier",
+                &[],
+            )
+            .unwrap();
+        let names: Vec<_> = rows
+            .iter()
+            .map(|r| (r.cell("identifier_type").cloned(), r.cell("identifier").cloned(), r.cell("created_at").cloned()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                (Some(Cell::Text("ip".into())), Some(Cell::Text("192.0.2.1".into())), Some(Cell::Int(7))),
+                (Some(Cell::Text("dns".into())), Some(Cell::Text("a.example.com".into())), Some(Cell::Int(7))),
+            ]
+        );
     }
 }

@@ -305,3 +305,40 @@ async fn front_ends_sharing_sqlite_revoke_side_by_side() {
     drop(first);
     assert!(second.publisher_lease("crl").await.unwrap(), "a lock file is released with its store");
 }
+
+/// Nonce redemptions sent together (batched, and pipelined on PostgreSQL): each nonce is
+/// redeemed once whatever the batch holds, duplicates in one batch included, and a sweeping
+/// nonce (first byte '@', 64) forgets the expired ones.
+async fn redemptions_sent_together(store: Arc<SqlStore>) {
+    let now = time::OffsetDateTime::now_utc();
+    let later = now + time::Duration::minutes(10);
+    assert!(store.redeem_nonce("expired", now - time::Duration::minutes(1), now).await.unwrap());
+    let names: Vec<String> = (0..24).map(|i| format!("n{}", i % 8)).chain(["@sweeps".to_string()]).collect();
+    let tasks: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::spawn(async move { (name.clone(), store.redeem_nonce(&name, later, now).await.unwrap()) })
+        })
+        .collect();
+    let mut firsts = std::collections::BTreeMap::new();
+    for task in tasks {
+        let (name, first) = task.await.unwrap();
+        *firsts.entry(name).or_insert(0) += u32::from(first);
+    }
+    assert_eq!(firsts.len(), 9);
+    assert!(firsts.values().all(|n| *n == 1), "each nonce redeemed exactly once: {firsts:?}");
+    assert!(!store.redeem_nonce("n3", later, now).await.unwrap(), "replayed later");
+    assert!(store.redeem_nonce("expired", later, now).await.unwrap(), "the expired nonce was forgotten");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonce_redemptions_sent_together_on_sqlite() {
+    let (store, _dir) = sqlite().await;
+    redemptions_sent_together(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nonce_redemptions_sent_together_on_postgres() {
+    redemptions_sent_together(postgres().await).await;
+}

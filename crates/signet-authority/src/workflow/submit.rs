@@ -54,6 +54,31 @@ impl Authority {
     ) -> AuthorityResult<Submitted> {
         let checked =
             self.check_request(profile, csr_der, None).inspect_err(|_| Metrics::count(&self.metrics.rejected))?;
+        self.submit_checked(actor, profile, csr_der, checked, acme_order).await
+    }
+
+    /// Submits a CSR whose signature and key type were examined already (`facts`, under
+    /// `profile`'s key rules): the key quality and name checks, then as [`Self::submit_to`].
+    pub(crate) async fn submit_examined(
+        &self,
+        actor: &Actor,
+        profile: &Profile,
+        csr_der: &[u8],
+        facts: CsrFacts,
+        acme_order: Option<i64>,
+    ) -> AuthorityResult<Submitted> {
+        let checked = self.check_facts(profile, facts, None).inspect_err(|_| Metrics::count(&self.metrics.rejected))?;
+        self.submit_checked(actor, profile, csr_der, checked, acme_order).await
+    }
+
+    async fn submit_checked(
+        &self,
+        actor: &Actor,
+        profile: &Profile,
+        csr_der: &[u8],
+        checked: Checked,
+        acme_order: Option<i64>,
+    ) -> AuthorityResult<Submitted> {
         let mut warnings = Vec::new();
         let issuer = self.registry.issuer(&profile.issuer)?;
         if !issuer.is_test && self.store.key_used_for_test(&checked.key).await? {
@@ -127,6 +152,16 @@ impl Authority {
         approved: Option<&[Identifier]>,
     ) -> AuthorityResult<Checked> {
         let facts = csr::examine(csr_der, &profile.keys)?;
+        self.check_facts(profile, facts, approved)
+    }
+
+    /// [`Self::check_request`] past the CSR's examination (its signature and key type).
+    fn check_facts(
+        &self,
+        profile: &Profile,
+        facts: CsrFacts,
+        approved: Option<&[Identifier]>,
+    ) -> AuthorityResult<Checked> {
         key_quality::check(&facts.spki_der, &facts.key, &profile.keys, &self.weak_keys)?;
         let names = match approved {
             None => csr::check_names(&facts.requested, profile)?,

@@ -59,9 +59,35 @@ pub(crate) enum AcmeOp {
 impl AcmeOp {
     /// A redeemed nonce need not reach the disk before the request goes on: losing it in a crash
     /// lets a nonce issued just before the crash be used once more, within its few minutes.
+    ///
+    /// Nor does finalize's claim of an order (`ready` → `processing`, no request yet): what
+    /// follows it is the request's reservation and then its completion, committed durably, and
+    /// the log is sequential (SQLite WAL, PostgreSQL WAL), so the completion's flush carries the
+    /// claim with it, as it carries the reservation. A crash before that loses a claim whose
+    /// finalize was never answered, and no certificate: the order is `ready` again. A refused
+    /// submission's change to `invalid`, and the request's id once issued, are durable.
     pub(crate) fn durable(&self) -> bool {
-        !matches!(self, AcmeOp::RedeemNonce { .. })
+        match self {
+            AcmeOp::RedeemNonce { .. } => false,
+            AcmeOp::ChangeOrder(change) => {
+                !(change.to == OrderStatus::Processing && change.request_id.is_none() && change.error.is_none())
+            }
+            _ => true,
+        }
     }
+}
+
+/// Forgets the nonces expired before `$1`.
+pub(crate) const FORGET_EXPIRED_NONCES: &str = "DELETE FROM acme_nonces WHERE expires_at < $1";
+
+/// Redeems nonce `$1` (expiring at `$2`) on PostgreSQL, answering a row only the first time.
+pub(crate) const REDEEM_NONCE_PG: &str =
+    "INSERT INTO acme_nonces (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
+
+/// Whether redeeming `nonce` also forgets the expired ones: now and then, as a nonce's first byte
+/// is random (about one in 64).
+pub(crate) fn sweeps_nonces(nonce: &str) -> bool {
+    nonce.as_bytes().first().is_some_and(|b| b % 64 == 0)
 }
 
 /// Whether a failed insert broke a unique rule (any: each ACME table has one that a caller may
@@ -92,9 +118,8 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
             Ok(Outcome::Bytes(rows::blob(row, "value").map_err(refused)?))
         }
         AcmeOp::RedeemNonce { nonce, expires_at, now } => {
-            // Forget the expired now and then (a nonce's first byte is random: about one in 64).
-            if nonce.as_bytes().first().is_some_and(|b| b % 64 == 0) {
-                db.execute("DELETE FROM acme_nonces WHERE expires_at < $1", &[Value::Int(secs(*now))])?;
+            if sweeps_nonces(nonce) {
+                db.execute(FORGET_EXPIRED_NONCES, &[Value::Int(secs(*now))])?;
             }
             let insert = match db.dialect() {
                 Dialect::Sqlite => "INSERT OR IGNORE INTO acme_nonces (nonce, expires_at) VALUES ($1, $2)",
@@ -290,6 +315,17 @@ fn create_order(db: &mut dyn Db, order: &NewAcmeOrder) -> Result<Outcome, Failur
         ],
     )?;
     let id = returned_id(&rows, "creating the order")?;
+    for identifier in &order.identifiers {
+        db.execute(
+            "INSERT INTO acme_order_names (order_id, identifier_type, identifier, created_at) VALUES ($1, $2, $3, $4)",
+            &[
+                Value::Int(id),
+                identifier.kind.as_str().into(),
+                identifier.value.as_str().into(),
+                Value::Int(secs(order.created_at)),
+            ],
+        )?;
+    }
     Ok(Outcome::AcmeOrder(Box::new(AcmeOrderRecord {
         id,
         account_id: order.account_id,
