@@ -43,7 +43,7 @@ pub struct RevokeArgs {
     /// API token. Example: --retrieval-token-file www.rtoken
     #[arg(long)]
     pub retrieval_token_file: Option<PathBuf>,
-    /// Print the certificate's new status as JSON.
+    /// Print the certificate's new status as JSON. Example: signet revoke --request 12 --reason superseded --json
     #[arg(long)]
     pub json: bool,
 }
@@ -107,10 +107,10 @@ pub struct CrlGetArgs {
     /// Where to write the CRL (DER). Example: --out dev-issuing.crl
     #[arg(long)]
     pub out: PathBuf,
-    /// Write PEM instead of DER.
+    /// Write PEM instead of DER. Example: --out dev-issuing.pem --pem
     #[arg(long)]
     pub pem: bool,
-    /// Replace --out if it exists.
+    /// Replace --out if it exists. Example: --out dev-issuing.crl --force
     #[arg(long)]
     pub force: bool,
 }
