@@ -137,6 +137,11 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
         shard_path.trim_start_matches("/crl/dev-issuing/").trim_end_matches(".crl").parse::<u64>().ok()
     );
     assert_eq!(described["revoked"][0]["invalidity_date"], "2026-01-01T00:00:00Z");
+    // The reason reads back in the spelling `signet revoke --reason` and `search --reason` take.
+    let reason = described["revoked"][0]["reason"].as_str().unwrap();
+    assert_eq!(reason, "keyCompromise");
+    let found = server.cli(&sb, &["search", "--reason", reason, "--json"]).ok().json();
+    assert_eq!(found[0]["certificate"]["serial"].as_str(), Some(www_serial.as_str()), "{found}");
     sb.signet(&["inspect", "full.crl"]).ok().out_has("scope:").out_has("full").out_has("entries:");
 
     // Caching: the ETag answers a conditional request with 304; caches keep it 2 seconds.

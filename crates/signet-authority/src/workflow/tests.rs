@@ -401,7 +401,7 @@ async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
     assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 1);
     let revoked = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
     assert_eq!(revoked.responses[0].status, "revoked");
-    assert_eq!(revoked.responses[0].reason.as_deref(), Some("KeyCompromise"));
+    assert_eq!(revoked.responses[0].reason.as_deref(), Some("keyCompromise"));
     // Refreshed daily; responders replaced at half their life.
     ca.clock.advance(time::Duration::hours(25));
     let refreshed = ca.authority.publish_ocsp().await.unwrap();

@@ -10,7 +10,7 @@ use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use signet_codec::describe::{name_to_string, rfc3339};
+use signet_codec::describe::{crl_reason, name_to_string, rfc3339};
 
 use super::{Problem, subject};
 
@@ -113,7 +113,8 @@ pub(crate) fn revoked_line(
         let Some(entry) = crl.iter_revoked_certificates().find(|e| e.raw_serial() == cert.raw_serial()) else {
             continue;
         };
-        let reason = entry.reason_code().map(|(_, code)| code.to_string()).unwrap_or_else(|| "no reason given".into());
+        let reason =
+            entry.reason_code().map(|(_, code)| crl_reason(code.0)).unwrap_or_else(|| "no reason given".into());
         return Some(Problem::new(
             "revoked",
             format!(
