@@ -47,6 +47,12 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!(released["status"], "good");
     assert!(released.get("revocation").is_none(), "{released}");
     server.cli(&sb, &["unrevoke", &serial]).code(2).err_has("not revoked");
+    // By request ID both ways, as `signet revoke --request` does.
+    server.cli(&sb, &["revoke", "--request", &id, "--reason", "certificateHold"]).ok().out_has("signet unrevoke");
+    let released = server.cli(&sb, &["unrevoke", "--request", &id, "--json"]).ok().json();
+    assert_eq!((released["status"].as_str(), released["request_id"].as_u64()), (Some("good"), id.parse().ok()));
+    server.cli(&sb, &["unrevoke", "--request", &id]).code(2).err_has("not revoked");
+    server.cli(&sb, &["unrevoke", "--request", &id, "--ca", "test-root"]).code(2).err_has("cannot be used with");
 
     // The requester revokes by request ID with the retrieval token alone, for keyCompromise.
     let revoked = sb
@@ -58,14 +64,15 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
                 "--reason",
                 "keyCompromise",
                 "--invalidity-date",
-                "2026-01-02T03:04:05Z",
+                "2026-01-02",
                 "--retrieval-token-file",
                 "a.rtoken",
             ],
             &[("SIGNET_SERVER", &server.url())],
         )
         .ok();
-    revoked.out_has("REVOKED").out_has("keyCompromise").out_has("invalid since 2026-01-02T03:04:05Z");
+    // A plain date is midnight UTC, as for every time option.
+    revoked.out_has("REVOKED").out_has("keyCompromise").out_has("invalid since 2026-01-02T00:00:00Z");
     server.cli(&sb, &["revoke", &serial, "--reason", "superseded"]).code(2).err_has("already revoked (keyCompromise");
     server.cli(&sb, &["unrevoke", &serial, "--ca", "test-root"]).code(2).err_has("which is final");
 
@@ -75,7 +82,7 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!(status.status, 200, "{}", status.text());
     let status = status.json();
     assert_eq!(status["status"], "revoked");
-    assert_eq!(status["revocation"]["invalidity_date"], "2026-01-02T03:04:05Z");
+    assert_eq!(status["revocation"]["invalidity_date"], "2026-01-02T00:00:00Z");
     assert!(status["revocation"]["revoked_by"].as_str().unwrap().contains("alice (retrieval token"), "{status}");
     as_alice(&["request", "status", &id]).ok().out_has("revoked:").out_has("keyCompromise");
     let found = server.cli(&sb, &["search", "--revoked", "--reason", "keyCompromise", "--json"]).ok().json();
@@ -103,7 +110,7 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     server
         .cli(&sb, &["revoke", &serial, "--reason", "superseded", "--invalidity-date", "yesterday"])
         .code(2)
-        .err_has("RFC 3339");
+        .err_has("RFC 3339 time like 2026-11-20T08:00:00Z, or a date like 2026-11-20");
     let path = format!("/api/v1/certificates/test-root/{serial}/revoke");
     let json = [("content-type", "application/json")];
     for (body, expected) in [
@@ -122,7 +129,7 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     // Every change is in the audit log, and the chain holds.
     let entries = server.admin(&sb, &["audit", "list", "--action", "certificate.re", "--json"]).ok().json();
     let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions.iter().filter(|a| **a == "certificate.revoke").count(), 2, "{actions:?}");
-    assert_eq!(actions.iter().filter(|a| **a == "certificate.release").count(), 1, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "certificate.revoke").count(), 3, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "certificate.release").count(), 2, "{actions:?}");
     server.admin(&sb, &["audit", "verify"]).ok().out_has("intact");
 }

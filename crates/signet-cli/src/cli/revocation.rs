@@ -31,8 +31,8 @@ pub struct RevokeArgs {
     /// certificateHold (can be released), privilegeWithdrawn or unspecified. Example: --reason keyCompromise
     #[arg(long, value_parser = reason)]
     pub reason: RevocationReason,
-    /// When the key was, or may have been, compromised (RFC 3339, not in the future). Example:
-    /// --invalidity-date 2026-11-20T08:00:00Z
+    /// When the key was, or may have been, compromised: RFC 3339 or a plain date (midnight UTC),
+    /// not in the future. Example: --invalidity-date 2026-11-20T08:00:00Z, --invalidity-date 2026-11-20
     #[arg(long)]
     pub invalidity_date: Option<String>,
     /// The issuing CA of SERIAL; without it, the one CA that has a certificate with that serial.
@@ -51,16 +51,20 @@ pub struct RevokeArgs {
 /// `signet unrevoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
+    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n  signet unrevoke --request 12\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
 )]
 pub struct UnrevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Serial of the held certificate (hex). Example: 1b:4a:b7:1e
-    pub serial: String,
-    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    /// Serial of the held certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
+    #[arg(conflicts_with = "request", required_unless_present = "request")]
+    pub serial: Option<String>,
+    /// Release the certificate issued for this request instead of naming its serial. Example: --request 12
     #[arg(long)]
+    pub request: Option<RequestId>,
+    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    #[arg(long, conflicts_with = "request")]
     pub ca: Option<String>,
     /// Print the certificate's new status as JSON.
     #[arg(long)]

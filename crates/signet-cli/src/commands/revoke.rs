@@ -69,9 +69,9 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
         .invalidity_date
         .as_deref()
         .map(|text| {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+            signet_model::time_text::parse(text).map_err(|_| {
                 CliError::bad_input(format!(
-                    "--invalidity-date {text:?} is not an RFC 3339 time like 2026-11-20T08:00:00Z"
+                    "--invalidity-date {text:?} is not a time: give an RFC 3339 time like 2026-11-20T08:00:00Z, or a date like 2026-11-20 (midnight UTC)"
                 ))
             })
         })
@@ -112,12 +112,19 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
 
 /// Runs `signet unrevoke`.
 pub fn unrevoke(args: &UnrevokeArgs) -> CliResult {
-    let serial = serial(&args.serial)?;
+    let serial = args.serial.as_deref().map(serial).transpose()?;
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
         let auth = |builder: RequestBuilder| -> CliResult<RequestBuilder> { Ok(conn.authorised(builder)) };
-        let ca = issuing_ca(&conn, auth, args.ca.as_deref(), &serial).await?;
-        let url = conn.url(&format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex()));
+        let path = match (&args.request, &serial) {
+            (Some(id), _) => format!("/api/v1/requests/{id}/unrevoke"),
+            (None, Some(serial)) => {
+                let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
+                format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex())
+            }
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to release, or --request ID")),
+        };
+        let url = conn.url(&path);
         let answer = conn.json(conn.authorised(conn.client.post(url))).await?;
         if args.json {
             return output::json(&answer);
