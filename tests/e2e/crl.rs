@@ -152,10 +152,29 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     let etag = response.header("etag").unwrap().to_string();
     let again = server.request("GET", "/crl/dev-issuing.crl", None, &[("if-none-match", &etag)], b"");
     assert_eq!((again.status, again.body.len()), (304, 0));
-    for missing in ["/crl/nope.crl", "/crl/dev-issuing/x.crl", "/crl/dev-issuing/99.crl", "/crl/dev-issuing"] {
+    for (missing, says) in [
+        ("/crl/nope.crl", "(CAs: dev-issuing, dev-root, test-root)"),
+        ("/crl/dev-issuing/x.crl", "not a partition number"),
+        ("/crl/dev-issuing/99.crl", "its partitions are 0 to 3"),
+        ("/crl/test-root/0.crl", "is not partitioned: its CRL is /crl/test-root.crl"),
+        ("/crl/dev-issuing", "no such CRL"),
+    ] {
         let answer = server.request("GET", missing, None, &[], b"");
         assert_eq!(answer.status, 404, "{missing}: {}", answer.text());
+        assert!(answer.text().contains(says), "{missing}: {}", answer.text());
     }
+    // `crl get` says what is wrong with the CRL asked for, and of the URL given, not the server.
+    let url = server.url();
+    let get = |args: &[&str]| {
+        let mut all = vec!["crl", "get", "--out", "x.crl", "--server", &url];
+        all.extend_from_slice(args);
+        sb.signet(&all)
+    };
+    get(&["--ca", "test-root", "--shard", "2"]).code(2).err_has("without --shard");
+    get(&["--url", "dev-issuing.crl"]).code(2).err_has("is not an http:// or https:// URL");
+    get(&["--url", "http://127.0.0.1:9/x.crl"]).code(3).err_has("cannot reach http://127.0.0.1:9/x.crl: ");
+    let wrong = format!("{}/crl/nope.crl", server.http_url());
+    get(&["--url", &wrong]).code(2).err_has(&format!("{wrong} answered 404 Not Found: there is no CA named"));
 
     // A hold shows in the CRL (PKIX profile: BR forbids holds) and goes when released.
     make_csr(&sb, "h", "ec-p256", "crl-hold.example.com", &[]);

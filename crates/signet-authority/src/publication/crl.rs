@@ -400,4 +400,9 @@ impl Authority {
     pub fn ca_id_of(&self, name: &str) -> Option<CaId> {
         self.registry.ca_id(name)
     }
+
+    /// The names of the CAs, for messages that name the ones there are.
+    pub fn ca_names(&self) -> Vec<&str> {
+        self.registry.ids().into_iter().map(|(name, _)| name).collect()
+    }
 }

@@ -118,7 +118,15 @@ impl Connection {
     }
 
     pub(crate) async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
-        let response = builder.send().await.map_err(|e| {
+        let request = builder
+            .build()
+            .map_err(|e| CliError::bad_input(format!("cannot make the request: {}", error_chain(&e))))?;
+        // A URL the user gave (`crl get --url`) may name another server: errors name it.
+        let url = request.url().to_string();
+        if !url.starts_with(&format!("{}/", self.base)) {
+            return self.send_elsewhere(request, &url).await;
+        }
+        let response = self.client.execute(request).await.map_err(|e| {
             if crate::trust::is_untrusted(&e) {
                 let trusted = match &self.roots_file {
                     Some(file) => format!("the roots in {} and the system's", absolute(file)),
@@ -158,6 +166,32 @@ impl Connection {
         Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
     }
 
+    /// `send` for a URL away from the signet server: what fails is said of that URL.
+    async fn send_elsewhere(&self, request: reqwest::Request, url: &str) -> CliResult<reqwest::Response> {
+        let response = self.client.execute(request).await.map_err(|e| {
+            if crate::trust::is_untrusted(&e) {
+                CliError::runtime(format!(
+                    "the HTTPS certificate of {url} is not trusted: give --ca-bundle ROOTS.pem with its root (CRLs are usually on plain http://)"
+                ))
+            } else if e.is_connect() || e.is_timeout() {
+                CliError::runtime(format!("cannot reach {url}: {}; check the URL", error_chain(&e)))
+            } else {
+                CliError::runtime(format!("request to {url} failed: {}", error_chain(&e)))
+            }
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let detail = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(Value::as_str).map(|d| format!(": {d}")))
+            .unwrap_or_default();
+        let message = format!("{url} answered {status}{detail}; check the URL");
+        Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
+    }
+
     pub(crate) async fn json(&self, builder: RequestBuilder) -> CliResult<Value> {
         self.send(builder)
             .await?
@@ -165,6 +199,16 @@ impl Connection {
             .await
             .map_err(|e| CliError::runtime(format!("the server's answer is not JSON: {e}")))
     }
+}
+
+/// What went wrong at the bottom of an HTTP client error (`Connection refused (os error 111)`,
+/// `dns error: ...`), rather than reqwest's `error sending request for url (...)`.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut deepest: &dyn std::error::Error = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    deepest.to_string()
 }
 
 fn show_request(value: &Value) {

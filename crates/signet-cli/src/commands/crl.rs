@@ -23,7 +23,14 @@ pub fn get(args: &CrlGetArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, false)?;
         let url = match (&args.url, &args.ca, args.shard) {
-            (Some(url), ..) => url.clone(),
+            (Some(url), ..) => match reqwest::Url::parse(url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => url.clone(),
+                _ => {
+                    return Err(CliError::bad_input(format!(
+                        "--url {url:?} is not an http:// or https:// URL; give a CRL distribution point such as http://pki.example.com/crl/dev-issuing.crl (`signet inspect CERT` shows a certificate's)"
+                    )));
+                }
+            },
             (None, Some(ca), None) => conn.url(&format!("/crl/{ca}.crl")),
             (None, Some(ca), Some(shard)) => conn.url(&format!("/crl/{ca}/{shard}.crl")),
             (None, None, _) => return Err(CliError::bad_input("give --ca NAME (or --url URL) of the CRL to fetch")),
