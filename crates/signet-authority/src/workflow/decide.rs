@@ -23,7 +23,7 @@ impl Authority {
     pub async fn queue(&self, actor: &Actor) -> AuthorityResult<Vec<RequestView>> {
         permit(actor, Action::Queue)?;
         let pending = self.store.pending_requests(QUEUE_LIMIT).await?;
-        Ok(pending.iter().map(|r| RequestView::new(r, None).seen_by(&actor.name)).collect())
+        Ok(pending.iter().map(|r| self.request_view(r, None).seen_by(&actor.name)).collect())
     }
 
     /// Approves a pending request, optionally narrowing its names, and issues the certificate.
@@ -63,7 +63,7 @@ impl Authority {
             approved_sans: issued.completion.approved_sans.clone(),
             at: issued.completion.at,
         });
-        Ok(RequestView::new(&transition(decided)?, Some(&issued.certificate)))
+        Ok(self.request_view(&transition(decided)?, Some(&issued.certificate)))
     }
 
     /// Denies a pending request with a reason.
@@ -100,7 +100,7 @@ impl Authority {
             approved_sans: None,
             at,
         });
-        Ok(RequestView::new(&transition(decided)?, None))
+        Ok(self.request_view(&transition(decided)?, None))
     }
 
     /// Refuses a Certificate Manager's decision on their own request under strict role separation.

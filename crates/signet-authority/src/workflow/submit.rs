@@ -15,7 +15,7 @@ use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::metrics::Metrics;
 use crate::signing::{IssuanceOf, Signing};
 use crate::tokens::{hash_secret, new_secret};
-use crate::views::{RequestView, Submitted};
+use crate::views::Submitted;
 
 /// A CSR that passed its profile's checks.
 pub(super) struct Checked {
@@ -84,7 +84,7 @@ impl Authority {
         );
         Metrics::count(&self.metrics.submitted);
         let view = match profile.approval {
-            Approval::Manager => RequestView::new(&self.store.submit(request, audit).await?, None),
+            Approval::Manager => self.request_view(&self.store.submit(request, audit).await?, None),
             Approval::Auto => {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
                 let reservation = self.reservation(issuer, &prepared, checked.key);
@@ -103,7 +103,7 @@ impl Authority {
                         at: issued.completion.at,
                     })
                     .map_err(|e| AuthorityError::new(Kind::Internal, e.to_string()))?;
-                RequestView::new(&decided, Some(&issued.certificate))
+                self.request_view(&decided, Some(&issued.certificate))
             }
         };
         Ok(Submitted { request: view, retrieval_token: token })

@@ -233,6 +233,9 @@ fn show_request(value: &Value) {
     if let Some(cert) = value.get("certificate") {
         let c = |k: &str| cert.get(k).and_then(Value::as_str).unwrap_or("");
         output::field("serial", output::colons(c("serial")));
+        if let Some(ca) = cert.get("ca").and_then(Value::as_str) {
+            output::field("issuing CA", ca);
+        }
         output::field("valid until", c("not_after"));
         if let Some(revocation) = cert.get("revocation") {
             output::field("revoked", crate::commands::revoke::describe_revocation(revocation));
