@@ -94,7 +94,7 @@ pub fn publish(args: &CrlPublishArgs) -> CliResult {
         }
         if !report.leader {
             return Err(CliError::check_failed(
-                "another process (a running `signet serve` on this database) holds the publishing lease and publishes the CRLs",
+                "another process (a running `signet serve` on this database) holds the publishing lease and publishes the CRLs itself, a revocation within `publish_after_revocation_seconds` (60 s by default): nothing to do here; `signet ca status` shows what it published",
             ));
         }
         if let Some((ca, why)) = report.failed.first() {
