@@ -53,6 +53,13 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!((released["status"].as_str(), released["request_id"].as_u64()), (Some("good"), id.parse().ok()));
     server.cli(&sb, &["unrevoke", "--request", &id]).code(2).err_has("not revoked");
     server.cli(&sb, &["unrevoke", "--request", &id, "--ca", "test-root"]).code(2).err_has("cannot be used with");
+    // By the certificate file, its serial read from it.
+    server.cli(&sb, &["revoke", "--cert", "a.pem", "--reason", "certificateHold"]).ok().out_has("REVOKED");
+    server.cli(&sb, &["unrevoke", "--cert", "a.pem"]).ok().out_has("GOOD");
+    server
+        .cli(&sb, &["revoke", "--cert", "a.csr", "--reason", "superseded"])
+        .code(2)
+        .err_has("a certificate is needed");
 
     // The requester revokes by request ID with the retrieval token alone, for keyCompromise.
     let revoked = sb
@@ -132,7 +139,7 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     // Every change is in the audit log, and the chain holds.
     let entries = server.admin(&sb, &["audit", "list", "--action", "certificate.re", "--json"]).ok().json();
     let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions.iter().filter(|a| **a == "certificate.revoke").count(), 3, "{actions:?}");
-    assert_eq!(actions.iter().filter(|a| **a == "certificate.release").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "certificate.revoke").count(), 4, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "certificate.release").count(), 3, "{actions:?}");
     server.admin(&sb, &["audit", "verify"]).ok().out_has("intact");
 }

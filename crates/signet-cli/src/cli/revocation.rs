@@ -15,18 +15,22 @@ fn reason(text: &str) -> Result<RevocationReason, String> {
 /// `signet revoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
+    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n  signet revoke --cert www.crt --reason keyCompromise\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
 )]
 pub struct RevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Serial of the certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
-    #[arg(conflicts_with = "request", required_unless_present = "request")]
+    #[arg(conflicts_with_all = ["request", "cert"], required_unless_present_any = ["request", "cert"])]
     pub serial: Option<String>,
     /// Revoke the certificate issued for this request instead of naming its serial. Example: --request 12
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cert")]
     pub request: Option<RequestId>,
+    /// Revoke the certificate in this file (PEM, DER or PKCS#7; the first certificate of a chain
+    /// such as fullchain.pem), its serial read from it. Example: --cert www.crt
+    #[arg(long)]
+    pub cert: Option<String>,
     /// Why: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
     /// certificateHold (can be released), privilegeWithdrawn or unspecified. Example: --reason keyCompromise
     #[arg(long, value_parser = reason)]
@@ -58,11 +62,14 @@ pub struct UnrevokeArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// Serial of the held certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
-    #[arg(conflicts_with = "request", required_unless_present = "request")]
+    #[arg(conflicts_with_all = ["request", "cert"], required_unless_present_any = ["request", "cert"])]
     pub serial: Option<String>,
     /// Release the certificate issued for this request instead of naming its serial. Example: --request 12
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cert")]
     pub request: Option<RequestId>,
+    /// Release the certificate in this file (the first certificate of a chain). Example: --cert www.crt
+    #[arg(long)]
+    pub cert: Option<String>,
     /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
     #[arg(long, conflicts_with = "request")]
     pub ca: Option<String>,

@@ -37,6 +37,20 @@ fn serial(text: &str) -> CliResult<Serial> {
     Serial::parse_hex(text).map_err(|e| CliError::bad_input(format!("SERIAL: {e}")))
 }
 
+/// The serial named by SERIAL or read from the `--cert` file (its first certificate).
+fn serial_of(text: Option<&str>, cert: Option<&str>) -> CliResult<Option<Serial>> {
+    if let Some(path) = cert {
+        let certificates = crate::pki::load_certificates(path, None)?;
+        let first = certificates.first().ok_or_else(|| CliError::bad_input(format!("{path} holds no certificate")))?;
+        let info = signet_codec::describe::certificate(first, signet_model::Clock::now(&signet_model::SystemClock))
+            .map_err(|e| CliError::bad_input(format!("{path}: {e}")))?;
+        return Serial::parse_hex(&info.serial)
+            .map(Some)
+            .map_err(|e| CliError::bad_input(format!("{path}: its serial {}: {e}", info.serial)));
+    }
+    text.map(serial).transpose()
+}
+
 /// The CA that issued `serial`: `--ca`, else the one CA the server knows a certificate with it.
 async fn issuing_ca(
     conn: &Connection,
@@ -64,7 +78,7 @@ async fn issuing_ca(
 
 /// Runs `signet revoke`.
 pub fn revoke(args: &RevokeArgs) -> CliResult {
-    let serial = args.serial.as_deref().map(serial).transpose()?;
+    let serial = serial_of(args.serial.as_deref(), args.cert.as_deref())?;
     let invalidity_date = args
         .invalidity_date
         .as_deref()
@@ -91,7 +105,7 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
                 let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
                 format!("/api/v1/certificates/{ca}/{}/revoke", serial.to_hex())
             }
-            (None, None) => return Err(CliError::bad_input("give the SERIAL to revoke, or --request ID")),
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to revoke, --cert FILE or --request ID")),
         };
         let body = match invalidity_date {
             Some(date) => serde_json::json!({
@@ -112,7 +126,7 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
 
 /// Runs `signet unrevoke`.
 pub fn unrevoke(args: &UnrevokeArgs) -> CliResult {
-    let serial = args.serial.as_deref().map(serial).transpose()?;
+    let serial = serial_of(args.serial.as_deref(), args.cert.as_deref())?;
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
         let auth = |builder: RequestBuilder| -> CliResult<RequestBuilder> { Ok(conn.authorised(builder)) };
@@ -122,7 +136,7 @@ pub fn unrevoke(args: &UnrevokeArgs) -> CliResult {
                 let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
                 format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex())
             }
-            (None, None) => return Err(CliError::bad_input("give the SERIAL to release, or --request ID")),
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to release, --cert FILE or --request ID")),
         };
         let url = conn.url(&path);
         let answer = conn.json(conn.authorised(conn.client.post(url))).await?;
