@@ -133,6 +133,10 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
         assert_eq!(answer.status, 400, "{}", answer.text());
         assert!(answer.json()["detail"].as_str().unwrap().contains(expected), "{}", answer.text());
     }
+    let contradiction =
+        server.request("GET", "/api/v1/search?revoked=false&reason=keyCompromise", Some(&manager), &[], b"");
+    assert_eq!(contradiction.status, 400, "{}", contradiction.text());
+    assert!(contradiction.text().contains("leave out revoked=false"), "{}", contradiction.text());
     let anonymous = server.request("POST", &path, None, &json, b"{\"reason\": \"superseded\"}");
     assert_eq!(anonymous.status, 401);
 

@@ -504,6 +504,9 @@ async fn search(
             }
         }
     }
+    if query.revoked == Some(false) && query.reason.is_some() {
+        return Err(Problem::malformed("reason selects revoked certificates: leave out revoked=false"));
+    }
     Ok(Json(state.authority.search(&actor, &query).await?).into_response())
 }
 
