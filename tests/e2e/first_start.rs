@@ -24,7 +24,20 @@ fn commands_find_the_ca_from_any_directory() {
         .out_has(&format!("127.0.0.1:{}", server.port))
         .out_has("  profile client: client certificates from dev-issuing, 365 days, approved by a Certificate Manager")
         .out_has("  profile test: server certificates from test-root, 21 days, issued at once")
-        .out_has("  weak-key lists: ");
+        .out_has("  weak-key lists: ")
+        .out_has("  CRLs:         valid 168 h, made again every 24 h and within 60 s of a revocation")
+        .out_has("  ACME:         profiles acme, shortlived (default acme); validation to ports 80 (http-01)");
+    // What an edit of [acme] or [crl] changed, readable by a script too.
+    let config = at(&["config", "check", "--json"]).ok().json();
+    assert_eq!(config["listen"], format!("127.0.0.1:{}", server.port));
+    assert_eq!(
+        (config["acme"]["http01_port"].as_u64(), config["acme"]["eab_required"].as_bool()),
+        (Some(80), Some(false))
+    );
+    assert_eq!(config["crl"]["validity_hours"], 168);
+    assert!(
+        config["profiles"].as_array().unwrap().iter().any(|p| p["name"] == "shortlived" && p["validity_days"] == 7)
+    );
     // `ca init --help` states one default for the key algorithm.
     let help = at(&["ca", "init", "--help"]).ok().stdout.clone();
     assert!(help.contains("[default: ec-p384]") && !help.contains("(default)"), "{help}");

@@ -187,4 +187,8 @@ pub struct ConfigCheckArgs {
     /// Data location.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Print the settings as JSON (exit 1 still when strict role separation is broken). Example:
+    /// signet config check --json
+    #[arg(long)]
+    pub json: bool,
 }
