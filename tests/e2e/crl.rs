@@ -82,7 +82,22 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     };
     sb.openssl(&["crl", "-inform", "DER", "-in", "shard-before.crl", "-out", "shard-before.pem"]).ok();
     verify("shard-before.pem", "www.pem").ok().out_has("OK");
-    sb.signet(&["crl", "get", "--ca", "test-root", "--out", "t-before.crl", "--pem", "--server", &server.url()]).ok();
+    let got = sb
+        .signet(&[
+            "crl",
+            "get",
+            "--ca",
+            "test-root",
+            "--out",
+            "t-before.crl",
+            "--pem",
+            "--server",
+            &server.url(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!((got["revoked_count"].as_u64(), got["status"].as_str()), (Some(0), Some("current")), "{got}");
     sb.openssl(&["verify", "-crl_check", "-CAfile", path_str(&test_root), "-CRLfile", "t-before.crl", "t.pem"]).ok();
     let before = crl_number(&sb, "shard-before.crl");
 

@@ -124,6 +124,10 @@ pub struct CrlGetArgs {
     /// Replace --out if it exists. Example: --out dev-issuing.crl --force
     #[arg(long)]
     pub force: bool,
+    /// Describe the CRL written as JSON, as `signet crl inspect --json` does. Example: signet crl
+    /// get --ca dev-issuing --out dev-issuing.crl --json
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet crl publish`

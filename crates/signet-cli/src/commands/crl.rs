@@ -43,6 +43,9 @@ pub fn get(args: &CrlGetArgs) -> CliResult {
         let info = signet_codec::describe::crl(&der, SystemClock.now())?;
         let contents = if args.pem { signet_codec::pem::encode("X509 CRL", &der).into_bytes() } else { der };
         write_atomic(&args.out, &contents, Mode::Public, args.force)?;
+        if args.json {
+            return output::json(&info);
+        }
         say!("CRL of {} written to {}", info.issuer, absolute(&args.out));
         output::field("CRL number", info.crl_number.as_deref().unwrap_or("-"));
         output::field("entries", info.revoked_count);
