@@ -27,6 +27,11 @@ fn commands_find_the_ca_from_any_directory() {
         .out_has("  weak-key lists: ")
         .out_has("  CRLs:         valid 168 h, made again every 24 h and within 60 s of a revocation")
         .out_has("  ACME:         profiles acme, shortlived (default acme); validation to ports 80 (http-01)");
+    // An EAB key on a CA that does not require one says so, and how to require it.
+    at(&["acme", "eab", "create", "--name", "web-team"])
+        .ok()
+        .out_has(&format!("certbot --server https://127.0.0.1:{}/acme/directory --eab-kid ", server.port))
+        .err_has("eab_required is false in signet.toml");
     // What an edit of [acme] or [crl] changed, readable by a script too.
     let config = at(&["config", "check", "--json"]).ok().json();
     assert_eq!(config["listen"], format!("127.0.0.1:{}", server.port));
