@@ -700,7 +700,7 @@ pub fn is_self_signed(cert: &x509_parser::certificate::X509Certificate<'_>) -> b
 
 /// A serial number as lower-case hex of its magnitude (the DER sign byte dropped), as
 /// `signet_model::Serial` writes it; zero is "00".
-pub(crate) fn serial_hex(raw: &[u8]) -> String {
+pub fn serial_hex(raw: &[u8]) -> String {
     let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len().saturating_sub(1));
     hex::encode(raw.get(start..).unwrap_or_default())
 }

@@ -154,7 +154,7 @@ fn judge(single: &SingleResponse, cert: &X509Certificate<'_>, at: time::OffsetDa
                 format!(
                     "\"{}\" (serial {}) was revoked on {} (reason: {reason}) according to the OCSP responder of \"{from}\"; it must be replaced",
                     subject(cert),
-                    cert.raw_serial_as_string(),
+                    super::serial(cert),
                     rfc3339(time(&info.revocation_time)),
                 ),
             ))

@@ -120,7 +120,7 @@ pub(crate) fn revoked_line(
             format!(
                 "\"{}\" (serial {}) was revoked on {} (reason: {reason}) according to the CRL of \"{}\"; it must be replaced",
                 subject(cert),
-                cert.raw_serial_as_string(),
+                super::serial(cert),
                 rfc3339(entry.revocation_date.to_datetime()),
                 name_to_string(crl.issuer())
             ),

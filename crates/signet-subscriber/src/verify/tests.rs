@@ -267,6 +267,8 @@ fn a_revoked_certificate_is_reported_with_reason_and_date() {
     let revoked = [crl(&root, Some((&serial, RevocationReason::KeyCompromise)))];
     let message = only(&run(&leaf, &[], &[root.der.clone()], |i| i.crls = &revoked), "revoked");
     assert!(message.contains("was revoked on 2026-05-20T08:00:00Z (reason: keyCompromise)"), "{message}");
+    // The serial as `signet inspect` shows it and `signet revoke` takes it.
+    assert!(message.contains("(serial 0A:11:22:33:44:55:66:77:88)"), "{message}");
     let clean = [crl(&root, None)];
     assert!(run(&leaf, &[], &[root.der.clone()], |i| i.crls = &clean).ok());
     // --check-revocation: a certificate no CRL covers has an unknown status.
