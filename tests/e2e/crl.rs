@@ -178,6 +178,10 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
         assert_eq!(answer.status, 404, "{missing}: {}", answer.text());
         assert!(answer.text().contains(says), "{missing}: {}", answer.text());
     }
+    // Another method: 405 with Allow, a problem document as everywhere else.
+    let post = server.request("POST", "/crl/dev-issuing.crl", None, &[], b"");
+    assert_eq!((post.status, post.header("allow")), (405, Some("GET,HEAD")), "{:?}", post.headers);
+    assert!(post.text().contains("method-not-allowed"), "{}", post.text());
     // `crl get` says what is wrong with the CRL asked for, and of the URL given, not the server.
     let url = server.url();
     let get = |args: &[&str]| {

@@ -32,6 +32,7 @@ pub(crate) fn routes(authority: Arc<Authority>) -> axum::Router {
     axum::Router::new()
         .route("/crl/{file}", get(full))
         .route("/crl/{ca}/{file}", get(partition))
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .with_state(CrlState { authority, files: Arc::default() })
 }
 
