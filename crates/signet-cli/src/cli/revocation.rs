@@ -12,6 +12,17 @@ fn reason(text: &str) -> Result<RevocationReason, String> {
     RevocationReason::parse(text).map_err(|e| e.to_string())
 }
 
+/// A CA name as `signet ca init` allows it (it goes into URL paths, so nothing else is sent).
+fn ca_name(text: &str) -> Result<String, String> {
+    let ok =
+        !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{text:?} is not a CA name: 1-64 letters, digits, - or _ (`signet ca list` shows the CAs)"))
+    }
+}
+
 /// `signet revoke`
 #[derive(Debug, Args)]
 #[command(
@@ -41,7 +52,7 @@ pub struct RevokeArgs {
     pub invalidity_date: Option<String>,
     /// The issuing CA of SERIAL; without it, the one CA that has a certificate with that serial.
     /// Example: --ca dev-issuing
-    #[arg(long, conflicts_with = "request")]
+    #[arg(long, conflicts_with = "request", value_parser = ca_name)]
     pub ca: Option<String>,
     /// File with the retrieval token printed at submission: revoke as the requester, without an
     /// API token. Example: --retrieval-token-file www.rtoken
@@ -71,7 +82,7 @@ pub struct UnrevokeArgs {
     #[arg(long)]
     pub cert: Option<String>,
     /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
-    #[arg(long, conflicts_with = "request")]
+    #[arg(long, conflicts_with = "request", value_parser = ca_name)]
     pub ca: Option<String>,
     /// Print the certificate's new status as JSON.
     #[arg(long)]
@@ -106,7 +117,7 @@ pub struct CrlGetArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// The CA whose CRL to fetch. Example: --ca dev-issuing
-    #[arg(long, required_unless_present = "url")]
+    #[arg(long, required_unless_present = "url", value_parser = ca_name)]
     pub ca: Option<String>,
     /// One partition of a partitioned CA's CRL instead of the full one. Example: --shard 3
     #[arg(long, requires = "ca")]
