@@ -117,6 +117,10 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
         .code(2)
         .err_has("no certificate with serial");
     server.cli(&sb, &["revoke", "1234", "--ca", "nope", "--reason", "superseded"]).code(2).err_has("no CA named");
+    // Which certificate: exactly one of the three ways, and the error names them.
+    for args in [&["revoke", "--reason", "superseded"][..], &["unrevoke"]] {
+        sb.signet(args).code(2).err_has("<SERIAL|--request <REQUEST>|--cert <CERT>>");
+    }
     // A CA name goes into the URL path: anything but a name is refused before it is sent.
     for ca in ["../requests", "a b", "x?y", ""] {
         server.cli(&sb, &["revoke", "12", "--ca", ca, "--reason", "superseded"]).code(2).err_has("is not a CA name");

@@ -79,7 +79,7 @@ pub enum Command {
     Queue(QueueCommand),
     /// Search requests and certificates on a signet server.
     Search(SearchArgs),
-    /// Revoke a certificate, by serial or by request, with a reason.
+    /// Revoke a certificate, by serial, request or certificate file, with a reason.
     Revoke(RevokeArgs),
     /// Release a certificate from hold (certificateHold is the only reason that can be undone).
     Unrevoke(UnrevokeArgs),

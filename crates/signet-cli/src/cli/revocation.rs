@@ -26,17 +26,17 @@ fn ca_name(text: &str) -> Result<String, String> {
 /// `signet revoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n  signet revoke --cert www.crt --reason keyCompromise\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
+    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n  signet revoke --cert www.crt --reason keyCompromise\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke).",
+    group = clap::ArgGroup::new("which").args(["serial", "request", "cert"]).required(true).multiple(false)
 )]
 pub struct RevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Serial of the certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
-    #[arg(conflicts_with_all = ["request", "cert"], required_unless_present_any = ["request", "cert"])]
     pub serial: Option<String>,
     /// Revoke the certificate issued for this request instead of naming its serial. Example: --request 12
-    #[arg(long, conflicts_with = "cert")]
+    #[arg(long)]
     pub request: Option<RequestId>,
     /// Revoke the certificate in this file (PEM, DER or PKCS#7; the first certificate of a chain
     /// such as fullchain.pem), its serial read from it. Example: --cert www.crt
@@ -66,17 +66,17 @@ pub struct RevokeArgs {
 /// `signet unrevoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n  signet unrevoke --request 12\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
+    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n  signet unrevoke --request 12\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it.",
+    group = clap::ArgGroup::new("which").args(["serial", "request", "cert"]).required(true).multiple(false)
 )]
 pub struct UnrevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Serial of the held certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
-    #[arg(conflicts_with_all = ["request", "cert"], required_unless_present_any = ["request", "cert"])]
     pub serial: Option<String>,
     /// Release the certificate issued for this request instead of naming its serial. Example: --request 12
-    #[arg(long, conflicts_with = "cert")]
+    #[arg(long)]
     pub request: Option<RequestId>,
     /// Release the certificate in this file (the first certificate of a chain). Example: --cert www.crt
     #[arg(long)]
