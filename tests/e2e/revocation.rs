@@ -80,6 +80,7 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
         .ok();
     // A plain date is midnight UTC, as for every time option.
     revoked.out_has("REVOKED").out_has("keyCompromise").out_has("invalid since 2026-01-02T00:00:00Z");
+    revoked.out_has("CRLs within [crl] publish_after_revocation_seconds");
     server.cli(&sb, &["revoke", &serial, "--reason", "superseded"]).code(2).err_has("already revoked (keyCompromise");
     server.cli(&sb, &["unrevoke", &serial, "--ca", "test-root"]).code(2).err_has("which is final");
 

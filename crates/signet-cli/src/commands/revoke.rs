@@ -119,7 +119,7 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
             return output::json(&answer);
         }
         show(&answer);
-        say!("CRLs and OCSP answers show it once they are next published (within the configured interval).");
+        say!("OCSP answers show it within seconds, CRLs within [crl] publish_after_revocation_seconds (60 s unless configured): `signet crl get` then fetches it.");
         Ok(())
     })
 }
