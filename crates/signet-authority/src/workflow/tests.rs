@@ -415,6 +415,28 @@ async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
 }
 
 #[tokio::test]
+async fn a_revoked_delegated_responder_is_replaced_at_once() {
+    let ca = ca(false).await;
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().responders_issued, 3);
+    let test_root = ca.authority.ca_id_of("test-root").unwrap();
+    let responder_of = |all: Vec<signet_store::OcspResponderRecord>| all.into_iter().rfind(|r| r.ca_id == test_root);
+    let old = responder_of(ca.store.ocsp_responders().await.unwrap()).unwrap();
+    let target = crate::CertificateRef::Serial { ca: "test-root".into(), serial: old.serial.clone() };
+    ca.authority
+        .revoke(Access::Actor(&manager), &target, signet_model::RevocationReason::KeyCompromise, None)
+        .await
+        .unwrap();
+    // The next round replaces it, long before half its life; only that CA's.
+    ca.clock.advance(time::Duration::seconds(1));
+    let round = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!(round.responders_issued, 1, "{round:?}");
+    let new = responder_of(ca.store.ocsp_responders().await.unwrap()).unwrap();
+    assert_ne!(new.serial, old.serial);
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().responders_issued, 0);
+}
+
+#[tokio::test]
 async fn the_servers_own_certificate_is_an_ordinary_audited_request() {
     let ca = ca(false).await;
     let names = ["localhost", "127.0.0.1", "ca.example.com"];
