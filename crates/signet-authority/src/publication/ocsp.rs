@@ -189,7 +189,7 @@ impl Authority {
                         .open_sealed(&record.encrypted_key, &format!("the OCSP responder of CA {}", ca.name))?,
                     certificate: Some(record.certificate.clone()),
                 },
-                serial: record.serial.clone(),
+                serial: record.serial,
                 created_at: record.created_at,
                 not_after: record.not_after,
             };

@@ -422,7 +422,7 @@ async fn a_revoked_delegated_responder_is_replaced_at_once() {
     let test_root = ca.authority.ca_id_of("test-root").unwrap();
     let responder_of = |all: Vec<signet_store::OcspResponderRecord>| all.into_iter().rfind(|r| r.ca_id == test_root);
     let old = responder_of(ca.store.ocsp_responders().await.unwrap()).unwrap();
-    let target = crate::CertificateRef::Serial { ca: "test-root".into(), serial: old.serial.clone() };
+    let target = crate::CertificateRef::Serial { ca: "test-root".into(), serial: old.serial };
     ca.authority
         .revoke(Access::Actor(&manager), &target, signet_model::RevocationReason::KeyCompromise, None)
         .await
