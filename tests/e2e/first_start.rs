@@ -53,6 +53,15 @@ fn commands_find_the_ca_from_any_directory() {
     assert!(elsewhere.join("www.crt").exists());
     at(&["search", "--name", "www.example.com"]).ok().out_has("www.example.com");
 
+    // A first start on a port already taken makes no CA.
+    let second = sb.path("second");
+    let taken = format!("127.0.0.1:{}", server.port);
+    sb.signet(&["serve", "--data", second.to_str().unwrap(), "--listen", &taken])
+        .code(3)
+        .err_has(&format!("cannot listen on {taken}"))
+        .err_has("no CA was created");
+    assert!(!second.join("signet.toml").exists(), "a CA was made in {}", second.display());
+
     // SIGNET_DATA and --data pointing elsewhere are named, not silently replaced by the default.
     let empty = sb.path("empty");
     std::fs::create_dir_all(&empty).unwrap();
