@@ -52,6 +52,13 @@ fn commands_find_the_ca_from_any_directory() {
     at(&["request", "submit", "--csr", "www.csr", "--profile", "test", "--out", "www.crt"]).ok();
     assert!(elsewhere.join("www.crt").exists());
     at(&["search", "--name", "www.example.com"]).ok().out_has("www.example.com");
+    // Verified against other roots (here dev-root only), it says which --roots trusts it.
+    let other_roots = server.data.join("cas/dev-root.pem");
+    let roots = server.data.join("cas/test-root.pem");
+    sb.signet_at(&elsewhere, &["verify", "www.crt"], &[("SSL_CERT_FILE", other_roots.to_str().unwrap())])
+        .code(1)
+        .out_has("PROBLEM [")
+        .err_has(&format!("to trust it, give --roots {}", roots.display()));
 
     // A first start on a port already taken makes no CA.
     let second = sb.path("second");
