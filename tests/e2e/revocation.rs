@@ -93,6 +93,11 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!(status["revocation"]["invalidity_date"], "2026-01-02T00:00:00Z");
     assert!(status["revocation"]["revoked_by"].as_str().unwrap().contains("alice (retrieval token"), "{status}");
     as_alice(&["request", "status", &id]).ok().out_has("revoked:").out_has("keyCompromise");
+    // Fetching it again works (an auditor may want it), with a warning not to deploy it.
+    as_alice(&["request", "get", &id, "--out", "again.pem"])
+        .ok()
+        .err_has("warning: this certificate is revoked (keyCompromise at ")
+        .err_has("do not deploy it");
     let found = server.cli(&sb, &["search", "--revoked", "--reason", "keyCompromise", "--json"]).ok().json();
     assert_eq!(found.as_array().unwrap().len(), 1);
     // Each result names its certificate's CA, as `signet revoke --ca` takes it.

@@ -347,6 +347,18 @@ pub fn get(args: &RequestGetArgs) -> CliResult {
             .map_err(|e| CliError::runtime(e.to_string()))?;
         write_atomic(&args.out, &bytes, Mode::Public, args.force)?;
         say!("Certificate{} written to {}", if format == "der" { "" } else { " and chain" }, absolute(&args.out));
+        // A revoked certificate is still handed out (an auditor may want it), never silently.
+        let status = conn.url(&format!("/api/v1/requests/{}", args.request.id));
+        if let Ok(request) = conn.json(reference(&conn, &args.request, conn.client.get(status))?).await
+            && let Some(revocation) = request.get("certificate").and_then(|c| c.get("revocation"))
+        {
+            let described = crate::commands::revoke::describe_revocation(revocation);
+            output::warn(&if revocation.get("reason").and_then(Value::as_str) == Some("certificateHold") {
+                format!("this certificate is on hold ({described}): relying parties refuse it until a Certificate Manager releases it (signet unrevoke)")
+            } else {
+                format!("this certificate is revoked ({described}): do not deploy it; submit a new request for a replacement")
+            });
+        }
         Ok(())
     })
 }
