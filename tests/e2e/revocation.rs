@@ -102,7 +102,11 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!(found.as_array().unwrap().len(), 1);
     // Each result names its certificate's CA, as `signet revoke --ca` takes it.
     assert_eq!(found[0]["certificate"]["ca"], "test-root", "{found}");
-    server.cli(&sb, &["search", "--revoked"]).ok().out_has("issuing CA:   test-root");
+    server
+        .cli(&sb, &["search", "--revoked"])
+        .ok()
+        .out_has("(test): ISSUED, REVOKED")
+        .out_has("issuing CA:   test-root");
     let good = server.cli(&sb, &["search", "--not-revoked", "--json"]).ok().json();
     // Only the development issuing CA's certificate (issued by dev-root) is left, besides the
     // delegated OCSP responders' and the server's own HTTPS certificate.

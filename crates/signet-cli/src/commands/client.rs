@@ -213,8 +213,14 @@ fn error_chain(error: &reqwest::Error) -> String {
 
 fn show_request(value: &Value) {
     let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
+    let revocation = value.get("certificate").and_then(|c| c.get("revocation"));
+    let revoked = match revocation.and_then(|r| r.get("reason")).and_then(Value::as_str) {
+        Some("certificateHold") => ", ON HOLD",
+        Some(_) => ", REVOKED",
+        None => "",
+    };
     say!(
-        "Request {} ({}): {}",
+        "Request {} ({}): {}{revoked}",
         value.get("id").map(ToString::to_string).unwrap_or_default(),
         get("profile"),
         get("state").to_uppercase()
