@@ -165,4 +165,19 @@ fn requesters_and_managers_revoke_with_reasons_and_every_refusal_says_why() {
     assert_eq!(actions.iter().filter(|a| **a == "certificate.revoke").count(), 4, "{actions:?}");
     assert_eq!(actions.iter().filter(|a| **a == "certificate.release").count(), 3, "{actions:?}");
     server.admin(&sb, &["audit", "verify"]).ok().out_has("intact");
+
+    // The issuing CA's own certificate (request 1) on hold: dev-issuing signs nothing, and
+    // `ca status` and /healthz say so, until it is released.
+    server.cli(&sb, &["revoke", "--request", "1", "--reason", "certificateHold"]).ok();
+    make_csr(&sb, "s", "ec-p256", "revoke-s.example.com", &[]);
+    let submit = ["request", "submit", "--csr", "s.csr", "--profile", "server"];
+    server.cli(&sb, &submit).code(2).err_has("CA dev-issuing's certificate was revoked by dev-root (certificateHold");
+    server.admin(&sb, &["ca", "status"]).code(1).out_has("REVOKED: CA dev-issuing's certificate");
+    let health = server.request("GET", "/healthz", None, &[], b"").json();
+    assert_eq!(
+        (health["status"].as_str(), health["revoked_cas"][0]["ca"].as_str()),
+        (Some("warning"), Some("dev-issuing"))
+    );
+    server.cli(&sb, &["unrevoke", "--request", "1"]).ok();
+    server.cli(&sb, &submit).ok().out_has("PENDING");
 }

@@ -275,6 +275,10 @@ impl Authority {
         let tick = self.crl_policy.tick();
         let mut leader = None;
         loop {
+            // Every front end: a CA whose certificate another front end revoked stops issuing here.
+            if let Err(e) = self.refresh_revoked_cas().await {
+                tracing::warn!(error = %e, "cannot look up the CAs' own revocations");
+            }
             match self.publish_crls().await {
                 Ok(report) => {
                     if leader != Some(report.leader) {

@@ -44,6 +44,7 @@ impl Authority {
         }
         let profile = self.profile(&request.profile)?;
         let issuer = self.registry.issuer(&profile.issuer)?;
+        self.in_service(issuer)?;
         let checked = self.check_request(profile, &request.csr, names.as_deref())?;
         let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
         let reservation = self.reservation(issuer, &prepared, checked.key);

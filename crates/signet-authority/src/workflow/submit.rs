@@ -56,6 +56,7 @@ impl Authority {
             self.check_request(profile, csr_der, None).inspect_err(|_| Metrics::count(&self.metrics.rejected))?;
         let mut warnings = Vec::new();
         let issuer = self.registry.issuer(&profile.issuer)?;
+        self.in_service(issuer)?;
         if !issuer.is_test && self.store.key_used_for_test(&checked.key).await? {
             warnings.push(
                 "this key already got a certificate from the test CA; a production certificate should use a new key (make a new key and CSR)".to_string(),

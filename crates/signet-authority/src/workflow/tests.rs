@@ -459,3 +459,33 @@ async fn the_servers_own_certificate_is_an_ordinary_audited_request() {
     let e = ca.authority.issue_server_certificate("nope", &csr(&names), time::Duration::days(30)).await.unwrap_err();
     assert!(e.to_string().contains("server.tls_issuer \"nope\""), "{e}");
 }
+
+#[tokio::test]
+async fn a_ca_whose_certificate_is_revoked_issues_nothing_until_released() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let pending = ca.authority.submit(&alice, "server", &csr(&["before.example.com"])).await.unwrap().request.id;
+    let issuing = ca.authority.registry.issuer("dev-issuing").unwrap().certificate.clone();
+    let serial = signet_codec::describe::certificate(&issuing, ca.clock.now()).unwrap().serial;
+    let serial = signet_model::Serial::parse_hex(&serial).unwrap();
+    let target = crate::CertificateRef::Serial { ca: "dev-root".into(), serial };
+    let hold = signet_model::RevocationReason::CertificateHold;
+    ca.authority.revoke(Access::Actor(&manager), &target, hold, None).await.unwrap();
+    // dev-issuing signs nothing more: neither a new submission nor a pending approval.
+    let refused = ca.authority.submit(&alice, "server", &csr(&["after.example.com"])).await.unwrap_err();
+    assert_eq!(refused.kind(), Kind::Conflict);
+    assert!(
+        refused.to_string().contains("CA dev-issuing's certificate was revoked by dev-root (certificateHold"),
+        "{refused}"
+    );
+    assert_eq!(ca.authority.approve(&manager, pending, None).await.unwrap_err().kind(), Kind::Conflict);
+    assert_eq!(ca.authority.revoked_cas().len(), 1);
+    // Another CA goes on; a fresh look (another front end's) finds the same.
+    ca.authority.submit(&alice, "test", &csr(&["t.example.com"])).await.unwrap();
+    assert_eq!(ca.authority.refresh_revoked_cas().await.unwrap().len(), 1);
+    // Released, it issues again.
+    ca.authority.release_hold(&manager, &target).await.unwrap();
+    assert!(ca.authority.revoked_cas().is_empty());
+    ca.authority.approve(&manager, pending, None).await.unwrap();
+}

@@ -111,14 +111,12 @@ pub fn publish(args: &CrlPublishArgs) -> CliResult {
 pub fn status(args: &CaStatusArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
-        let cas: Vec<(String, CaId, bool)> = data
-            .store
-            .cas()
-            .await
-            .map_err(|e| CliError::runtime(e.to_string()))?
-            .into_iter()
-            .map(|ca| (ca.name, ca.id, ca.certificate.is_some()))
-            .collect();
+        let records = data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let certified: Vec<(String, CaId, Vec<u8>)> =
+            records.iter().filter_map(|ca| Some((ca.name.clone(), ca.id, ca.certificate.clone()?))).collect();
+        let revoked = signet_authority::ca_revocation::revoked_cas(data.store.as_ref(), &certified).await?;
+        let cas: Vec<(String, CaId, bool)> =
+            records.into_iter().map(|ca| (ca.name, ca.id, ca.certificate.is_some())).collect();
         let policy = data::crl_policy(&data.settings);
         let crls = signet_authority::publication::crl_status(
             data.store.as_ref() as &dyn StoreRead,
@@ -130,8 +128,11 @@ pub fn status(args: &CaStatusArgs) -> CliResult {
         .await?;
         let problems = crls.iter().filter(|c| c.state != "ok").count();
         if args.json {
-            output::json(&serde_json::json!({"crls": crls, "problems": problems}))?;
+            output::json(&serde_json::json!({"crls": crls, "problems": problems + revoked.len(), "revoked_cas": revoked}))?;
         } else {
+            for ca in &revoked {
+                say!("REVOKED: {}", ca.describe());
+            }
             say!("CRLs (validity {} h, refreshed every {} h):", policy.validity.whole_hours(), policy.refresh.whole_hours());
             for c in &crls {
                 let age = c.age_seconds.map(age).unwrap_or_else(|| "-".into());
@@ -146,6 +147,9 @@ pub fn status(args: &CaStatusArgs) -> CliResult {
                     c.entries.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
                 );
             }
+        }
+        if !revoked.is_empty() && problems == 0 {
+            return Err(CliError::check_failed(format!("{} CA(s) with a revoked certificate", revoked.len())));
         }
         if problems > 0 {
             return Err(CliError::check_failed(format!(
