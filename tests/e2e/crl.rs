@@ -82,7 +82,22 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     };
     sb.openssl(&["crl", "-inform", "DER", "-in", "shard-before.crl", "-out", "shard-before.pem"]).ok();
     verify("shard-before.pem", "www.pem").ok().out_has("OK");
-    sb.signet(&["crl", "get", "--ca", "test-root", "--out", "t-before.crl", "--pem", "--server", &server.url()]).ok();
+    let got = sb
+        .signet(&[
+            "crl",
+            "get",
+            "--ca",
+            "test-root",
+            "--out",
+            "t-before.crl",
+            "--pem",
+            "--server",
+            &server.url(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!((got["revoked_count"].as_u64(), got["status"].as_str()), (Some(0), Some("current")), "{got}");
     sb.openssl(&["verify", "-crl_check", "-CAfile", path_str(&test_root), "-CRLfile", "t-before.crl", "t.pem"]).ok();
     let before = crl_number(&sb, "shard-before.crl");
 
@@ -137,6 +152,11 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
         shard_path.trim_start_matches("/crl/dev-issuing/").trim_end_matches(".crl").parse::<u64>().ok()
     );
     assert_eq!(described["revoked"][0]["invalidity_date"], "2026-01-01T00:00:00Z");
+    // The reason reads back in the spelling `signet revoke --reason` and `search --reason` take.
+    let reason = described["revoked"][0]["reason"].as_str().unwrap();
+    assert_eq!(reason, "keyCompromise");
+    let found = server.cli(&sb, &["search", "--reason", reason, "--json"]).ok().json();
+    assert_eq!(found[0]["certificate"]["serial"].as_str(), Some(www_serial.as_str()), "{found}");
     sb.signet(&["inspect", "full.crl"]).ok().out_has("scope:").out_has("full").out_has("entries:");
 
     // Caching: the ETag answers a conditional request with 304; caches keep it 2 seconds.
@@ -147,10 +167,33 @@ fn crls_follow_revocations_for_openssl_and_pkilint() {
     let etag = response.header("etag").unwrap().to_string();
     let again = server.request("GET", "/crl/dev-issuing.crl", None, &[("if-none-match", &etag)], b"");
     assert_eq!((again.status, again.body.len()), (304, 0));
-    for missing in ["/crl/nope.crl", "/crl/dev-issuing/x.crl", "/crl/dev-issuing/99.crl", "/crl/dev-issuing"] {
+    for (missing, says) in [
+        ("/crl/nope.crl", "(CAs: dev-issuing, dev-root, test-root)"),
+        ("/crl/dev-issuing/x.crl", "not a partition number"),
+        ("/crl/dev-issuing/99.crl", "its partitions are 0 to 3"),
+        ("/crl/test-root/0.crl", "is not partitioned: its CRL is /crl/test-root.crl"),
+        ("/crl/dev-issuing", "no such CRL"),
+    ] {
         let answer = server.request("GET", missing, None, &[], b"");
         assert_eq!(answer.status, 404, "{missing}: {}", answer.text());
+        assert!(answer.text().contains(says), "{missing}: {}", answer.text());
     }
+    // Another method: 405 with Allow, a problem document as everywhere else.
+    let post = server.request("POST", "/crl/dev-issuing.crl", None, &[], b"");
+    assert_eq!((post.status, post.header("allow")), (405, Some("GET,HEAD")), "{:?}", post.headers);
+    assert!(post.text().contains("method-not-allowed"), "{}", post.text());
+    // `crl get` says what is wrong with the CRL asked for, and of the URL given, not the server.
+    let url = server.url();
+    let get = |args: &[&str]| {
+        let mut all = vec!["crl", "get", "--out", "x.crl", "--server", &url];
+        all.extend_from_slice(args);
+        sb.signet(&all)
+    };
+    get(&["--ca", "test-root", "--shard", "2"]).code(2).err_has("without --shard");
+    get(&["--url", "dev-issuing.crl"]).code(2).err_has("is not an http:// or https:// URL");
+    get(&["--url", "http://127.0.0.1:9/x.crl"]).code(3).err_has("cannot reach http://127.0.0.1:9/x.crl: ");
+    let wrong = format!("{}/crl/nope.crl", server.http_url());
+    get(&["--url", &wrong]).code(2).err_has(&format!("{wrong} answered 404 Not Found: there is no CA named"));
 
     // A hold shows in the CRL (PKIX profile: BR forbids holds) and goes when released.
     make_csr(&sb, "h", "ec-p256", "crl-hold.example.com", &[]);

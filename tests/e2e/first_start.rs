@@ -24,7 +24,25 @@ fn commands_find_the_ca_from_any_directory() {
         .out_has(&format!("127.0.0.1:{}", server.port))
         .out_has("  profile client: client certificates from dev-issuing, 365 days, approved by a Certificate Manager")
         .out_has("  profile test: server certificates from test-root, 21 days, issued at once")
-        .out_has("  weak-key lists: ");
+        .out_has("  weak-key lists: ")
+        .out_has("  CRLs:         valid 168 h, made again every 24 h and within 60 s of a revocation")
+        .out_has("  ACME:         profiles acme, shortlived (default acme); validation to ports 80 (http-01)");
+    // An EAB key on a CA that does not require one says so, and how to require it.
+    at(&["acme", "eab", "create", "--name", "web-team"])
+        .ok()
+        .out_has(&format!("certbot --server https://127.0.0.1:{}/acme/directory --eab-kid ", server.port))
+        .err_has("eab_required is false in signet.toml");
+    // What an edit of [acme] or [crl] changed, readable by a script too.
+    let config = at(&["config", "check", "--json"]).ok().json();
+    assert_eq!(config["listen"], format!("127.0.0.1:{}", server.port));
+    assert_eq!(
+        (config["acme"]["http01_port"].as_u64(), config["acme"]["eab_required"].as_bool()),
+        (Some(80), Some(false))
+    );
+    assert_eq!(config["crl"]["validity_hours"], 168);
+    assert!(
+        config["profiles"].as_array().unwrap().iter().any(|p| p["name"] == "shortlived" && p["validity_days"] == 7)
+    );
     // `ca init --help` states one default for the key algorithm.
     let help = at(&["ca", "init", "--help"]).ok().stdout.clone();
     assert!(help.contains("[default: ec-p384]") && !help.contains("(default)"), "{help}");
@@ -34,6 +52,22 @@ fn commands_find_the_ca_from_any_directory() {
     at(&["request", "submit", "--csr", "www.csr", "--profile", "test", "--out", "www.crt"]).ok();
     assert!(elsewhere.join("www.crt").exists());
     at(&["search", "--name", "www.example.com"]).ok().out_has("www.example.com");
+    // Verified against other roots (here dev-root only), it says which --roots trusts it.
+    let other_roots = server.data.join("cas/dev-root.pem");
+    let roots = server.data.join("cas/test-root.pem");
+    sb.signet_at(&elsewhere, &["verify", "www.crt"], &[("SSL_CERT_FILE", other_roots.to_str().unwrap())])
+        .code(1)
+        .out_has("PROBLEM [")
+        .err_has(&format!("to trust it, give --roots {}", roots.display()));
+
+    // A first start on a port already taken makes no CA.
+    let second = sb.path("second");
+    let taken = format!("127.0.0.1:{}", server.port);
+    sb.signet(&["serve", "--data", second.to_str().unwrap(), "--listen", &taken])
+        .code(3)
+        .err_has(&format!("cannot listen on {taken}"))
+        .err_has("no CA was created");
+    assert!(!second.join("signet.toml").exists(), "a CA was made in {}", second.display());
 
     // SIGNET_DATA and --data pointing elsewhere are named, not silently replaced by the default.
     let empty = sb.path("empty");

@@ -115,9 +115,17 @@ fn the_api_is_https_and_relying_party_files_are_plain_http() {
         assert!(text.contains(name), "{name} not in {text}");
     }
     assert_eq!(server.request("GET", "/healthz", None, &[], b"").status, 200);
+    // A revoked HTTPS certificate is not presented again: the next start issues a new one (a
+    // running server looks every minute).
+    let tls = server.data.join("tls/server.pem");
+    server.cli(&sb, &["revoke", "--cert", tls.to_str().unwrap(), "--reason", "superseded"]).ok();
+    server.restart();
+    assert_ne!(std::fs::read(&tls).unwrap(), renewed, "the revoked HTTPS certificate was kept");
+    assert!(server.log_text().contains("the HTTPS certificate was revoked"), "{}", server.log_text());
+    assert_eq!(server.request("GET", "/healthz", None, &[], b"").status, 200);
     // It is an ordinary request of the server's own identity, in the audit log like any other.
     let found = server.cli(&sb, &["search", "--requester", "signet serve", "--json"]).ok().json();
-    assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+    assert_eq!(found.as_array().unwrap().len(), 3, "{found}");
 }
 
 #[test]

@@ -187,6 +187,10 @@ fn the_ca_signed_responder_echoes_nonces_and_ocsp_serve_answers_alone() {
 
     // `signet ocsp serve` alone on the same database: the same pre-signed answers; with no key
     // of its own (CA-signed mode), a serial never issued gets unauthorized.
+    let taken = format!("127.0.0.1:{}", server.http_port);
+    sb.signet(&["ocsp", "serve", "--data", path_str(&server.data), "--listen", &taken])
+        .code(3)
+        .err_has("choose another --listen");
     let (alone, port) = ocsp_serve(&sb, &server, &[]);
     let alone_url = format!("http://127.0.0.1:{port}/");
     // `signet serve` answered at once (signing on demand); the lone responder has only what was

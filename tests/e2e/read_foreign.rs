@@ -239,7 +239,7 @@ fn crls_bundles_and_pkcs12() {
     let object = &crl["objects"][0];
     assert_eq!(object["kind"], "crl");
     assert_eq!(object["revoked_count"], 1);
-    assert_eq!(object["revoked"][0]["reason"], "KeyCompromise");
+    assert_eq!(object["revoked"][0]["reason"], "keyCompromise");
     assert_eq!(object["crl_number"], "4096");
 
     sb.openssl(&["crl2pkcs7", "-nocrl", "-certfile", "fullchain.pem", "-out", "chain.p7b"]).ok();
@@ -338,5 +338,5 @@ fn ocsp_requests_and_responses() {
     let single = &response["objects"][0]["responses"][0];
     assert_eq!(response["objects"][0]["response_status"], "successful");
     assert_eq!(single["status"], "revoked");
-    assert_eq!(single["reason"], "KeyCompromise");
+    assert_eq!(single["reason"], "keyCompromise");
 }

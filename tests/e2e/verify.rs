@@ -169,7 +169,7 @@ fn revocation_from_crl_files_and_from_the_certificates_urls() {
     revoke_and_publish(&sb, None);
     verify(&["--crl", "int.crl"]).ok();
     revoke_and_publish(&sb, Some("leaf.pem"));
-    verify(&["--crl", "int.crl"]).code(1).out_has("[revoked]").out_has("(reason: KeyCompromise)");
+    verify(&["--crl", "int.crl"]).code(1).out_has("[revoked]").out_has("(reason: keyCompromise)");
     // openssl agrees.
     sb.openssl(&[
         "verify",
@@ -228,5 +228,5 @@ fn revocation_from_an_openssl_ocsp_responder() {
     drop(responder);
     sb.openssl(&["ca", "-config", "ca.cnf", "-revoke", "ocsp.pem", "-crl_reason", "keyCompromise"]).ok();
     let _responder = Daemon::ocsp(&sb, port);
-    verify().code(1).out_has("[revoked]").out_has("(reason: KeyCompromise) according to the OCSP responder");
+    verify().code(1).out_has("[revoked]").out_has("(reason: keyCompromise) according to the OCSP responder");
 }

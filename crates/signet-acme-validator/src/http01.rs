@@ -28,8 +28,13 @@ pub(crate) async fn check(
 }
 
 async fn fetch(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>, ValidationError> {
-    let connection = |e: std::io::Error| ValidationError::Connection(format!("{address}: {e}"));
-    let mut stream = TcpStream::connect(address).await.map_err(connection)?;
+    let mut stream = TcpStream::connect(address).await.map_err(|e| {
+        ValidationError::Connection(format!(
+            "http-01: cannot connect to {address}: {e} (nothing answers HTTP there for the name)"
+        ))
+    })?;
+    let connection =
+        |e: std::io::Error| ValidationError::Connection(format!("http-01: the connection to {address} failed: {e}"));
     let host = match &challenge.target {
         Target::Dns(name) => name.clone(),
         Target::Ip(IpAddr::V6(ip)) => format!("[{ip}]"),
@@ -97,6 +102,18 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_closed_port_is_named_with_the_challenge() {
+        // A port just released: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let at = SocketAddr::from(([127, 0, 0, 1], port));
+        let e = fetch(at, &challenge()).await.unwrap_err();
+        assert!(
+            matches!(&e, ValidationError::Connection(m) if m.starts_with(&format!("http-01: cannot connect to {at}: "))),
+            "{e}"
+        );
+    }
     use crate::ChallengeKind;
 
     fn challenge() -> Challenge {

@@ -136,7 +136,11 @@ async fn handshake(address: SocketAddr, challenge: &Challenge) -> Result<Vec<u8>
     config.alpn_protocols = vec![ACME_TLS.to_vec()];
     let name = ServerName::try_from(server_name(&challenge.target))
         .map_err(|_| ValidationError::Tls(format!("{} cannot be sent as SNI", challenge.target.describe())))?;
-    let tcp = TcpStream::connect(address).await.map_err(|e| ValidationError::Connection(format!("{address}: {e}")))?;
+    let tcp = TcpStream::connect(address).await.map_err(|e| {
+        ValidationError::Connection(format!(
+            "tls-alpn-01: cannot connect to {address}: {e} (nothing answers TLS there for the name)"
+        ))
+    })?;
     let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await

@@ -60,6 +60,9 @@ pub struct Authority {
     /// The delegated OCSP responders in use, by CA.
     pub(crate) responders: std::sync::Mutex<HashMap<signet_model::CaId, crate::publication::ocsp::CurrentResponder>>,
     configuration_change: Option<ConfigurationChange>,
+    /// CAs whose own certificate was revoked, as last looked up ([`Self::refresh_revoked_cas`]):
+    /// they issue nothing.
+    revoked_cas: std::sync::RwLock<Vec<crate::ca_revocation::RevokedCa>>,
 }
 
 impl Authority {
@@ -90,7 +93,7 @@ impl Authority {
             &settings.weak_keys,
         )
         .await?;
-        Ok(Self {
+        let authority = Self {
             tokens: TokenAuthenticator::new(store.clone(), clock.clone(), settings.strict_role_separation),
             store,
             clock,
@@ -107,7 +110,39 @@ impl Authority {
             responders: std::sync::Mutex::new(HashMap::new()),
             ocsp_issued_seen: std::sync::atomic::AtomicU64::new(0),
             configuration_change,
-        })
+            revoked_cas: std::sync::RwLock::new(Vec::new()),
+        };
+        authority.refresh_revoked_cas().await?;
+        Ok(authority)
+    }
+
+    /// Looks again for CAs whose own certificate was revoked (each publication round does, and
+    /// each revocation or release here); answers them.
+    pub async fn refresh_revoked_cas(&self) -> AuthorityResult<Vec<crate::ca_revocation::RevokedCa>> {
+        let cas: Vec<(String, signet_model::CaId, Vec<u8>)> =
+            self.registry.signing().into_iter().map(|ca| (ca.name.clone(), ca.id, ca.certificate.clone())).collect();
+        let found = crate::ca_revocation::revoked_cas(self.store.as_ref(), &cas).await?;
+        if let Ok(mut revoked) = self.revoked_cas.write() {
+            for ca in found.iter().filter(|ca| !revoked.contains(ca)) {
+                tracing::warn!("{}", ca.describe());
+            }
+            revoked.clone_from(&found);
+        }
+        Ok(found)
+    }
+
+    /// The CAs whose own certificate was revoked, as last looked up.
+    pub fn revoked_cas(&self) -> Vec<crate::ca_revocation::RevokedCa> {
+        self.revoked_cas.read().map(|all| all.clone()).unwrap_or_default()
+    }
+
+    /// `Ok` when `issuer` may sign certificates: its own certificate is not revoked.
+    pub(crate) fn in_service(&self, issuer: &signet_issuance::IssuingCa) -> AuthorityResult<()> {
+        let revoked = self.revoked_cas.read().ok().and_then(|all| all.iter().find(|ca| ca.ca == issuer.name).cloned());
+        match revoked {
+            Some(ca) => Err(crate::error::AuthorityError::new(crate::error::Kind::Conflict, ca.describe())),
+            None => Ok(()),
+        }
     }
 
     /// How the configuration differed from the one last recorded, when this load recorded it.

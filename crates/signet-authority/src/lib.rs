@@ -6,7 +6,8 @@
 //! Depends on the store *traits*, issuance, keys, codec and model; never on a database driver,
 //! HTTP or the CLI. Parts by job: [`authority`] (the loaded state), [`workflow`] (submit,
 //! decide, retrieve), [`tokens`] (authentication), `registry` (the CAs and their keys, opened
-//! through [`keys::CaKeys`]), [`ca_admin`] (creating CAs), [`audit_log`], [`policy`] (the
+//! through [`keys::CaKeys`]), [`ca_admin`] (creating CAs), [`ca_revocation`] (CAs whose own
+//! certificate was revoked, which issue nothing), [`audit_log`], [`policy`] (the
 //! configuration on record), `signing` (reserve, sign, store), [`publication`] (CRLs).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -17,6 +18,7 @@ pub mod actor;
 pub mod audit_log;
 pub mod authority;
 pub mod ca_admin;
+pub mod ca_revocation;
 pub mod error;
 pub mod keys;
 pub mod metrics;

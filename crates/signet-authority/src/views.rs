@@ -47,6 +47,9 @@ pub struct RequestView {
 pub struct CertificateView {
     /// Issuing CA id.
     pub ca_id: CaId,
+    /// Issuing CA name (what `signet revoke --ca` and the certificate routes take).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca: Option<String>,
     /// Serial (hex).
     pub serial: String,
     /// Subject.
@@ -186,6 +189,7 @@ impl RequestView {
             decided_at: request.decided_at.map(rfc3339),
             certificate: certificate.filter(|c| c.der.is_some()).map(|c| CertificateView {
                 ca_id: c.ca_id,
+                ca: None,
                 serial: c.serial.to_hex(),
                 subject: c.subject.clone(),
                 names: c.sans.clone(),

@@ -700,14 +700,28 @@ pub fn is_self_signed(cert: &x509_parser::certificate::X509Certificate<'_>) -> b
 
 /// A serial number as lower-case hex of its magnitude (the DER sign byte dropped), as
 /// `signet_model::Serial` writes it; zero is "00".
-pub(crate) fn serial_hex(raw: &[u8]) -> String {
+pub fn serial_hex(raw: &[u8]) -> String {
     let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len().saturating_sub(1));
     hex::encode(raw.get(start..).unwrap_or_default())
 }
 
-/// The name of a CRLReason code, the same for CRL entries and OCSP responses.
-pub(crate) fn crl_reason(code: u8) -> String {
-    x509_parser::x509::ReasonCode(code).to_string()
+/// The RFC 5280 §5.3.1 name of a CRLReason code (`keyCompromise`), the same for CRL entries
+/// and OCSP responses, and the spelling `signet revoke --reason` and the API take.
+pub fn crl_reason(code: u8) -> String {
+    let name = match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        other => return format!("unknown reason code {other}"),
+    };
+    name.to_string()
 }
 
 #[cfg(test)]
@@ -729,7 +743,8 @@ mod tests {
 
     #[test]
     fn crl_and_ocsp_reasons_share_names() {
-        assert_eq!(crl_reason(crate::ocsp::CrlReason::CaCompromise as u8), "CACompromise");
-        assert_eq!(crl_reason(1), "KeyCompromise");
+        assert_eq!(crl_reason(crate::ocsp::CrlReason::CaCompromise as u8), "cACompromise");
+        assert_eq!(crl_reason(1), "keyCompromise");
+        assert_eq!(crl_reason(7), "unknown reason code 7");
     }
 }

@@ -43,6 +43,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/certificates/{ca}/{serial}/revoke", post(crate::revocation::revoke))
         .route("/api/v1/certificates/{ca}/{serial}/unrevoke", post(crate::revocation::release_hold))
         .route("/api/v1/requests/{id}/revoke", post(crate::revocation::revoke_request))
+        .route("/api/v1/requests/{id}/unrevoke", post(crate::revocation::release_hold_of_request))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -502,6 +503,9 @@ async fn search(
                 )));
             }
         }
+    }
+    if query.revoked == Some(false) && query.reason.is_some() {
+        return Err(Problem::malformed("reason selects revoked certificates: leave out revoked=false"));
     }
     Ok(Json(state.authority.search(&actor, &query).await?).into_response())
 }

@@ -32,6 +32,7 @@ pub(crate) fn routes(authority: Arc<Authority>) -> axum::Router {
     axum::Router::new()
         .route("/crl/{file}", get(full))
         .route("/crl/{ca}/{file}", get(partition))
+        .method_not_allowed_fallback(|| async { Problem::method_not_allowed() })
         .with_state(CrlState { authority, files: Arc::default() })
 }
 
@@ -100,6 +101,36 @@ impl CrlFiles {
     }
 }
 
+impl CrlFiles {
+    /// Why CA `name` has no CRL of `scope`: not partitioned, no such partition, or none yet.
+    async fn missing(&self, ca: CaId, name: &str, scope: CrlScope) -> Problem {
+        let files = self.files.read().await;
+        let mut partitions: Vec<u16> = files
+            .keys()
+            .filter_map(|(id, s)| match s {
+                CrlScope::Shard(n) if *id == ca => Some(*n),
+                _ => None,
+            })
+            .collect();
+        partitions.sort_unstable();
+        let published = files.contains_key(&(ca, CrlScope::Full));
+        let detail = match (scope, partitions.first(), partitions.last()) {
+            (CrlScope::Shard(_), None, _) if published => {
+                format!("CA {name} is not partitioned: its CRL is /crl/{name}.crl (`signet crl get` without --shard)")
+            }
+            (CrlScope::Shard(n), Some(first), Some(last)) => {
+                format!(
+                    "CA {name} has no partition {n}: its partitions are {first} to {last}, and /crl/{name}.crl is the full CRL"
+                )
+            }
+            _ => format!(
+                "CA {name} has no published CRL of scope {scope} yet: the publisher makes one within a minute of start"
+            ),
+        };
+        Problem::new(Kind::NotFound, detail)
+    }
+}
+
 /// An HTTP date (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`.
 fn http_date(at: OffsetDateTime) -> ApiResult<HeaderValue> {
     let format = time::macros::format_description!(
@@ -134,14 +165,14 @@ async fn partition(
 }
 
 async fn serve(state: &CrlState, name: &str, scope: CrlScope, headers: &HeaderMap) -> ApiResult<Response> {
-    let ca = state.authority.ca_id_of(name).ok_or_else(|| not_found(&format!("there is no CA named {name:?}")))?;
-    let store = state.authority.store().clone();
-    let file = state.files.get(store.as_ref(), (ca, scope)).await?.ok_or_else(|| {
-        Problem::new(
-            Kind::NotFound,
-            format!("CA {name} has no published CRL of scope {scope} (yet: the publisher makes one within a minute of start)"),
-        )
+    let ca = state.authority.ca_id_of(name).ok_or_else(|| {
+        let known: Vec<&str> = state.authority.ca_names();
+        not_found(&format!("there is no CA named {name:?} (CAs: {})", known.join(", ")))
     })?;
+    let store = state.authority.store().clone();
+    let Some(file) = state.files.get(store.as_ref(), (ca, scope)).await? else {
+        return Err(state.files.missing(ca, name, scope).await);
+    };
     // Caches keep it no longer than a revocation takes to be published, nor past nextUpdate.
     let until_next = (file.next_update - state.authority.now()).whole_seconds().max(0);
     let max_age = state.authority.crl_policy().after_revocation.whole_seconds().min(until_next);

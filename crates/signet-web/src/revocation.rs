@@ -109,3 +109,15 @@ pub(crate) async fn release_hold(
     let released = detached(async move { authority.release_hold(&actor, &target).await }).await?;
     Ok(Json(released).into_response())
 }
+
+/// `POST /api/v1/requests/{id}/unrevoke`: releases the hold on the certificate issued for a request.
+pub(crate) async fn release_hold_of_request(
+    State(state): State<AppState>,
+    Id(id): Id,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<Response> {
+    let authority = state.authority.clone();
+    let target = CertificateRef::Request(id);
+    let released = detached(async move { authority.release_hold(&actor, &target).await }).await?;
+    Ok(Json(released).into_response())
+}

@@ -275,6 +275,10 @@ impl Authority {
         let tick = self.crl_policy.tick();
         let mut leader = None;
         loop {
+            // Every front end: a CA whose certificate another front end revoked stops issuing here.
+            if let Err(e) = self.refresh_revoked_cas().await {
+                tracing::warn!(error = %e, "cannot look up the CAs' own revocations");
+            }
             match self.publish_crls().await {
                 Ok(report) => {
                     if leader != Some(report.leader) {
@@ -399,5 +403,10 @@ impl Authority {
     /// The stored id of a CA, by name.
     pub fn ca_id_of(&self, name: &str) -> Option<CaId> {
         self.registry.ca_id(name)
+    }
+
+    /// The names of the CAs, for messages that name the ones there are.
+    pub fn ca_names(&self) -> Vec<&str> {
+        self.registry.ids().into_iter().map(|(name, _)| name).collect()
     }
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use signet_issuance::IssuingCa;
 use signet_issuance::ocsp::{self, IssuerHashes, Responder, ResponseRequest, Status};
 use signet_keys::KeyAlgorithm;
-use signet_model::{CaId, RevocationReason, Sha256};
+use signet_model::{CaId, RevocationReason, Serial, Sha256};
 use signet_store::audit::AuditEvent;
 use signet_store::{NewRequest, OcspResponderRecord, OcspResponseRecord, OcspWork, Reservation};
 use time::{Duration, OffsetDateTime};
@@ -84,6 +84,8 @@ impl Default for OcspPolicy {
 #[derive(Clone)]
 pub(crate) struct CurrentResponder {
     responder: Responder,
+    /// Its certificate's serial under the CA, to notice a revocation.
+    serial: Serial,
     created_at: OffsetDateTime,
     not_after: OffsetDateTime,
 }
@@ -172,7 +174,11 @@ impl Authority {
         };
         let cached = self.responders.lock().ok().and_then(|all| all.get(&ca.id).cloned());
         if let Some(current) = cached.filter(|c| fresh(c)) {
-            return Ok(Some((current.responder, false)));
+            // A revoked responder (its key compromised, or an operator's decision) signs nothing
+            // more: the leader replaces it now rather than at half its life.
+            if !(may_issue && self.responder_revoked(ca, &current).await?) {
+                return Ok(Some((current.responder, false)));
+            }
         }
         let stored = self.store.ocsp_responders().await?.into_iter().rfind(|r| r.ca_id == ca.id);
         if let Some(record) = stored {
@@ -183,10 +189,12 @@ impl Authority {
                         .open_sealed(&record.encrypted_key, &format!("the OCSP responder of CA {}", ca.name))?,
                     certificate: Some(record.certificate.clone()),
                 },
+                serial: record.serial,
                 created_at: record.created_at,
                 not_after: record.not_after,
             };
-            if fresh(&current) || (!may_issue && now < current.not_after) {
+            let usable = fresh(&current) && !(may_issue && self.responder_revoked(ca, &current).await?);
+            if usable || (!may_issue && now < current.not_after) {
                 self.remember(ca.id, &current);
                 return Ok(Some((current.responder, false)));
             }
@@ -197,6 +205,20 @@ impl Authority {
         let current = self.issue_responder(ca).await?;
         self.remember(ca.id, &current);
         Ok(Some((current.responder, true)))
+    }
+
+    /// Whether `current`'s certificate was revoked (or put on hold); logged once it is noticed.
+    async fn responder_revoked(&self, ca: &Arc<IssuingCa>, current: &CurrentResponder) -> AuthorityResult<bool> {
+        let revoked = self.store.certificate(ca.id, &current.serial).await?.and_then(|c| c.revocation);
+        if let Some(revocation) = &revoked {
+            tracing::warn!(
+                ca = %ca.name,
+                serial = %current.serial,
+                reason = %revocation.reason,
+                "the delegated OCSP responder's certificate was revoked; issuing a new responder"
+            );
+        }
+        Ok(revoked.is_some())
     }
 
     fn remember(&self, ca: CaId, current: &CurrentResponder) {
@@ -278,6 +300,7 @@ impl Authority {
         self.store.store_ocsp_responder(record.clone(), audit).await?;
         tracing::info!(ca = %ca.name, serial = %record.serial, "delegated OCSP responder issued");
         Ok(CurrentResponder {
+            serial: record.serial,
             responder: Responder { signer: key.signer, certificate: Some(record.certificate) },
             created_at: now,
             not_after: record.not_after,

@@ -23,7 +23,7 @@ impl Authority {
     pub async fn queue(&self, actor: &Actor) -> AuthorityResult<Vec<RequestView>> {
         permit(actor, Action::Queue)?;
         let pending = self.store.pending_requests(QUEUE_LIMIT).await?;
-        Ok(pending.iter().map(|r| RequestView::new(r, None).seen_by(&actor.name)).collect())
+        Ok(pending.iter().map(|r| self.request_view(r, None).seen_by(&actor.name)).collect())
     }
 
     /// Approves a pending request, optionally narrowing its names, and issues the certificate.
@@ -44,6 +44,7 @@ impl Authority {
         }
         let profile = self.profile(&request.profile)?;
         let issuer = self.registry.issuer(&profile.issuer)?;
+        self.in_service(issuer)?;
         let checked = self.check_request(profile, &request.csr, names.as_deref())?;
         let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
         let reservation = self.reservation(issuer, &prepared, checked.key);
@@ -63,7 +64,7 @@ impl Authority {
             approved_sans: issued.completion.approved_sans.clone(),
             at: issued.completion.at,
         });
-        Ok(RequestView::new(&transition(decided)?, Some(&issued.certificate)))
+        Ok(self.request_view(&transition(decided)?, Some(&issued.certificate)))
     }
 
     /// Denies a pending request with a reason.
@@ -100,7 +101,7 @@ impl Authority {
             approved_sans: None,
             at,
         });
-        Ok(RequestView::new(&transition(decided)?, None))
+        Ok(self.request_view(&transition(decided)?, None))
     }
 
     /// Refuses a Certificate Manager's decision on their own request under strict role separation.

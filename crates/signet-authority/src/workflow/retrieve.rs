@@ -2,7 +2,7 @@
 //! role that may read any, and searching.
 
 use signet_model::{RequestId, RequestState};
-use signet_store::{Found, Query, RequestRecord};
+use signet_store::{CertificateRecord, Found, Query, RequestRecord};
 
 use crate::actor::{Action, Actor, permit};
 use crate::authority::Authority;
@@ -20,6 +20,15 @@ pub enum Access<'a> {
 }
 
 impl Authority {
+    /// The view of a request and its certificate, naming the certificate's CA.
+    pub(super) fn request_view(&self, request: &RequestRecord, certificate: Option<&CertificateRecord>) -> RequestView {
+        let mut view = RequestView::new(request, certificate);
+        if let Some(certificate) = view.certificate.as_mut() {
+            certificate.ca = self.registry.name_of(certificate.ca_id).map(str::to_string);
+        }
+        view
+    }
+
     /// A request, or NotFound.
     pub(super) async fn stored_request(&self, id: RequestId) -> AuthorityResult<RequestRecord> {
         self.store.request(id).await?.ok_or(AuthorityError::NoSuchRequest(id))
@@ -46,7 +55,7 @@ impl Authority {
     pub async fn status(&self, access: Access<'_>, id: RequestId) -> AuthorityResult<RequestView> {
         let request = self.request_for(access, id).await?;
         let certificate = self.store.certificate_for_request(id).await?;
-        Ok(RequestView::new(&request, certificate.as_ref()))
+        Ok(self.request_view(&request, certificate.as_ref()))
     }
 
     /// The certificate of an issued request, with its chain.
@@ -79,6 +88,6 @@ impl Authority {
     pub async fn search(&self, actor: &Actor, query: &Query) -> AuthorityResult<Vec<RequestView>> {
         permit(actor, Action::Search)?;
         let found: Vec<Found> = self.store.search(query).await?;
-        Ok(found.iter().map(|f| RequestView::new(&f.request, f.certificate.as_ref())).collect())
+        Ok(found.iter().map(|f| self.request_view(&f.request, f.certificate.as_ref())).collect())
     }
 }

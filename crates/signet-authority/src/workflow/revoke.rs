@@ -129,6 +129,7 @@ impl Authority {
         let record = self.store.revoke(found.record.ca_id, &found.record.serial, revocation, audit).await?;
         Metrics::count(&self.metrics.revoked);
         self.revocations.notify_waiters();
+        self.after_ca_certificate_change(record.der.as_deref()).await?;
         tracing::info!(ca = %found.ca, serial = %record.serial, %reason, by = %by, "certificate revoked");
         Ok(CertificateStatusView::new(&found.ca, &record, now))
     }
@@ -228,6 +229,7 @@ impl Authority {
         );
         let record = self.store.release_hold(found.record.ca_id, &found.record.serial, audit).await?;
         self.revocations.notify_waiters();
+        self.after_ca_certificate_change(record.der.as_deref()).await?;
         Ok(CertificateStatusView::new(&found.ca, &record, now))
     }
 
@@ -302,6 +304,15 @@ impl Authority {
             });
         }
         Ok(Found { ca, record, request })
+    }
+
+    /// When the certificate revoked or released is a CA's own, that CA stops (or resumes)
+    /// issuing at once on this front end; the others notice within a publication round.
+    async fn after_ca_certificate_change(&self, der: Option<&[u8]>) -> AuthorityResult<()> {
+        if der.is_some_and(|der| self.registry.signing().iter().any(|ca| ca.certificate == der)) {
+            self.refresh_revoked_cas().await?;
+        }
+        Ok(())
     }
 
     /// The stored id of a CA, or NotFound naming the CAs there are.

@@ -15,7 +15,7 @@ use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::metrics::Metrics;
 use crate::signing::{IssuanceOf, Signing};
 use crate::tokens::{hash_secret, new_secret};
-use crate::views::{RequestView, Submitted};
+use crate::views::Submitted;
 
 /// A CSR that passed its profile's checks.
 pub(super) struct Checked {
@@ -81,6 +81,7 @@ impl Authority {
     ) -> AuthorityResult<Submitted> {
         let mut warnings = Vec::new();
         let issuer = self.registry.issuer(&profile.issuer)?;
+        self.in_service(issuer)?;
         if !issuer.is_test && self.store.key_used_for_test(&checked.key).await? {
             warnings.push(
                 "this key already got a certificate from the test CA; a production certificate should use a new key (make a new key and CSR)".to_string(),
@@ -109,7 +110,7 @@ impl Authority {
         );
         Metrics::count(&self.metrics.submitted);
         let view = match profile.approval {
-            Approval::Manager => RequestView::new(&self.store.submit(request, audit).await?, None),
+            Approval::Manager => self.request_view(&self.store.submit(request, audit).await?, None),
             Approval::Auto => {
                 let prepared = self.prepare(profile, issuer, &checked.facts, &checked.names)?;
                 let reservation = self.reservation(issuer, &prepared, checked.key);
@@ -128,7 +129,7 @@ impl Authority {
                         at: issued.completion.at,
                     })
                     .map_err(|e| AuthorityError::new(Kind::Internal, e.to_string()))?;
-                RequestView::new(&decided, Some(&issued.certificate))
+                self.request_view(&decided, Some(&issued.certificate))
             }
         };
         Ok(Submitted { request: view, retrieval_token: token })

@@ -401,7 +401,7 @@ async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
     assert_eq!(ca.authority.publish_ocsp().await.unwrap().stored, 1);
     let revoked = read(ca.store.ocsp_response(test_root, &serial).await.unwrap());
     assert_eq!(revoked.responses[0].status, "revoked");
-    assert_eq!(revoked.responses[0].reason.as_deref(), Some("KeyCompromise"));
+    assert_eq!(revoked.responses[0].reason.as_deref(), Some("keyCompromise"));
     // Refreshed daily; responders replaced at half their life.
     ca.clock.advance(time::Duration::hours(25));
     let refreshed = ca.authority.publish_ocsp().await.unwrap();
@@ -412,6 +412,28 @@ async fn ocsp_responses_are_presigned_refreshed_and_follow_revocations() {
     assert_eq!(ca.authority.responders().len(), 3);
     let audit = ca.store.audit_entries(1, 10_000).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.event.action == "ocsp.responder").count(), 6);
+}
+
+#[tokio::test]
+async fn a_revoked_delegated_responder_is_replaced_at_once() {
+    let ca = ca(false).await;
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().responders_issued, 3);
+    let test_root = ca.authority.ca_id_of("test-root").unwrap();
+    let responder_of = |all: Vec<signet_store::OcspResponderRecord>| all.into_iter().rfind(|r| r.ca_id == test_root);
+    let old = responder_of(ca.store.ocsp_responders().await.unwrap()).unwrap();
+    let target = crate::CertificateRef::Serial { ca: "test-root".into(), serial: old.serial };
+    ca.authority
+        .revoke(Access::Actor(&manager), &target, signet_model::RevocationReason::KeyCompromise, None)
+        .await
+        .unwrap();
+    // The next round replaces it, long before half its life; only that CA's.
+    ca.clock.advance(time::Duration::seconds(1));
+    let round = ca.authority.publish_ocsp().await.unwrap();
+    assert_eq!(round.responders_issued, 1, "{round:?}");
+    let new = responder_of(ca.store.ocsp_responders().await.unwrap()).unwrap();
+    assert_ne!(new.serial, old.serial);
+    assert_eq!(ca.authority.publish_ocsp().await.unwrap().responders_issued, 0);
 }
 
 #[tokio::test]
@@ -436,4 +458,34 @@ async fn the_servers_own_certificate_is_an_ordinary_audited_request() {
     assert_eq!(e.kind(), Kind::NotFound);
     let e = ca.authority.issue_server_certificate("nope", &csr(&names), time::Duration::days(30)).await.unwrap_err();
     assert!(e.to_string().contains("server.tls_issuer \"nope\""), "{e}");
+}
+
+#[tokio::test]
+async fn a_ca_whose_certificate_is_revoked_issues_nothing_until_released() {
+    let ca = ca(false).await;
+    let alice = actor("alice", &[Role::Enrollee]);
+    let manager = actor("mgr", &[Role::CertificateManager]);
+    let pending = ca.authority.submit(&alice, "server", &csr(&["before.example.com"])).await.unwrap().request.id;
+    let issuing = ca.authority.registry.issuer("dev-issuing").unwrap().certificate.clone();
+    let serial = signet_codec::describe::certificate(&issuing, ca.clock.now()).unwrap().serial;
+    let serial = signet_model::Serial::parse_hex(&serial).unwrap();
+    let target = crate::CertificateRef::Serial { ca: "dev-root".into(), serial };
+    let hold = signet_model::RevocationReason::CertificateHold;
+    ca.authority.revoke(Access::Actor(&manager), &target, hold, None).await.unwrap();
+    // dev-issuing signs nothing more: neither a new submission nor a pending approval.
+    let refused = ca.authority.submit(&alice, "server", &csr(&["after.example.com"])).await.unwrap_err();
+    assert_eq!(refused.kind(), Kind::Conflict);
+    assert!(
+        refused.to_string().contains("CA dev-issuing's certificate was revoked by dev-root (certificateHold"),
+        "{refused}"
+    );
+    assert_eq!(ca.authority.approve(&manager, pending, None).await.unwrap_err().kind(), Kind::Conflict);
+    assert_eq!(ca.authority.revoked_cas().len(), 1);
+    // Another CA goes on; a fresh look (another front end's) finds the same.
+    ca.authority.submit(&alice, "test", &csr(&["t.example.com"])).await.unwrap();
+    assert_eq!(ca.authority.refresh_revoked_cas().await.unwrap().len(), 1);
+    // Released, it issues again.
+    ca.authority.release_hold(&manager, &target).await.unwrap();
+    assert!(ca.authority.revoked_cas().is_empty());
+    ca.authority.approve(&manager, pending, None).await.unwrap();
 }

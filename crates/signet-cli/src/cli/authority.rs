@@ -37,7 +37,7 @@ pub struct CaExportArgs {
     /// Where to write its certificate (PEM). Example: --out dev-root.pem
     #[arg(long)]
     pub out: std::path::PathBuf,
-    /// Replace --out if it exists (never a file holding a private key).
+    /// Replace --out if it exists (never a file holding a private key). Example: --out dev-root.pem --force
     #[arg(long)]
     pub force: bool,
 }
@@ -55,6 +55,7 @@ pub struct CaInitArgs {
     #[arg(long, conflicts_with_all = ["parent", "external", "test"])]
     pub root: bool,
     /// Make a self-signed root FOR TESTING ONLY (its certificates are flagged as test certificates).
+    /// Example: signet ca init --name lab-root --test --cn "Lab Test Root"
     #[arg(long, conflicts_with_all = ["parent", "external"])]
     pub test: bool,
     /// Sign the new CA with this local CA. Example: --parent corp-root
@@ -125,7 +126,7 @@ pub struct CaListArgs {
     /// Data location.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Print as JSON.
+    /// Print as JSON. Example: signet ca list --json
     #[arg(long)]
     pub json: bool,
 }
@@ -168,7 +169,7 @@ pub struct AuditVerifyArgs {
     /// Data location.
     #[command(flatten)]
     pub data: DataArgs,
-    /// Print as JSON.
+    /// Print as JSON. Example: signet audit verify --json
     #[arg(long)]
     pub json: bool,
 }
@@ -186,4 +187,8 @@ pub struct ConfigCheckArgs {
     /// Data location.
     #[command(flatten)]
     pub data: DataArgs,
+    /// Print the settings as JSON (exit 1 still when strict role separation is broken). Example:
+    /// signet config check --json
+    #[arg(long)]
+    pub json: bool,
 }

@@ -79,7 +79,7 @@ pub enum Command {
     Queue(QueueCommand),
     /// Search requests and certificates on a signet server.
     Search(SearchArgs),
-    /// Revoke a certificate, by serial or by request, with a reason.
+    /// Revoke a certificate, by serial, request or certificate file, with a reason.
     Revoke(RevokeArgs),
     /// Release a certificate from hold (certificateHold is the only reason that can be undone).
     Unrevoke(UnrevokeArgs),
@@ -105,5 +105,54 @@ impl DataArgs {
     /// The data directory of an existing CA, found as documented on `--data`.
     pub fn dir(&self) -> crate::error::CliResult<std::path::PathBuf> {
         crate::locate::data_dir(self.data.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every flag and argument of every command shows an example: in its own help
+    /// (`Example: ...`), or, for a switch, in the command's examples (`after_help`).
+    #[test]
+    fn every_flag_has_an_example() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", command.get_name());
+            let examples = command.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                let help = arg.get_long_help().or(arg.get_help()).map(|h| h.to_string()).unwrap_or_default();
+                let words = || examples.split(|c: char| c.is_whitespace());
+                let shown = match arg.get_long() {
+                    Some(long) => {
+                        words().any(|word| word == format!("--{long}") || word.starts_with(&format!("--{long}=")))
+                    }
+                    // A positional argument: an example line of this command gives it a value.
+                    None => examples.lines().any(|line| {
+                        line.trim()
+                            .strip_prefix(path.trim())
+                            .and_then(|rest| rest.split_whitespace().next())
+                            .is_some_and(|word| !word.starts_with('-'))
+                    }),
+                };
+                if !help.contains("Example") && !shown {
+                    missing.push(format!(
+                        "{path} {}",
+                        arg.get_long().map(|l| format!("--{l}")).unwrap_or(id.to_uppercase())
+                    ));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "{} flags without an example:\n{}", missing.len(), missing.join("\n"));
     }
 }

@@ -36,7 +36,7 @@ pub struct RequestSubmitArgs {
     /// If issued at once, write the certificate and chain here (PEM). Example: --out www.crt
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
-    /// Print the server's answer as JSON.
+    /// Print the server's answer as JSON. Example: signet request submit --csr www.csr --profile test --json
     #[arg(long)]
     pub json: bool,
 }
@@ -49,7 +49,8 @@ pub struct RequestRef {
     pub server: ServerArgs,
     /// Request ID. Example: 12
     pub id: signet_model::RequestId,
-    /// File with the retrieval token printed at submission (instead of an API token).
+    /// File with the retrieval token printed at submission (instead of an API token). Example:
+    /// --retrieval-token-file www.rtoken
     #[arg(long)]
     pub retrieval_token_file: Option<std::path::PathBuf>,
 }
@@ -60,7 +61,7 @@ pub struct RequestStatusArgs {
     /// Which request.
     #[command(flatten)]
     pub request: RequestRef,
-    /// Print as JSON.
+    /// Print as JSON. Example: signet request status 12 --json
     #[arg(long)]
     pub json: bool,
 }
@@ -88,7 +89,7 @@ pub struct RequestGetArgs {
     /// Format.
     #[arg(long, value_enum, default_value = "pem")]
     pub format: DownloadFormat,
-    /// Replace --out if it exists.
+    /// Replace --out if it exists. Example: --out www.crt --force
     #[arg(long)]
     pub force: bool,
 }
@@ -114,7 +115,7 @@ pub struct QueueListArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Print as JSON.
+    /// Print as JSON. Example: signet queue list --json
     #[arg(long)]
     pub json: bool,
 }
@@ -154,22 +155,23 @@ pub struct SearchArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Request ID.
+    /// Request ID. Example: --request-id 12
     #[arg(long)]
     pub request_id: Option<String>,
-    /// Certificate serial (hex, colons or spaces allowed).
+    /// Certificate serial (hex, colons or spaces allowed). Example: --serial 1b:4a:b7:1e
     #[arg(long)]
     pub serial: Option<String>,
-    /// Part of a subject or name (CN or SAN).
+    /// Part of a subject or name (CN or SAN). Example: --name example.com
     #[arg(long)]
     pub name: Option<String>,
-    /// pending, issued, denied or failed.
+    /// pending, issued, denied or failed. Example: --state pending
     #[arg(long)]
     pub state: Option<String>,
-    /// Requester (token name).
+    /// Requester (token name). Example: --requester alice
     #[arg(long)]
     pub requester: Option<String>,
-    /// SHA-256 fingerprint of the certificate or of its key.
+    /// SHA-256 fingerprint of the certificate or of its key (hex, colons allowed). Example:
+    /// --fingerprint 3e:68:34:18:e3:30:ba:cb:4b:ab:7b:47:27:2e:be:6f:2b:63:9c:d1:24:97:33:7d:13:20:0f:21:50:30:f5:cc
     #[arg(long)]
     pub fingerprint: Option<String>,
     /// Certificates expiring after this time (RFC 3339 or a plain date). Example: --expires-after 2027-01-01
@@ -181,10 +183,10 @@ pub struct SearchArgs {
     /// At most this many results, newest first (1-1000; the server's default is 100). Example: --limit 500
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: Option<u32>,
-    /// Only revoked certificates (holds included).
+    /// Only revoked certificates (holds included). Example: --revoked
     #[arg(long, conflicts_with = "not_revoked")]
     pub revoked: bool,
-    /// Only issued certificates that are not revoked.
+    /// Only issued certificates that are not revoked. Example: --not-revoked --expires-before 2027-01-01
     #[arg(long)]
     pub not_revoked: bool,
     /// Only certificates revoked for this reason. Example: --reason keyCompromise

@@ -12,38 +12,53 @@ fn reason(text: &str) -> Result<RevocationReason, String> {
     RevocationReason::parse(text).map_err(|e| e.to_string())
 }
 
+/// A CA name as `signet ca init` allows it (it goes into URL paths, so nothing else is sent).
+fn ca_name(text: &str) -> Result<String, String> {
+    let ok =
+        !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("{text:?} is not a CA name: 1-64 letters, digits, - or _ (`signet ca list` shows the CAs)"))
+    }
+}
+
 /// `signet revoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke)."
+    after_help = "Examples:\n  signet revoke 1b:4a:b7:1e:00:00:00:00:00:1d --reason keyCompromise\n  signet revoke --request 12 --reason superseded\n  signet revoke 1b4ab71e00000000001d --ca dev-issuing --reason keyCompromise --invalidity-date 2026-11-20T08:00:00Z\n  signet revoke --request 12 --reason cessationOfOperation --retrieval-token-file www.rtoken\n  signet revoke --cert www.crt --reason keyCompromise\n\nCertificate Managers revoke any certificate for any reason; the requester may revoke its own\nfor keyCompromise, superseded or cessationOfOperation. Only certificateHold can be undone\n(signet unrevoke).",
+    group = clap::ArgGroup::new("which").args(["serial", "request", "cert"]).required(true).multiple(false)
 )]
 pub struct RevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Serial of the certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
-    #[arg(conflicts_with = "request", required_unless_present = "request")]
     pub serial: Option<String>,
     /// Revoke the certificate issued for this request instead of naming its serial. Example: --request 12
     #[arg(long)]
     pub request: Option<RequestId>,
+    /// Revoke the certificate in this file (PEM, DER or PKCS#7; the first certificate of a chain
+    /// such as fullchain.pem), its serial read from it. Example: --cert www.crt
+    #[arg(long)]
+    pub cert: Option<String>,
     /// Why: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation,
     /// certificateHold (can be released), privilegeWithdrawn or unspecified. Example: --reason keyCompromise
     #[arg(long, value_parser = reason)]
     pub reason: RevocationReason,
-    /// When the key was, or may have been, compromised (RFC 3339, not in the future). Example:
-    /// --invalidity-date 2026-11-20T08:00:00Z
+    /// When the key was, or may have been, compromised: RFC 3339 or a plain date (midnight UTC),
+    /// not in the future. Example: --invalidity-date 2026-11-20T08:00:00Z, --invalidity-date 2026-11-20
     #[arg(long)]
     pub invalidity_date: Option<String>,
     /// The issuing CA of SERIAL; without it, the one CA that has a certificate with that serial.
     /// Example: --ca dev-issuing
-    #[arg(long, conflicts_with = "request")]
+    #[arg(long, conflicts_with = "request", value_parser = ca_name)]
     pub ca: Option<String>,
     /// File with the retrieval token printed at submission: revoke as the requester, without an
     /// API token. Example: --retrieval-token-file www.rtoken
     #[arg(long)]
     pub retrieval_token_file: Option<PathBuf>,
-    /// Print the certificate's new status as JSON.
+    /// Print the certificate's new status as JSON. Example: signet revoke --request 12 --reason superseded --json
     #[arg(long)]
     pub json: bool,
 }
@@ -51,16 +66,23 @@ pub struct RevokeArgs {
 /// `signet unrevoke`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it."
+    after_help = "Examples:\n  signet unrevoke 1b:4a:b7:1e:00:00:00:00:00:1d\n  signet unrevoke 1b4ab71e00000000001d --ca dev-issuing --json\n  signet unrevoke --request 12\n\nOnly a certificate revoked for certificateHold can be released; a Certificate Manager does it.",
+    group = clap::ArgGroup::new("which").args(["serial", "request", "cert"]).required(true).multiple(false)
 )]
 pub struct UnrevokeArgs {
     /// Server and token.
     #[command(flatten)]
     pub server: ServerArgs,
-    /// Serial of the held certificate (hex). Example: 1b:4a:b7:1e
-    pub serial: String,
-    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    /// Serial of the held certificate (hex; colons, spaces and 0x allowed). Example: 1b:4a:b7:1e
+    pub serial: Option<String>,
+    /// Release the certificate issued for this request instead of naming its serial. Example: --request 12
     #[arg(long)]
+    pub request: Option<RequestId>,
+    /// Release the certificate in this file (the first certificate of a chain). Example: --cert www.crt
+    #[arg(long)]
+    pub cert: Option<String>,
+    /// Its issuing CA; without it, the one CA that has a certificate with that serial. Example: --ca dev-issuing
+    #[arg(long, conflicts_with = "request", value_parser = ca_name)]
     pub ca: Option<String>,
     /// Print the certificate's new status as JSON.
     #[arg(long)]
@@ -95,7 +117,7 @@ pub struct CrlGetArgs {
     #[command(flatten)]
     pub server: ServerArgs,
     /// The CA whose CRL to fetch. Example: --ca dev-issuing
-    #[arg(long, required_unless_present = "url")]
+    #[arg(long, required_unless_present = "url", value_parser = ca_name)]
     pub ca: Option<String>,
     /// One partition of a partitioned CA's CRL instead of the full one. Example: --shard 3
     #[arg(long, requires = "ca")]
@@ -107,12 +129,16 @@ pub struct CrlGetArgs {
     /// Where to write the CRL (DER). Example: --out dev-issuing.crl
     #[arg(long)]
     pub out: PathBuf,
-    /// Write PEM instead of DER.
+    /// Write PEM instead of DER. Example: --out dev-issuing.pem --pem
     #[arg(long)]
     pub pem: bool,
-    /// Replace --out if it exists.
+    /// Replace --out if it exists. Example: --out dev-issuing.crl --force
     #[arg(long)]
     pub force: bool,
+    /// Describe the CRL written as JSON, as `signet crl inspect --json` does. Example: signet crl
+    /// get --ca dev-issuing --out dev-issuing.crl --json
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet crl publish`

@@ -67,6 +67,7 @@ pub enum KdfArg {
 pub struct EncryptArgs {
     /// Encrypt the key with a passphrase (PBES2, AES-256-CBC). The passphrase comes from
     /// --pass-file, the SIGNET_PASSPHRASE environment variable, or is asked twice on the terminal.
+    /// Example: --encrypt --pass-file key.pass
     #[arg(long)]
     pub encrypt: bool,
     /// Key derivation for --encrypt. Example: --kdf pbkdf2
@@ -90,6 +91,7 @@ pub struct KeyNewArgs {
     #[arg(long)]
     pub pass_file: Option<PathBuf>,
     /// Accepted for symmetry with other commands, but never replaces a key: see --replace-key.
+    /// Example: --force (changes nothing)
     #[arg(long)]
     pub force: bool,
     /// Replace an existing key file at --out; the old file is kept as FILE.replaced-TIME, never
@@ -97,7 +99,7 @@ pub struct KeyNewArgs {
     /// there. Example: --out www.key --replace-key
     #[arg(long)]
     pub replace_key: bool,
-    /// Print the result as JSON.
+    /// Print the result as JSON. Example: signet key new --alg ec-p256 --out www.key --json
     #[arg(long)]
     pub json: bool,
 }
@@ -166,7 +168,7 @@ pub struct CsrNewArgs {
     /// key and no other copy is there. Example: --key-out www.key --replace-key
     #[arg(long, requires = "new_key")]
     pub replace_key: bool,
-    /// Print the result as JSON.
+    /// Print the result as JSON. Example: signet csr new --key www.key --cn www.example.com --out www.csr --json
     #[arg(long)]
     pub json: bool,
 }
@@ -199,7 +201,7 @@ pub struct MatchArgs {
     /// Passphrase file for encrypted keys and PKCS#12 files (or SIGNET_PASSPHRASE).
     #[arg(long)]
     pub pass_file: Option<PathBuf>,
-    /// Print the result as JSON.
+    /// Print the result as JSON. Example: signet match www.key www.crt --json
     #[arg(long)]
     pub json: bool,
 }
@@ -248,12 +250,14 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub out_pass_file: Option<PathBuf>,
     /// Write PKCS#12 with 3DES and a SHA-1 MAC, for Windows before 10 (1709) and Java 8.
+    /// Example: --to p12 --legacy
     #[arg(long)]
     pub legacy: bool,
     /// Encrypt a private key written to PEM (password from --out-pass-file or SIGNET_OUT_PASSPHRASE).
+    /// Example: --to pem --encrypt-key --out-pass-file key.pass
     #[arg(long)]
     pub encrypt_key: bool,
-    /// Replace --out if it exists.
+    /// Replace --out if it exists. Example: --out www.cer --force
     #[arg(long)]
     pub force: bool,
 }
@@ -320,7 +324,7 @@ pub struct VerifyArgs {
     /// Example: --timeout 5
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
-    /// Print the result as JSON.
+    /// Print the result as JSON. Example: signet verify www.crt --roots root.pem --json
     #[arg(long)]
     pub json: bool,
 }

@@ -57,9 +57,15 @@ pub fn eab_create(args: &EabCreateArgs) -> CliResult {
         } else {
             say!("key id:    {key_id}");
             say!("HMAC key:  {hmac}");
+            let directory = format!("{}/acme/directory", data.settings.public_url.trim_end_matches('/'));
             say!("For one new ACME account of {name}; shown once, only its hash is stored. Clients:");
-            say!("  lego --eab --kid {key_id} --hmac {hmac} ...");
-            say!("  certbot --eab-kid {key_id} --eab-hmac-key {hmac} ...");
+            say!("  lego --server {directory} --eab --kid {key_id} --hmac {hmac} ...");
+            say!("  certbot --server {directory} --eab-kid {key_id} --eab-hmac-key {hmac} ...");
+        }
+        if !data.settings.acme.eab_required {
+            crate::output::note(
+                "[acme] eab_required is false in signet.toml: accounts register without a key too; set it to true and restart signet serve to require one",
+            );
         }
         Ok(())
     })

@@ -92,7 +92,6 @@ pub fn audit_list(args: &AuditListArgs) -> CliResult {
     })
 }
 
-/// Runs `signet config check`.
 /// Runs `signet token list`.
 pub fn token_list(args: &TokenListArgs) -> CliResult {
     data::runtime()?.block_on(async {
@@ -138,14 +137,103 @@ pub fn token_revoke(args: &TokenRevokeArgs) -> CliResult {
 pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
     let dir = args.data.dir()?;
     let settings = data::settings(&dir)?;
+    let now = signet_model::Clock::now(&SystemClock);
+    let weak = data::weak_keys(&settings)?;
+    let violations = if settings.strict_role_separation {
+        data::runtime()?.block_on(async {
+            let store = data::open_store(&settings).await?;
+            Ok::<_, CliError>(signet_authority::separation_violations(store.as_ref()).await?)
+        })?
+    } else {
+        Vec::new()
+    };
+    let hours = |d: time::Duration| d.whole_hours();
+    let acme = &settings.acme;
+    let acme_profiles: Vec<&str> = settings.profiles.iter().filter(|p| p.acme).map(|p| p.name.as_str()).collect();
+    let networks: Vec<String> =
+        acme.validation_networks.iter().map(|n| format!("{}/{}", n.address, n.prefix)).collect();
+    if args.json {
+        return output::json(&serde_json::json!({
+            "file": absolute(&data::config_path(&dir)),
+            "valid": true,
+            "listen": settings.listen.to_string(),
+            "public_url": settings.public_url,
+            "http_listen": settings.listeners.http_listen.to_string(),
+            "http_public_url": settings.listeners.http_public_url,
+            "ocsp_url": settings.ocsp_url,
+            "storage": match &settings.storage {
+                signet_config::Storage::Sqlite(path) => serde_json::json!({"backend": "sqlite", "path": path}),
+                signet_config::Storage::Postgres(_) => serde_json::json!({"backend": "postgres"}),
+            },
+            "profiles": settings.profiles.iter().map(|p| serde_json::json!({
+                "name": p.name, "issuer": p.issuer, "acme": p.acme,
+                "validity_days": p.validity_at(now).whole_days(), "summary": describe_profile(p, now),
+            })).collect::<Vec<_>>(),
+            "crl": {
+                "validity_hours": hours(settings.crl.validity), "refresh_hours": hours(settings.crl.refresh),
+                "publish_after_revocation_seconds": settings.crl.after_revocation.whole_seconds(),
+                "expired_grace_hours": hours(settings.crl.expired_grace), "shards": settings.crl.shards,
+            },
+            "acme": {
+                "enabled": acme.enabled && !acme_profiles.is_empty(), "profiles": acme_profiles,
+                "default_profile": acme.default_profile, "eab_required": acme.eab_required,
+                "http01_port": acme.http01_port, "tls_alpn01_port": acme.tls_alpn01_port,
+                "dns_resolver": acme.dns_resolver.map(|a| a.to_string()), "validation_networks": networks,
+            },
+            "weak_key_files": weak.files(),
+            "weak_keys": weak.len(),
+            "strict_role_separation": settings.strict_role_separation,
+            "role_separation_violations": violations.iter().map(|v| v.describe()).collect::<Vec<_>>(),
+            "warnings": settings.warnings,
+        }));
+    }
     say!("{}: valid", absolute(&data::config_path(&dir)));
     output::field("listen", settings.listen);
     output::field("public URL", &settings.public_url);
-    let now = signet_model::Clock::now(&SystemClock);
+    output::field(
+        "plain HTTP",
+        format!(
+            "{} (certificates name {}); OCSP {}",
+            settings.listeners.http_listen,
+            settings.listeners.http_public_url,
+            settings.ocsp_url.as_deref().unwrap_or("off")
+        ),
+    );
+    output::field(
+        "CRLs",
+        format!(
+            "valid {} h, made again every {} h and within {} s of a revocation{}",
+            hours(settings.crl.validity),
+            hours(settings.crl.refresh),
+            settings.crl.after_revocation.whole_seconds(),
+            if settings.crl.shards.is_empty() {
+                String::new()
+            } else {
+                let shards: Vec<String> = settings.crl.shards.iter().map(|(ca, n)| format!("{ca} {n}")).collect();
+                format!("; partitions: {}", shards.join(", "))
+            }
+        ),
+    );
     for profile in &settings.profiles {
         output::field(&format!("profile {}", profile.name), describe_profile(profile, now));
     }
-    let weak = data::weak_keys(&settings)?;
+    output::field(
+        "ACME",
+        if acme.enabled && !acme_profiles.is_empty() {
+            format!(
+                "profiles {} (default {}){}; validation to ports {} (http-01) and {} (tls-alpn-01) in {}, DNS from {}",
+                acme_profiles.join(", "),
+                acme.default_profile,
+                if acme.eab_required { ", External Account Binding required" } else { "" },
+                acme.http01_port,
+                acme.tls_alpn01_port,
+                networks.join(", "),
+                acme.dns_resolver.map_or_else(|| "the system's resolver".to_string(), |a| a.to_string()),
+            )
+        } else {
+            "off".to_string()
+        },
+    );
     output::field(
         "weak-key lists",
         if weak.files().is_empty() {
@@ -158,10 +246,6 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
         output::warn(warning);
     }
     if settings.strict_role_separation {
-        let violations = data::runtime()?.block_on(async {
-            let store = data::open_store(&settings).await?;
-            Ok::<_, CliError>(signet_authority::separation_violations(store.as_ref()).await?)
-        })?;
         output::field(
             "role separation",
             if violations.is_empty() { "strict; every identity holds one separated role" } else { "strict; BROKEN" },
@@ -169,13 +253,13 @@ pub fn config_check(args: &ConfigCheckArgs) -> CliResult {
         for violation in &violations {
             output::warn(&violation.describe());
         }
-        if !violations.is_empty() {
-            return Err(CliError::check_failed(format!(
-                "{} identit{} break strict role separation and can do nothing until fixed",
-                violations.len(),
-                if violations.len() == 1 { "y" } else { "ies" }
-            )));
-        }
+    }
+    if !violations.is_empty() {
+        return Err(CliError::check_failed(format!(
+            "{} identit{} break strict role separation and can do nothing until fixed",
+            violations.len(),
+            if violations.len() == 1 { "y" } else { "ies" }
+        )));
     }
     Ok(())
 }

@@ -118,7 +118,15 @@ impl Connection {
     }
 
     pub(crate) async fn send(&self, builder: RequestBuilder) -> CliResult<reqwest::Response> {
-        let response = builder.send().await.map_err(|e| {
+        let request = builder
+            .build()
+            .map_err(|e| CliError::bad_input(format!("cannot make the request: {}", error_chain(&e))))?;
+        // A URL the user gave (`crl get --url`) may name another server: errors name it.
+        let url = request.url().to_string();
+        if !url.starts_with(&format!("{}/", self.base)) {
+            return self.send_elsewhere(request, &url).await;
+        }
+        let response = self.client.execute(request).await.map_err(|e| {
             if crate::trust::is_untrusted(&e) {
                 let trusted = match &self.roots_file {
                     Some(file) => format!("the roots in {} and the system's", absolute(file)),
@@ -158,6 +166,32 @@ impl Connection {
         Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
     }
 
+    /// `send` for a URL away from the signet server: what fails is said of that URL.
+    async fn send_elsewhere(&self, request: reqwest::Request, url: &str) -> CliResult<reqwest::Response> {
+        let response = self.client.execute(request).await.map_err(|e| {
+            if crate::trust::is_untrusted(&e) {
+                CliError::runtime(format!(
+                    "the HTTPS certificate of {url} is not trusted: give --ca-bundle ROOTS.pem with its root (CRLs are usually on plain http://)"
+                ))
+            } else if e.is_connect() || e.is_timeout() {
+                CliError::runtime(format!("cannot reach {url}: {}; check the URL", error_chain(&e)))
+            } else {
+                CliError::runtime(format!("request to {url} failed: {}", error_chain(&e)))
+            }
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let detail = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(Value::as_str).map(|d| format!(": {d}")))
+            .unwrap_or_default();
+        let message = format!("{url} answered {status}{detail}; check the URL");
+        Err(if status.is_server_error() { CliError::runtime(message) } else { CliError::bad_input(message) })
+    }
+
     pub(crate) async fn json(&self, builder: RequestBuilder) -> CliResult<Value> {
         self.send(builder)
             .await?
@@ -167,10 +201,26 @@ impl Connection {
     }
 }
 
+/// What went wrong at the bottom of an HTTP client error (`Connection refused (os error 111)`,
+/// `dns error: ...`), rather than reqwest's `error sending request for url (...)`.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut deepest: &dyn std::error::Error = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    deepest.to_string()
+}
+
 fn show_request(value: &Value) {
     let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
+    let revocation = value.get("certificate").and_then(|c| c.get("revocation"));
+    let revoked = match revocation.and_then(|r| r.get("reason")).and_then(Value::as_str) {
+        Some("certificateHold") => ", ON HOLD",
+        Some(_) => ", REVOKED",
+        None => "",
+    };
     say!(
-        "Request {} ({}): {}",
+        "Request {} ({}): {}{revoked}",
         value.get("id").map(ToString::to_string).unwrap_or_default(),
         get("profile"),
         get("state").to_uppercase()
@@ -189,6 +239,9 @@ fn show_request(value: &Value) {
     if let Some(cert) = value.get("certificate") {
         let c = |k: &str| cert.get(k).and_then(Value::as_str).unwrap_or("");
         output::field("serial", output::colons(c("serial")));
+        if let Some(ca) = cert.get("ca").and_then(Value::as_str) {
+            output::field("issuing CA", ca);
+        }
         output::field("valid until", c("not_after"));
         if let Some(revocation) = cert.get("revocation") {
             output::field("revoked", crate::commands::revoke::describe_revocation(revocation));
@@ -300,6 +353,18 @@ pub fn get(args: &RequestGetArgs) -> CliResult {
             .map_err(|e| CliError::runtime(e.to_string()))?;
         write_atomic(&args.out, &bytes, Mode::Public, args.force)?;
         say!("Certificate{} written to {}", if format == "der" { "" } else { " and chain" }, absolute(&args.out));
+        // A revoked certificate is still handed out (an auditor may want it), never silently.
+        let status = conn.url(&format!("/api/v1/requests/{}", args.request.id));
+        if let Ok(request) = conn.json(reference(&conn, &args.request, conn.client.get(status))?).await
+            && let Some(revocation) = request.get("certificate").and_then(|c| c.get("revocation"))
+        {
+            let described = crate::commands::revoke::describe_revocation(revocation);
+            output::warn(&if revocation.get("reason").and_then(Value::as_str) == Some("certificateHold") {
+                format!("this certificate is on hold ({described}): relying parties refuse it until a Certificate Manager releases it (signet unrevoke)")
+            } else {
+                format!("this certificate is revoked ({described}): do not deploy it; submit a new request for a replacement")
+            });
+        }
         Ok(())
     })
 }

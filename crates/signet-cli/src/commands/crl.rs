@@ -23,7 +23,14 @@ pub fn get(args: &CrlGetArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, false)?;
         let url = match (&args.url, &args.ca, args.shard) {
-            (Some(url), ..) => url.clone(),
+            (Some(url), ..) => match reqwest::Url::parse(url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => url.clone(),
+                _ => {
+                    return Err(CliError::bad_input(format!(
+                        "--url {url:?} is not an http:// or https:// URL; give a CRL distribution point such as http://pki.example.com/crl/dev-issuing.crl (`signet inspect CERT` shows a certificate's)"
+                    )));
+                }
+            },
             (None, Some(ca), None) => conn.url(&format!("/crl/{ca}.crl")),
             (None, Some(ca), Some(shard)) => conn.url(&format!("/crl/{ca}/{shard}.crl")),
             (None, None, _) => return Err(CliError::bad_input("give --ca NAME (or --url URL) of the CRL to fetch")),
@@ -36,6 +43,9 @@ pub fn get(args: &CrlGetArgs) -> CliResult {
         let info = signet_codec::describe::crl(&der, SystemClock.now())?;
         let contents = if args.pem { signet_codec::pem::encode("X509 CRL", &der).into_bytes() } else { der };
         write_atomic(&args.out, &contents, Mode::Public, args.force)?;
+        if args.json {
+            return output::json(&info);
+        }
         say!("CRL of {} written to {}", info.issuer, absolute(&args.out));
         output::field("CRL number", info.crl_number.as_deref().unwrap_or("-"));
         output::field("entries", info.revoked_count);
@@ -87,7 +97,7 @@ pub fn publish(args: &CrlPublishArgs) -> CliResult {
         }
         if !report.leader {
             return Err(CliError::check_failed(
-                "another process (a running `signet serve` on this database) holds the publishing lease and publishes the CRLs",
+                "another process (a running `signet serve` on this database) holds the publishing lease and publishes the CRLs itself, a revocation within `publish_after_revocation_seconds` (60 s by default): nothing to do here; `signet ca status` shows what it published",
             ));
         }
         if let Some((ca, why)) = report.failed.first() {
@@ -101,14 +111,12 @@ pub fn publish(args: &CrlPublishArgs) -> CliResult {
 pub fn status(args: &CaStatusArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
-        let cas: Vec<(String, CaId, bool)> = data
-            .store
-            .cas()
-            .await
-            .map_err(|e| CliError::runtime(e.to_string()))?
-            .into_iter()
-            .map(|ca| (ca.name, ca.id, ca.certificate.is_some()))
-            .collect();
+        let records = data.store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let certified: Vec<(String, CaId, Vec<u8>)> =
+            records.iter().filter_map(|ca| Some((ca.name.clone(), ca.id, ca.certificate.clone()?))).collect();
+        let revoked = signet_authority::ca_revocation::revoked_cas(data.store.as_ref(), &certified).await?;
+        let cas: Vec<(String, CaId, bool)> =
+            records.into_iter().map(|ca| (ca.name, ca.id, ca.certificate.is_some())).collect();
         let policy = data::crl_policy(&data.settings);
         let crls = signet_authority::publication::crl_status(
             data.store.as_ref() as &dyn StoreRead,
@@ -120,8 +128,11 @@ pub fn status(args: &CaStatusArgs) -> CliResult {
         .await?;
         let problems = crls.iter().filter(|c| c.state != "ok").count();
         if args.json {
-            output::json(&serde_json::json!({"crls": crls, "problems": problems}))?;
+            output::json(&serde_json::json!({"crls": crls, "problems": problems + revoked.len(), "revoked_cas": revoked}))?;
         } else {
+            for ca in &revoked {
+                say!("REVOKED: {}", ca.describe());
+            }
             say!("CRLs (validity {} h, refreshed every {} h):", policy.validity.whole_hours(), policy.refresh.whole_hours());
             for c in &crls {
                 let age = c.age_seconds.map(age).unwrap_or_else(|| "-".into());
@@ -136,6 +147,9 @@ pub fn status(args: &CaStatusArgs) -> CliResult {
                     c.entries.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
                 );
             }
+        }
+        if !revoked.is_empty() && problems == 0 {
+            return Err(CliError::check_failed(format!("{} CA(s) with a revoked certificate", revoked.len())));
         }
         if problems > 0 {
             return Err(CliError::check_failed(format!(

@@ -61,7 +61,11 @@ pub fn serve(args: &OcspServeArgs) -> CliResult {
         let app = signet_ocsp::standalone_router(service);
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|e| CliError::runtime(format!("cannot listen on {listen}: {e}")))?;
+            .map_err(|e| {
+                CliError::runtime(format!(
+                    "cannot listen on {listen}: {e}; choose another --listen (a `signet serve` already answers OCSP on its plain-HTTP port, 8080 by default)"
+                ))
+            })?;
         say!("signet ocsp serve: answering OCSP on http://{listen}/ (read-only, from {})", dir.display());
         // The same hardened accept loop as `signet serve`: header and body timeouts, a
         // connection cap, 431 for oversized heads.

@@ -37,6 +37,20 @@ fn serial(text: &str) -> CliResult<Serial> {
     Serial::parse_hex(text).map_err(|e| CliError::bad_input(format!("SERIAL: {e}")))
 }
 
+/// The serial named by SERIAL or read from the `--cert` file (its first certificate).
+fn serial_of(text: Option<&str>, cert: Option<&str>) -> CliResult<Option<Serial>> {
+    if let Some(path) = cert {
+        let certificates = crate::pki::load_certificates(path, None)?;
+        let first = certificates.first().ok_or_else(|| CliError::bad_input(format!("{path} holds no certificate")))?;
+        let info = signet_codec::describe::certificate(first, signet_model::Clock::now(&signet_model::SystemClock))
+            .map_err(|e| CliError::bad_input(format!("{path}: {e}")))?;
+        return Serial::parse_hex(&info.serial)
+            .map(Some)
+            .map_err(|e| CliError::bad_input(format!("{path}: its serial {}: {e}", info.serial)));
+    }
+    text.map(serial).transpose()
+}
+
 /// The CA that issued `serial`: `--ca`, else the one CA the server knows a certificate with it.
 async fn issuing_ca(
     conn: &Connection,
@@ -64,14 +78,14 @@ async fn issuing_ca(
 
 /// Runs `signet revoke`.
 pub fn revoke(args: &RevokeArgs) -> CliResult {
-    let serial = args.serial.as_deref().map(serial).transpose()?;
+    let serial = serial_of(args.serial.as_deref(), args.cert.as_deref())?;
     let invalidity_date = args
         .invalidity_date
         .as_deref()
         .map(|text| {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+            signet_model::time_text::parse(text).map_err(|_| {
                 CliError::bad_input(format!(
-                    "--invalidity-date {text:?} is not an RFC 3339 time like 2026-11-20T08:00:00Z"
+                    "--invalidity-date {text:?} is not a time: give an RFC 3339 time like 2026-11-20T08:00:00Z, or a date like 2026-11-20 (midnight UTC)"
                 ))
             })
         })
@@ -91,7 +105,7 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
                 let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
                 format!("/api/v1/certificates/{ca}/{}/revoke", serial.to_hex())
             }
-            (None, None) => return Err(CliError::bad_input("give the SERIAL to revoke, or --request ID")),
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to revoke, --cert FILE or --request ID")),
         };
         let body = match invalidity_date {
             Some(date) => serde_json::json!({
@@ -105,19 +119,26 @@ pub fn revoke(args: &RevokeArgs) -> CliResult {
             return output::json(&answer);
         }
         show(&answer);
-        say!("CRLs and OCSP answers show it once they are next published (within the configured interval).");
+        say!("OCSP answers show it within seconds, CRLs within [crl] publish_after_revocation_seconds (60 s unless configured): `signet crl get` then fetches it.");
         Ok(())
     })
 }
 
 /// Runs `signet unrevoke`.
 pub fn unrevoke(args: &UnrevokeArgs) -> CliResult {
-    let serial = serial(&args.serial)?;
+    let serial = serial_of(args.serial.as_deref(), args.cert.as_deref())?;
     data::runtime()?.block_on(async {
         let conn = connect(&args.server, true)?;
         let auth = |builder: RequestBuilder| -> CliResult<RequestBuilder> { Ok(conn.authorised(builder)) };
-        let ca = issuing_ca(&conn, auth, args.ca.as_deref(), &serial).await?;
-        let url = conn.url(&format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex()));
+        let path = match (&args.request, &serial) {
+            (Some(id), _) => format!("/api/v1/requests/{id}/unrevoke"),
+            (None, Some(serial)) => {
+                let ca = issuing_ca(&conn, auth, args.ca.as_deref(), serial).await?;
+                format!("/api/v1/certificates/{ca}/{}/unrevoke", serial.to_hex())
+            }
+            (None, None) => return Err(CliError::bad_input("give the SERIAL to release, --cert FILE or --request ID")),
+        };
+        let url = conn.url(&path);
         let answer = conn.json(conn.authorised(conn.client.post(url))).await?;
         if args.json {
             return output::json(&answer);

@@ -45,6 +45,20 @@ async fn serve(args: &ServeArgs) -> CliResult {
     }
     let fresh = !config_path(dir).exists();
     if fresh {
+        // A first start on a port already taken stops before it makes a CA nobody asked for.
+        for (address, flag) in [
+            (args.listen.as_deref().unwrap_or("127.0.0.1:8443"), "--listen"),
+            (args.http_listen.as_deref().unwrap_or("127.0.0.1:8080"), "--http-listen"),
+        ] {
+            if let Ok(address) = address.parse::<std::net::SocketAddr>()
+                && let Err(e) = std::net::TcpListener::bind(address)
+            {
+                return Err(CliError::runtime(format!(
+                    "cannot listen on {address}: {e} (another signet serve running? use {flag}); no CA was created in {}",
+                    absolute(dir)
+                )));
+            }
+        }
         initialise(
             dir,
             args.listen.as_deref().unwrap_or("127.0.0.1:8443"),

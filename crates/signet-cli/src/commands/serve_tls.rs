@@ -1,8 +1,9 @@
 //! The HTTPS certificate of `signet serve`: read from the files `[server] tls_cert`/`tls_key`
 //! name, or issued by the configured CA (`tls_issuer`) for the listen address, `localhost` and
 //! the public URL's host, kept in DATA/tls/ and renewed while the server runs, once two thirds
-//! of its validity have passed. Front ends sharing a data directory share the files: each reads
-//! them again before renewing, so one renewal serves all.
+//! of its validity have passed, or at once when it is revoked (a Certificate Manager revoking the
+//! server's certificate means it must not be presented). Front ends sharing a data directory
+//! share the files: each reads them again before renewing, so one renewal serves all.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use signet_authority::Authority;
 use signet_codec::certificate::CertificateFacts;
 use signet_config::{Settings, TlsSource};
 use signet_keys::{KeyAlgorithm, SoftwareKey};
-use signet_model::{Clock, DnsName, Identifier};
+use signet_model::{Clock, DnsName, Identifier, RevocationReason, Serial};
 use signet_web::{ServerCertificate, ServerTls};
 use time::{Duration, OffsetDateTime};
 
@@ -25,8 +26,9 @@ pub const VALIDITY: Duration = Duration::days(30);
 /// How long a failed renewal waits before trying again.
 const RETRY: Duration = Duration::minutes(10);
 
-/// Longest sleep of the renewal loop between looks at the files.
-const LOOK_AGAIN: Duration = Duration::hours(1);
+/// Longest sleep of the renewal loop between looks at the files and at the certificate's
+/// revocation status.
+const LOOK_AGAIN: Duration = Duration::minutes(1);
 
 /// The certificate presented, and where it came from (for the start-up text).
 pub struct Presented {
@@ -173,9 +175,28 @@ impl Managed {
     /// names and is not due; else a new one.
     async fn obtain(&self) -> CliResult<(ServerCertificate, CertificateFacts)> {
         if let Some(kept) = self.kept() {
-            return Ok(kept);
+            match self.revocation_of(self.kept_serial().as_ref()).await {
+                None => return Ok(kept),
+                Some(reason) => tracing::warn!(%reason, "the HTTPS certificate was revoked; issuing a new one"),
+            }
         }
         self.issue().await
+    }
+
+    /// The serial of the certificate in DATA/tls, if it can be read.
+    fn kept_serial(&self) -> Option<Serial> {
+        let der = first_der(&std::fs::read(&self.chain_file).ok()?)?;
+        let info = signet_codec::describe::certificate(&der, self.clock.now()).ok()?;
+        Serial::parse_hex(&info.serial).ok()
+    }
+
+    /// Why the issuer's certificate with `serial` was revoked (or put on hold), if it was. A
+    /// serial the store does not know, or a failed lookup, counts as not revoked: the next look
+    /// asks again.
+    async fn revocation_of(&self, serial: Option<&Serial>) -> Option<RevocationReason> {
+        let ca = self.authority.ca_id_of(&self.issuer)?;
+        let record = self.authority.store().certificate(ca, serial?).await.ok()??;
+        record.revocation.map(|r| r.reason)
     }
 
     fn kept(&self) -> Option<(ServerCertificate, CertificateFacts)> {
@@ -242,19 +263,27 @@ impl Managed {
 
     /// Renews the certificate `tls` presents whenever it is due, until the process ends.
     pub async fn keep_renewed(self, tls: ServerTls, mut not_before: OffsetDateTime, mut not_after: OffsetDateTime) {
+        // What `tls` presents: the file as `present` read it.
+        let mut presented = self.kept_serial();
         loop {
             let now = self.clock.now();
             let wait = (renewal_time(not_before, not_after) - now).clamp(Duration::ZERO, LOOK_AGAIN);
             tokio::time::sleep(wait.unsigned_abs()).await;
-            if !due(not_before, not_after, self.clock.now()) {
+            let revoked = self.revocation_of(presented.as_ref()).await;
+            if !due(not_before, not_after, self.clock.now()) && revoked.is_none() {
                 continue;
             }
             match self.obtain().await {
                 Ok((certificate, leaf)) => {
                     tls.replace(certificate);
                     (not_before, not_after) = (leaf.not_before, leaf.not_after);
+                    presented = self.kept_serial();
+                    let why = match revoked {
+                        Some(reason) => format!(" (the previous one was revoked: {reason})"),
+                        None => String::new(),
+                    };
                     crate::output::note(&format!(
-                        "HTTPS certificate renewed, valid until {}",
+                        "HTTPS certificate renewed{why}, valid until {}",
                         signet_model::time_text::format(not_after)
                     ));
                 }

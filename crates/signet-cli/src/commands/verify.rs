@@ -132,6 +132,9 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         for problem in &result.problems {
             say!("PROBLEM [{}] {}", problem.code, problem.message);
         }
+        if args.roots.is_none() && !result.trusted {
+            hint_local_roots(&input);
+        }
     }
     if result.ok() {
         if !args.json {
@@ -141,6 +144,41 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         Ok(())
     } else {
         Err(CliError::check_failed(format!("{} problem(s) found", result.problems.len().max(1))))
+    }
+}
+
+/// Verified against the system's roots, a certificate of the signet CA on this machine is
+/// untrusted: say which `--roots` trusts it, when one of the root certificates of the CA commands
+/// find (`--data`, `$SIGNET_DATA`, `./signet-data`, the recorded one) does.
+fn hint_local_roots(input: &VerifyInput<'_>) {
+    let Ok(dir) = crate::locate::data_dir(None) else { return };
+    let Ok(entries) = std::fs::read_dir(dir.join("cas")) else { return };
+    let files: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
+        .collect();
+    // Roots (self-issued) first: trust is best anchored at a root, not at an intermediate.
+    let mut candidates: Vec<(bool, std::path::PathBuf, Vec<Vec<u8>>)> = files
+        .into_iter()
+        .filter_map(|path| {
+            let roots = pki::load_certificates(&path.to_string_lossy(), None).ok()?;
+            let facts = signet_codec::certificate::facts(roots.first()?).ok()?;
+            Some((facts.subject != facts.issuer, path, roots))
+        })
+        .collect();
+    candidates.sort();
+    for (_, path, roots) in candidates {
+        let again = VerifyInput { roots: &roots, ..input.clone() };
+        if verify::verify(&again).is_ok_and(|r| r.trusted) {
+            output::note(&format!(
+                "it chains to {}, a root of the signet CA in {}: to trust it, give --roots {}",
+                path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+                dir.display(),
+                path.display()
+            ));
+            return;
+        }
     }
 }
 

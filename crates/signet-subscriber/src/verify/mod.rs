@@ -240,6 +240,14 @@ pub(crate) fn subject(cert: &X509Certificate<'_>) -> String {
     if name.is_empty() { "(empty subject)".into() } else { name }
 }
 
+/// A certificate's serial as `signet inspect` and `signet revoke` show it: upper-case hex pairs
+/// with colons, without the DER sign octet (`D3:1A:...`, not `00:d3:1a:...`).
+pub(crate) fn serial(cert: &X509Certificate<'_>) -> String {
+    let hex = signet_codec::describe::serial_hex(cert.raw_serial()).to_uppercase();
+    let pairs: Vec<&str> = hex.as_bytes().chunks(2).filter_map(|pair| std::str::from_utf8(pair).ok()).collect();
+    pairs.join(":")
+}
+
 fn unix_time(at: OffsetDateTime) -> UnixTime {
     // Before 1970 nothing signet verifies is valid; clamp rather than wrap.
     let seconds = u64::try_from(at.unix_timestamp()).unwrap_or(0);

@@ -13,7 +13,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use signet_codec::describe::{name_to_string, rfc3339};
+use signet_codec::describe::{crl_reason, name_to_string, rfc3339};
 use signet_codec::ocsp::{
     BasicOcspResponse, CertId, CertStatus, ID_PKIX_OCSP_BASIC, OcspRequest, OcspResponse, OcspResponseStatus, Request,
     SingleResponse, TbsRequest,
@@ -148,13 +148,13 @@ fn judge(single: &SingleResponse, cert: &X509Certificate<'_>, at: time::OffsetDa
         CertStatus::Unknown(_) => Answer::Unusable("the responder does not know the certificate".into()),
         CertStatus::Revoked(info) => {
             let reason =
-                info.revocation_reason.as_ref().map(|r| format!("{r:?}")).unwrap_or_else(|| "no reason given".into());
+                info.revocation_reason.map(|r| crl_reason(r as u8)).unwrap_or_else(|| "no reason given".into());
             Answer::Revoked(Problem::new(
                 "revoked",
                 format!(
                     "\"{}\" (serial {}) was revoked on {} (reason: {reason}) according to the OCSP responder of \"{from}\"; it must be replaced",
                     subject(cert),
-                    cert.raw_serial_as_string(),
+                    super::serial(cert),
                     rfc3339(time(&info.revocation_time)),
                 ),
             ))

@@ -10,7 +10,7 @@ use x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use signet_codec::describe::{name_to_string, rfc3339};
+use signet_codec::describe::{crl_reason, name_to_string, rfc3339};
 
 use super::{Problem, subject};
 
@@ -113,13 +113,14 @@ pub(crate) fn revoked_line(
         let Some(entry) = crl.iter_revoked_certificates().find(|e| e.raw_serial() == cert.raw_serial()) else {
             continue;
         };
-        let reason = entry.reason_code().map(|(_, code)| code.to_string()).unwrap_or_else(|| "no reason given".into());
+        let reason =
+            entry.reason_code().map(|(_, code)| crl_reason(code.0)).unwrap_or_else(|| "no reason given".into());
         return Some(Problem::new(
             "revoked",
             format!(
                 "\"{}\" (serial {}) was revoked on {} (reason: {reason}) according to the CRL of \"{}\"; it must be replaced",
                 subject(cert),
-                cert.raw_serial_as_string(),
+                super::serial(cert),
                 rfc3339(entry.revocation_date.to_datetime()),
                 name_to_string(crl.issuer())
             ),

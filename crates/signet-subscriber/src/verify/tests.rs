@@ -266,7 +266,9 @@ fn a_revoked_certificate_is_reported_with_reason_and_date() {
     let leaf = leaf("www.example.com", &root);
     let revoked = [crl(&root, Some((&serial, RevocationReason::KeyCompromise)))];
     let message = only(&run(&leaf, &[], &[root.der.clone()], |i| i.crls = &revoked), "revoked");
-    assert!(message.contains("was revoked on 2026-05-20T08:00:00Z (reason: KeyCompromise)"), "{message}");
+    assert!(message.contains("was revoked on 2026-05-20T08:00:00Z (reason: keyCompromise)"), "{message}");
+    // The serial as `signet inspect` shows it and `signet revoke` takes it.
+    assert!(message.contains("(serial 0A:11:22:33:44:55:66:77:88)"), "{message}");
     let clean = [crl(&root, None)];
     assert!(run(&leaf, &[], &[root.der.clone()], |i| i.crls = &clean).ok());
     // --check-revocation: a certificate no CRL covers has an unknown status.
@@ -351,4 +353,13 @@ fn order_chain_follows_signatures_and_keeps_strangers_last() {
         vec![stranger.der.clone(), root.der.clone(), issuing.der.clone(), policy.der.clone()],
     );
     assert_eq!(ordered, [issuing.der, policy.der, root.der, stranger.der]);
+}
+
+#[test]
+fn revocation_reasons_read_back_in_the_names_signet_revoke_takes() {
+    // What `signet inspect`, `signet crl inspect` and `signet verify` print for a CRL entry or an
+    // OCSP answer is what `signet revoke --reason` and `signet search --reason` accept.
+    for reason in signet_model::RevocationReason::ALL {
+        assert_eq!(signet_codec::describe::crl_reason(reason.code()), reason.as_str());
+    }
 }
