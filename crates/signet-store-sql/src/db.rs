@@ -272,12 +272,8 @@ pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<rusqlite::Connection
     let conn = rusqlite::Connection::open(path).map_err(sqlite_error)?;
     conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sqlite_error)?;
     conn.set_prepared_statement_cache_capacity(64);
-    conn.execute_batch(&format!(
-        "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA wal_autocheckpoint = {};",
-        crate::checkpoint::BACKSTOP_PAGES
-    ))
-    .map_err(sqlite_error)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .map_err(sqlite_error)?;
     Ok(conn)
 }
 

@@ -12,7 +12,6 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod acme;
-mod checkpoint;
 mod db;
 mod flush;
 mod lease;
@@ -71,8 +70,6 @@ pub struct SqlStore {
     lookups: Option<lookup::PgLookups>,
     /// Publisher leases held ([`lease`]).
     leases: Arc<Mutex<lease::Leases>>,
-    /// SQLite's background checkpoints ([`checkpoint`]); they stop with the store.
-    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -200,10 +197,6 @@ impl SqlStore {
             Target::Postgres(url) => Some(lookup::PgLookups::new(url)),
             Target::Sqlite(_) => None,
         };
-        let checkpointer = match &target {
-            Target::Sqlite(path) => Some(checkpoint::Checkpointer::spawn(path.clone()).map_err(unavailable)?),
-            Target::Postgres(_) => None,
-        };
         Ok(Self {
             dialect,
             target,
@@ -213,7 +206,6 @@ impl SqlStore {
             durability,
             lookups,
             leases: Arc::default(),
-            _checkpointer: checkpointer,
         })
     }
 
