@@ -42,9 +42,24 @@ pub fn postgres_database() -> String {
     format!("{base}/{name}")
 }
 
-/// A free TCP port on loopback.
+/// A free TCP port on loopback, for a server a test starts. Taken below Linux's ephemeral range
+/// (32768-60999): a port the kernel handed out (`bind :0`) could be given to any outgoing
+/// connection between this check and the server's own bind, and the server then failed with
+/// "address in use". Each call in this process takes the next port of its own sequence.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    // Another test process (run at the same time on a developer's machine) starts elsewhere.
+    let start = std::process::id().wrapping_mul(7919) % SPAN;
+    for _ in 0..SPAN {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + (start + n) % SPAN).expect("below 32768");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN)
 }
 
 /// A TLS connection to the server, trusting its roots.

@@ -1,6 +1,7 @@
 //! `signet verify`: chains, expiry, names, usages; compared with `openssl verify` where it applies.
 
 use crate::read_foreign::openssl_pki;
+use crate::server::free_port;
 use crate::support::Sandbox;
 
 #[test]
@@ -74,10 +75,6 @@ fn revoke_and_publish(sb: &Sandbox, cert: Option<&str>) {
         sb.openssl(&["ca", "-config", "ca.cnf", "-revoke", cert, "-crl_reason", "keyCompromise"]).ok();
     }
     sb.openssl(&["ca", "-config", "ca.cnf", "-gencrl", "-crlexts", "crl_ext", "-out", "int.crl"]).ok();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A server process on a loopback port (python3's http.server, openssl's OCSP responder),
