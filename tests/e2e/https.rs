@@ -5,7 +5,7 @@
 //! kept across restarts, reissued when the server's names change, or read from configured files.
 
 use crate::server::{Backend, Server, make_csr};
-use crate::support::{Sandbox, tool};
+use crate::support::{Sandbox, tool, wait_for};
 
 /// The last line of the start-up texts starting with `prefix` (trimmed).
 fn printed_line(server: &Server, prefix: &str) -> String {
@@ -134,50 +134,6 @@ fn a_certificate_and_key_from_files_are_served() {
     let mut server = Server::start(&sb, Backend::Sqlite);
     server.stop();
     sb.openssl_root("other-ca", "prime256v1", "/CN=Other CA", 30, &[]).ok();
-    sb.openssl(&[
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "tls.key",
-        "-out",
-        "tls.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ])
-    .ok();
-    sb.openssl_sign("tls.csr", "other-ca", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n", 30, "tls.pem")
-        .ok();
-    let config = server.data.join("signet.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    // Looked at every second, so the reload below is seen soon.
-    let files = format!(
-        "tls_cert = \"{}\"\ntls_key = \"{}\"\ntls_reload_interval_secs = 1",
-        sb.path("tls.pem").display(),
-        sb.path("tls.key").display()
-    );
-    std::fs::write(&config, text.replace("tls_issuer = \"dev-issuing\"", &files)).unwrap();
-    server.trust(&sb.path("other-ca.pem"));
-    server.restart();
-    let other = sb.path("other-ca.pem");
-    s_client(&sb, &server, "tls1_3", other.to_str().unwrap()).ok().out_has("Verify return code: 0 (ok)");
-    assert!(printed_line(&server, "HTTPS cert:").contains("tls.pem (server.tls_cert)"));
-    server.cli(&sb, &["search", "--state", "issued", "--ca-bundle", other.to_str().unwrap()]).ok();
-
-    // The files replaced (as certbot renews): the new certificate is served without a restart.
-    let other = other.to_str().unwrap();
-    let served = |server: &Server| s_client(&sb, server, "tls1_3", other).ok().stdout;
-    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while !done() {
-            assert!(std::time::Instant::now() < deadline, "{what}");
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-    };
     let issue = |stem: &str, cn: &str| {
         let (key, csr) = (format!("{stem}.key"), format!("{stem}.csr"));
         sb.openssl(&[
@@ -199,6 +155,26 @@ fn a_certificate_and_key_from_files_are_served() {
         let extensions = "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n";
         sb.openssl_sign(&csr, "other-ca", extensions, 30, &format!("{stem}.pem")).ok();
     };
+    issue("tls", "/CN=127.0.0.1");
+    let config = server.data.join("signet.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    // Looked at every second, so the reload below is seen soon.
+    let files = format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"\ntls_reload_interval_secs = 1",
+        sb.path("tls.pem").display(),
+        sb.path("tls.key").display()
+    );
+    std::fs::write(&config, text.replace("tls_issuer = \"dev-issuing\"", &files)).unwrap();
+    server.trust(&sb.path("other-ca.pem"));
+    server.restart();
+    let other = sb.path("other-ca.pem");
+    s_client(&sb, &server, "tls1_3", other.to_str().unwrap()).ok().out_has("Verify return code: 0 (ok)");
+    assert!(printed_line(&server, "HTTPS cert:").contains("tls.pem (server.tls_cert)"));
+    server.cli(&sb, &["search", "--state", "issued", "--ca-bundle", other.to_str().unwrap()]).ok();
+
+    // The files replaced (as certbot renews): the new certificate is served without a restart.
+    let other = other.to_str().unwrap();
+    let served = |server: &Server| s_client(&sb, server, "tls1_3", other).ok().stdout;
     let install = |stem: &str| {
         std::fs::copy(sb.path(&format!("{stem}.key")), sb.path("tls.key")).unwrap();
         std::fs::copy(sb.path(&format!("{stem}.pem")), sb.path("tls.pem")).unwrap();
@@ -207,11 +183,11 @@ fn a_certificate_and_key_from_files_are_served() {
     std::fs::copy(sb.path("tls.pem"), sb.path("first.pem")).unwrap();
     issue("renewed", "/CN=renewed.signet.test");
     install("renewed");
-    wait_for("the replaced certificate is served", &|| served(&server).contains("renewed.signet.test"));
+    wait_for("the replaced certificate is served", || served(&server).contains("renewed.signet.test"));
     assert!(server.log_text().contains("HTTPS certificate reloaded from"), "{}", server.log_text());
     // A broken pair (a key that is not the certificate's) is reported and not served.
     sb.openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "tls.key"]).ok();
-    wait_for("the broken pair is reported", &|| server.log_text().contains("cannot be used ("));
+    wait_for("the broken pair is reported", || server.log_text().contains("cannot be used ("));
     assert!(server.log_text().contains("does not belong to the first certificate"), "{}", server.log_text());
     let still = served(&server);
     assert!(still.contains("renewed.signet.test") && still.contains("Verify return code: 0 (ok)"), "{still}");
@@ -224,7 +200,7 @@ fn a_certificate_and_key_from_files_are_served() {
     install("first");
     assert!(served(&server).contains("renewed.signet.test"), "not looked at without SIGHUP");
     server.signal("HUP");
-    wait_for("SIGHUP reloads", &|| !served(&server).contains("renewed.signet.test"));
+    wait_for("SIGHUP reloads", || !served(&server).contains("renewed.signet.test"));
     assert!(served(&server).contains("Verify return code: 0 (ok)"));
 
     // A key that is not the certificate's: refused at start, in one line.
