@@ -19,6 +19,8 @@ summarize() { # tsv md
 import csv, os, statistics, sys
 tsv, md = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+# The newest run only: the day's file keeps every run.
+rows = [r for r in rows if r["date"] == max(x["date"] for x in rows)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 clients = {"rust": "bench/acme-load (Rust, instant-acme 0.8 on tokio, one account per concurrent stream, EC P-256 account and certificate keys)",
            "python": "bench/acme_load.py (python3-acme, one process per concurrent stream, each with its own account)"}
@@ -136,7 +138,7 @@ declare -A PID=([pebble]=$PEBBLE_PID [signet-sqlite]=$(cat "$WORK/signet-sqlite.
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/acme-$(date -u +%Y%m%d).tsv
-printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\tpostgres_cpu_ms_per_cert\n' >"$tsv"
+[ -s "$tsv" ] || printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\tpostgres_cpu_ms_per_cert\n' >"$tsv"
 for c in $CONC; do
   for r in $(seq "$REPS"); do
     for s in pebble signet-sqlite signet-postgres; do
