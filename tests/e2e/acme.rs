@@ -560,6 +560,13 @@ fn lego_and_dehydrated_bind_external_accounts() {
         &["--eab", "--kid", &kid, "--hmac", &hmac, "--http", "--http.port", &http, "-d", "eab2.example.com", "run"],
     );
     assert!(again.stderr.contains("already used"), "{}", again.stderr);
+    // The operator sees the key, whom it was for, and the account it is bound to; never its MAC key.
+    let listed = acme.server.admin(&sb, &["acme", "eab", "list", "--json"]).ok().json();
+    let entry = listed.as_array().unwrap().iter().find(|k| k["key_id"] == kid.as_str()).unwrap().clone();
+    assert_eq!(entry["name"], "web team");
+    assert!(entry["account_id"].as_i64().is_some(), "{entry}");
+    assert!(!listed.to_string().contains(&hmac), "the MAC key is never shown again");
+    acme.server.admin(&sb, &["acme", "eab", "list"]).ok().out_has("web team").out_has("account ");
 
     // dehydrated (a Bash client on curl), with an EAB key of its own and a hook that hands its
     // http-01 answer to challtestsrv.

@@ -66,6 +66,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::Create(args))) => commands::acme::eab_create(&args),
+        Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::List(args))) => commands::acme::eab_list(&args),
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),

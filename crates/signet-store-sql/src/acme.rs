@@ -205,6 +205,21 @@ impl AcmeStore for SqlStore {
         self.acme_op(AcmeOp::CreateEabKey(key, audit)).await.map(|_| ())
     }
 
+    async fn eab_keys(&self) -> StoreResult<Vec<EabKeyRecord>> {
+        self.read(move |db| {
+            query(
+                db,
+                "SELECT k.*, a.id AS account_id FROM acme_eab_keys k LEFT JOIN acme_accounts a ON a.eab_key_id = k.key_id \
+                 ORDER BY k.created_at, k.key_id",
+                &[],
+            )?
+            .iter()
+            .map(rows::eab_key)
+            .collect()
+        })
+        .await
+    }
+
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>> {
         let key_id = key_id.to_string();
         self.read(move |db| {

@@ -365,6 +365,8 @@ pub trait AcmeStore: Send + Sync {
     async fn create_eab_key(&self, key: EabKeyRecord, audit: AuditEvent) -> StoreResult<()>;
     /// An EAB key by key id.
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>>;
+    /// Every EAB key, oldest first, each with the account it was bound to.
+    async fn eab_keys(&self) -> StoreResult<Vec<EabKeyRecord>>;
     /// The order, not invalid, that replaces the certificate `cert_id` (RFC 9773 `replaces`).
     async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>>;
     /// Orders, not invalid, naming `identifier` made since `since`, by any account (rate limits).

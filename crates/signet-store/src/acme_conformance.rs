@@ -255,8 +255,12 @@ async fn external_account_keys_bind_once(store: &dyn AcmeStore) {
     assert!(matches!(store.create_eab_key(key.clone(), event("acme.eab.create")).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.eab_key("kid-1").await.unwrap().as_ref(), Some(&key));
     assert!(store.eab_key("kid-2").await.unwrap().is_none());
+    assert_eq!(store.eab_keys().await.unwrap(), vec![key.clone()]);
     let bound = store.create_account(account(1, Some("kid-1")), event("acme.account.create")).await.unwrap();
     assert_eq!(store.eab_key("kid-1").await.unwrap().unwrap().account_id, Some(bound.id));
+    let listed = store.eab_keys().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].account_id, Some(bound.id), "the list shows the account a key is bound to");
     let reused = store.create_account(account(2, Some("kid-1")), event("acme.account.create")).await;
     assert!(matches!(reused, Err(StoreError::Conflict(_))), "an EAB key binds one account: {reused:?}");
 }

@@ -20,6 +20,9 @@ pub enum EabCommand {
         after_help = "Examples:\n  signet acme eab create --name web-team\n  signet acme eab create --name build-farm --profile shortlived --json"
     )]
     Create(EabCreateArgs),
+    /// List the keys made: whom for, the profile, when, and the account each is bound to.
+    #[command(after_help = "Examples:\n  signet acme eab list\n  signet acme eab list --json")]
+    List(EabListArgs),
 }
 
 /// `signet acme eab create`
@@ -35,6 +38,17 @@ pub struct EabCreateArgs {
     #[arg(long)]
     pub profile: Option<String>,
     /// Print the key id and MAC key as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signet acme eab list`
+#[derive(Debug, Args)]
+pub struct EabListArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print the keys as JSON (no MAC keys: only their hashes are stored). Example: signet acme eab list --json
     #[arg(long)]
     pub json: bool,
 }

@@ -1,4 +1,4 @@
-//! `signet acme eab create`: an External Account Binding key. The MAC key is derived from the CA
+//! `signet acme eab create|list`: External Account Binding keys. The MAC key is derived from the CA
 //! passphrase and the key id (`signet_acme::eab`), shown once, and only its SHA-256 is stored.
 
 use signet_acme::eab::{EabSecret, key_sha256, new_key_id};
@@ -7,7 +7,7 @@ use signet_model::{Clock, SystemClock};
 use signet_store::acme::EabKeyRecord;
 use signet_store::{AcmeStore, AuditEvent};
 
-use crate::cli::EabCreateArgs;
+use crate::cli::{EabCreateArgs, EabListArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 
@@ -65,6 +65,46 @@ pub fn eab_create(args: &EabCreateArgs) -> CliResult {
         if !data.settings.acme.eab_required {
             crate::output::note(
                 "[acme] eab_required is false in signet.toml: accounts register without a key too; set it to true and restart signet serve to require one",
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Runs `signet acme eab list`.
+pub fn eab_list(args: &EabListArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let keys = data.store.eab_keys().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        if args.json {
+            let list: Vec<serde_json::Value> = keys
+                .iter()
+                .map(|k| {
+                    serde_json::json!({
+                        "key_id": k.key_id,
+                        "name": k.name,
+                        "profile": k.profile,
+                        "created_at": signet_model::time_text::format(k.created_at),
+                        "account_id": k.account_id,
+                    })
+                })
+                .collect();
+            say!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            return Ok(());
+        }
+        if keys.is_empty() {
+            say!("No EAB keys yet: signet acme eab create --name NAME makes one.");
+            return Ok(());
+        }
+        say!("{:<24} {:<20} {:<12} {:<20} account", "key id", "for", "profile", "made");
+        for k in &keys {
+            let account = k.account_id.map_or_else(|| "unused".to_string(), |id| format!("account {id}"));
+            say!(
+                "{:<24} {:<20} {:<12} {:<20} {account}",
+                k.key_id,
+                k.name,
+                k.profile.as_deref().unwrap_or("any"),
+                signet_model::time_text::format(k.created_at),
             );
         }
         Ok(())
