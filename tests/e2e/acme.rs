@@ -567,6 +567,30 @@ fn lego_and_dehydrated_bind_external_accounts() {
     assert!(entry["account_id"].as_i64().is_some(), "{entry}");
     assert!(!listed.to_string().contains(&hmac), "the MAC key is never shown again");
     acme.server.admin(&sb, &["acme", "eab", "list"]).ok().out_has("web team").out_has("account ");
+    // A bound key is spent; an unused one is withdrawn, and then cannot bind an account.
+    acme.server.admin(&sb, &["acme", "eab", "withdraw", &kid]).code(2).err_has("bound to ACME account");
+    let spare = acme.server.admin(&sb, &["acme", "eab", "create", "--name", "spare", "--json"]).ok().json();
+    let (spare_kid, spare_hmac) = (spare["key_id"].as_str().unwrap(), spare["hmac_key"].as_str().unwrap());
+    acme.server.admin(&sb, &["acme", "eab", "withdraw", spare_kid]).ok().out_has("withdrawn");
+    acme.server.admin(&sb, &["acme", "eab", "withdraw", spare_kid]).code(2).err_has("there is no EAB key");
+    let withdrawn = acme.lego(
+        &sb,
+        "lego-withdrawn",
+        &[
+            "--eab",
+            "--kid",
+            spare_kid,
+            "--hmac",
+            spare_hmac,
+            "--http",
+            "--http.port",
+            &http,
+            "-d",
+            "eab3.example.com",
+            "run",
+        ],
+    );
+    assert!(withdrawn.stderr.contains("urn:ietf:params:acme:error:unauthorized"), "{}", withdrawn.stderr);
 
     // dehydrated (a Bash client on curl), with an EAB key of its own and a hook that hands its
     // http-01 answer to challtestsrv.

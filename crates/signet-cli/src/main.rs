@@ -67,6 +67,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),
         Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::Create(args))) => commands::acme::eab_create(&args),
         Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::List(args))) => commands::acme::eab_list(&args),
+        Command::Acme(cli::AcmeCommand::Eab(cli::EabCommand::Withdraw(args))) => commands::acme::eab_withdraw(&args),
         Command::Token(TokenCommand::List(args)) => commands::admin::token_list(&args),
         Command::Token(TokenCommand::Revoke(args)) => commands::admin::token_revoke(&args),
         Command::Audit(AuditCommand::Verify(args)) => commands::admin::audit_verify(&args),

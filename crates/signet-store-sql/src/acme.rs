@@ -205,6 +205,10 @@ impl AcmeStore for SqlStore {
         self.acme_op(AcmeOp::CreateEabKey(key, audit)).await.map(|_| ())
     }
 
+    async fn withdraw_eab_key(&self, key_id: &str, audit: AuditEvent) -> StoreResult<()> {
+        self.acme_op(AcmeOp::WithdrawEabKey { key_id: key_id.to_string(), audit }).await.map(|_| ())
+    }
+
     async fn eab_keys(&self) -> StoreResult<Vec<EabKeyRecord>> {
         self.read(move |db| {
             query(

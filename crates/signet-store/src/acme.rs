@@ -363,6 +363,8 @@ pub trait AcmeStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Stores a new EAB key.
     async fn create_eab_key(&self, key: EabKeyRecord, audit: AuditEvent) -> StoreResult<()>;
+    /// Deletes an EAB key no account is bound to (Conflict when it is absent or bound).
+    async fn withdraw_eab_key(&self, key_id: &str, audit: AuditEvent) -> StoreResult<()>;
     /// An EAB key by key id.
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>>;
     /// Every EAB key, oldest first, each with the account it was bound to.

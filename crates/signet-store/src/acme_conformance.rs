@@ -263,6 +263,15 @@ async fn external_account_keys_bind_once(store: &dyn AcmeStore) {
     assert_eq!(listed[0].account_id, Some(bound.id), "the list shows the account a key is bound to");
     let reused = store.create_account(account(2, Some("kid-1")), event("acme.account.create")).await;
     assert!(matches!(reused, Err(StoreError::Conflict(_))), "an EAB key binds one account: {reused:?}");
+    // A bound key cannot be withdrawn; an unused one can, once.
+    let withdrawn = store.withdraw_eab_key("kid-1", event("acme.eab.withdraw")).await;
+    assert!(matches!(withdrawn, Err(StoreError::Conflict(_))), "{withdrawn:?}");
+    let unused = EabKeyRecord { key_id: "kid-3".into(), account_id: None, ..key.clone() };
+    store.create_eab_key(unused, event("acme.eab.create")).await.unwrap();
+    store.withdraw_eab_key("kid-3", event("acme.eab.withdraw")).await.unwrap();
+    assert!(store.eab_key("kid-3").await.unwrap().is_none());
+    let again = store.withdraw_eab_key("kid-3", event("acme.eab.withdraw")).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
 }
 
 /// An order claimed by finalize at `at`, ready to take its request.

@@ -23,6 +23,9 @@ pub enum EabCommand {
     /// List the keys made: whom for, the profile, when, and the account each is bound to.
     #[command(after_help = "Examples:\n  signet acme eab list\n  signet acme eab list --json")]
     List(EabListArgs),
+    /// Withdraw a key no account is bound to yet (a bound key is spent already: it binds no other).
+    #[command(after_help = "Examples:\n  signet acme eab withdraw 8Jx2Kq0mVb1tYp3zR5sW7u\n  signet acme eab list")]
+    Withdraw(EabWithdrawArgs),
 }
 
 /// `signet acme eab create`
@@ -51,4 +54,14 @@ pub struct EabListArgs {
     /// Print the keys as JSON (no MAC keys: only their hashes are stored). Example: signet acme eab list --json
     #[arg(long)]
     pub json: bool,
+}
+
+/// `signet acme eab withdraw`
+#[derive(Debug, Args)]
+pub struct EabWithdrawArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The key id `signet acme eab create` printed (`signet acme eab list` shows them). Example: 8Jx2Kq0mVb1tYp3zR5sW7u
+    pub key_id: String,
 }

@@ -1,4 +1,4 @@
-//! `signet acme eab create|list`: External Account Binding keys. The MAC key is derived from the CA
+//! `signet acme eab create|list|withdraw`: External Account Binding keys. The MAC key is derived from the CA
 //! passphrase and the key id (`signet_acme::eab`), shown once, and only its SHA-256 is stored.
 
 use signet_acme::eab::{EabSecret, key_sha256, new_key_id};
@@ -7,7 +7,7 @@ use signet_model::{Clock, SystemClock};
 use signet_store::acme::EabKeyRecord;
 use signet_store::{AcmeStore, AuditEvent};
 
-use crate::cli::{EabCreateArgs, EabListArgs};
+use crate::cli::{EabCreateArgs, EabListArgs, EabWithdrawArgs};
 use crate::data;
 use crate::error::{CliError, CliResult};
 
@@ -107,6 +107,38 @@ pub fn eab_list(args: &EabListArgs) -> CliResult {
                 signet_model::time_text::format(k.created_at),
             );
         }
+        Ok(())
+    })
+}
+
+/// Runs `signet acme eab withdraw`.
+pub fn eab_withdraw(args: &EabWithdrawArgs) -> CliResult {
+    let key_id = args.key_id.trim();
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        match data.store.eab_key(key_id).await.map_err(|e| CliError::runtime(e.to_string()))? {
+            None => {
+                return Err(CliError::bad_input(format!(
+                    "there is no EAB key {key_id:?}: `signet acme eab list` shows the keys"
+                )));
+            }
+            Some(key) if key.account_id.is_some() => {
+                return Err(CliError::bad_input(format!(
+                    "EAB key {key_id} is bound to ACME account {} already, so it can bind no other; withdrawing it would change nothing",
+                    key.account_id.unwrap_or_default()
+                )));
+            }
+            Some(_) => {}
+        }
+        let audit = AuditEvent::new(
+            SystemClock.now(),
+            "local-admin",
+            "acme.eab.withdraw",
+            &format!("acme-eab:{key_id}"),
+            serde_json::json!({}),
+        );
+        data.store.withdraw_eab_key(key_id, audit).await.map_err(|e| CliError::runtime(e.to_string()))?;
+        say!("EAB key {key_id} withdrawn: no ACME account can bind it now.");
         Ok(())
     })
 }

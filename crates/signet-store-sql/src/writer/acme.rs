@@ -54,6 +54,10 @@ pub(crate) enum AcmeOp {
         audit: Option<AuditEvent>,
     },
     CreateEabKey(EabKeyRecord, AuditEvent),
+    WithdrawEabKey {
+        key_id: String,
+        audit: AuditEvent,
+    },
 }
 
 impl AcmeOp {
@@ -254,6 +258,21 @@ pub(crate) fn apply(db: &mut dyn Db, op: &AcmeOp, journal: &mut Journal) -> Resu
                 ],
             )
             .map_err(unique("that key id exists already"))?;
+            journal.append(audit)?;
+            Ok(Outcome::Done)
+        }
+        AcmeOp::WithdrawEabKey { key_id, audit } => {
+            // Only a key no account is bound to: a bound one is spent already.
+            let done = db.execute(
+                "DELETE FROM acme_eab_keys WHERE key_id = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM acme_accounts WHERE eab_key_id = $1)",
+                &[key_id.as_str().into()],
+            )?;
+            if done == 0 {
+                return Err(refused(StoreError::Conflict(format!(
+                    "EAB key {key_id} is not there, or an account is bound to it already"
+                ))));
+            }
             journal.append(audit)?;
             Ok(Outcome::Done)
         }
