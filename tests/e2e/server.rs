@@ -121,6 +121,8 @@ pub struct Server {
     cwd: Option<PathBuf>,
     /// The sandbox's per-user configuration directory.
     config_home: PathBuf,
+    /// First starts tried again on other ports (see `spawn`).
+    port_retries: u32,
 }
 
 impl Server {
@@ -144,6 +146,7 @@ impl Server {
             options: options.iter().map(|o| o.to_string()).collect(),
             cwd: None,
             config_home: user_config_home(sb.dir()),
+            port_retries: 0,
         };
         server.spawn();
         server
@@ -166,6 +169,7 @@ impl Server {
             options: Vec::new(),
             cwd: Some(cwd),
             config_home: user_config_home(sb.dir()),
+            port_retries: 0,
         };
         server.spawn();
         server
@@ -185,6 +189,7 @@ impl Server {
             options: Vec::new(),
             cwd: None,
             config_home: self.config_home.clone(),
+            port_retries: 0,
         };
         server.spawn();
         server
@@ -224,6 +229,17 @@ impl Server {
                 return;
             }
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                // A port taken between free_port's check and the server's bind (by whatever
+                // else runs on the machine): a first start stops before making anything, so it
+                // is started again on other ports.
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                if log.contains("no CA was created") && log.contains("cannot listen on") && self.port_retries < 3 {
+                    self.port_retries += 1;
+                    self.port = free_port();
+                    self.http_port = free_port();
+                    self.child = None;
+                    return self.spawn();
+                }
                 panic!(
                     "signet serve exited with {status}:\n{}",
                     std::fs::read_to_string(&self.log).unwrap_or_default()
