@@ -151,10 +151,7 @@ pub(crate) async fn account(
     posted: Posted,
 ) -> AcmeResult<Response> {
     let signed = acme.authenticate(&posted, Signer::Account).await?;
-    let account = signed.account()?;
-    if id != account.id.to_string() {
-        return Err(AcmeProblem::unauthorized("the account URL is not the account that signed the request"));
-    }
+    let account = signed.account_at(&id, "the account URL is not the account that signed the request")?;
     let actor = identity(account.id);
     let target = format!("acme-account:{}", account.id);
     if signed.jws.is_post_as_get() {

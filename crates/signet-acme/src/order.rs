@@ -390,10 +390,7 @@ pub(crate) async fn account_orders(
     posted: Posted,
 ) -> AcmeResult<Response> {
     let signed = acme.authenticate(&posted, Signer::Account).await?;
-    let account = signed.account()?;
-    if id != account.id.to_string() {
-        return Err(AcmeProblem::unauthorized("the orders list is not the signing account's"));
-    }
+    let account = signed.account_at(&id, "the orders list is not the signing account's")?;
     let ids = acme.store.account_orders(account.id, ORDERS_LISTED).await?;
     let urls: Vec<String> = ids.iter().map(|id| acme.url(&format!("/order/{id}"))).collect();
     Ok(json(StatusCode::OK, None, &json!({"orders": urls})))

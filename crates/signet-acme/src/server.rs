@@ -114,6 +114,16 @@ impl Signed {
             .as_ref()
             .ok_or_else(|| AcmeProblem::new(ProblemType::AccountDoesNotExist, "no account has this key"))
     }
+
+    /// The account, when the URL's account id (`id`) is the signer's; otherwise `unauthorized`
+    /// with `refusal`.
+    pub(crate) fn account_at(&self, id: &str, refusal: &str) -> AcmeResult<&AcmeAccountRecord> {
+        let account = self.account()?;
+        if id != account.id.to_string() {
+            return Err(AcmeProblem::unauthorized(refusal));
+        }
+        Ok(account)
+    }
 }
 
 /// A POST body read as a JWS.

@@ -122,10 +122,9 @@ pub fn eab_withdraw(args: &EabWithdrawArgs) -> CliResult {
                     "there is no EAB key {key_id:?}: `signet acme eab list` shows the keys"
                 )));
             }
-            Some(key) if key.account_id.is_some() => {
+            Some(EabKeyRecord { account_id: Some(account), .. }) => {
                 return Err(CliError::bad_input(format!(
-                    "EAB key {key_id} is bound to ACME account {} already, so it can bind no other; withdrawing it would change nothing",
-                    key.account_id.unwrap_or_default()
+                    "EAB key {key_id} is bound to ACME account {account} already, so it can bind no other; withdrawing it would change nothing"
                 )));
             }
             Some(_) => {}
