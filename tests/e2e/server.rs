@@ -508,6 +508,8 @@ impl Transport for TlsStream {
                     self.conn.process_new_packets().map_err(std::io::Error::other)?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(()),
+                // A read with a timeout is not restarted after SIGSTOP/SIGCONT (signal(7)): read again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
         }

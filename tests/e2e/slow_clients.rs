@@ -52,7 +52,12 @@ fn connect(server: &Server) -> TlsStream {
     let mut stream = server.endpoint().connect().unwrap();
     stream.sock.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     while stream.conn.is_handshaking() {
-        stream.conn.complete_io(&mut stream.sock).unwrap();
+        match stream.conn.complete_io(&mut stream.sock) {
+            Ok(_) => {}
+            // A read with a timeout is not restarted after SIGSTOP/SIGCONT (signal(7)): go on.
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => panic!("TLS handshake: {e}"),
+        }
     }
     stream
 }
@@ -65,6 +70,7 @@ fn read_until_closed(stream: &mut impl Read) -> Vec<u8> {
         match stream.read(&mut buffer) {
             Ok(0) => return received,
             Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             // A peer closing without TLS close_notify, or resetting, has closed (rustls may meet the
             // closed socket writing its own alert first: a broken pipe).
             Err(e)
