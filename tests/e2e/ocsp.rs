@@ -120,6 +120,26 @@ fn the_delegated_responder_answers_good_then_revoked_and_refuses_bad_requests() 
     }
     assert_eq!(server.request("GET", "/healthz", None, &[], b"").status, 200);
     ask(&sb, ca, "c.pem", &url, &["-no_nonce"]).ok().out_has("c.pem: revoked");
+
+    // A revoked responder signs nothing more: a new one is issued at once and every response it
+    // had signed is signed again, without waiting for the daily refresh.
+    let old = responder_serial(&sb, "revoked.der");
+    server.cli(&sb, &["revoke", &old, "--reason", "keyCompromise"]).ok();
+    wait_for("the response signed again by a new responder", || {
+        ask(&sb, ca, "c.pem", &url, &["-no_nonce", "-respout", "resigned.der"]).stdout.contains("c.pem: revoked")
+            && responder_serial(&sb, "resigned.der") != old
+    });
+    ask(&sb, ca, "c.pem", &url, &["-no_nonce"]).ok().err_has("Response verify OK").out_has("Reason: keyCompromise");
+    lint_response(&sb, "resigned.der");
+}
+
+/// The serial (lower-case hex) of the responder certificate an OCSP response carries.
+fn responder_serial(sb: &Sandbox, response: &str) -> String {
+    let text = sb.openssl(&["ocsp", "-respin", response, "-resp_text", "-noverify"]).ok().stdout;
+    let begin = text.find("-----BEGIN CERTIFICATE-----").expect("a responder certificate in the response");
+    let end = text.find("-----END CERTIFICATE-----").expect("the end of the certificate") + 25;
+    sb.write("responder.pem", &text[begin..end]);
+    serial_of(sb, "responder.pem")
 }
 
 /// A running `signet ocsp serve`, killed when dropped.

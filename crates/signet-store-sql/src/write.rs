@@ -156,8 +156,13 @@ impl StoreWrite for SqlStore {
         }
     }
 
-    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()> {
-        self.unit_op(Op::StoreOcspResponder(Box::new(responder), audit)).await
+    async fn store_ocsp_responder(
+        &self,
+        responder: OcspResponderRecord,
+        resign_all: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<()> {
+        self.unit_op(Op::StoreOcspResponder { responder: Box::new(responder), resign_all, audit }).await
     }
 
     async fn publisher_lease(&self, what: &str) -> StoreResult<bool> {

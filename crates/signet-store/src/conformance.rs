@@ -559,15 +559,30 @@ async fn ocsp_responses_follow_revocations(store: &dyn Store) {
         not_after: now() + Duration::days(14),
         created_at: now(),
     };
-    store.store_ocsp_responder(responder.clone(), event()).await.unwrap();
-    assert!(matches!(store.store_ocsp_responder(responder.clone(), event()).await, Err(StoreError::Conflict(_))));
-    assert_eq!(store.ocsp_responders().await.unwrap(), vec![responder]);
+    store.store_ocsp_responder(responder.clone(), false, event()).await.unwrap();
+    assert!(matches!(
+        store.store_ocsp_responder(responder.clone(), false, event()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.ocsp_responders().await.unwrap(), vec![responder.clone()]);
     let audit = store.audit_entries(1, 1000).await.unwrap();
     assert_eq!(
         audit.iter().filter(|e| e.event.action == "ocsp.refresh").count(),
         1 + 1 + 1 + 1 + 1,
         "batches that stored something, the two revocations, the responder"
     );
+    // A responder replacing a revoked one makes every stored response due again, after the
+    // revocations; new certificates keep their place.
+    assert_eq!(store.ocsp_due(ca, now(), now(), false, 100).await.unwrap().len(), 1, "only 20's revocation");
+    issue(store, ca, "responder2.example.com", 31).await;
+    let replacement = OcspResponderRecord { serial: serial(31), ..responder };
+    store.store_ocsp_responder(replacement, true, event()).await.unwrap();
+    let again: Vec<Serial> =
+        store.ocsp_due(ca, now(), now(), false, 100).await.unwrap().iter().map(|w| w.serial).collect();
+    assert_eq!(again[0], serial(20), "the revocation stays first");
+    let mut rest = again[1..].to_vec();
+    rest.sort();
+    assert_eq!(rest, vec![serial(21), serial(22)], "both signed responses are due again");
 }
 
 async fn concurrent_issuance_is_consistent(store: Arc<dyn Store>) {

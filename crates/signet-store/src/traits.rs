@@ -143,8 +143,15 @@ pub trait StoreWrite: StoreRead {
     /// for the batch, skipping (and not counting) a response whose certificate was revoked or
     /// released after it was read; answers how many were stored.
     async fn store_ocsp_responses(&self, responses: Vec<OcspResponseRecord>, audit: AuditEvent) -> StoreResult<usize>;
-    /// Stores a new delegated OCSP responder (its certificate already issued and stored).
-    async fn store_ocsp_responder(&self, responder: OcspResponderRecord, audit: AuditEvent) -> StoreResult<()>;
+    /// Stores a new delegated OCSP responder (its certificate already issued and stored). With
+    /// `resign_all` (the one before it was revoked), every response of its CA falls due at once,
+    /// in the same transaction: nothing the revoked responder signed outlives the next rounds.
+    async fn store_ocsp_responder(
+        &self,
+        responder: OcspResponderRecord,
+        resign_all: bool,
+        audit: AuditEvent,
+    ) -> StoreResult<()>;
     /// Whether this store (process) holds the lease to publish `what`, taking it if free: one
     /// publisher at a time among the front ends sharing a database. Held until the process ends
     /// or loses its connection.

@@ -162,8 +162,10 @@ impl Authority {
     }
 
     /// The responder to sign with for `ca`, and whether it was just issued: the CA itself, or its
-    /// delegated responder — loaded from the store, and (only when `may_issue`) issued or
-    /// replaced when missing or past half its life.
+    /// delegated responder — the newest stored, and (only when `may_issue`) issued or replaced
+    /// when missing, past half its life or revoked. Without `may_issue` the store is asked every
+    /// round, so a front end that does not sign rounds follows the leader's replacement within
+    /// one round when it signs on demand.
     async fn responder(&self, ca: &Arc<IssuingCa>, may_issue: bool) -> AuthorityResult<Option<(Responder, bool)>> {
         if self.ocsp_policy.signer == OcspSigner::Ca {
             return Ok(Some((Responder { signer: ca.signer.clone(), certificate: None }, false)));
@@ -173,28 +175,33 @@ impl Authority {
             now < c.created_at + self.ocsp_policy.responder_validity / 2_i32 && now < c.not_after
         };
         let cached = self.responders.lock().ok().and_then(|all| all.get(&ca.id).cloned());
-        if let Some(current) = cached.filter(|c| fresh(c)) {
-            // A revoked responder (its key compromised, or an operator's decision) signs nothing
-            // more: the leader replaces it now rather than at half its life.
-            if !(may_issue && self.responder_revoked(ca, &current).await?) {
-                return Ok(Some((current.responder, false)));
-            }
+        if may_issue
+            && let Some(current) = cached.as_ref().filter(|c| fresh(c))
+            && !self.responder_revoked(ca, current).await?
+        {
+            return Ok(Some((current.responder.clone(), false)));
         }
         let stored = self.store.ocsp_responders().await?.into_iter().rfind(|r| r.ca_id == ca.id);
+        let mut revoked = false;
         if let Some(record) = stored {
-            let current = CurrentResponder {
-                responder: Responder {
-                    signer: self
-                        .keys
-                        .open_sealed(&record.encrypted_key, &format!("the OCSP responder of CA {}", ca.name))?,
-                    certificate: Some(record.certificate.clone()),
+            let current = match cached.filter(|c| c.serial == record.serial) {
+                Some(current) => current,
+                None => CurrentResponder {
+                    responder: Responder {
+                        signer: self
+                            .keys
+                            .open_sealed(&record.encrypted_key, &format!("the OCSP responder of CA {}", ca.name))?,
+                        certificate: Some(record.certificate.clone()),
+                    },
+                    serial: record.serial,
+                    created_at: record.created_at,
+                    not_after: record.not_after,
                 },
-                serial: record.serial,
-                created_at: record.created_at,
-                not_after: record.not_after,
             };
-            let usable = fresh(&current) && !(may_issue && self.responder_revoked(ca, &current).await?);
-            if usable || (!may_issue && now < current.not_after) {
+            // A revoked responder (its key compromised, or an operator's decision) signs nothing
+            // more: the leader replaces it now rather than at half its life.
+            revoked = may_issue && self.responder_revoked(ca, &current).await?;
+            if (fresh(&current) && !revoked) || (!may_issue && now < current.not_after) {
                 self.remember(ca.id, &current);
                 return Ok(Some((current.responder, false)));
             }
@@ -202,7 +209,7 @@ impl Authority {
         if !may_issue {
             return Ok(None);
         }
-        let current = self.issue_responder(ca).await?;
+        let current = self.issue_responder(ca, revoked).await?;
         self.remember(ca.id, &current);
         Ok(Some((current.responder, true)))
     }
@@ -228,8 +235,9 @@ impl Authority {
     }
 
     /// Issues a delegated responder certificate for `ca` to a new key, recorded like any
-    /// issuance (intent before signature), and stores it with its sealed key.
-    async fn issue_responder(&self, ca: &Arc<IssuingCa>) -> AuthorityResult<CurrentResponder> {
+    /// issuance (intent before signature), and stores it with its sealed key; `replaces_revoked`:
+    /// every response the old one signed is signed again, starting at once.
+    async fn issue_responder(&self, ca: &Arc<IssuingCa>, replaces_revoked: bool) -> AuthorityResult<CurrentResponder> {
         let now = self.clock.now();
         let key = self.keys.generate(KeyAlgorithm::EcP256)?;
         let prepared =
@@ -295,9 +303,13 @@ impl Authority {
             "system",
             "ocsp.responder",
             &format!("ca:{}", ca.name),
-            json!({"serial": record.serial.to_hex(), "not_after": signet_codec::describe::rfc3339(record.not_after)}),
+            json!({
+                "serial": record.serial.to_hex(),
+                "not_after": signet_codec::describe::rfc3339(record.not_after),
+                "replaces_revoked": replaces_revoked,
+            }),
         );
-        self.store.store_ocsp_responder(record.clone(), audit).await?;
+        self.store.store_ocsp_responder(record.clone(), replaces_revoked, audit).await?;
         tracing::info!(ca = %ca.name, serial = %record.serial, "delegated OCSP responder issued");
         Ok(CurrentResponder {
             serial: record.serial,

@@ -272,8 +272,8 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             }
             Ok(Outcome::Count(stored))
         }
-        Op::StoreOcspResponder(responder, audit) => {
-            super::revocation::store_ocsp_responder(db, responder)?;
+        Op::StoreOcspResponder { responder, resign_all, audit } => {
+            super::revocation::store_ocsp_responder(db, responder, *resign_all)?;
             journal.append(audit)?;
             Ok(Outcome::Done)
         }

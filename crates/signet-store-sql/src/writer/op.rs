@@ -54,7 +54,11 @@ pub(crate) enum Op {
     },
     StoreCrl(Box<CrlRecord>, AuditEvent),
     StoreOcspResponses(Vec<OcspResponseRecord>, AuditEvent),
-    StoreOcspResponder(Box<OcspResponderRecord>, AuditEvent),
+    StoreOcspResponder {
+        responder: Box<OcspResponderRecord>,
+        resign_all: bool,
+        audit: AuditEvent,
+    },
     Audit(Vec<AuditEvent>),
     AbandonStale(time::OffsetDateTime, time::OffsetDateTime),
     /// Raw SQL, for tests and repair tools only.

@@ -268,8 +268,9 @@ fn store_ocsp_responses_pg(db: &mut dyn Db, responses: &[OcspResponseRecord]) ->
     Ok(stored)
 }
 
-/// Stores a delegated OCSP responder.
-pub(crate) fn store_ocsp_responder(db: &mut dyn Db, r: &OcspResponderRecord) -> Result<(), Failure> {
+/// Stores a delegated OCSP responder; with `resign_all`, makes every stored response of its CA
+/// due now (after revocations, which stay first: -1, and new certificates: 0).
+pub(crate) fn store_ocsp_responder(db: &mut dyn Db, r: &OcspResponderRecord, resign_all: bool) -> Result<(), Failure> {
     db.execute(
         "INSERT INTO ocsp_responders (ca_id, serial, certificate, encrypted_key, not_after, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -283,5 +284,11 @@ pub(crate) fn store_ocsp_responder(db: &mut dyn Db, r: &OcspResponderRecord) -> 
         ],
     )
     .map_err(super::apply::Constraint::refuse(&[super::apply::Constraint::OcspResponder]))?;
+    if resign_all {
+        db.execute(
+            "UPDATE certificates SET ocsp_due = 1 WHERE ca_id = $1 AND status = 'issued' AND ocsp_due > 1",
+            &[r.ca_id.into()],
+        )?;
+    }
     Ok(())
 }
