@@ -66,7 +66,8 @@ fn the_api_is_https_and_relying_party_files_are_plain_http() {
         let refused = server.plain_request("GET", path);
         assert_eq!(refused.status, 404, "{path}: {}", refused.text());
         assert_eq!(refused.header("content-type"), Some("application/problem+json"));
-        assert!(refused.text().contains("HTTPS listener"), "{}", refused.text());
+        let there = format!("HTTPS listener: {}{path}", server.url().trim_end_matches('/'));
+        assert!(refused.json()["detail"].as_str().unwrap().ends_with(&there), "{}", refused.text());
     }
 
     // Issued certificates point at the plain listener, which serves their issuer.

@@ -56,15 +56,22 @@ fn relying_party_routes() -> axum::Router<AppState> {
     axum::Router::new().route("/ca/{file}", get(ca_certificate_file))
 }
 
-/// The plain-HTTP listener's routes: [`relying_party_routes`] and nothing else.
-pub(crate) fn plain_routes() -> axum::Router<AppState> {
-    relying_party_routes().fallback(plain_not_found).method_not_allowed_fallback(method_not_allowed)
+/// The plain-HTTP listener's routes: [`relying_party_routes`] and nothing else; anything else
+/// is a 404 naming the same path on the HTTPS listener at `https_url`.
+pub(crate) fn plain_routes(https_url: &str) -> axum::Router<AppState> {
+    let https_url = https_url.trim_end_matches('/').to_string();
+    relying_party_routes()
+        .fallback(move |uri: axum::http::Uri| plain_not_found(https_url.clone(), uri))
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn plain_not_found() -> Problem {
+async fn plain_not_found(https_url: String, uri: axum::http::Uri) -> Problem {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
     Problem::new(
         Kind::NotFound,
-        "this plain-HTTP listener serves only CA certificates, CRLs and OCSP; the API and ACME are on the HTTPS listener (`signet serve` prints its URL)",
+        format!(
+            "this plain-HTTP listener serves only CA certificates, CRLs and OCSP; the API and ACME are on the HTTPS listener: {https_url}{path}"
+        ),
     )
 }
 

@@ -58,10 +58,11 @@ pub fn router_with(state: AppState, mut mounted: Vec<Router>) -> Router {
 
 /// The plain-HTTP listener's application: only what relying parties fetch without TLS (CA
 /// certificates for caIssuers, CRLs, and the `mounted` OCSP routes), with the same limits and
-/// tracing.
-pub fn plain_router(state: AppState, mut mounted: Vec<Router>) -> Router {
+/// tracing. A request for anything else is answered 404 with the same path under `https_url`
+/// (the public URL of the HTTPS listener).
+pub fn plain_router(state: AppState, mut mounted: Vec<Router>, https_url: &str) -> Router {
     mounted.push(crl::routes(state.authority.clone()));
-    layered(api::plain_routes(), state, mounted)
+    layered(api::plain_routes(https_url), state, mounted)
 }
 
 fn layered(routes: Router<AppState>, state: AppState, mounted: Vec<Router>) -> Router {

@@ -108,7 +108,7 @@ async fn api_with(limits: Limits) -> Api {
     let state = AppState { authority: Arc::new(authority), store_stats: None, limits, clock };
     Api {
         app: signet_web::router(state.clone()),
-        plain: signet_web::plain_router(state, Vec::new()),
+        plain: signet_web::plain_router(state, Vec::new(), "https://ca.example.test:8443/"),
         admin,
         enrollee,
         auditor,
@@ -480,6 +480,6 @@ async fn the_plain_listener_serves_only_relying_party_files() {
     assert_eq!(ca.body, api.get("/ca/dev-issuing.crt", None).await.body, "the same file on both listeners");
     for path in ["/api/v1/cas", "/healthz", "/metrics", "/api/v1/requests/1"] {
         let detail = plain(path).await.problem(404, "not-found");
-        assert!(detail.contains("HTTPS listener"), "{path}: {detail}");
+        assert!(detail.contains(&format!("HTTPS listener: https://ca.example.test:8443{path}")), "{path}: {detail}");
     }
 }

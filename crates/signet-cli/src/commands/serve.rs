@@ -236,7 +236,7 @@ async fn serve(args: &ServeArgs) -> CliResult {
     let ocsp_routes = || ocsp.iter().map(|service| signet_ocsp::router(service.clone(), false)).collect::<Vec<_>>();
     let plain = signet_web::serve(
         plain_listener,
-        signet_web::plain_router(state.clone(), ocsp_routes()),
+        signet_web::plain_router(state.clone(), ocsp_routes(), &settings.public_url),
         limits,
         None,
         until_stopped(stopped.clone()),
