@@ -59,12 +59,33 @@ impl Nonces {
 
     /// Redeems a nonce: `badNonce` unless it is one of this database's, unexpired and unused.
     pub async fn redeem(&self, nonce: &str) -> AcmeResult<()> {
-        let bad = |why: &str| {
-            AcmeProblem::new(
-                ProblemType::BadNonce,
-                format!("{why}; retry with the nonce in this answer's Replay-Nonce header"),
-            )
-        };
+        let (expires_at, now) = self.check(nonce)?;
+        if !self.store.redeem_nonce(nonce, expires_at, now).await? {
+            return Err(Self::used());
+        }
+        Ok(())
+    }
+
+    /// Redeems a nonce and reads the account `account` in the same step (see
+    /// [`AcmeStore::redeem_nonce_and_read_account`]); `badNonce` as [`Self::redeem`], but a
+    /// used nonce is reported by the caller (after the signature), with [`Self::used`].
+    pub(crate) async fn redeem_reading_account(
+        &self,
+        nonce: &str,
+        account: i64,
+    ) -> AcmeResult<(bool, Option<signet_store::acme::AcmeAccountRecord>)> {
+        let (expires_at, now) = self.check(nonce)?;
+        Ok(self.store.redeem_nonce_and_read_account(nonce, expires_at, now, account).await?)
+    }
+
+    /// The problem for a nonce used before.
+    pub(crate) fn used() -> AcmeProblem {
+        bad_nonce("the nonce was used already")
+    }
+
+    /// Checks that a nonce is one of this database's and unexpired: its expiry, and the time now.
+    fn check(&self, nonce: &str) -> AcmeResult<(OffsetDateTime, OffsetDateTime)> {
+        let bad = bad_nonce;
         let bytes = b64_decode(nonce, "the nonce").map_err(|_| bad("the nonce was not issued by this server"))?;
         if bytes.len() != LENGTH {
             return Err(bad("the nonce was not issued by this server"));
@@ -85,9 +106,11 @@ impl Nonces {
         if expires_at <= now {
             return Err(bad("the nonce has expired"));
         }
-        if !self.store.redeem_nonce(nonce, expires_at, now).await? {
-            return Err(bad("the nonce was used already"));
-        }
-        Ok(())
+        Ok((expires_at, now))
     }
+}
+
+/// A `badNonce` problem saying why and what to do.
+fn bad_nonce(why: &str) -> AcmeProblem {
+    AcmeProblem::new(ProblemType::BadNonce, format!("{why}; retry with the nonce in this answer's Replay-Nonce header"))
 }

@@ -173,13 +173,22 @@ impl Acme {
                 jws.protected.url
             )));
         }
+        let nonce = jws.protected.nonce.clone().ok_or_else(|| {
+            AcmeProblem::new(ProblemType::BadNonce, "the JWS has no nonce; get one from newNonce (RFC 8555 §6.5)")
+        })?;
+        // Whether the nonce was fresh, when it was redeemed with the account's read.
+        let mut redeemed = None;
         let (jwk, account) = match (&jws.protected.key, signer) {
             (KeyRef::Jwk(jwk), Signer::Jwk | Signer::Either) => {
                 let account = self.store.acme_account_by_key(&jwk.thumbprint()).await?;
                 (jwk.clone(), account)
             }
             (KeyRef::Kid(kid), Signer::Account | Signer::Either) => {
-                let account = self.account_for_kid(kid).await?;
+                let missing = || AcmeProblem::new(ProblemType::AccountDoesNotExist, format!("no account at {kid}"));
+                let id = self.account_id(kid).ok_or_else(missing)?;
+                let (fresh, account) = self.nonces.redeem_reading_account(&nonce, id).await?;
+                redeemed = Some(fresh);
+                let account = account.ok_or_else(missing)?;
                 let stored: serde_json::Value =
                     serde_json::from_str(&account.jwk).map_err(|_| AcmeProblem::internal())?;
                 (Jwk::from_json(&stored)?, Some(account))
@@ -196,10 +205,11 @@ impl Acme {
             }
         };
         jws.verify(&jwk)?;
-        let nonce = jws.protected.nonce.as_deref().ok_or_else(|| {
-            AcmeProblem::new(ProblemType::BadNonce, "the JWS has no nonce; get one from newNonce (RFC 8555 §6.5)")
-        })?;
-        self.nonces.redeem(nonce).await?;
+        match redeemed {
+            Some(true) => {}
+            Some(false) => return Err(Nonces::used()),
+            None => self.nonces.redeem(&nonce).await?,
+        }
         if let Some(account) = &account
             && account.status != AccountStatus::Valid
             && matches!(jws.protected.key, KeyRef::Kid(_))
@@ -207,12 +217,6 @@ impl Acme {
             return Err(AcmeProblem::unauthorized(format!("account {} is {}", account.id, account.status.as_str())));
         }
         Ok(Signed { jws, jwk, account })
-    }
-
-    async fn account_for_kid(&self, kid: &str) -> AcmeResult<AcmeAccountRecord> {
-        let missing = || AcmeProblem::new(ProblemType::AccountDoesNotExist, format!("no account at {kid}"));
-        let id = self.account_id(kid).ok_or_else(missing)?;
-        self.store.acme_account(id).await?.ok_or_else(missing)
     }
 }
 

@@ -23,6 +23,18 @@ impl SqlStore {
     }
 }
 
+/// Redeems nonce `$1` (expiring at `$2`) and reads account `$3`: one row, `fresh` 1 the first
+/// time the nonce is redeemed, the account's columns NULL if there is none.
+const REDEEM_NONCE_READ_ACCOUNT_PG: &str = "WITH redeemed AS (INSERT INTO acme_nonces (nonce, expires_at) VALUES ($1, $2) \
+     ON CONFLICT (nonce) DO NOTHING RETURNING nonce) \
+     SELECT (SELECT COUNT(*) FROM redeemed) AS fresh, a.* FROM (SELECT 1) AS one LEFT JOIN acme_accounts a ON a.id = $3";
+
+/// The count in column `n` of a `COUNT` query's one row.
+fn count(rows: &[crate::db::Row]) -> StoreResult<u64> {
+    let n = rows.first().map(|r| crate::rows::int(r, "n")).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 fn unexpected() -> StoreError {
     StoreError::Corrupt("the writer answered an ACME change with the wrong kind of result".into())
 }
@@ -43,6 +55,28 @@ impl AcmeStore for SqlStore {
         }
     }
 
+    /// On PostgreSQL one statement on a lookup connection ([`crate::lookup`], committing
+    /// asynchronously as [`AcmeOp::RedeemNonce`] on the writer does), instead of a writer batch
+    /// and a read; the occasional redemption that also forgets expired nonces goes the usual way.
+    async fn redeem_nonce_and_read_account(
+        &self,
+        nonce: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+        account: i64,
+    ) -> StoreResult<(bool, Option<AcmeAccountRecord>)> {
+        if self.dialect() != crate::Dialect::Postgres || crate::writer::acme::sweeps_nonces(nonce) {
+            let fresh = self.redeem_nonce(nonce, expires_at, now).await?;
+            return Ok((fresh, self.acme_account(account).await?));
+        }
+        let params = vec![nonce.to_string().into(), Value::Int(secs(expires_at)), Value::Int(account)];
+        let rows = self.read_rows(REDEEM_NONCE_READ_ACCOUNT_PG, params).await?;
+        let row = rows.first().ok_or_else(|| StoreError::Corrupt("the nonce redemption answered no row".into()))?;
+        let fresh = crate::rows::int(row, "fresh")? > 0;
+        let found = matches!(row.cell("id"), Some(crate::db::Cell::Int(_)));
+        Ok((fresh, if found { Some(rows::account(row)?) } else { None }))
+    }
+
     async fn create_account(&self, account: NewAcmeAccount, audit: AuditEvent) -> StoreResult<AcmeAccountRecord> {
         let record = AcmeAccountRecord {
             id: 0,
@@ -60,13 +94,11 @@ impl AcmeStore for SqlStore {
     }
 
     async fn acme_account(&self, id: i64) -> StoreResult<Option<AcmeAccountRecord>> {
-        self.read(move |db| {
-            query(db, "SELECT * FROM acme_accounts WHERE id = $1", &[Value::Int(id)])?
-                .first()
-                .map(rows::account)
-                .transpose()
-        })
-        .await
+        self.read_rows("SELECT * FROM acme_accounts WHERE id = $1", vec![Value::Int(id)])
+            .await?
+            .first()
+            .map(rows::account)
+            .transpose()
     }
 
     async fn acme_account_by_key(&self, thumbprint: &str) -> StoreResult<Option<AcmeAccountRecord>> {
@@ -103,23 +135,17 @@ impl AcmeStore for SqlStore {
     }
 
     async fn acme_order(&self, id: i64) -> StoreResult<Option<AcmeOrderRecord>> {
-        self.read(move |db| {
-            query(db, "SELECT * FROM acme_orders WHERE id = $1", &[Value::Int(id)])?
-                .first()
-                .map(rows::order)
-                .transpose()
-        })
-        .await
+        self.read_rows("SELECT * FROM acme_orders WHERE id = $1", vec![Value::Int(id)])
+            .await?
+            .first()
+            .map(rows::order)
+            .transpose()
     }
 
     async fn acme_order_for_request(&self, request: RequestId) -> StoreResult<Option<AcmeOrderRecord>> {
-        self.read(move |db| {
-            query(db, "SELECT * FROM acme_orders WHERE request_id = $1", &[Value::Int(request.get())])?
-                .first()
-                .map(rows::order)
-                .transpose()
-        })
-        .await
+        let rows =
+            self.read_rows("SELECT * FROM acme_orders WHERE request_id = $1", vec![Value::Int(request.get())]).await?;
+        rows.first().map(rows::order).transpose()
     }
 
     async fn change_order(&self, change: OrderChange) -> StoreResult<()> {
@@ -139,27 +165,21 @@ impl AcmeStore for SqlStore {
     }
 
     async fn acme_authorization(&self, id: i64) -> StoreResult<Option<AcmeAuthorizationRecord>> {
-        self.read(move |db| {
-            query(db, "SELECT * FROM acme_authorizations WHERE id = $1", &[Value::Int(id)])?
-                .first()
-                .map(rows::authorization)
-                .transpose()
-        })
-        .await
+        self.read_rows("SELECT * FROM acme_authorizations WHERE id = $1", vec![Value::Int(id)])
+            .await?
+            .first()
+            .map(rows::authorization)
+            .transpose()
     }
 
     async fn acme_authorizations(&self, ids: &[i64]) -> StoreResult<Vec<AcmeAuthorizationRecord>> {
-        let ids = ids.to_vec();
-        self.read(move |db| {
-            let mut found = Vec::with_capacity(ids.len());
-            for id in ids {
-                let rows = query(db, "SELECT * FROM acme_authorizations WHERE id = $1", &[Value::Int(id)])?;
-                let row = rows.first().ok_or_else(|| StoreError::NotFound(format!("authorization {id}")))?;
-                found.push(rows::authorization(row)?);
-            }
-            Ok(found)
-        })
-        .await
+        // Sent together: pipelined on one PostgreSQL connection.
+        let reads = ids.iter().map(|&id| async move {
+            let rows = self.read_rows("SELECT * FROM acme_authorizations WHERE id = $1", vec![Value::Int(id)]).await?;
+            let row = rows.first().ok_or_else(|| StoreError::NotFound(format!("authorization {id}")))?;
+            rows::authorization(row)
+        });
+        futures_util::future::try_join_all(reads).await
     }
 
     async fn reusable_authorization(
@@ -169,23 +189,20 @@ impl AcmeStore for SqlStore {
         wildcard: bool,
         after: OffsetDateTime,
     ) -> StoreResult<Option<i64>> {
-        let identifier = identifier.clone();
-        self.read(move |db| {
-            let rows = query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT id FROM acme_authorizations WHERE account_id = $1 AND identifier = $2 AND identifier_type = $3 \
                  AND wildcard = $4 AND status = 'valid' AND expires_at > $5 ORDER BY expires_at DESC LIMIT 1",
-                &[
+                vec![
                     Value::Int(account_id),
-                    identifier.value.as_str().into(),
-                    identifier.kind.as_str().into(),
+                    identifier.value.clone().into(),
+                    identifier.kind.as_str().to_string().into(),
                     Value::Int(i64::from(wildcard)),
                     Value::Int(secs(after)),
                 ],
-            )?;
-            rows.first().map(|row| crate::rows::int(row, "id")).transpose()
-        })
-        .await
+            )
+            .await?;
+        rows.first().map(|row| crate::rows::int(row, "id")).transpose()
     }
 
     async fn update_authorization(
@@ -241,16 +258,13 @@ impl AcmeStore for SqlStore {
     }
 
     async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>> {
-        let cert_id = cert_id.to_string();
-        self.read(move |db| {
-            let rows = query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT id FROM acme_orders WHERE replaces = $1 AND status <> 'invalid' ORDER BY id LIMIT 1",
-                &[cert_id.as_str().into()],
-            )?;
-            rows.first().map(|row| crate::rows::int(row, "id")).transpose()
-        })
-        .await
+                vec![cert_id.to_string().into()],
+            )
+            .await?;
+        rows.first().map(|row| crate::rows::int(row, "id")).transpose()
     }
 
     async fn count_orders_for_name_since(
@@ -259,18 +273,14 @@ impl AcmeStore for SqlStore {
         since: OffsetDateTime,
     ) -> StoreResult<u64> {
         // acme_order_names holds each order's identifiers, indexed by name (migration 0012).
-        let (kind, value) = (identifier.kind.clone(), identifier.value.clone());
-        self.read_unsettled(move |db| {
-            let rows = query(
-                db,
+        let rows = self
+            .lookup_rows(
                 "SELECT COUNT(DISTINCT n.order_id) AS n FROM acme_order_names n JOIN acme_orders o ON o.id = n.order_id \
                  WHERE n.identifier = $1 AND n.identifier_type = $2 AND n.created_at >= $3 AND o.status <> 'invalid'",
-                &[value.as_str().into(), kind.as_str().into(), Value::Int(secs(since))],
-            )?;
-            let n = rows.first().map(|r| crate::rows::int(r, "n")).transpose()?.unwrap_or(0);
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+                vec![identifier.value.clone().into(), identifier.kind.as_str().to_string().into(), Value::Int(secs(since))],
+            )
+            .await?;
+        count(&rows)
     }
 
     async fn account_orders(&self, account_id: i64, limit: u32) -> StoreResult<Vec<i64>> {
@@ -288,15 +298,12 @@ impl AcmeStore for SqlStore {
     }
 
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64> {
-        self.read_unsettled(move |db| {
-            let rows = query(
-                db,
+        let rows = self
+            .lookup_rows(
                 "SELECT COUNT(*) AS n FROM acme_orders WHERE account_id = $1 AND created_at >= $2",
-                &[Value::Int(account_id), Value::Int(secs(since))],
-            )?;
-            let n = rows.first().map(|r| crate::rows::int(r, "n")).transpose()?.unwrap_or(0);
-            Ok(u64::try_from(n).unwrap_or(0))
-        })
-        .await
+                vec![Value::Int(account_id), Value::Int(secs(since))],
+            )
+            .await?;
+        count(&rows)
     }
 }

@@ -375,12 +375,15 @@ impl Pg {
     }
 }
 
-fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> {
+pub(crate) fn pg_params<'a>(params: &'a [Value<'a>]) -> Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync)).collect()
 }
 
 /// Converts the driver's rows to ours, by the statement's column types.
-fn pg_rows(statement: &tokio_postgres::Statement, rows: Vec<tokio_postgres::Row>) -> Result<Vec<Row>, DbError> {
+pub(crate) fn pg_rows(
+    statement: &tokio_postgres::Statement,
+    rows: Vec<tokio_postgres::Row>,
+) -> Result<Vec<Row>, DbError> {
     let names: Arc<Vec<String>> = Arc::new(statement.columns().iter().map(|c| c.name().to_string()).collect());
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {

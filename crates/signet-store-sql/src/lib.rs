@@ -238,6 +238,23 @@ impl SqlStore {
         Ok(found)
     }
 
+    /// Runs one query, as [`Self::read`] does: on PostgreSQL over the asynchronous lookup
+    /// connections ([`lookup`]), without a hop to the blocking pool.
+    async fn read_rows(&self, sql: &'static str, params: Vec<db::Value<'static>>) -> StoreResult<Vec<db::Row>> {
+        match &self.lookups {
+            Some(lookups) => lookups.rows(sql, &params).await,
+            None => self.read(move |db| db.query(sql, &params).map_err(unavailable)).await,
+        }
+    }
+
+    /// Runs one query, as [`Self::read_unsettled`] does; on PostgreSQL as [`Self::read_rows`].
+    async fn lookup_rows(&self, sql: &'static str, params: Vec<db::Value<'static>>) -> StoreResult<Vec<db::Row>> {
+        match &self.lookups {
+            Some(lookups) => lookups.rows(sql, &params).await,
+            None => self.read_unsettled(move |db| db.query(sql, &params).map_err(unavailable)).await,
+        }
+    }
+
     /// Runs `work` on a pooled read connection: inline for SQLite (a few microseconds), on the
     /// blocking pool for PostgreSQL (a network round trip). On SQLite it may see a commit whose
     /// flush is still under way: only for lookups that decide, never show.

@@ -1,39 +1,59 @@
-//! The one read on the submission path, on PostgreSQL, over an asynchronous connection that runs
-//! on the server's own runtime. The other reads go through the synchronous pool on the blocking
-//! threads, a hop there and back on top of the network round trip; for a one-row lookup that
-//! every production submission makes (has this key had a test certificate, seed P6) the hops cost
-//! more than the query (docs/BENCHMARKS.md).
+//! The hot reads on PostgreSQL (the submission path's test-key lookup, the ACME front end's
+//! reads and nonce redemptions) over asynchronous connections that run on the server's own
+//! runtime. The other reads go through the synchronous pool on the blocking threads, a hop there
+//! and back on top of the network round trip; for the one-row lookups every request makes the
+//! hops cost more than the query (docs/BENCHMARKS.md). Concurrent queries on one connection are
+//! pipelined by the driver; a few connections, taken in turn, keep one slow query from holding
+//! up the rest.
+//!
+//! These connections commit asynchronously (`synchronous_commit = off`): the only thing they
+//! write is a nonce's redemption, whose loss in a crash lets a nonce issued just before it be
+//! used once more within its few minutes (as on the writer, [`crate::writer::AcmeOp`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use signet_store::{StoreError, StoreResult};
 use tokio::sync::Mutex;
 
-/// Whether a key (SPKI SHA-256) ever got a certificate from a test CA.
-const KEY_USED_FOR_TEST: &str = "SELECT 1 FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1";
+use crate::db::{Row, Value, pg_params, pg_rows};
 
-/// A connection and its prepared lookup.
-type Connected = (Arc<tokio_postgres::Client>, tokio_postgres::Statement);
+/// Connections taken in turn.
+const CONNECTIONS: usize = 3;
 
-/// Lookups over one asynchronous PostgreSQL connection, opened on first use and again after it
-/// fails.
+/// A connection and the statements prepared on it.
+#[derive(Clone)]
+struct Connected {
+    client: Arc<tokio_postgres::Client>,
+    statements: Arc<std::sync::Mutex<HashMap<&'static str, tokio_postgres::Statement>>>,
+}
+
+/// Reads over a few asynchronous PostgreSQL connections, each opened on first use and again
+/// after it fails.
 pub(crate) struct PgLookups {
     url: String,
-    connection: Mutex<Option<Connected>>,
+    connections: Vec<Mutex<Option<Connected>>>,
+    next: AtomicUsize,
 }
 
 impl PgLookups {
     /// Lookups on the database at `url`; nothing is opened yet.
     pub(crate) fn new(url: &str) -> Self {
-        Self { url: url.to_string(), connection: Mutex::new(None) }
+        Self {
+            url: url.to_string(),
+            connections: (0..CONNECTIONS).map(|_| Mutex::new(None)).collect(),
+            next: AtomicUsize::new(0),
+        }
     }
 
-    async fn connected(&self) -> StoreResult<Connected> {
-        let mut connection = self.connection.lock().await;
-        if let Some((client, statement)) = connection.as_ref()
-            && !client.is_closed()
+    /// The connection in `slot`, opened if it is not (or no longer) open.
+    async fn connected(&self, slot: &Mutex<Option<Connected>>) -> StoreResult<Connected> {
+        let mut connection = slot.lock().await;
+        if let Some(open) = connection.as_ref()
+            && !open.client.is_closed()
         {
-            return Ok((client.clone(), statement.clone()));
+            return Ok(open.clone());
         }
         let (client, driver) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls).await.map_err(unavailable)?;
         tokio::spawn(async move {
@@ -41,35 +61,73 @@ impl PgLookups {
                 tracing::debug!(error = %e, "PostgreSQL lookup connection closed");
             }
         });
-        let statement = client.prepare(KEY_USED_FOR_TEST).await.map_err(unavailable)?;
-        let fresh = (Arc::new(client), statement);
+        client.batch_execute("SET synchronous_commit = off").await.map_err(unavailable)?;
+        let fresh = Connected { client: Arc::new(client), statements: Arc::default() };
         *connection = Some(fresh.clone());
         Ok(fresh)
     }
 
-    /// Whether the key with this SPKI SHA-256 ever got a test certificate. A connection the
-    /// server dropped (a restart, pg_terminate_backend) is opened again, once.
-    pub(crate) async fn key_used_for_test(&self, spki_sha256: &signet_model::Sha256) -> StoreResult<bool> {
-        let spki_sha256 = spki_sha256.to_hex();
-        let (client, statement) = self.connected().await?;
-        let found = match client.query_opt(&statement, &[&spki_sha256]).await {
+    /// Runs one statement and answers its rows. A connection the server dropped (a restart,
+    /// pg_terminate_backend) is opened again, once.
+    pub(crate) async fn rows(&self, sql: &'static str, params: &[Value<'_>]) -> StoreResult<Vec<Row>> {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % CONNECTIONS;
+        let slot = self.connections.get(turn).ok_or_else(|| StoreError::Unavailable("no lookup connection".into()))?;
+        let connected = self.connected(slot).await?;
+        match run(&connected, sql, params).await {
             Err(e) if connection_lost(&e) => {
-                *self.connection.lock().await = None;
-                let (client, statement) = self.connected().await?;
-                client.query_opt(&statement, &[&spki_sha256]).await
+                *slot.lock().await = None;
+                let connected = self.connected(slot).await?;
+                run(&connected, sql, params).await.map_err(unavailable)
             }
-            other => other,
-        };
-        Ok(found.map_err(unavailable)?.is_some())
+            other => other.map_err(unavailable),
+        }
+    }
+}
+
+/// Prepares `sql` on the connection once, then runs it.
+async fn run(connected: &Connected, sql: &'static str, params: &[Value<'_>]) -> Result<Vec<Row>, Failure> {
+    let known = connected.statements.lock().ok().and_then(|all| all.get(sql).cloned());
+    let statement = match known {
+        Some(statement) => statement,
+        None => {
+            let statement = connected.client.prepare(sql).await?;
+            if let Ok(mut all) = connected.statements.lock() {
+                all.insert(sql, statement.clone());
+            }
+            statement
+        }
+    };
+    let rows = connected.client.query(&statement, &pg_params(params)).await?;
+    pg_rows(&statement, rows).map_err(Failure::Rows)
+}
+
+/// Why a lookup failed.
+#[derive(Debug)]
+enum Failure {
+    Driver(tokio_postgres::Error),
+    Rows(crate::db::DbError),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Failure::Driver(e)
     }
 }
 
 /// Whether an error means the connection is gone: closed, or ended by the server (SQLSTATE
 /// classes 08, connection exception, and 57, operator intervention).
-fn connection_lost(e: &tokio_postgres::Error) -> bool {
-    e.is_closed() || e.code().is_some_and(|code| matches!(code.code().get(..2), Some("08" | "57")))
+fn connection_lost(e: &Failure) -> bool {
+    match e {
+        Failure::Driver(e) => {
+            e.is_closed() || e.code().is_some_and(|code| matches!(code.code().get(..2), Some("08" | "57")))
+        }
+        Failure::Rows(_) => false,
+    }
 }
 
-fn unavailable(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Unavailable(format!("PostgreSQL: {e}"))
+fn unavailable(e: impl Into<Failure>) -> StoreError {
+    match e.into() {
+        Failure::Driver(e) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
+        Failure::Rows(e) => StoreError::Unavailable(format!("PostgreSQL: {e}")),
+    }
 }

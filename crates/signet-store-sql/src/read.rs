@@ -20,13 +20,8 @@ impl StoreRead for SqlStore {
     }
 
     async fn request(&self, id: RequestId) -> StoreResult<Option<RequestRecord>> {
-        self.read(move |db| {
-            query(db, "SELECT * FROM requests WHERE id = $1", &[Value::Int(id.get())])?
-                .first()
-                .map(|r| rows::request(r, ""))
-                .transpose()
-        })
-        .await
+        let rows = self.read_rows("SELECT * FROM requests WHERE id = $1", vec![Value::Int(id.get())]).await?;
+        rows.first().map(|r| rows::request(r, "")).transpose()
     }
 
     async fn pending_requests(&self, limit: u32) -> StoreResult<Vec<RequestRecord>> {
@@ -44,17 +39,13 @@ impl StoreRead for SqlStore {
     }
 
     async fn certificate_for_request(&self, id: RequestId) -> StoreResult<Option<CertificateRecord>> {
-        self.read(move |db| {
-            query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT * FROM certificates WHERE request_id = $1 AND status <> 'abandoned'",
-                &[Value::Int(id.get())],
-            )?
-            .first()
-            .map(|r| rows::certificate(r, ""))
-            .transpose()
-        })
-        .await
+                vec![Value::Int(id.get())],
+            )
+            .await?;
+        rows.first().map(|r| rows::certificate(r, "")).transpose()
     }
 
     async fn certificates(&self, ca_id: CaId) -> StoreResult<Vec<CertificateRecord>> {
@@ -68,14 +59,13 @@ impl StoreRead for SqlStore {
     }
 
     async fn certificate(&self, ca_id: CaId, serial: &Serial) -> StoreResult<Option<CertificateRecord>> {
-        let serial = serial.to_hex();
-        self.read(move |db| {
-            query(db, "SELECT * FROM certificates WHERE ca_id = $1 AND serial = $2", &[ca_id.into(), serial.into()])?
-                .first()
-                .map(|r| rows::certificate(r, ""))
-                .transpose()
-        })
-        .await
+        let rows = self
+            .read_rows(
+                "SELECT * FROM certificates WHERE ca_id = $1 AND serial = $2",
+                vec![ca_id.into(), serial.to_hex().into()],
+            )
+            .await?;
+        rows.first().map(|r| rows::certificate(r, "")).transpose()
     }
 
     async fn revoked(
@@ -327,30 +317,21 @@ impl StoreRead for SqlStore {
     }
 
     async fn key_used_for_test(&self, spki_sha256: &Sha256) -> StoreResult<bool> {
-        if let Some(lookups) = &self.lookups {
-            return lookups.key_used_for_test(spki_sha256).await;
-        }
         let key = *spki_sha256;
-        self.read_unsettled(move |db| {
-            Ok(!query(
-                db,
+        Ok(!self
+            .lookup_rows(
                 "SELECT 1 AS hit FROM certificates WHERE spki_sha256 = $1 AND is_test = 1 LIMIT 1",
-                &[key.into()],
-            )?
+                vec![key.into()],
+            )
+            .await?
             .is_empty())
-        })
-        .await
     }
 
     async fn token_by_hash(&self, hash: &Sha256) -> StoreResult<Option<TokenRecord>> {
-        let hash = *hash;
-        self.read_unsettled(move |db| {
-            query(db, "SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", &[hash.into()])?
-                .first()
-                .map(rows::token)
-                .transpose()
-        })
-        .await
+        let rows = self
+            .lookup_rows("SELECT * FROM tokens WHERE hash = $1 AND revoked_at IS NULL", vec![(*hash).into()])
+            .await?;
+        rows.first().map(rows::token).transpose()
     }
 
     async fn tokens(&self) -> StoreResult<Vec<TokenRecord>> {

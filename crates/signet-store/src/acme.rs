@@ -304,6 +304,18 @@ pub trait AcmeStore: Send + Sync {
     /// Redeems a nonce: true the first time on any front end, false after. Nonces past
     /// `now` are forgotten along the way.
     async fn redeem_nonce(&self, nonce: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> StoreResult<bool>;
+    /// [`Self::redeem_nonce`] and [`Self::acme_account`] together, as every request an account
+    /// signs needs both: one round trip where the backend can (PostgreSQL).
+    async fn redeem_nonce_and_read_account(
+        &self,
+        nonce: &str,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+        account: i64,
+    ) -> StoreResult<(bool, Option<AcmeAccountRecord>)> {
+        let fresh = self.redeem_nonce(nonce, expires_at, now).await?;
+        Ok((fresh, self.acme_account(account).await?))
+    }
     /// Creates an account (Conflict if its key has one; binds the EAB key, which must be unbound).
     async fn create_account(&self, account: NewAcmeAccount, audit: AuditEvent) -> StoreResult<AcmeAccountRecord>;
     /// An account by id.

@@ -98,6 +98,16 @@ pub async fn nonces_are_single_use(first: &dyn AcmeStore, second: &dyn AcmeStore
     assert!(!second.redeem_nonce("nonce-a", expires, now()).await.unwrap(), "replayed on another front end");
     assert!(second.redeem_nonce("nonce-b", expires, now()).await.unwrap());
     assert!(!first.redeem_nonce("nonce-b", expires, now()).await.unwrap());
+    // Redeemed with the signer's account read: the same single use, across both ways.
+    let account = first.create_account(account(7, None), event("acme.account.create")).await.unwrap();
+    let redeemed = first.redeem_nonce_and_read_account("nonce-c", expires, now(), account.id).await.unwrap();
+    assert_eq!(redeemed, (true, Some(account.clone())));
+    let again = second.redeem_nonce_and_read_account("nonce-c", expires, now(), account.id).await.unwrap();
+    assert_eq!(again, (false, Some(account.clone())), "replayed on another front end");
+    assert!(!second.redeem_nonce("nonce-c", expires, now()).await.unwrap());
+    assert!(!second.redeem_nonce_and_read_account("nonce-a", expires, now(), account.id).await.unwrap().0);
+    let unknown = first.redeem_nonce_and_read_account("nonce-d", expires, now(), account.id + 1000).await.unwrap();
+    assert_eq!(unknown, (true, None), "no such account: the nonce is still used up");
 }
 
 async fn secrets_are_made_once(store: &dyn AcmeStore) {
