@@ -75,7 +75,7 @@ impl Authority {
         keys: Arc<dyn CaKeys>,
         clock: Arc<dyn Clock>,
     ) -> AuthorityResult<Self> {
-        let registry = CaRegistry::load(store.cas().await?, keys.as_ref())?;
+        let registry = CaRegistry::load(store.cas().await?, store.ca_alternates().await?, keys.as_ref())?;
         let mut profiles = HashMap::new();
         for profile in settings.profiles {
             registry

@@ -60,7 +60,11 @@ fn run(cli: Cli) -> CliResult {
         Command::Verify(args) => commands::verify::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Ca(CaCommand::Init(args)) => commands::ca::init(&args),
-        Command::Ca(CaCommand::InstallCert(args)) => commands::ca::install(&args),
+        Command::Ca(CaCommand::InstallCert(args)) => match &args.alternate {
+            Some(file) => commands::ca_alternates::install(&args, file),
+            None => commands::ca::install(&args),
+        },
+        Command::Ca(CaCommand::CrossSign(args)) => commands::ca_alternates::cross_sign(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
