@@ -87,6 +87,11 @@ impl ChallTestSrv {
         self.manage("/add-caa", json!({"host": format!("{host}."), "policies": [{"tag": tag, "value": value}]}));
     }
 
+    /// Answers TXT queries for `host` with `value` (a dns-01 record).
+    pub fn set_txt(&self, host: &str, value: &str) {
+        self.manage("/set-txt", json!({"host": format!("{host}."), "value": value}));
+    }
+
     /// Serves `content` for an http-01 `token`.
     pub fn add_http01(&self, token: &str, content: &str) {
         self.manage("/add-http01", json!({"token": token, "content": content}));

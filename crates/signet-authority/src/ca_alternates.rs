@@ -205,6 +205,11 @@ pub async fn install_alternate(
     if cert.spki_der != own.spki_der {
         return Err(refused(format!("it is for another key: its public key is not CA {name}'s")));
     }
+    if cert.subject_key_id != own.subject_key_id {
+        return Err(refused(format!(
+            "its subjectKeyIdentifier is not CA {name}'s: what the CA issued names its key identifier, so chains through this certificate would not verify; ask the issuer to copy the identifier from the CA's certificate"
+        )));
+    }
     if certificate.as_slice() == primary(record)? {
         return Err(AuthorityError::new(Kind::Conflict, format!("this is CA {name}'s own certificate")));
     }

@@ -34,7 +34,7 @@ async fn report(data: &data::Data, name: &str, record: &CaAlternateRecord, json:
     if json {
         return output::json(&view);
     }
-    say!("CA {name} has a further certificate (chain {n} for what it issues):");
+    say!("CA {name} has a further certificate (alternate {n}):");
     output::field("issuer", &view.issuer);
     output::field("serial", &view.serial);
     output::field("expires", &view.not_after);
