@@ -237,4 +237,16 @@ fn lego_and_certbot_pick_cross_signed_chains() {
     let mut other = RawClient::new(server);
     other.register();
     assert_eq!(other.post(&format!("{cert_url}/1"), None).status, 404);
+
+    // The second root revokes its cross-certificate: after a restart its chain is no longer offered.
+    let cross_file = issuing_by_second.to_str().unwrap();
+    server.cli(&sb, &["revoke", "--cert", cross_file, "--reason", "cessationOfOperation"]).ok();
+    let account = client.into_parts();
+    acme.server.restart();
+    let client = RawClient::from_parts(&acme.server, account);
+    let after = client.post(&cert_url, None);
+    assert_eq!(links(&after), vec![link_to(Some(1)), link_to(Some(2))], "dev-root by the third root; the outside root");
+    let outside_now = client.post(&format!("{cert_url}/2"), None);
+    sb.write("raw-outside.pem", outside_now.text());
+    assert_eq!(verify_against(&sb, &sb.path("raw-outside.pem"), &sb.path("outside.pem")), 1);
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use signet_issuance::Urls;
 use signet_model::{Clock, Sha256};
 use signet_store::audit::AuditEvent;
-use signet_store::{CaAlternateRecord, CaKind, CaRecord, NewCaAlternate, NewRequest, Reservation, Store};
+use signet_store::{CaAlternateRecord, CaKind, CaRecord, NewCaAlternate, NewRequest, Reservation, Store, StoreRead};
 use time::Duration;
 
 use crate::chains::Hierarchy;
@@ -262,4 +262,38 @@ pub async fn install_alternate(
     };
     let id = store.add_ca_alternate(alternate, audit).await?;
     stored(store, id).await
+}
+
+/// The alternates worth offering at `now`: not expired, and not revoked by the local CA that
+/// cross-signed them (a revoked cross-certificate's path would fail at every relying party).
+pub(crate) async fn offered(
+    store: &dyn StoreRead,
+    cas: &[CaRecord],
+    alternates: Vec<CaAlternateRecord>,
+    now: time::OffsetDateTime,
+) -> AuthorityResult<Vec<CaAlternateRecord>> {
+    let mut kept = Vec::with_capacity(alternates.len());
+    for alternate in alternates {
+        if alternate.not_after <= now {
+            continue;
+        }
+        let signer = alternate.issuer_ca.as_deref().and_then(|by| cas.iter().find(|c| c.name == by));
+        let serial = signet_codec::describe::certificate(&alternate.certificate, now)
+            .ok()
+            .and_then(|info| signet_model::Serial::parse_hex(&info.serial).ok());
+        if let (Some(signer), Some(serial)) = (signer, serial)
+            && let Some(record) = store.certificate(signer.id, &serial).await?
+            && record.der.as_deref() == Some(alternate.certificate.as_slice())
+            && record.revocation.is_some()
+        {
+            tracing::warn!(
+                ca = alternate.ca_id.get(),
+                by = signer.name,
+                "a cross-certificate was revoked: its chain is not offered"
+            );
+            continue;
+        }
+        kept.push(alternate);
+    }
+    Ok(kept)
 }
