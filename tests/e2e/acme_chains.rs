@@ -126,6 +126,29 @@ fn lego_and_certbot_pick_cross_signed_chains() {
         .map(|a| (a["issuer"].as_str().unwrap(), a["chain_length"].as_u64().unwrap()))
         .collect();
     assert_eq!(alternates, vec![("CN=Signet Second Root", 0), ("CN=Outside Root", 0)], "{listed}");
+    // `ca show` names each chain's top: the default, then level by level.
+    let shown = server.admin(&sb, &["ca", "show", "--name", "dev-issuing", "--json"]).ok().stdout.clone();
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let tops: Vec<String> = shown["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["root"].as_str().map(str::to_string).unwrap_or_else(|| {
+                format!(
+                    "{} (outside)",
+                    c["certificates"].as_array().unwrap().last().unwrap()["issuer"].as_str().unwrap()
+                )
+            })
+        })
+        .collect();
+    let expected = [
+        "O=signet development, CN=Signet Development Root CA",
+        "CN=Signet Third Root",
+        "CN=Signet Second Root",
+        "CN=Outside Root (outside)",
+    ];
+    assert_eq!(tops, expected, "{shown}");
 
     acme.server.restart();
     let server = &acme.server;

@@ -266,7 +266,7 @@ pub async fn install_alternate(
 
 /// The alternates worth offering at `now`: not expired, and not revoked by the local CA that
 /// cross-signed them (a revoked cross-certificate's path would fail at every relying party).
-pub(crate) async fn offered(
+pub async fn offered(
     store: &dyn StoreRead,
     cas: &[CaRecord],
     alternates: Vec<CaAlternateRecord>,

@@ -24,6 +24,12 @@ pub struct CertificatePath {
     pub root: Option<Vec<u8>>,
 }
 
+/// Every path above CA `name` among `cas` and their `alternates`, the primary one first (what
+/// `signet serve` offers when these are the alternates it loads).
+pub fn paths_of(cas: &[CaRecord], alternates: &[CaAlternateRecord], name: &str) -> Vec<CertificatePath> {
+    Hierarchy::new(cas, alternates).paths(name)
+}
+
 /// What is above one certificate of a CA.
 #[derive(Debug, Clone)]
 enum Above {

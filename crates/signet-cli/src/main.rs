@@ -66,6 +66,7 @@ fn run(cli: Cli) -> CliResult {
         },
         Command::Ca(CaCommand::CrossSign(args)) => commands::ca_alternates::cross_sign(&args),
         Command::Ca(CaCommand::List(args)) => commands::ca::list(&args),
+        Command::Ca(CaCommand::Show(args)) => commands::ca_alternates::show(&args),
         Command::Ca(CaCommand::Export(args)) => commands::ca::export(&args),
         Command::Ca(CaCommand::Status(args)) => commands::crl::status(&args),
         Command::Token(TokenCommand::Create(args)) => commands::admin::token_create(&args),

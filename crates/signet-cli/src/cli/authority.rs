@@ -23,6 +23,11 @@ pub enum CaCommand {
     CrossSign(CaCrossSignArgs),
     /// List the CAs in the data directory, with their certificate files and fingerprints.
     List(CaListArgs),
+    /// Show one CA: its certificate, its alternate certificates, and every chain it offers.
+    #[command(
+        after_help = "Examples:\n  signet ca show --name dev-issuing\n  signet ca show --name dev-issuing --json"
+    )]
+    Show(CaShowArgs),
     /// Write a CA's certificate to a file, e.g. the root that relying parties trust.
     #[command(
         after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
@@ -151,6 +156,20 @@ pub struct CaInstallArgs {
     /// Intermediate certificates between the new CA and the root. Example: --chain parent-chain.pem
     #[arg(long)]
     pub chain: Option<String>,
+}
+
+/// `signet ca show`
+#[derive(Debug, Args)]
+pub struct CaShowArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA (see `signet ca list`). Example: --name dev-issuing
+    #[arg(long)]
+    pub name: String,
+    /// Print as JSON. Example: signet ca show --name dev-issuing --json
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet ca list`

@@ -175,7 +175,7 @@ fn check_chain(args: &CaInstallArgs, certificate: &[u8], mut chain: Vec<Vec<u8>>
 }
 
 #[derive(Serialize)]
-struct CaLine {
+pub(crate) struct CaLine {
     name: String,
     kind: String,
     parent: Option<String>,
@@ -193,7 +193,7 @@ struct CaLine {
     alternates: Vec<signet_authority::views::AlternateView>,
 }
 
-fn line(dir: &Path, record: &CaRecord, alternates: &[signet_store::CaAlternateRecord]) -> CaLine {
+pub(crate) fn line(dir: &Path, record: &CaRecord, alternates: &[signet_store::CaAlternateRecord]) -> CaLine {
     let now = signet_model::Clock::now(&SystemClock);
     CaLine {
         alternates: alternates
@@ -236,27 +236,29 @@ pub fn list(args: &CaListArgs) -> CliResult {
             return output::json(&lines);
         }
         for l in &lines {
-            say!("{} ({}{})", l.name, l.kind, l.parent.as_ref().map(|p| format!(" under {p}")).unwrap_or_default());
-            output::field("subject", l.subject.as_deref().unwrap_or("-"));
-            output::field("expires", l.not_after.as_deref().unwrap_or("-"));
-            output::field("status", l.status);
-            if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
-                output::field("certificate", file);
-                output::field("SHA-256", output::colons(sha256));
-            }
-            for (n, alternate) in l.alternates.iter().enumerate() {
-                let by = alternate.issuer_ca.as_ref().map(|c| format!(" (CA {c})")).unwrap_or_default();
-                output::field(
-                    &format!("alternate {}", n + 1),
-                    format!(
-                        "issued by {}{by}, serial {}, expires {}",
-                        alternate.issuer, alternate.serial, alternate.not_after
-                    ),
-                );
-            }
+            print_line(l);
         }
         Ok(())
     })
+}
+
+/// Prints one CA as `ca list` and `ca show` do.
+pub(crate) fn print_line(l: &CaLine) {
+    say!("{} ({}{})", l.name, l.kind, l.parent.as_ref().map(|p| format!(" under {p}")).unwrap_or_default());
+    output::field("subject", l.subject.as_deref().unwrap_or("-"));
+    output::field("expires", l.not_after.as_deref().unwrap_or("-"));
+    output::field("status", l.status);
+    if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
+        output::field("certificate", file);
+        output::field("SHA-256", output::colons(sha256));
+    }
+    for (n, alternate) in l.alternates.iter().enumerate() {
+        let by = alternate.issuer_ca.as_ref().map(|c| format!(" (CA {c})")).unwrap_or_default();
+        output::field(
+            &format!("alternate {}", n + 1),
+            format!("issued by {}{by}, serial {}, expires {}", alternate.issuer, alternate.serial, alternate.not_after),
+        );
+    }
 }
 
 /// Runs `signet ca export`.

@@ -8,7 +8,7 @@ use signet_authority::views::AlternateView;
 use signet_model::{Clock, SystemClock};
 use signet_store::{CaAlternateRecord, StoreRead};
 
-use crate::cli::{CaCrossSignArgs, CaInstallArgs};
+use crate::cli::{CaCrossSignArgs, CaInstallArgs, CaShowArgs};
 use crate::error::{CliError, CliResult};
 use crate::files::{Mode, absolute, write_atomic};
 use crate::{data, output, pki};
@@ -79,5 +79,91 @@ pub fn install(args: &CaInstallArgs, file: &str) -> CliResult {
         .await
         .map_err(|e| CliError::from(e).context(file))?;
         report(&data, &args.name, &record, false).await
+    })
+}
+
+/// One chain a CA offers, as `ca show` prints it.
+#[derive(serde::Serialize)]
+struct ChainLine {
+    /// 0 for the default chain; ACME serves N at /acme/cert/{id}/N.
+    chain: usize,
+    /// Each CA certificate, the CA's own first: who issued it, serial, end.
+    certificates: Vec<ChainCertificate>,
+    /// The self-signed root at the top, when signet holds it.
+    root: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct ChainCertificate {
+    subject: String,
+    issuer: String,
+    serial: String,
+    not_after: String,
+}
+
+#[derive(serde::Serialize)]
+struct Shown {
+    ca: crate::commands::ca::CaLine,
+    chains: Vec<ChainLine>,
+}
+
+/// Runs `signet ca show`.
+pub fn show(args: &CaShowArgs) -> CliResult {
+    data::runtime()?.block_on(async {
+        let data = data::open(&args.data.dir()?).await?;
+        let store = data.store.as_ref();
+        let cas = store.cas().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let all = store.ca_alternates().await.map_err(|e| CliError::runtime(e.to_string()))?;
+        let Some(record) = cas.iter().find(|c| c.name == args.name) else {
+            let names: Vec<&str> = cas.iter().map(|c| c.name.as_str()).collect();
+            return Err(CliError::bad_input(format!(
+                "there is no CA named {:?}; the CAs are: {}",
+                args.name,
+                names.join(", ")
+            )));
+        };
+        let now = SystemClock.now();
+        let offered = ca_alternates::offered(store, &cas, all.clone(), now).await?;
+        let describe = |der: &[u8]| signet_codec::describe::certificate(der, now).ok();
+        let chains: Vec<ChainLine> = signet_authority::chains::paths_of(&cas, &offered, &args.name)
+            .iter()
+            .enumerate()
+            .map(|(chain, path)| ChainLine {
+                chain,
+                certificates: path
+                    .intermediates
+                    .iter()
+                    .filter_map(|der| describe(der))
+                    .map(|i| ChainCertificate {
+                        subject: i.subject,
+                        issuer: i.issuer,
+                        serial: i.serial,
+                        not_after: i.not_after,
+                    })
+                    .collect(),
+                root: path.root.as_deref().and_then(describe).map(|i| i.subject),
+            })
+            .collect();
+        let shown = Shown { ca: crate::commands::ca::line(&data.dir, record, &all), chains };
+        if args.json {
+            return output::json(&shown);
+        }
+        crate::commands::ca::print_line(&shown.ca);
+        for chain in &shown.chains {
+            let mut steps: Vec<String> = chain
+                .certificates
+                .iter()
+                .map(|c| format!("{} (serial {}, expires {})", c.subject, c.serial, c.not_after))
+                .collect();
+            match (&chain.root, chain.certificates.last()) {
+                (Some(root), _) => steps.push(format!("root {root}")),
+                (None, Some(top)) => steps.push(format!("{} (not held here)", top.issuer)),
+                (None, None) => {}
+            }
+            let label =
+                if chain.chain == 0 { "chain 0 (default)".to_string() } else { format!("chain {}", chain.chain) };
+            output::field(&label, steps.join("  <-  "));
+        }
+        Ok(())
     })
 }
