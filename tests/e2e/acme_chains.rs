@@ -272,4 +272,17 @@ fn lego_and_certbot_pick_cross_signed_chains() {
     let outside_now = client.post(&format!("{cert_url}/2"), None);
     sb.write("raw-outside.pem", outside_now.text());
     assert_eq!(verify_against(&sb, &sb.path("raw-outside.pem"), &sb.path("outside.pem")), 1);
+
+    // A signer whose own certificate its parent revoked cannot cross-sign.
+    drop(client);
+    acme.server.stop();
+    let sub =
+        ["ca", "init", "--name", "partner-sub", "--parent", "third-root", "--cn", "Partner Sub", "--path-length", "1"];
+    acme.server.admin(&sb, &sub).ok();
+    acme.server.restart();
+    let partner = acme.server.ca_file("partner-sub");
+    acme.server.cli(&sb, &["revoke", "--cert", partner.to_str().unwrap(), "--reason", "cACompromise"]).ok();
+    acme.server.stop();
+    let refused = acme.server.admin(&sb, &["ca", "cross-sign", "--name", "dev-issuing", "--by", "partner-sub"]);
+    refused.code(2).err_has("CA partner-sub cannot sign").err_has("revoked by third-root");
 }
