@@ -87,6 +87,11 @@ impl ChallTestSrv {
         self.manage("/add-caa", json!({"host": format!("{host}."), "policies": [{"tag": tag, "value": value}]}));
     }
 
+    /// Answers TXT queries for `host` with `value` (a dns-01 record).
+    pub fn set_txt(&self, host: &str, value: &str) {
+        self.manage("/set-txt", json!({"host": format!("{host}."), "value": value}));
+    }
+
     /// Serves `content` for an http-01 `token`.
     pub fn add_http01(&self, token: &str, content: &str) {
         self.manage("/add-http01", json!({"token": token, "content": content}));
@@ -214,6 +219,16 @@ impl<'a> RawClient<'a> {
         let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &SystemRandom::new()).unwrap();
         Self { server, key: EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap(), kid: None }
+    }
+
+    /// Its key and account URL, to carry the account across a server restart.
+    pub fn into_parts(self) -> (EcdsaKeyPair, Option<String>) {
+        (self.key, self.kid)
+    }
+
+    /// A client of `server` with the key and account URL [`Self::into_parts`] gave.
+    pub fn from_parts(server: &'a Server, (key, kid): (EcdsaKeyPair, Option<String>)) -> Self {
+        Self { server, key, kid }
     }
 
     /// The public JWK.

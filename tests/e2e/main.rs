@@ -8,6 +8,7 @@ mod server;
 mod support;
 
 mod acme;
+mod acme_chains;
 mod bad_input;
 mod ca_hierarchy;
 mod ca_policy;

@@ -14,6 +14,7 @@
 
 mod account;
 mod authz;
+mod certificate;
 mod directory;
 pub mod eab;
 pub mod identifier;
@@ -46,7 +47,8 @@ pub fn router(acme: AcmeState) -> Router {
         .route("/acme/order/{id}/finalize", post(order::finalize))
         .route("/acme/authz/{id}", post(authz::authorization))
         .route("/acme/chall/{id}/{kind}", post(authz::challenge))
-        .route("/acme/cert/{id}", post(order::certificate))
+        .route("/acme/cert/{id}", post(certificate::default_chain))
+        .route("/acme/cert/{id}/{path}", post(certificate::alternate_chain))
         .route("/acme/revoke-cert", post(revoke::revoke_cert))
         .route("/acme/renewal-info/{id}", get(renewal::renewal_info))
         .route_layer(axum::middleware::from_fn_with_state(acme.clone(), server::replay_nonce))

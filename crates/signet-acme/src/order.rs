@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 use signet_model::{Identifier, RequestState};
 use signet_store::StoreError;
@@ -532,29 +532,4 @@ fn check_csr_names(order: &AcmeOrderRecord, asked: &[Identifier]) -> AcmeResult<
         detail.push_str(&format!("; missing: {}", missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
     }
     Err(AcmeProblem::new(ProblemType::BadCsr, detail))
-}
-
-/// `POST /acme/cert/{request}` (POST-as-GET): the certificate and its chain, leaf first.
-pub(crate) async fn certificate(
-    State(acme): State<AcmeState>,
-    Path(id): Path<String>,
-    posted: Posted,
-) -> AcmeResult<Response> {
-    let signed = acme.authenticate(&posted, Signer::Account).await?;
-    let account = signed.account()?;
-    let missing = || AcmeProblem::not_found(format!("certificate {id}"));
-    let request = id.parse::<signet_model::RequestId>().map_err(|_| missing())?;
-    let actor = signet_authority::Actor { name: identity(account.id), roles: Vec::new() };
-    let issued =
-        acme.authority.certificate(signet_authority::Access::Actor(&actor), request).await.map_err(|e| {
-            match e.kind() {
-                signet_authority::Kind::NotFound => missing(),
-                _ => AcmeProblem::from(e),
-            }
-        })?;
-    let mut text = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
-    for ca in &issued.intermediates {
-        text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
-    }
-    Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], text).into_response())
 }

@@ -75,7 +75,12 @@ impl Authority {
         keys: Arc<dyn CaKeys>,
         clock: Arc<dyn Clock>,
     ) -> AuthorityResult<Self> {
-        let registry = CaRegistry::load(store.cas().await?, keys.as_ref())?;
+        let registry = {
+            let cas = store.cas().await?;
+            let alternates = store.ca_alternates().await?;
+            let alternates = crate::ca_alternates::offered(store.as_ref(), &cas, alternates, clock.now()).await?;
+            CaRegistry::load(cas, alternates, keys.as_ref())?
+        };
         let mut profiles = HashMap::new();
         for profile in settings.profiles {
             registry

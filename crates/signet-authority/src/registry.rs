@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use signet_issuance::IssuingCa;
 use signet_model::CaId;
-use signet_store::{CaKind, CaRecord};
+use signet_store::{CaAlternateRecord, CaKind, CaRecord};
 use time::OffsetDateTime;
 
+use crate::chains::{CertificatePath, Hierarchy};
 use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::keys::CaKeys;
-use crate::views::CaView;
+use crate::views::{AlternateView, CaView};
 
 /// A CA as loaded: its record and, if it has a certificate, its signer.
 struct LoadedCa {
@@ -23,14 +24,21 @@ struct LoadedCa {
 /// Every CA, by name.
 pub(crate) struct CaRegistry {
     cas: HashMap<String, LoadedCa>,
+    /// Every alternate certificate (cross-certificates).
+    alternates: Vec<CaAlternateRecord>,
+    /// The paths above each CA, the primary one first.
+    paths: HashMap<CaId, Vec<CertificatePath>>,
 }
-
-/// Longest chain followed upwards (a loop in stored parents must not hang).
-const MAX_CHAIN: usize = 10;
 
 impl CaRegistry {
     /// Opens the key of every CA that has a certificate.
-    pub(crate) fn load(records: Vec<CaRecord>, keys: &dyn CaKeys) -> AuthorityResult<Self> {
+    pub(crate) fn load(
+        records: Vec<CaRecord>,
+        alternates: Vec<CaAlternateRecord>,
+        keys: &dyn CaKeys,
+    ) -> AuthorityResult<Self> {
+        let hierarchy = Hierarchy::new(&records, &alternates);
+        let paths = records.iter().map(|r| (r.id, hierarchy.paths(&r.name))).collect();
         let mut cas = HashMap::new();
         for record in records {
             let issuing = match record.certificate {
@@ -39,7 +47,7 @@ impl CaRegistry {
             };
             cas.insert(record.name.clone(), LoadedCa { record, issuing });
         }
-        Ok(Self { cas })
+        Ok(Self { cas, alternates, paths })
     }
 
     /// The CA named `name` that can issue, or why not.
@@ -85,27 +93,18 @@ impl CaRegistry {
         all
     }
 
-    /// CA certificates above an issuing CA: intermediates (issuer first) and the root, if signet
-    /// holds it (a parent outside signet is the requester's to supply).
+    /// CA certificates above an issuing CA on its primary path: intermediates (issuer first)
+    /// and the root, if signet holds it (a parent outside signet is the requester's to supply).
     pub(crate) fn chain_of(&self, ca_id: CaId) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
-        let mut intermediates = Vec::new();
-        let mut current = self.cas.values().find(|c| c.record.id == ca_id);
-        for _ in 0..MAX_CHAIN {
-            let Some(ca) = current else { break };
-            let Some(cert) = ca.record.certificate.clone() else { break };
-            match &ca.record.parent {
-                Some(parent) => {
-                    intermediates.push(cert);
-                    current = self.cas.get(parent);
-                }
-                None if ca.record.kind == CaKind::Subordinate => {
-                    intermediates.push(cert);
-                    return (intermediates, None);
-                }
-                None => return (intermediates, Some(cert)),
-            }
+        match self.paths.get(&ca_id).and_then(|paths| paths.first()) {
+            Some(path) => (path.intermediates.clone(), path.root.clone()),
+            None => (Vec::new(), None),
         }
-        (intermediates, None)
+    }
+
+    /// Every path above an issuing CA, the primary one first (alternate chains).
+    pub(crate) fn paths_of(&self, ca_id: CaId) -> Vec<CertificatePath> {
+        self.paths.get(&ca_id).cloned().unwrap_or_default()
     }
 
     /// What the API shows of every CA, by name.
@@ -129,6 +128,12 @@ impl CaRegistry {
                     not_after: ca.record.not_after.map(signet_codec::describe::rfc3339),
                     active: ca.issuing.is_some(),
                     sha256: ca.record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
+                    alternates: self
+                        .alternates
+                        .iter()
+                        .filter(|a| a.ca_id == ca.record.id)
+                        .filter_map(|a| AlternateView::new(a, now))
+                        .collect(),
                 }
             })
             .collect();

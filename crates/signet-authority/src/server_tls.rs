@@ -68,6 +68,6 @@ impl Authority {
         let certificate =
             record.der.ok_or_else(|| AuthorityError::new(Kind::Internal, "issued certificate without DER"))?;
         let (intermediates, root) = self.registry.chain_of(ca.id);
-        Ok(IssuedCertificate { certificate, intermediates, root })
+        Ok(IssuedCertificate { certificate, intermediates, root, paths: self.registry.paths_of(ca.id) })
     }
 }

@@ -224,6 +224,9 @@ pub struct Submitted {
 /// An issued certificate with its chain.
 #[derive(Debug, Clone)]
 pub struct IssuedCertificate {
+    /// Every chain above the certificate's CA, the primary one first (the `intermediates` and
+    /// `root` below): RFC 8555 §7.4.2 alternate chains.
+    pub paths: Vec<crate::chains::CertificatePath>,
     /// The certificate (DER).
     pub certificate: Vec<u8>,
     /// Intermediate CA certificates, issuer first, without the root.
@@ -252,4 +255,40 @@ pub struct CaView {
     /// SHA-256 fingerprint of its certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Its alternate certificates (cross-certificates): each one more path to a root.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternates: Vec<AlternateView>,
+}
+
+/// An alternate certificate of a CA (same subject and key, another issuer), as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlternateView {
+    /// The issuer's DN.
+    pub issuer: String,
+    /// The local CA that cross-signed it, if it was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer_ca: Option<String>,
+    /// Serial number, hex.
+    pub serial: String,
+    /// End of validity (RFC 3339).
+    pub not_after: String,
+    /// SHA-256 fingerprint, hex.
+    pub sha256: String,
+    /// How many certificates of the issuer's chain were given with it (outside issuers).
+    pub chain_length: usize,
+}
+
+impl AlternateView {
+    /// The view of a stored alternate; None if its certificate does not parse.
+    pub fn new(record: &signet_store::CaAlternateRecord, now: time::OffsetDateTime) -> Option<Self> {
+        let info = signet_codec::describe::certificate(&record.certificate, now).ok()?;
+        Some(Self {
+            issuer: info.issuer,
+            issuer_ca: record.issuer_ca.clone(),
+            serial: info.serial,
+            not_after: info.not_after,
+            sha256: signet_codec::public_key::sha256_hex(&record.certificate),
+            chain_length: record.chain.len(),
+        })
+    }
 }

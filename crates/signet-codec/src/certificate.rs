@@ -23,6 +23,12 @@ pub struct CertificateFacts {
     pub not_after: OffsetDateTime,
     /// basicConstraints cA.
     pub is_ca: bool,
+    /// Subject Name, DER (for exact comparisons).
+    pub subject_der: Vec<u8>,
+    /// Issuer Name, DER.
+    pub issuer_der: Vec<u8>,
+    /// subjectKeyIdentifier, if present.
+    pub subject_key_id: Option<Vec<u8>>,
 }
 
 /// Reads a certificate (DER).
@@ -37,6 +43,12 @@ pub fn facts(der: &[u8]) -> Result<CertificateFacts, CodecError> {
         not_before: validity.not_before.to_datetime(),
         not_after: validity.not_after.to_datetime(),
         is_ca: cert.is_ca(),
+        subject_der: cert.subject().as_raw().to_vec(),
+        issuer_der: cert.issuer().as_raw().to_vec(),
+        subject_key_id: cert.extensions().iter().find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
+            _ => None,
+        }),
     })
 }
 

@@ -66,6 +66,10 @@ pub enum IssuanceError {
     /// Assembling the certificate failed.
     #[error("cannot build the certificate: {0}")]
     Build(String),
+    /// A cross-certificate cannot repeat the CA's certificate exactly (its subject, key
+    /// identifier or constraints).
+    #[error("cannot cross-sign: {0}")]
+    CrossSign(String),
 }
 
 /// Whose fault an [`IssuanceError`] is, for callers that map errors to protocol answers. A closed
@@ -95,7 +99,8 @@ impl IssuanceError {
             | Self::NameRefused { .. }
             | Self::NoNames
             | Self::OutlivesIssuer { .. }
-            | Self::Lint(_) => IssuanceFault::Policy,
+            | Self::Lint(_)
+            | Self::CrossSign(_) => IssuanceFault::Policy,
             Self::Signing(_) => IssuanceFault::Signer,
             Self::Build(_) => IssuanceFault::Internal,
         }

@@ -17,6 +17,7 @@
 pub mod ca;
 pub mod certificate;
 pub mod crl;
+pub mod cross;
 pub mod csr;
 pub mod error;
 pub mod extensions;

@@ -16,6 +16,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (10, "acme", include_str!("../migrations/sqlite/0010_acme.sql")),
     (11, "acme_finalize_claim", include_str!("../migrations/sqlite/0011_acme_finalize_claim.sql")),
     (12, "acme_order_names", include_str!("../migrations/sqlite/0012_acme_order_names.sql")),
+    (13, "ca_alternates", include_str!("../migrations/sqlite/0013_ca_alternates.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../migrations/postgres/0001_initial.sql")),
@@ -28,6 +29,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (10, "acme", include_str!("../migrations/postgres/0010_acme.sql")),
     (11, "acme_finalize_claim", include_str!("../migrations/postgres/0011_acme_finalize_claim.sql")),
     (12, "acme_order_names", include_str!("../migrations/postgres/0012_acme_order_names.sql")),
+    (13, "ca_alternates", include_str!("../migrations/postgres/0013_ca_alternates.sql")),
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock taken while migrating.

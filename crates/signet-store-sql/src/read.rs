@@ -19,6 +19,13 @@ impl StoreRead for SqlStore {
         self.read(|db| query(db, "SELECT * FROM cas ORDER BY id", &[])?.iter().map(rows::ca).collect()).await
     }
 
+    async fn ca_alternates(&self) -> StoreResult<Vec<CaAlternateRecord>> {
+        self.read(|db| {
+            query(db, "SELECT * FROM ca_alternates ORDER BY id", &[])?.iter().map(rows::ca_alternate).collect()
+        })
+        .await
+    }
+
     async fn request(&self, id: RequestId) -> StoreResult<Option<RequestRecord>> {
         let rows = self.read_rows("SELECT * FROM requests WHERE id = $1", vec![Value::Int(id.get())]).await?;
         rows.first().map(|r| rows::request(r, "")).transpose()

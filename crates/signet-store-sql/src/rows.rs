@@ -109,6 +109,23 @@ pub(crate) fn ca(row: &Row) -> StoreResult<CaRecord> {
     })
 }
 
+pub(crate) fn ca_alternate(row: &Row) -> StoreResult<CaAlternateRecord> {
+    let chain_text = text(row, "chain")?;
+    let chain: Vec<String> = serde_json::from_str(&chain_text).map_err(|_| corrupt("alternate chain", &chain_text))?;
+    Ok(CaAlternateRecord {
+        id: int(row, "id")?,
+        ca_id: ca_id(row, "ca_id")?,
+        certificate: blob(row, "certificate")?,
+        issuer_ca: opt_text(row, "issuer_ca")?,
+        chain: chain
+            .iter()
+            .map(|h| hex::decode(h).map_err(|_| corrupt("alternate chain", h)))
+            .collect::<StoreResult<_>>()?,
+        not_after: time(int(row, "not_after")?)?,
+        created_at: time(int(row, "created_at")?)?,
+    })
+}
+
 pub(crate) fn request_id(id: i64) -> StoreResult<RequestId> {
     RequestId::new(id).ok_or_else(|| corrupt("request id", id))
 }

@@ -76,6 +76,10 @@ impl StoreWrite for SqlStore {
         self.unit_op(Op::InstallCa { ca_id, certificate, not_after, audit }).await
     }
 
+    async fn add_ca_alternate(&self, alternate: NewCaAlternate, audit: AuditEvent) -> StoreResult<i64> {
+        self.id_op(Op::AddCaAlternate(Box::new(alternate), audit)).await
+    }
+
     async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestRecord> {
         self.request_op(Op::Submit(request, audit)).await
     }

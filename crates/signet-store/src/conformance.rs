@@ -105,6 +105,7 @@ where
     Fut: std::future::Future<Output = Arc<dyn Store>>,
 {
     cas_round_trip(fresh().await.as_ref()).await;
+    ca_alternates_round_trip(fresh().await.as_ref()).await;
     request_lifecycle(fresh().await.as_ref()).await;
     states_change_exactly_once(fresh().await.as_ref()).await;
     serials_are_never_reused(fresh().await.as_ref()).await;
@@ -143,6 +144,40 @@ async fn cas_round_trip(store: &dyn Store) {
     let after = now() + Duration::days(10);
     store.install_ca_certificate(id, vec![0x30, 0x01, 0x00], after, event("ca.install", "root-1")).await.unwrap();
     assert_eq!(store.cas().await.unwrap()[0].not_after, Some(after));
+}
+
+async fn ca_alternates_round_trip(store: &dyn Store) {
+    let root = make_ca(store, "root-1").await;
+    let other = make_ca(store, "root-2").await;
+    assert!(store.ca_alternates().await.unwrap().is_empty());
+    let alternate = |ca_id, n: u8, issuer_ca: Option<&str>, chain: Vec<Vec<u8>>| NewCaAlternate {
+        ca_id,
+        certificate: vec![0x30, 0x01, n],
+        sha256: digest(u64::from(n)),
+        issuer_ca: issuer_ca.map(str::to_string),
+        chain,
+        not_after: now() + Duration::days(30),
+        created_at: now(),
+    };
+    let by_other = store.add_ca_alternate(alternate(root, 1, Some("root-2"), vec![]), event("ca.cross-sign", "root-1"));
+    let first = by_other.await.unwrap();
+    let outside = vec![vec![0x30, 0x01, 0x07], vec![0x30, 0x02, 0x08, 0x09]];
+    let second = store.add_ca_alternate(alternate(root, 2, None, outside.clone()), event("ca.alt", "root-1")).await;
+    assert!(second.unwrap() > first);
+    // The same certificate once per CA; another CA may hold its own copy (tests only).
+    let dup = store.add_ca_alternate(alternate(root, 1, None, vec![]), event("ca.alt", "root-1")).await;
+    assert!(matches!(&dup, Err(StoreError::Conflict(m)) if m.contains("already holds")), "{dup:?}");
+    store.add_ca_alternate(alternate(other, 1, None, vec![]), event("ca.alt", "root-2")).await.unwrap();
+    let missing = store.add_ca_alternate(alternate(CaId::new(9999).unwrap(), 3, None, vec![]), event("a", "b")).await;
+    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    let all = store.ca_alternates().await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!((all[0].ca_id, all[0].issuer_ca.as_deref(), all[0].chain.len()), (root, Some("root-2"), 0));
+    assert_eq!((all[1].certificate.as_slice(), &all[1].chain), (&[0x30, 0x01, 2][..], &outside));
+    assert_eq!((all[1].issuer_ca.as_deref(), all[1].not_after), (None, now() + Duration::days(30)));
+    assert_eq!(all[2].ca_id, other);
+    let report = audit::verify(&store.audit_entries(1, 100).await.unwrap(), store.audit_head().await.unwrap());
+    assert!(report.intact && report.entries == 5, "{report:?}");
 }
 
 async fn request_lifecycle(store: &dyn Store) {

@@ -83,6 +83,47 @@ pub struct NewCa {
     pub created_at: OffsetDateTime,
 }
 
+/// A further certificate for a CA's own key (same subject, same public key as its primary
+/// certificate) issued by another CA: a cross-certificate or a certificate from a root rollover,
+/// giving relying parties a second path (RFC 8555 §7.4.2 alternate chains).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaAlternateRecord {
+    /// Database identifier.
+    pub id: i64,
+    /// The CA whose key it certifies.
+    pub ca_id: CaId,
+    /// The certificate (DER).
+    pub certificate: Vec<u8>,
+    /// The local CA that issued it (a cross-sign made by `signet ca cross-sign`), if any.
+    pub issuer_ca: Option<String>,
+    /// For an outside issuer: its certificates (DER), issuer first, up to but not including a
+    /// self-signed root. Empty for a local issuer, whose own chain is followed instead.
+    pub chain: Vec<Vec<u8>>,
+    /// End of the certificate's validity.
+    pub not_after: OffsetDateTime,
+    /// When it was stored.
+    pub created_at: OffsetDateTime,
+}
+
+/// An alternate CA certificate to store (see [`CaAlternateRecord`]).
+#[derive(Debug, Clone)]
+pub struct NewCaAlternate {
+    /// The CA whose key it certifies.
+    pub ca_id: CaId,
+    /// The certificate (DER).
+    pub certificate: Vec<u8>,
+    /// SHA-256 of the certificate: one CA holds a certificate once.
+    pub sha256: Sha256,
+    /// The local CA that issued it, if any.
+    pub issuer_ca: Option<String>,
+    /// An outside issuer's certificates (DER), issuer first, without a self-signed root.
+    pub chain: Vec<Vec<u8>>,
+    /// End of the certificate's validity.
+    pub not_after: OffsetDateTime,
+    /// When it is stored.
+    pub created_at: OffsetDateTime,
+}
+
 /// A certificate request as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequestRecord {

@@ -12,6 +12,8 @@ use crate::records::*;
 pub trait StoreRead: Send + Sync {
     /// Every CA.
     async fn cas(&self) -> StoreResult<Vec<CaRecord>>;
+    /// Every alternate CA certificate (cross-certificates), oldest first.
+    async fn ca_alternates(&self) -> StoreResult<Vec<CaAlternateRecord>>;
     /// One request.
     async fn request(&self, id: RequestId) -> StoreResult<Option<RequestRecord>>;
     /// Pending requests, oldest first.
@@ -89,6 +91,9 @@ pub trait StoreWrite: StoreRead {
         not_after: time::OffsetDateTime,
         audit: AuditEvent,
     ) -> StoreResult<()>;
+    /// Stores an alternate certificate for a CA's key (checked by the caller); a Conflict if the
+    /// CA already holds that certificate, NotFound if there is no such CA. Answers its id.
+    async fn add_ca_alternate(&self, alternate: NewCaAlternate, audit: AuditEvent) -> StoreResult<i64>;
     /// Stores a new request; durable before it returns. Answers the record as stored.
     async fn submit(&self, request: NewRequest, audit: AuditEvent) -> StoreResult<RequestRecord>;
     /// Stores a new request and reserves a serial for it in one step (auto-approved profiles).

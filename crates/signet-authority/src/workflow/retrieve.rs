@@ -80,8 +80,10 @@ impl Authority {
             .await?
             .ok_or_else(|| AuthorityError::new(Kind::Internal, "issued request without a certificate"))?;
         let der = record.der.ok_or_else(|| AuthorityError::new(Kind::Internal, "issued certificate without DER"))?;
-        let (intermediates, root) = self.registry.chain_of(record.ca_id);
-        Ok(IssuedCertificate { certificate: der, intermediates, root })
+        let paths = self.registry.paths_of(record.ca_id);
+        let (intermediates, root) =
+            paths.first().map(|p| (p.intermediates.clone(), p.root.clone())).unwrap_or_default();
+        Ok(IssuedCertificate { certificate: der, intermediates, root, paths })
     }
 
     /// Searches requests and certificates.

@@ -12,10 +12,22 @@ pub enum CaCommand {
         after_help = "Examples:\n  signet ca init --name corp-root --root --cn \"Example Corp Root CA\" --alg ec-p384 --validity-days 7300\n  signet ca init --name corp-issuing --parent corp-root --cn \"Example Corp Issuing CA\" --path-length 0\n  signet ca init --name offline-sub --external --cn \"Example Sub CA\" --csr-out sub.csr"
     )]
     Init(CaInitArgs),
-    /// Install the certificate an external parent issued for a CA made with --external.
+    /// Install the certificate an external parent issued for a CA made with --external, or
+    /// (--alternate) a further certificate another CA issued for an existing CA's key.
     InstallCert(CaInstallArgs),
+    /// Have another local CA sign a certificate for a CA's subject and key (a cross-certificate):
+    /// what the CA issued gets a second chain, offered as an ACME alternate chain.
+    #[command(
+        after_help = "Examples:\n  signet ca cross-sign --name corp-issuing --by partner-root\n  signet ca cross-sign --name new-root --by old-root --days 1095   # a root rollover\n\nRestart signet serve to offer the new chain (ACME Link: rel=\"alternate\")."
+    )]
+    CrossSign(CaCrossSignArgs),
     /// List the CAs in the data directory, with their certificate files and fingerprints.
     List(CaListArgs),
+    /// Show one CA: its certificate, its alternate certificates, and every chain it offers.
+    #[command(
+        after_help = "Examples:\n  signet ca show --name dev-issuing\n  signet ca show --name dev-issuing --json"
+    )]
+    Show(CaShowArgs),
     /// Write a CA's certificate to a file, e.g. the root that relying parties trust.
     #[command(
         after_help = "Examples:\n  signet ca export --name dev-root --out dev-root.pem\n  signet verify www.crt --roots dev-root.pem --host www.example.com"
@@ -95,10 +107,31 @@ pub struct CaInitArgs {
     pub policies: Vec<String>,
 }
 
+/// `signet ca cross-sign`
+#[derive(Debug, Args)]
+pub struct CaCrossSignArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA whose subject and key the new certificate certifies. Example: --name corp-issuing
+    #[arg(long)]
+    pub name: String,
+    /// The local CA that signs it (not the CA itself, nor one below it). Example: --by partner-root
+    #[arg(long)]
+    pub by: String,
+    /// Validity in days, within the signing CA's (default: until the earlier of the two CAs'
+    /// certificates ends). Example: --days 365
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..=signet_issuance::profile::MAX_VALIDITY_DAYS))]
+    pub days: Option<i64>,
+    /// Print the new certificate's facts as JSON. Example: --json
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `signet ca install-cert`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  signet ca install-cert --name offline-sub --cert sub.crt --roots parent-root.pem\n  signet ca install-cert --name offline-sub --cert sub-fullchain.pem --roots parent-root.pem --chain parent-intermediates.pem"
+    after_help = "Examples:\n  signet ca install-cert --name offline-sub --cert sub.crt --roots parent-root.pem\n  signet ca install-cert --name offline-sub --cert sub-fullchain.pem --roots parent-root.pem --chain parent-intermediates.pem\n  signet ca install-cert --name corp-root --alternate corp-root-by-partner.pem   # a cross-certificate, then its issuer's chain"
 )]
 pub struct CaInstallArgs {
     /// Data location.
@@ -109,8 +142,13 @@ pub struct CaInstallArgs {
     pub name: String,
     /// The certificate the parent issued (PEM or DER); further certificates in the file are
     /// its chain. Example: --cert sub.crt
-    #[arg(long)]
-    pub cert: String,
+    #[arg(long, required_unless_present = "alternate", conflicts_with = "alternate")]
+    pub cert: Option<String>,
+    /// A further certificate for the CA's key from another CA (same subject and public key as
+    /// its certificate: a cross-certificate), PEM or DER, followed in the file by its issuer's
+    /// chain (issuer first; a self-signed root is left out). Example: --alternate cross.pem
+    #[arg(long, conflicts_with_all = ["roots", "chain"])]
+    pub alternate: Option<String>,
     /// The parent's root certificate(s): the new CA certificate must verify against them before
     /// it is installed (recommended). Example: --roots parent-root.pem
     #[arg(long)]
@@ -118,6 +156,20 @@ pub struct CaInstallArgs {
     /// Intermediate certificates between the new CA and the root. Example: --chain parent-chain.pem
     #[arg(long)]
     pub chain: Option<String>,
+}
+
+/// `signet ca show`
+#[derive(Debug, Args)]
+pub struct CaShowArgs {
+    /// Data location.
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The CA (see `signet ca list`). Example: --name dev-issuing
+    #[arg(long)]
+    pub name: String,
+    /// Print as JSON. Example: signet ca show --name dev-issuing --json
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `signet ca list`

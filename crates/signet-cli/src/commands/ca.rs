@@ -126,7 +126,8 @@ pub fn install(args: &CaInstallArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
         let passphrase = data::ca_passphrase(&data.settings)?;
-        let mut certificates = pki::load_certificates(&args.cert, None)?;
+        let cert_path = args.cert.as_deref().ok_or_else(|| CliError::bad_input("give --cert FILE"))?;
+        let mut certificates = pki::load_certificates(cert_path, None)?;
         let certificate = certificates.remove(0);
         let checked = check_chain(args, &certificate, certificates)?;
         let record = ca_admin::install_certificate(
@@ -161,20 +162,20 @@ fn check_chain(args: &CaInstallArgs, certificate: &[u8], mut chain: Vec<Vec<u8>>
     }
     let now = signet_model::Clock::now(&SystemClock);
     let input = VerifyInput { purpose: Purpose::Any, ..VerifyInput::new(certificate, &chain, &roots, now) };
-    let report = verify::verify(&input).map_err(|e| CliError::from(e).context(&args.cert))?;
+    let cert_path = args.cert.as_deref().unwrap_or_default();
+    let report = verify::verify(&input).map_err(|e| CliError::from(e).context(cert_path))?;
     if report.ok() {
         return Ok(Some(report.path.join("  <-  ")));
     }
     let problems: Vec<String> = report.problems.iter().map(|p| format!("[{}] {}", p.code, p.message)).collect();
     Err(CliError::bad_input(format!(
-        "{} does not verify against {roots_path}: {}; nothing was installed",
-        args.cert,
+        "{cert_path} does not verify against {roots_path}: {}; nothing was installed",
         problems.join("; ")
     )))
 }
 
 #[derive(Serialize)]
-struct CaLine {
+pub(crate) struct CaLine {
     name: String,
     kind: String,
     parent: Option<String>,
@@ -187,10 +188,19 @@ struct CaLine {
     /// SHA-256 of the certificate, hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     sha256_fingerprint: Option<String>,
+    /// Further certificates for its key from other CAs (cross-certificates): one path each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    alternates: Vec<signet_authority::views::AlternateView>,
 }
 
-fn line(dir: &Path, record: &CaRecord) -> CaLine {
+pub(crate) fn line(dir: &Path, record: &CaRecord, alternates: &[signet_store::CaAlternateRecord]) -> CaLine {
+    let now = signet_model::Clock::now(&SystemClock);
     CaLine {
+        alternates: alternates
+            .iter()
+            .filter(|a| a.ca_id == record.id)
+            .filter_map(|a| signet_authority::views::AlternateView::new(a, now))
+            .collect(),
         certificate_file: record
             .certificate
             .as_ref()
@@ -213,29 +223,42 @@ fn line(dir: &Path, record: &CaRecord) -> CaLine {
 pub fn list(args: &CaListArgs) -> CliResult {
     data::runtime()?.block_on(async {
         let data = data::open(&args.data.dir()?).await?;
+        let alternates = data.store.ca_alternates().await.map_err(|e| CliError::runtime(e.to_string()))?;
         let lines: Vec<CaLine> = data
             .store
             .cas()
             .await
             .map_err(|e| CliError::runtime(e.to_string()))?
             .iter()
-            .map(|record| line(&data.dir, record))
+            .map(|record| line(&data.dir, record, &alternates))
             .collect();
         if args.json {
             return output::json(&lines);
         }
         for l in &lines {
-            say!("{} ({}{})", l.name, l.kind, l.parent.as_ref().map(|p| format!(" under {p}")).unwrap_or_default());
-            output::field("subject", l.subject.as_deref().unwrap_or("-"));
-            output::field("expires", l.not_after.as_deref().unwrap_or("-"));
-            output::field("status", l.status);
-            if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
-                output::field("certificate", file);
-                output::field("SHA-256", output::colons(sha256));
-            }
+            print_line(l);
         }
         Ok(())
     })
+}
+
+/// Prints one CA as `ca list` and `ca show` do.
+pub(crate) fn print_line(l: &CaLine) {
+    say!("{} ({}{})", l.name, l.kind, l.parent.as_ref().map(|p| format!(" under {p}")).unwrap_or_default());
+    output::field("subject", l.subject.as_deref().unwrap_or("-"));
+    output::field("expires", l.not_after.as_deref().unwrap_or("-"));
+    output::field("status", l.status);
+    if let (Some(file), Some(sha256)) = (&l.certificate_file, &l.sha256_fingerprint) {
+        output::field("certificate", file);
+        output::field("SHA-256", output::colons(sha256));
+    }
+    for (n, alternate) in l.alternates.iter().enumerate() {
+        let by = alternate.issuer_ca.as_ref().map(|c| format!(" (CA {c})")).unwrap_or_default();
+        output::field(
+            &format!("alternate {}", n + 1),
+            format!("issued by {}{by}, serial {}, expires {}", alternate.issuer, alternate.serial, alternate.not_after),
+        );
+    }
 }
 
 /// Runs `signet ca export`.

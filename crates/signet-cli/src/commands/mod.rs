@@ -3,6 +3,7 @@
 pub mod acme;
 pub mod admin;
 pub mod ca;
+pub mod ca_alternates;
 pub mod client;
 pub mod convert;
 pub mod crl;

@@ -46,6 +46,8 @@ pub(crate) enum Constraint {
     TokenHash,
     /// `ocsp_responders (ca_id, serial)`.
     OcspResponder,
+    /// `ca_alternates (ca_id, sha256)`.
+    CaAlternate,
 }
 
 impl Constraint {
@@ -56,13 +58,16 @@ impl Constraint {
             Self::CaName => "cas_name_key",
             Self::TokenHash => "tokens_hash_key",
             Self::OcspResponder => "ocsp_responders_pkey",
+            Self::CaAlternate => "ca_alternates_once_per_ca",
         }
     }
 
     fn sqlite_violation(self) -> UniqueViolation {
         match self {
             Self::CertificateSerial | Self::OcspResponder => UniqueViolation::PrimaryKey,
-            Self::LiveCertificatePerRequest | Self::CaName | Self::TokenHash => UniqueViolation::Unique,
+            Self::LiveCertificatePerRequest | Self::CaName | Self::TokenHash | Self::CaAlternate => {
+                UniqueViolation::Unique
+            }
         }
     }
 
@@ -82,6 +87,7 @@ impl Constraint {
                 Self::CaName => "a CA with that name already exists",
                 Self::TokenHash => "that token already exists",
                 Self::OcspResponder => "that OCSP responder is already stored",
+                Self::CaAlternate => "the CA already holds that certificate",
             }
             .into(),
         )
@@ -176,6 +182,32 @@ pub(crate) fn apply(db: &mut dyn Db, op: &Op, journal: &mut Journal) -> Result<O
             }
             journal.append(audit)?;
             Ok(Outcome::Done)
+        }
+        Op::AddCaAlternate(alternate, event) => {
+            let known = db.query("SELECT id FROM cas WHERE id = $1", &[alternate.ca_id.into()])?;
+            if known.is_empty() {
+                return Err(refused(StoreError::NotFound(format!("CA {}", alternate.ca_id))));
+            }
+            let chain: Vec<String> = alternate.chain.iter().map(hex::encode).collect();
+            let chain = serde_json::to_string(&chain).map_err(|e| refused(StoreError::Corrupt(e.to_string())))?;
+            let rows = db
+                .query(
+                    "INSERT INTO ca_alternates (ca_id, certificate, sha256, issuer_ca, chain, not_after, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    &[
+                        alternate.ca_id.into(),
+                        alternate.certificate.as_slice().into(),
+                        alternate.sha256.into(),
+                        alternate.issuer_ca.as_deref().into(),
+                        chain.into(),
+                        Value::Int(secs(alternate.not_after)),
+                        Value::Int(secs(alternate.created_at)),
+                    ],
+                )
+                .map_err(Constraint::refuse(&[Constraint::CaAlternate]))?;
+            let id = returned_id(&rows, "storing the alternate CA certificate")?;
+            journal.append(event)?;
+            Ok(Outcome::Id(id))
         }
         Op::Submit(request, event) => {
             let id = statements::insert_request(db, request)?;

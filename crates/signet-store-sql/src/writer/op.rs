@@ -14,6 +14,7 @@ pub(crate) enum Op {
         not_after: time::OffsetDateTime,
         audit: AuditEvent,
     },
+    AddCaAlternate(Box<NewCaAlternate>, AuditEvent),
     Submit(NewRequest, AuditEvent),
     SubmitAndReserve(NewRequest, Reservation, AuditEvent),
     Reserve(RequestId, Reservation, AuditEvent),
