@@ -96,6 +96,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'log "stopped: line $LINENO: $BASH_COMMAND exited $?"' ERR
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 wait_port() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; log "port $1 never opened"; return 1; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
@@ -103,7 +104,8 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/st
 # (cutime), so a difference covers what it did for signet and anything else using it.
 pg_cpu_s() {
   local pm; pm=$(head -1 "${SIGNET_PG_DIR:-${TMPDIR:-/tmp}/signet-test-pg-${SIGNET_PG_PORT:-54329}}/data/postmaster.pid")
-  cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null \
+  # A backend may end between pgrep and cat: what it did is then in the postmaster's cutime.
+  { cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null || true; } \
     | awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { print t / hz }'
 }
 
@@ -136,6 +138,21 @@ declare -A DIR=([pebble]=https://127.0.0.1:14000/dir [signet-sqlite]=https://127
 declare -A CA=([pebble]=$PEBBLE_CA [signet-sqlite]=$WORK/signet-sqlite/roots.pem [signet-postgres]=$WORK/signet-postgres/roots.pem)
 declare -A PID=([pebble]=$PEBBLE_PID [signet-sqlite]=$(cat "$WORK/signet-sqlite.pid") [signet-postgres]=$(cat "$WORK/signet-postgres.pid"))
 
+# Restarts pebble, again if it does not answer (the old one may still hold its port).
+restart_pebble() {
+  local attempt
+  for attempt in 1 2 3; do
+    if WORK="$WORK/peers" VALIDATION=always bash "$PEERS/10_pebble_start.sh" >"$WORK/pebble-start.log" 2>&1 \
+      && curl -sf --cacert "$PEBBLE_CA" https://127.0.0.1:14000/dir >/dev/null; then
+      PID[pebble]=$(cat "$WORK/peers/pebble.pid")
+      return 0
+    fi
+    log "pebble did not start (attempt $attempt): $(tail -1 "$WORK/pebble-start.log")"
+    sleep 1
+  done
+  return 1
+}
+
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/acme-$(date -u +%Y%m%d).tsv
 [ -s "$tsv" ] || printf 'date\tserver\tconcurrency\trun\torders\terrors\tseconds\tcerts_per_s\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tserver_cpu_ms_per_cert\tclient_cpu_ms_per_cert\tclient\tpostgres_cpu_ms_per_cert\n' >"$tsv"
@@ -145,11 +162,11 @@ for c in $CONC; do
       if [ "$s" = pebble ]; then
         # A fresh pebble for each run: under load it sometimes stops answering (no order of its
         # is stored anyway), and one stuck run must not sink the next.
-        WORK="$WORK/peers" VALIDATION=always bash "$PEERS/10_pebble_start.sh" >/dev/null 2>&1
-        PID[pebble]=$(cat "$WORK/peers/pebble.pid")
+        restart_pebble || { log "pebble would not start; run $r at $c left out"; continue; }
       fi
       c0=$(cpu_s "${PID[$s]}"); d0=$(pg_cpu_s)
-      j=$("${LOADGEN[@]}" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c")
+      j=$("${LOADGEN[@]}" --dir "${DIR[$s]}" --ca "${CA[$s]}" -n "$N" -c "$c") \
+        || { log "$s: the load generator failed; run $r at $c left out"; continue; }
       c1=$(cpu_s "${PID[$s]}"); d1=$(pg_cpu_s)
       python3 - "$stamp" "$s" "$c" "$r" "$j" "$c0" "$c1" "$CLIENT" "$d0" "$d1" >>"$tsv" <<'PY'
 import json, sys
