@@ -50,7 +50,8 @@ start b-postgres "$B" 8604 "${SIGNET_TEST_POSTGRES_URL%/*}/signet_ab_b_$$"
 
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 tsv=$ROOT/bench/results/issuance-ab-$(date -u +%Y%m%d).tsv
-printf 'date\tserver\tconnections\trun\trequests\trps\tbad\tp50_ms\tp99_ms\tserver_cpu_ms_per_req\n' >"$tsv"
+# The day's file keeps every run; the summary is of the newest.
+[ -s "$tsv" ] || printf 'date\tserver\tconnections\trun\trequests\trps\tbad\tp50_ms\tp99_ms\tserver_cpu_ms_per_req\n' >"$tsv"
 point() { # name port connections run
   local name=$1 port=$2 c=$3 run=$4 pid t res c0 c1 token
   pid=$(cat "$WORK/$name.pid"); token=$(tr -d '\n' <"$WORK/$name/admin.token")
@@ -79,9 +80,10 @@ python3 - "$tsv" "$ROOT/bench/results/issuance-ab-latest.md" "$BASELINE" <<'PY'
 import csv, os, statistics, sys
 tsv, md, baseline = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+rows = [r for r in rows if r["date"] == max(x["date"] for x in rows)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
 med = lambda s, c, k: statistics.median(float(r[k]) for r in rows if r["server"] == s and r["connections"] == c)
-out = ["# Issuance A/B: before and after revocation (CRLs, OCSP pre-signing)", "",
+out = ["# Issuance A/B: a baseline build and this tree, side by side", "",
        f"Measured {rows[0]['date']} on {os.cpu_count()} cores ({cpu}), shared; A = {baseline}, B = this tree;",
        "alternating runs with idle pauses between them, medians. B publishes CRLs and pre-signs OCSP",
        "responses for what it issues (deferred while it is busy issuing, done in the pauses).", "",
