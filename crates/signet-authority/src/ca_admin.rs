@@ -10,13 +10,12 @@ use signet_issuance::{IssuingCa, Urls};
 use signet_keys::{KeyAlgorithm, Signer};
 use signet_model::{Clock, Sha256};
 use signet_store::audit::AuditEvent;
-use signet_store::{CaKind, CaRecord, NewCa, NewRequest, Reservation, Store};
+use signet_store::{CaKind, CaRecord, NewCa, Store};
 
 use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::keys::CaKeys;
 use crate::registry::open;
-use crate::signing::{IssuanceOf, Signing};
-use crate::tokens::{hash_secret, new_secret};
+use crate::signing::InternalIssuance;
 
 /// How a new CA gets its certificate.
 #[derive(Debug, Clone)]
@@ -145,55 +144,19 @@ async fn sign_subordinate(
 ) -> AuthorityResult<Vec<u8>> {
     let prepared = ca::subordinate(&options.spec, key.spki_der(), &parent, urls, clock.now())?;
     let csr = ca::request(&options.spec, key)?;
-    let spki_sha256 = Sha256::from_bytes(signet_codec::public_key::sha256(key.spki_der()));
-    let request = NewRequest {
-        profile: "ca-init".into(),
-        csr,
-        subject: prepared.subject.clone(),
-        sans: Vec::new(),
-        spki_sha256,
-        requester: actor.to_string(),
-        warnings: Vec::new(),
-        retrieval_token_hash: hash_secret(&new_secret("rt_")?),
-        created_at: clock.now(),
-        acme_order: None,
-    };
-    let reservation = Reservation {
-        ca_id: parent.id,
-        serial: prepared.serial,
-        tbs: prepared.tbs.clone(),
-        spki_sha256,
-        subject: prepared.subject.clone(),
-        sans: Vec::new(),
-        not_before: prepared.not_before,
-        not_after: prepared.not_after,
-        is_test: false,
-        crl_shard: None,
-        created_at: clock.now(),
-    };
-    let audit = AuditEvent::new(
-        clock.now(),
-        actor,
-        "request.submit",
-        "request",
-        json!({"profile": "ca-init", "ca": options.name}),
-    );
-    let completion = Signing {
-        store,
-        clock,
+    let issued = InternalIssuance {
         issuer: parent,
         prepared,
-        request: IssuanceOf::New(request),
-        reservation,
-        audit,
-        decided_by: actor.to_string(),
-        approved: None,
-        fail_request: true,
+        profile: "ca-init",
+        csr,
+        spki_sha256: Sha256::from_bytes(signet_codec::public_key::sha256(key.spki_der())),
+        actor: actor.to_string(),
+        for_ca: options.name.clone(),
         details: json!({"subordinate": options.name}),
     }
-    .run()
+    .run(store, clock)
     .await?;
-    Ok(completion.completion.der)
+    Ok(issued.completion.der)
 }
 
 fn certificate_not_after(der: &[u8]) -> AuthorityResult<time::OffsetDateTime> {

@@ -10,15 +10,14 @@ use serde_json::json;
 use signet_issuance::Urls;
 use signet_model::{Clock, Sha256};
 use signet_store::audit::AuditEvent;
-use signet_store::{CaAlternateRecord, CaKind, CaRecord, NewCaAlternate, NewRequest, Reservation, Store, StoreRead};
+use signet_store::{CaAlternateRecord, CaKind, CaRecord, NewCaAlternate, Store, StoreRead};
 use time::Duration;
 
 use crate::chains::Hierarchy;
 use crate::error::{AuthorityError, AuthorityResult, Kind};
 use crate::keys::CaKeys;
 use crate::registry::open;
-use crate::signing::{IssuanceOf, Signing};
-use crate::tokens::{hash_secret, new_secret};
+use crate::signing::InternalIssuance;
 
 fn refused(message: impl Into<String>) -> AuthorityError {
     AuthorityError::new(Kind::RejectedByPolicy, message)
@@ -105,49 +104,18 @@ pub async fn cross_sign(
     let prepared = signet_issuance::cross::cross_certificate(subject_certificate, &issuing, urls, now, validity)?;
     let key = keys.open(subject)?;
     let csr = signet_issuance::cross::request(subject_certificate, key.as_ref())?;
-    let spki_sha256 = Sha256::from_bytes(signet_codec::public_key::sha256(key.spki_der()));
-    let request = NewRequest {
-        profile: "ca-cross-sign".into(),
-        csr,
-        subject: prepared.subject.clone(),
-        sans: Vec::new(),
-        spki_sha256,
-        requester: actor.to_string(),
-        warnings: Vec::new(),
-        retrieval_token_hash: hash_secret(&new_secret("rt_")?),
-        created_at: now,
-        acme_order: None,
-    };
-    let reservation = Reservation {
-        ca_id: issuing.id,
-        serial: prepared.serial,
-        tbs: prepared.tbs.clone(),
-        spki_sha256,
-        subject: prepared.subject.clone(),
-        sans: Vec::new(),
-        not_before: prepared.not_before,
-        not_after: prepared.not_after,
-        is_test: false,
-        crl_shard: None,
-        created_at: now,
-    };
     let not_after = prepared.not_after;
-    let audit =
-        AuditEvent::new(now, actor, "request.submit", "request", json!({"profile": "ca-cross-sign", "ca": name}));
-    let signed = Signing {
-        store,
-        clock,
+    let signed = InternalIssuance {
         issuer: issuing,
         prepared,
-        request: IssuanceOf::New(request),
-        reservation,
-        audit,
-        decided_by: actor.to_string(),
-        approved: None,
-        fail_request: true,
+        profile: "ca-cross-sign",
+        csr,
+        spki_sha256: Sha256::from_bytes(signet_codec::public_key::sha256(key.spki_der())),
+        actor: actor.to_string(),
+        for_ca: name.to_string(),
         details: json!({"cross_sign": name}),
     }
-    .run()
+    .run(store, clock)
     .await?;
     let certificate = signed.completion.der;
     let sha256 = signet_codec::public_key::sha256(&certificate);

@@ -53,6 +53,75 @@ pub(crate) enum IssuanceOf {
     Pending(RequestId),
 }
 
+/// A certificate signet issues on an operator's behalf or its own (a subordinate CA, a
+/// cross-certificate, a delegated OCSP responder): a new request without names, approved by
+/// whoever asked, recorded and audited like any other issuance.
+pub(crate) struct InternalIssuance {
+    pub issuer: Arc<IssuingCa>,
+    pub prepared: Prepared,
+    /// The request's profile name (`ca-init`, `ca-cross-sign`, `ocsp-responder`).
+    pub profile: &'static str,
+    /// The request as a CSR signed by the subject's key.
+    pub csr: Vec<u8>,
+    pub spki_sha256: signet_model::Sha256,
+    /// Who asked: the requester and decider.
+    pub actor: String,
+    /// The CA the certificate is for, named in the submission's audit entry.
+    pub for_ca: String,
+    /// More audit details for the issue entry.
+    pub details: serde_json::Value,
+}
+
+impl InternalIssuance {
+    /// Records the request and intent, signs and stores (as [`Signing::run`]).
+    pub(crate) async fn run(self, store: &dyn Store, clock: &dyn Clock) -> AuthorityResult<Issued> {
+        let now = clock.now();
+        let prepared = self.prepared;
+        let request = NewRequest {
+            profile: self.profile.into(),
+            csr: self.csr,
+            subject: prepared.subject.clone(),
+            sans: Vec::new(),
+            spki_sha256: self.spki_sha256,
+            requester: self.actor.clone(),
+            warnings: Vec::new(),
+            retrieval_token_hash: crate::tokens::hash_secret(&crate::tokens::new_secret("rt_")?),
+            created_at: now,
+            acme_order: None,
+        };
+        let reservation = Reservation {
+            ca_id: self.issuer.id,
+            serial: prepared.serial,
+            tbs: prepared.tbs.clone(),
+            spki_sha256: self.spki_sha256,
+            subject: prepared.subject.clone(),
+            sans: Vec::new(),
+            not_before: prepared.not_before,
+            not_after: prepared.not_after,
+            is_test: self.issuer.is_test,
+            crl_shard: None,
+            created_at: now,
+        };
+        let submitted = json!({"profile": self.profile, "ca": self.for_ca});
+        let audit = AuditEvent::new(now, &self.actor, "request.submit", "request", submitted);
+        Signing {
+            store,
+            clock,
+            issuer: self.issuer,
+            prepared,
+            request: IssuanceOf::New(request),
+            reservation,
+            audit,
+            decided_by: self.actor,
+            approved: None,
+            fail_request: true,
+            details: self.details,
+        }
+        .run()
+        .await
+    }
+}
+
 /// What an issuance stored.
 pub(crate) struct Issued {
     /// The request as stored, when the issuance stored a new one.

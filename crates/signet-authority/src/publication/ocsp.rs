@@ -20,13 +20,12 @@ use signet_issuance::ocsp::{self, IssuerHashes, Responder, ResponseRequest, Stat
 use signet_keys::KeyAlgorithm;
 use signet_model::{CaId, RevocationReason, Serial, Sha256};
 use signet_store::audit::AuditEvent;
-use signet_store::{NewRequest, OcspResponderRecord, OcspResponseRecord, OcspWork, Reservation};
+use signet_store::{OcspResponderRecord, OcspResponseRecord, OcspWork};
 use time::{Duration, OffsetDateTime};
 
 use crate::authority::Authority;
 use crate::error::{AuthorityError, AuthorityResult, Kind};
-use crate::signing::{IssuanceOf, Signing};
-use crate::tokens::{hash_secret, new_secret};
+use crate::signing::InternalIssuance;
 
 /// The lease name one front end holds to make OCSP responses.
 const LEASE: &str = "ocsp";
@@ -242,53 +241,17 @@ impl Authority {
         let key = self.keys.generate(KeyAlgorithm::EcP256)?;
         let prepared =
             ocsp::responder_certificate(ca, key.signer.spki_der(), now, self.ocsp_policy.responder_validity)?;
-        let spki_sha256 = Sha256::from_bytes(signet_codec::public_key::sha256(key.signer.spki_der()));
-        let request = NewRequest {
-            profile: "ocsp-responder".into(),
-            csr: ocsp::responder_request(&ca.name, key.signer.as_ref())?,
-            subject: prepared.subject.clone(),
-            sans: Vec::new(),
-            spki_sha256,
-            requester: "system".into(),
-            warnings: Vec::new(),
-            retrieval_token_hash: hash_secret(&new_secret("rt_")?),
-            created_at: now,
-            acme_order: None,
-        };
-        let reservation = Reservation {
-            ca_id: ca.id,
-            serial: prepared.serial,
-            tbs: prepared.tbs.clone(),
-            spki_sha256,
-            subject: prepared.subject.clone(),
-            sans: Vec::new(),
-            not_before: prepared.not_before,
-            not_after: prepared.not_after,
-            is_test: ca.is_test,
-            crl_shard: None,
-            created_at: now,
-        };
-        let audit = AuditEvent::new(
-            now,
-            "system",
-            "request.submit",
-            "request",
-            json!({"profile": "ocsp-responder", "ca": ca.name}),
-        );
-        let issued = Signing {
-            store: self.store.as_ref(),
-            clock: self.clock.as_ref(),
+        let issued = InternalIssuance {
             issuer: ca.clone(),
             prepared,
-            request: IssuanceOf::New(request),
-            reservation,
-            audit,
-            decided_by: "system".into(),
-            approved: None,
-            fail_request: true,
+            profile: "ocsp-responder",
+            csr: ocsp::responder_request(&ca.name, key.signer.as_ref())?,
+            spki_sha256: Sha256::from_bytes(signet_codec::public_key::sha256(key.signer.spki_der())),
+            actor: "system".into(),
+            for_ca: ca.name.clone(),
             details: json!({"ocsp_responder": ca.name}),
         }
-        .run()
+        .run(self.store.as_ref(), self.clock.as_ref())
         .await?;
         let record = OcspResponderRecord {
             ca_id: ca.id,
