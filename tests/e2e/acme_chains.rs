@@ -112,6 +112,10 @@ fn lego_and_certbot_pick_cross_signed_chains() {
     install("as-leaf.pem").code(2).err_has("not a CA certificate");
     install("other-id.pem").code(2).err_has("subjectKeyIdentifier is not CA dev-issuing's");
     install(issuing.to_str().unwrap()).code(2).err_has("this is CA dev-issuing's own certificate");
+    // A chain whose root only has the right name (another key) is refused: signatures are checked.
+    sb.openssl_root("impostor", "P-256", "/CN=Outside Root", 60, &root_exts).ok();
+    sb.write("by-outside-impostor.pem", sb.read_text("by-outside.pem") + &sb.read_text("impostor.pem"));
+    install("by-outside-impostor.pem").code(2).err_has("did not sign the certificate before it");
     // With the outside root after it: kept out of the stored chain (relying parties hold it).
     sb.write("by-outside-full.pem", sb.read_text("by-outside.pem") + &sb.read_text("outside.pem"));
     install("by-outside-full.pem").ok().out_has("issuer:       CN=Outside Root");

@@ -142,7 +142,8 @@ pub async fn cross_sign(
 /// Installs `certificates[0]`, a certificate an outside CA issued for CA `name`'s key, as an
 /// alternate of `name`; the rest are its issuer's chain (issuer first), kept up to, not
 /// including, a self-signed root. Refused unless it is a CA certificate with the subject and
-/// public key of `name`'s certificate, within its validity, from another issuer.
+/// public key of `name`'s certificate, within its validity, from another issuer, and unless
+/// each certificate of the chain verifies under the next.
 pub async fn install_alternate(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -194,6 +195,7 @@ pub async fn install_alternate(
     }
     let mut chain = Vec::new();
     let mut expected_subject = cert.issuer_der.clone();
+    let mut below: &[u8] = certificate;
     for der in rest {
         let next = facts(der)?;
         if next.subject_der != expected_subject {
@@ -205,6 +207,13 @@ pub async fn install_alternate(
                 ),
             ));
         }
+        if !signet_codec::certificate::issued_by(below, der).map_err(internal)? {
+            return Err(refused(format!(
+                "{} did not sign the certificate before it in the file (its signature does not verify with that CA's key): check that the chain is the one the issuer sent",
+                next.subject
+            )));
+        }
+        below = der;
         if next.issuer_der == next.subject_der {
             break;
         }

@@ -52,6 +52,19 @@ pub fn facts(der: &[u8]) -> Result<CertificateFacts, CodecError> {
     })
 }
 
+/// Whether certificate `child` (DER) was issued by `issuer` (DER): the names chain and the
+/// signature verifies with the issuer's public key.
+pub fn issued_by(child: &[u8], issuer: &[u8]) -> Result<bool, CodecError> {
+    let parse = |der| {
+        x509_parser::certificate::X509Certificate::from_der(der)
+            .map(|(_, cert)| cert)
+            .map_err(|e| CodecError::malformed(ObjectKind::Certificate, e))
+    };
+    let (child, issuer) = (parse(child)?, parse(issuer)?);
+    Ok(child.issuer().as_raw() == issuer.subject().as_raw()
+        && child.verify_signature(Some(issuer.public_key())).is_ok())
+}
+
 /// What a tls-alpn-01 validation reads of the self-signed certificate it is shown (RFC 8737 §3):
 /// its subject alternative names and its acmeIdentifier extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,5 +108,28 @@ mod tests {
     #[test]
     fn garbage_is_a_malformed_certificate() {
         assert!(matches!(facts(&[0x30, 0x03, 1, 2, 3]), Err(CodecError::Malformed { .. })));
+        assert!(matches!(issued_by(&[0x30, 0x03, 1, 2, 3], &[]), Err(CodecError::Malformed { .. })));
+    }
+
+    #[test]
+    fn issued_by_checks_names_and_signature() {
+        let root_key = rcgen::KeyPair::generate().unwrap();
+        let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        root_params.distinguished_name.push(rcgen::DnType::CommonName, "Root");
+        root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let root = root_params.self_signed(&root_key).unwrap();
+        let issuer = rcgen::Issuer::new(root_params.clone(), &root_key);
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["a.example".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        assert!(issued_by(leaf.der(), root.der()).unwrap());
+        assert!(issued_by(root.der(), root.der()).unwrap(), "a self-signed root issued itself");
+        assert!(!issued_by(root.der(), leaf.der()).unwrap(), "names do not chain");
+        // The same name, another key: the signature does not verify.
+        let other_key = rcgen::KeyPair::generate().unwrap();
+        let impostor = root_params.self_signed(&other_key).unwrap();
+        assert!(!issued_by(leaf.der(), impostor.der()).unwrap());
     }
 }
