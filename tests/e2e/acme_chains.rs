@@ -260,6 +260,24 @@ fn lego_and_certbot_pick_cross_signed_chains() {
     for n in ["4", "0", "01", "x"] {
         problem(&client.post(&format!("{cert_url}/{n}"), None), 404, "malformed");
     }
+    // The JSON API offers the same chains: `chain=N` as `ca show` numbers them, Links to the rest.
+    let found = server.cli(&sb, &["search", "--name", "raw.example.com", "--json"]).ok().json();
+    let id = found[0]["id"].to_string();
+    let token = server.manager_token(&sb);
+    let path = format!("/api/v1/requests/{id}/certificate");
+    let api = |query: &str| server.request("GET", &format!("{path}{query}"), Some(&token), &[], b"");
+    let default_chain = api("");
+    let api_links: Vec<&str> =
+        default_chain.headers.iter().filter(|(k, _)| k == "link").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(api_links.len(), 3, "{api_links:?}");
+    assert!(api_links.contains(&format!("<{path}?chain=3>;rel=\"alternate\"").as_str()), "{api_links:?}");
+    let outside_chain = api("?chain=3");
+    assert_eq!(outside_chain.text(), sb.read_text("raw-3.pem"), "the same chain as ACME's /3");
+    assert_eq!(api("?chain=false").text().matches("BEGIN CERTIFICATE").count(), 1);
+    for bad in ["4", "01", "-1", "x"] {
+        assert_eq!(api(&format!("?chain={bad}")).status, 400, "chain={bad}");
+    }
+
     // POST-as-GET by the account only: another account sees no certificate there.
     let mut other = RawClient::new(server);
     other.register();
