@@ -221,16 +221,6 @@ impl<'a> RawClient<'a> {
         Self { server, key: EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap(), kid: None }
     }
 
-    /// Its key and account URL, to carry the account across a server restart.
-    pub fn into_parts(self) -> (EcdsaKeyPair, Option<String>) {
-        (self.key, self.kid)
-    }
-
-    /// A client of `server` with the key and account URL [`Self::into_parts`] gave.
-    pub fn from_parts(server: &'a Server, (key, kid): (EcdsaKeyPair, Option<String>)) -> Self {
-        Self { server, key, kid }
-    }
-
     /// The public JWK.
     pub fn jwk(&self) -> Value {
         let point = self.key.public_key().as_ref();

@@ -136,6 +136,20 @@ impl Authority {
         Ok(found)
     }
 
+    /// Looks up the alternate CA certificates again (each publication round does, on every front
+    /// end): a cross-certificate made or installed since is offered, and one expired or revoked
+    /// since is no longer, without a restart.
+    pub async fn refresh_alternates(&self) -> AuthorityResult<()> {
+        let cas = self.store.cas().await?;
+        let alternates = self.store.ca_alternates().await?;
+        let offered = crate::ca_alternates::offered(self.store.as_ref(), &cas, alternates, self.clock.now()).await?;
+        let count = offered.len();
+        if self.registry.set_alternates(&cas, offered) {
+            tracing::info!(alternates = count, "the alternate CA certificates offered changed; chains follow");
+        }
+        Ok(())
+    }
+
     /// The CAs whose own certificate was revoked, as last looked up.
     pub fn revoked_cas(&self) -> Vec<crate::ca_revocation::RevokedCa> {
         self.revoked_cas.read().map(|all| all.clone()).unwrap_or_default()

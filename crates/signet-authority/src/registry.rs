@@ -1,6 +1,8 @@
 //! The CAs this authority serves, as loaded at start: each stored CA with, when it has a
 //! certificate, its signer (opened through [`CaKeys`], checked against the certificate). Answers
 //! which CA issues for a profile, the chain above an issuing CA, and what the API shows of CAs.
+//! The alternate certificates, and so the paths above each CA, are looked up again while the
+//! server runs ([`CaRegistry::set_alternates`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,10 +26,24 @@ struct LoadedCa {
 /// Every CA, by name.
 pub(crate) struct CaRegistry {
     cas: HashMap<String, LoadedCa>,
-    /// Every alternate certificate (cross-certificates).
+    offered: std::sync::RwLock<Offered>,
+}
+
+/// The alternate certificates offered, and the paths they make.
+#[derive(Default)]
+struct Offered {
+    /// Every alternate certificate offered (cross-certificates).
     alternates: Vec<CaAlternateRecord>,
     /// The paths above each CA, the primary one first.
     paths: HashMap<CaId, Vec<CertificatePath>>,
+}
+
+impl Offered {
+    fn new(records: &[CaRecord], alternates: Vec<CaAlternateRecord>) -> Self {
+        let hierarchy = Hierarchy::new(records, &alternates);
+        let paths = records.iter().map(|r| (r.id, hierarchy.paths(&r.name))).collect();
+        Self { alternates, paths }
+    }
 }
 
 impl CaRegistry {
@@ -37,8 +53,7 @@ impl CaRegistry {
         alternates: Vec<CaAlternateRecord>,
         keys: &dyn CaKeys,
     ) -> AuthorityResult<Self> {
-        let hierarchy = Hierarchy::new(&records, &alternates);
-        let paths = records.iter().map(|r| (r.id, hierarchy.paths(&r.name))).collect();
+        let offered = std::sync::RwLock::new(Offered::new(&records, alternates));
         let mut cas = HashMap::new();
         for record in records {
             let issuing = match record.certificate {
@@ -47,7 +62,20 @@ impl CaRegistry {
             };
             cas.insert(record.name.clone(), LoadedCa { record, issuing });
         }
-        Ok(Self { cas, alternates, paths })
+        Ok(Self { cas, offered })
+    }
+
+    /// Offers `alternates` from now on, the paths above each CA built from `records` (the CAs as
+    /// stored now: a cross-signer made since the start has its certificate there); answers
+    /// whether that changed which alternates are offered.
+    pub(crate) fn set_alternates(&self, records: &[CaRecord], alternates: Vec<CaAlternateRecord>) -> bool {
+        let Ok(mut offered) = self.offered.write() else { return false };
+        let ids = |all: &[CaAlternateRecord]| all.iter().map(|a| a.id).collect::<Vec<_>>();
+        if ids(&offered.alternates) == ids(&alternates) {
+            return false;
+        }
+        *offered = Offered::new(records, alternates);
+        true
     }
 
     /// The CA named `name` that can issue, or why not.
@@ -96,7 +124,8 @@ impl CaRegistry {
     /// CA certificates above an issuing CA on its primary path: intermediates (issuer first)
     /// and the root, if signet holds it (a parent outside signet is the requester's to supply).
     pub(crate) fn chain_of(&self, ca_id: CaId) -> (Vec<Vec<u8>>, Option<Vec<u8>>) {
-        match self.paths.get(&ca_id).and_then(|paths| paths.first()) {
+        let offered = self.offered.read();
+        match offered.as_ref().ok().and_then(|o| o.paths.get(&ca_id)).and_then(|paths| paths.first()) {
             Some(path) => (path.intermediates.clone(), path.root.clone()),
             None => (Vec::new(), None),
         }
@@ -104,11 +133,13 @@ impl CaRegistry {
 
     /// Every path above an issuing CA, the primary one first (alternate chains).
     pub(crate) fn paths_of(&self, ca_id: CaId) -> Vec<CertificatePath> {
-        self.paths.get(&ca_id).cloned().unwrap_or_default()
+        self.offered.read().ok().and_then(|o| o.paths.get(&ca_id).cloned()).unwrap_or_default()
     }
 
     /// What the API shows of every CA, by name.
     pub(crate) fn views(&self, now: OffsetDateTime) -> Vec<CaView> {
+        let offered = self.offered.read();
+        let alternates: &[CaAlternateRecord] = offered.as_ref().map(|o| o.alternates.as_slice()).unwrap_or_default();
         let mut views: Vec<CaView> = self
             .cas
             .values()
@@ -128,8 +159,7 @@ impl CaRegistry {
                     not_after: ca.record.not_after.map(signet_codec::describe::rfc3339),
                     active: ca.issuing.is_some(),
                     sha256: ca.record.certificate.as_deref().map(signet_codec::public_key::sha256_hex),
-                    alternates: self
-                        .alternates
+                    alternates: alternates
                         .iter()
                         .filter(|a| a.ca_id == ca.record.id)
                         .filter_map(|a| AlternateView::new(a, now))

@@ -279,6 +279,10 @@ impl Authority {
             if let Err(e) = self.refresh_revoked_cas().await {
                 tracing::warn!(error = %e, "cannot look up the CAs' own revocations");
             }
+            // Every front end: cross-certificates made, expired or revoked since (no restart).
+            if let Err(e) = self.refresh_alternates().await {
+                tracing::warn!(error = %e, "cannot look up the alternate CA certificates");
+            }
             match self.publish_crls().await {
                 Ok(report) => {
                     if leader != Some(report.leader) {

@@ -1,6 +1,6 @@
 //! `signet ca cross-sign` and `signet ca install-cert --alternate`: alternate certificates for a
 //! CA's key (cross-certificates), on the data directory like the other `signet ca` commands.
-//! Restart `signet serve` to offer the new chains.
+//! A running `signet serve` offers the new chains from its next publication round.
 
 use signet_authority::SoftwareCaKeys;
 use signet_authority::ca_alternates;
@@ -40,7 +40,9 @@ async fn report(data: &data::Data, name: &str, record: &CaAlternateRecord, json:
     output::field("expires", &view.not_after);
     output::field("certificate", &file);
     output::field("SHA-256", output::colons(&view.sha256));
-    say!("Restart signet serve to offer it (ACME: Link rel=\"alternate\"; `signet ca list` shows every path).");
+    say!(
+        "signet serve offers it from its next publication round, within 15 seconds (ACME: Link rel=\"alternate\"; `signet ca show --name {name}` shows every chain)."
+    );
     Ok(())
 }
 
