@@ -77,8 +77,15 @@ impl Authority {
     ) -> AuthorityResult<Self> {
         let registry = {
             let cas = store.cas().await?;
-            let alternates = store.ca_alternates().await?;
-            let alternates = crate::ca_alternates::offered(store.as_ref(), &cas, alternates, clock.now()).await?;
+            let stored = store.ca_alternates().await?;
+            let held = stored.len();
+            let alternates = crate::ca_alternates::offered(store.as_ref(), &cas, stored, clock.now()).await?;
+            if alternates.len() < held {
+                tracing::warn!(
+                    withdrawn = held - alternates.len(),
+                    "alternate CA certificates expired or revoked by their cross-signer: their chains are not offered"
+                );
+            }
             CaRegistry::load(cas, alternates, keys.as_ref())?
         };
         let mut profiles = HashMap::new();
@@ -142,10 +149,15 @@ impl Authority {
     pub async fn refresh_alternates(&self) -> AuthorityResult<()> {
         let cas = self.store.cas().await?;
         let alternates = self.store.ca_alternates().await?;
+        let held = alternates.len();
         let offered = crate::ca_alternates::offered(self.store.as_ref(), &cas, alternates, self.clock.now()).await?;
         let count = offered.len();
         if self.registry.set_alternates(&cas, offered) {
-            tracing::info!(alternates = count, "the alternate CA certificates offered changed; chains follow");
+            tracing::info!(
+                offered = count,
+                withdrawn = held - count,
+                "the alternate CA certificates offered changed (a new one, or one expired or revoked by its cross-signer); chains follow"
+            );
         }
         Ok(())
     }

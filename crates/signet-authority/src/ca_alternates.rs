@@ -263,7 +263,8 @@ pub async fn offered(
             && record.der.as_deref() == Some(alternate.certificate.as_slice())
             && record.revocation.is_some()
         {
-            tracing::warn!(
+            // Looked up every publication round: the change is logged where the offer changes.
+            tracing::debug!(
                 ca = alternate.ca_id.get(),
                 by = signer.name,
                 "a cross-certificate was revoked: its chain is not offered"
