@@ -57,17 +57,10 @@ async fn answer(acme: AcmeState, id: &str, n: usize, posted: Posted) -> AcmeResu
                 _ => AcmeProblem::from(e),
             }
         })?;
-    // A CA outside signet's registry has no path: the primary chain is what `issued` holds.
-    let count = issued.paths.len().max(1);
-    let intermediates = match issued.paths.get(n) {
-        Some(path) => &path.intermediates,
-        None if n == 0 => &issued.intermediates,
-        None => return Err(AcmeProblem::not_found(format!("certificate {id} has no chain {n} (it has {count})"))),
-    };
-    let mut text = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
-    for ca in intermediates {
-        text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
-    }
+    let count = issued.chains();
+    let text = issued
+        .pem_chain(n)
+        .ok_or_else(|| AcmeProblem::not_found(format!("certificate {id} has no chain {n} (it has {count})")))?;
     let mut response = ([(header::CONTENT_TYPE, "application/pem-certificate-chain")], text).into_response();
     for other in (0..count).filter(|other| *other != n) {
         link(response.headers_mut(), &chain_url(&acme, id, other), "alternate");

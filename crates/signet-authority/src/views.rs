@@ -235,6 +235,38 @@ pub struct IssuedCertificate {
     pub root: Option<Vec<u8>>,
 }
 
+/// One chain above a certificate: its intermediates, issuer first, and its root if signet holds it.
+pub type ChainRef<'a> = (&'a [Vec<u8>], Option<&'a [u8]>);
+
+impl IssuedCertificate {
+    /// How many chains there are above the certificate (at least one).
+    pub fn chains(&self) -> usize {
+        self.paths.len().max(1)
+    }
+
+    /// Chain `n` (0: the CA's own certificates; the others through alternate certificates):
+    /// its intermediates, issuer first, and its root; None past the last.
+    pub fn chain(&self, n: usize) -> Option<ChainRef<'_>> {
+        match self.paths.get(n) {
+            Some(path) => Some((&path.intermediates, path.root.as_deref())),
+            // A CA outside signet's registry has no paths: its chain is the one given.
+            None if n == 0 => Some((&self.intermediates, self.root.as_deref())),
+            None => None,
+        }
+    }
+
+    /// The certificate followed by chain `n`'s intermediates, as PEM
+    /// (`application/pem-certificate-chain`); None past the last chain.
+    pub fn pem_chain(&self, n: usize) -> Option<String> {
+        let (intermediates, _) = self.chain(n)?;
+        let mut text = signet_codec::pem::encode("CERTIFICATE", &self.certificate);
+        for ca in intermediates {
+            text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
+        }
+        Some(text)
+    }
+}
+
 /// A CA as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaView {

@@ -12,7 +12,9 @@ use signet_lint::{CertificateKind, Context};
 use signet_model::{Country, DnsName};
 use time::{Duration, OffsetDateTime};
 
-use crate::certificate::{Prepared, add_revocation_and_policies, ca_constraints, lint_and_record, window};
+use crate::certificate::{
+    Prepared, add_revocation_and_policies, ca_constraints, lint_and_record, lint_and_record_under, window,
+};
 use crate::error::IssuanceError;
 use crate::issuer::{IssuingCa, Urls};
 
@@ -107,13 +109,7 @@ pub fn subordinate(
     // CA certificates name the parent's full CRL: partitions are for the many subscriber ones.
     add_revocation_and_policies(&mut params, urls, &parent.name, signet_model::CrlScope::Full, &spec.policies)?;
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject_spki).map_err(build_error)?;
-    let context = Context {
-        kind: CertificateKind::SubordinateCa,
-        issuer_not_after: Some(parent.not_after),
-        allow_long_validity: false,
-    };
-    let parent_certificate = Some(parent.certificate.as_slice());
-    lint_and_record(parent.signer.as_ref(), parent_certificate, params, subject_key, &context, serial, Vec::new())
+    lint_and_record_under(parent, CertificateKind::SubordinateCa, params, subject_key, serial)
 }
 
 /// A CSR for a subordinate CA whose parent is elsewhere.

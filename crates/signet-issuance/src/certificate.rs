@@ -276,6 +276,21 @@ pub(crate) fn add_revocation_and_policies(
     Ok(())
 }
 
+/// [`lint_and_record`] for a certificate without names that `issuer` signs (a subordinate or
+/// cross-signed CA certificate, a delegated OCSP responder's), linted as `kind` within the
+/// issuer's validity.
+pub(crate) fn lint_and_record_under(
+    issuer: &IssuingCa,
+    kind: signet_lint::CertificateKind,
+    params: CertificateParams,
+    subject_key: rcgen::SubjectPublicKeyInfo,
+    serial: Serial,
+) -> Result<Prepared, IssuanceError> {
+    let context = Context { kind, issuer_not_after: Some(issuer.not_after), allow_long_validity: false };
+    let certificate = Some(issuer.certificate.as_slice());
+    lint_and_record(issuer.signer.as_ref(), certificate, params, subject_key, &context, serial, Vec::new())
+}
+
 /// Signs with a placeholder, lints, and keeps the TBS; `parent` is the issuing CA's certificate,
 /// None for a self-signed one.
 pub(crate) fn lint_and_record(

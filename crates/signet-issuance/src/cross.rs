@@ -10,13 +10,13 @@ use rcgen::{
     CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, GeneralSubtree, KeyIdMethod,
     KeyUsagePurpose, NameConstraints, SerialNumber,
 };
-use signet_lint::{CertificateKind, Context};
+use signet_lint::CertificateKind;
 use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
-use crate::certificate::{Prepared, add_revocation_and_policies, ca_constraints, lint_and_record, window};
+use crate::certificate::{Prepared, add_revocation_and_policies, ca_constraints, lint_and_record_under, window};
 use crate::error::IssuanceError;
 use crate::issuer::{IssuingCa, Urls};
 
@@ -87,20 +87,7 @@ pub fn cross_certificate(
     add_revocation_and_policies(&mut params, urls, &issuer.name, signet_model::CrlScope::Full, &policies)?;
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(subject.public_key().raw)
         .map_err(|e| refuse(format!("the CA's public key is not usable: {e}")))?;
-    let context = Context {
-        kind: CertificateKind::SubordinateCa,
-        issuer_not_after: Some(issuer.not_after),
-        allow_long_validity: false,
-    };
-    let prepared = lint_and_record(
-        issuer.signer.as_ref(),
-        Some(issuer.certificate.as_slice()),
-        params,
-        subject_key,
-        &context,
-        serial,
-        Vec::new(),
-    )?;
+    let prepared = lint_and_record_under(issuer, CertificateKind::SubordinateCa, params, subject_key, serial)?;
     check_repeats(&prepared.tbs, subject_certificate)?;
     Ok(prepared)
 }

@@ -27,7 +27,7 @@ use spki::AlgorithmIdentifierOwned;
 use time::{Duration, OffsetDateTime};
 use x509_cert::ext::Extension;
 
-use crate::certificate::{Prepared, lint_and_record, window};
+use crate::certificate::{Prepared, lint_and_record_under, window};
 use crate::error::IssuanceError;
 use crate::issuer::IssuingCa;
 
@@ -272,20 +272,7 @@ pub fn responder_certificate(
     params.use_authority_key_identifier_extension = true;
     params.custom_extensions.push(CustomExtension::from_oid_content(OCSP_NOCHECK, vec![0x05, 0x00]));
     let subject_key = rcgen::SubjectPublicKeyInfo::from_der(key_spki).map_err(build_error)?;
-    let context = signet_lint::Context {
-        kind: signet_lint::CertificateKind::OcspResponder,
-        issuer_not_after: Some(issuer.not_after),
-        allow_long_validity: false,
-    };
-    lint_and_record(
-        issuer.signer.as_ref(),
-        Some(issuer.certificate.as_slice()),
-        params,
-        subject_key,
-        &context,
-        serial,
-        Vec::new(),
-    )
+    lint_and_record_under(issuer, signet_lint::CertificateKind::OcspResponder, params, subject_key, serial)
 }
 
 /// The request recorded for a delegated responder's certificate: a PKCS#10 its key signed,

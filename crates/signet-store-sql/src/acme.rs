@@ -8,14 +8,11 @@ use signet_store::audit::AuditEvent;
 use signet_store::{StoreError, StoreResult};
 use time::OffsetDateTime;
 
-use crate::db::{Db, Value};
+use crate::SqlStore;
+use crate::db::Value;
 use crate::rows::secs;
+use crate::writer::acme::{FORGET_EXPIRED_NONCES, REDEEM_NONCE_PG, sweeps_nonces};
 use crate::writer::{AcmeOp, Op, Outcome, acme as rows};
-use crate::{SqlStore, unavailable};
-
-fn query(db: &mut dyn Db, sql: &str, params: &[Value<'_>]) -> StoreResult<Vec<crate::db::Row>> {
-    db.query(sql, params).map_err(unavailable)
-}
 
 impl SqlStore {
     async fn acme_op(&self, op: AcmeOp) -> StoreResult<Outcome> {
@@ -35,6 +32,17 @@ fn count(rows: &[crate::db::Row]) -> StoreResult<u64> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// On PostgreSQL, about one redemption in 64 first forgets the expired nonces (SQLite's writer
+/// does the same in [`AcmeOp::RedeemNonce`]). Two such sweeps may meet on the same rows; a
+/// failure is logged and left to the next sweep, never the request's.
+async fn forget_expired_nonces(lookups: &crate::lookup::PgLookups, nonce: &str, now: OffsetDateTime) {
+    if sweeps_nonces(nonce)
+        && let Err(e) = lookups.rows(FORGET_EXPIRED_NONCES, &[Value::Int(secs(now))]).await
+    {
+        tracing::debug!(error = %e, "forgetting expired ACME nonces failed; the next sweep will");
+    }
+}
+
 fn unexpected() -> StoreError {
     StoreError::Corrupt("the writer answered an ACME change with the wrong kind of result".into())
 }
@@ -48,16 +56,22 @@ impl AcmeStore for SqlStore {
         }
     }
 
+    /// On PostgreSQL on a lookup connection ([`crate::lookup`], committing asynchronously); on
+    /// SQLite through the writer, without a flush of its own.
     async fn redeem_nonce(&self, nonce: &str, expires_at: OffsetDateTime, now: OffsetDateTime) -> StoreResult<bool> {
-        match self.acme_op(AcmeOp::RedeemNonce { nonce: nonce.to_string(), expires_at, now }).await? {
-            Outcome::Flag(first) => Ok(first),
-            _ => Err(unexpected()),
-        }
+        let Some(lookups) = &self.lookups else {
+            return match self.acme_op(AcmeOp::RedeemNonce { nonce: nonce.to_string(), expires_at, now }).await? {
+                Outcome::Flag(first) => Ok(first),
+                _ => Err(unexpected()),
+            };
+        };
+        forget_expired_nonces(lookups, nonce, now).await;
+        let params = [nonce.into(), Value::Int(secs(expires_at))];
+        Ok(!lookups.rows(REDEEM_NONCE_PG, &params).await?.is_empty())
     }
 
-    /// On PostgreSQL one statement on a lookup connection ([`crate::lookup`], committing
-    /// asynchronously as [`AcmeOp::RedeemNonce`] on the writer does), instead of a writer batch
-    /// and a read; the occasional redemption that also forgets expired nonces goes the usual way.
+    /// On PostgreSQL one statement on a lookup connection, as [`Self::redeem_nonce`]; on SQLite
+    /// the two in turn.
     async fn redeem_nonce_and_read_account(
         &self,
         nonce: &str,
@@ -65,12 +79,13 @@ impl AcmeStore for SqlStore {
         now: OffsetDateTime,
         account: i64,
     ) -> StoreResult<(bool, Option<AcmeAccountRecord>)> {
-        if self.dialect() != crate::Dialect::Postgres || crate::writer::acme::sweeps_nonces(nonce) {
+        let Some(lookups) = &self.lookups else {
             let fresh = self.redeem_nonce(nonce, expires_at, now).await?;
             return Ok((fresh, self.acme_account(account).await?));
-        }
-        let params = vec![nonce.to_string().into(), Value::Int(secs(expires_at)), Value::Int(account)];
-        let rows = self.read_rows(REDEEM_NONCE_READ_ACCOUNT_PG, params).await?;
+        };
+        forget_expired_nonces(lookups, nonce, now).await;
+        let params = [nonce.into(), Value::Int(secs(expires_at)), Value::Int(account)];
+        let rows = lookups.rows(REDEEM_NONCE_READ_ACCOUNT_PG, &params).await?;
         let row = rows.first().ok_or_else(|| StoreError::Corrupt("the nonce redemption answered no row".into()))?;
         let fresh = crate::rows::int(row, "fresh")? > 0;
         let found = matches!(row.cell("id"), Some(crate::db::Cell::Int(_)));
@@ -102,14 +117,10 @@ impl AcmeStore for SqlStore {
     }
 
     async fn acme_account_by_key(&self, thumbprint: &str) -> StoreResult<Option<AcmeAccountRecord>> {
-        let thumbprint = thumbprint.to_string();
-        self.read(move |db| {
-            query(db, "SELECT * FROM acme_accounts WHERE thumbprint = $1", &[thumbprint.as_str().into()])?
-                .first()
-                .map(rows::account)
-                .transpose()
-        })
-        .await
+        let rows = self
+            .read_rows("SELECT * FROM acme_accounts WHERE thumbprint = $1", vec![thumbprint.to_string().into()])
+            .await?;
+        rows.first().map(rows::account).transpose()
     }
 
     async fn update_account(
@@ -227,34 +238,25 @@ impl AcmeStore for SqlStore {
     }
 
     async fn eab_keys(&self) -> StoreResult<Vec<EabKeyRecord>> {
-        self.read(move |db| {
-            query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT k.*, a.id AS account_id FROM acme_eab_keys k LEFT JOIN acme_accounts a ON a.eab_key_id = k.key_id \
                  ORDER BY k.created_at, k.key_id",
-                &[],
-            )?
-            .iter()
-            .map(rows::eab_key)
-            .collect()
-        })
-        .await
+                Vec::new(),
+            )
+            .await?;
+        rows.iter().map(rows::eab_key).collect()
     }
 
     async fn eab_key(&self, key_id: &str) -> StoreResult<Option<EabKeyRecord>> {
-        let key_id = key_id.to_string();
-        self.read(move |db| {
-            query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT k.*, a.id AS account_id FROM acme_eab_keys k LEFT JOIN acme_accounts a ON a.eab_key_id = k.key_id \
                  WHERE k.key_id = $1",
-                &[key_id.as_str().into()],
-            )?
-            .first()
-            .map(rows::eab_key)
-            .transpose()
-        })
-        .await
+                vec![key_id.to_string().into()],
+            )
+            .await?;
+        rows.first().map(rows::eab_key).transpose()
     }
 
     async fn order_replacing(&self, cert_id: &str) -> StoreResult<Option<i64>> {
@@ -284,17 +286,13 @@ impl AcmeStore for SqlStore {
     }
 
     async fn account_orders(&self, account_id: i64, limit: u32) -> StoreResult<Vec<i64>> {
-        self.read(move |db| {
-            query(
-                db,
+        let rows = self
+            .read_rows(
                 "SELECT id FROM acme_orders WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
-                &[Value::Int(account_id), Value::Int(i64::from(limit))],
-            )?
-            .iter()
-            .map(|row| crate::rows::int(row, "id"))
-            .collect()
-        })
-        .await
+                vec![Value::Int(account_id), Value::Int(i64::from(limit))],
+            )
+            .await?;
+        rows.iter().map(|row| crate::rows::int(row, "id")).collect()
     }
 
     async fn count_orders_since(&self, account_id: i64, since: OffsetDateTime) -> StoreResult<u64> {

@@ -312,10 +312,7 @@ pub trait AcmeStore: Send + Sync {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
         account: i64,
-    ) -> StoreResult<(bool, Option<AcmeAccountRecord>)> {
-        let fresh = self.redeem_nonce(nonce, expires_at, now).await?;
-        Ok((fresh, self.acme_account(account).await?))
-    }
+    ) -> StoreResult<(bool, Option<AcmeAccountRecord>)>;
     /// Creates an account (Conflict if its key has one; binds the EAB key, which must be unbound).
     async fn create_account(&self, account: NewAcmeAccount, audit: AuditEvent) -> StoreResult<AcmeAccountRecord>;
     /// An account by id.

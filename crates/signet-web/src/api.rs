@@ -375,41 +375,36 @@ async fn certificate(
     let issued = state.authority.certificate(caller.access(), id).await?;
     // The chain above it: the CA's own (0, the default), another of its paths (alternate chains
     // through cross-certificates, numbered as `signet ca show` lists them), or none.
-    let paths = issued.paths.len().max(1);
+    let paths = issued.chains();
     let chosen = match params.get("chain").map(String::as_str) {
         None | Some("true") => Some(0),
         Some("false") => None,
         Some(n) => Some(bounded("chain (true, false or a chain number)", n, 0, paths - 1)?),
     };
-    let (intermediates, root) = match (chosen, chosen.and_then(|n| issued.paths.get(n))) {
-        (_, Some(path)) => (path.intermediates.clone(), path.root.clone()),
-        (Some(_), None) => (issued.intermediates.clone(), issued.root.clone()),
-        (None, None) => (Vec::new(), None),
-    };
+    let (intermediates, root) = chosen.and_then(|n| issued.chain(n)).unwrap_or((&[], None));
     let mut response = match params.get("format").map(String::as_str) {
         None | Some("pem") => {
             let mut text = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
-            for ca in &intermediates {
+            for ca in intermediates {
                 text.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
             }
             pem_response(text, "application/pem-certificate-chain")
         }
-        Some("der") => der_response(issued.certificate, "application/pkix-cert"),
+        Some("der") => der_response(issued.certificate.clone(), "application/pkix-cert"),
         Some("p7b") => {
-            let mut all = vec![issued.certificate];
-            all.extend(intermediates);
-            all.extend(root);
+            let mut all = vec![issued.certificate.clone()];
+            all.extend(intermediates.iter().cloned());
+            all.extend(root.map(<[u8]>::to_vec));
             let der = signet_codec::pkcs7::bundle(&all).map_err(|e| Problem::new(Kind::Internal, e.to_string()))?;
             der_response(der, "application/pkcs7-mime")
         }
         Some(other) => return Err(Problem::malformed(format!("format={other} is not pem, der or p7b"))),
     };
     // The other chains, as ACME names them (RFC 8555 §7.4.2).
-    for n in (0..paths).filter(|n| Some(*n) != chosen) {
+    let others = if paths > 1 { 0..paths } else { 0..0 };
+    for n in others.filter(|n| Some(*n) != chosen) {
         let url = format!("</api/v1/requests/{id}/certificate?chain={n}>;rel=\"alternate\"");
-        if paths > 1
-            && let Ok(value) = HeaderValue::from_str(&url)
-        {
+        if let Ok(value) = HeaderValue::from_str(&url) {
             response.headers_mut().append(header::LINK, value);
         }
     }

@@ -174,29 +174,13 @@ impl Authority {
             now < c.created_at + self.ocsp_policy.responder_validity / 2_i32 && now < c.not_after
         };
         let cached = self.responders.lock().ok().and_then(|all| all.get(&ca.id).cloned());
-        if may_issue
-            && let Some(current) = cached.as_ref().filter(|c| fresh(c))
-            && !self.responder_revoked(ca, current).await?
-        {
-            return Ok(Some((current.responder.clone(), false)));
-        }
-        let stored = self.store.ocsp_responders().await?.into_iter().rfind(|r| r.ca_id == ca.id);
+        // The leader trusts its own fresh responder; otherwise the newest stored one counts.
+        let current = match cached.clone().filter(|c| may_issue && fresh(c)) {
+            Some(current) => Some(current),
+            None => self.stored_responder(ca, cached).await?,
+        };
         let mut revoked = false;
-        if let Some(record) = stored {
-            let current = match cached.filter(|c| c.serial == record.serial) {
-                Some(current) => current,
-                None => CurrentResponder {
-                    responder: Responder {
-                        signer: self
-                            .keys
-                            .open_sealed(&record.encrypted_key, &format!("the OCSP responder of CA {}", ca.name))?,
-                        certificate: Some(record.certificate.clone()),
-                    },
-                    serial: record.serial,
-                    created_at: record.created_at,
-                    not_after: record.not_after,
-                },
-            };
+        if let Some(current) = current {
             // A revoked responder (its key compromised, or an operator's decision) signs nothing
             // more: the leader replaces it now rather than at half its life.
             revoked = may_issue && self.responder_revoked(ca, &current).await?;
@@ -211,6 +195,31 @@ impl Authority {
         let current = self.issue_responder(ca, revoked).await?;
         self.remember(ca.id, &current);
         Ok(Some((current.responder, true)))
+    }
+
+    /// The newest stored responder of `ca`, its key opened (or taken from `cached` when it is
+    /// the same one).
+    async fn stored_responder(
+        &self,
+        ca: &Arc<IssuingCa>,
+        cached: Option<CurrentResponder>,
+    ) -> AuthorityResult<Option<CurrentResponder>> {
+        let Some(record) = self.store.ocsp_responders().await?.into_iter().rfind(|r| r.ca_id == ca.id) else {
+            return Ok(None);
+        };
+        if let Some(current) = cached.filter(|c| c.serial == record.serial) {
+            return Ok(Some(current));
+        }
+        let what = format!("the OCSP responder of CA {}", ca.name);
+        Ok(Some(CurrentResponder {
+            responder: Responder {
+                signer: self.keys.open_sealed(&record.encrypted_key, &what)?,
+                certificate: Some(record.certificate),
+            },
+            serial: record.serial,
+            created_at: record.created_at,
+            not_after: record.not_after,
+        }))
     }
 
     /// Whether `current`'s certificate was revoked (or put on hold); logged once it is noticed.

@@ -240,10 +240,8 @@ impl Managed {
             .issue_server_certificate(&self.issuer, &csr, VALIDITY)
             .await
             .map_err(|e| CliError::from(e).context("cannot issue the HTTPS certificate"))?;
-        let mut chain = signet_codec::pem::encode("CERTIFICATE", &issued.certificate);
-        for ca in &issued.intermediates {
-            chain.push_str(&signet_codec::pem::encode("CERTIFICATE", ca));
-        }
+        let chain =
+            issued.pem_chain(0).ok_or_else(|| CliError::runtime("the HTTPS certificate came without a chain"))?;
         let key_pem = zeroize::Zeroizing::new(signet_codec::pem::encode("PRIVATE KEY", key.pkcs8().expose()));
         if let Some(parent) = self.key_file.parent() {
             std::fs::create_dir_all(parent)

@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 
 use signet_store::StoreResult;
 
-use super::acme::{AcmeOp, FORGET_EXPIRED_NONCES, REDEEM_NONCE_PG, sweeps_nonces};
 use super::apply::with_target;
 use super::journal::{AuditHead, Journal, load_head};
 use super::op::{Job, Op, Outcome};
@@ -24,9 +23,8 @@ const IDS_AHEAD: i64 = 16;
 
 /// Runs a batch as one pipeline. Possible when every operation is a new request's reservation (its
 /// id taken ahead from the sequence, so its audit entry can name it; not an ACME order's, which
-/// its order may refuse), a completion (which raises an error rather than change nothing,
-/// migration 0005) or an ACME nonce's redemption (whose insert answers a row only the first
-/// time). Any error aborts the transaction, so the
+/// its order may refuse) or a completion (which raises
+/// an error rather than change nothing, migration 0005). Any error aborts the transaction, so the
 /// COMMIT behind it commits nothing. None, with nothing written, when the batch has another kind
 /// of operation or one was refused: the caller then runs it statement by statement, which says why.
 pub(crate) fn execute_pipelined(
@@ -42,7 +40,7 @@ pub(crate) fn execute_pipelined(
         match &job.op {
             // An ACME finalize's request is linked to its order, which may refuse it: by statement.
             Op::SubmitAndReserve(request, ..) if request.acme_order.is_none() => needed += 1,
-            Op::Complete(..) | Op::Acme(AcmeOp::RedeemNonce { .. }) => {}
+            Op::Complete(..) => {}
             _ => return Ok(None),
         }
     }
@@ -57,22 +55,7 @@ pub(crate) fn execute_pipelined(
     let mut steps = Vec::with_capacity(batch.len() + 3);
     let mut journal = Journal::default();
     let mut outcomes = Vec::with_capacity(batch.len());
-    // The nonce redemptions: (index in outcomes, index in steps before BEGIN is put first).
-    let mut redemptions = Vec::new();
     for job in batch {
-        if let Op::Acme(AcmeOp::RedeemNonce { nonce, expires_at, now }) = &job.op {
-            if sweeps_nonces(nonce) {
-                steps.push(Step::Query(FORGET_EXPIRED_NONCES.into(), vec![Value::Int(rows::secs(*now))]));
-            }
-            redemptions.push((outcomes.len(), steps.len()));
-            steps.push(Step::Query(
-                REDEEM_NONCE_PG.into(),
-                vec![nonce.as_str().into(), Value::Int(rows::secs(*expires_at))],
-            ));
-            // Settled from the insert's answer below.
-            outcomes.push(Ok(Outcome::Flag(false)));
-            continue;
-        }
         let planned = match &job.op {
             Op::SubmitAndReserve(request, reservation, event) => ids.pop_front().and_then(|id| {
                 journal.append(&with_target(event, id)).ok()?;
@@ -90,27 +73,19 @@ pub(crate) fn execute_pipelined(
         steps.push(step);
         outcomes.push(Ok(outcome));
     }
-    // Forgotten until the commit is known to have happened. A batch without audit entries (nonce
-    // redemptions only) neither reads nor moves it.
-    let (start, shift) = match head.take().filter(|_| trust_head) {
+    // Forgotten until the commit is known to have happened.
+    let start = match head.take().filter(|_| trust_head) {
         Some(known) => {
             steps.insert(0, Step::Script(begin));
-            (Some(known), 1)
-        }
-        None if journal.events.is_empty() => {
-            steps.insert(0, Step::Script(begin));
-            (None, 1)
+            known
         }
         None => {
             db.script(begin)?;
-            (Some(load_head(db)?), 0)
+            load_head(db)?
         }
     };
-    let moved = start.map(|start| {
-        let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
-        steps.extend(statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)));
-        moved
-    });
+    let (statements, moved) = journal.statements_after(Dialect::Postgres, start);
+    steps.extend(statements.into_iter().map(|(sql, params)| Step::Query(sql.into(), params)));
     steps.push(Step::Script("COMMIT"));
     let answers = db.pipeline(&steps)?;
     if let Some(why) = answers.iter().find_map(|a| match a {
@@ -124,13 +99,6 @@ pub(crate) fn execute_pipelined(
         db.script("ROLLBACK")?;
         return Ok(None);
     }
-    for (outcome, step) in redemptions {
-        // Every answer is Ok here (checked above); a missing one is a bug, answered as a refusal.
-        let first = matches!(answers.get(step + shift), Some(Ok(rows)) if !rows.is_empty());
-        if let Some(slot) = outcomes.get_mut(outcome) {
-            *slot = Ok(Outcome::Flag(first));
-        }
-    }
-    *head = moved;
+    *head = Some(moved);
     Ok(Some(outcomes))
 }
